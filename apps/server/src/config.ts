@@ -1,0 +1,25 @@
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  HOST: z.string().default('127.0.0.1'),
+  DATABASE_URL: z.string().optional(),
+  DATA_DIR: z.string().default(`${repoRoot}.data/pglite`),
+  WEB_DIST: z.string().default(`${repoRoot}apps/web/dist`),
+  LOCAL_MODEL_CHUNK_DELAY_MS: z.coerce.number().int().min(0).default(40),
+});
+
+export type ServerConfig = z.infer<typeof envSchema>;
+
+/** Reads configuration from the environment; a bad value stops the start with the variable's name. */
+export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const result = envSchema.safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+    throw new Error(`Invalid configuration: ${problems}`);
+  }
+  return { ...result.data, DATABASE_URL: result.data.DATABASE_URL || undefined };
+}

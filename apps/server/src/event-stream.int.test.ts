@@ -1,0 +1,133 @@
+import type { Socket } from 'node:net';
+import { getExecutionEvents } from '@aae/client';
+import type { StoredEvent } from '@aae/events';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { collectExecutionEvents } from './testing/subscription.ts';
+import { startTestApp, type TestApp } from './testing/test-app.ts';
+
+let app: TestApp;
+let demoAssistantId: number;
+
+const ids = (events: StoredEvent[]) => events.map((event) => event.eventData.eventId);
+
+beforeAll(async () => {
+  // Slow enough that a run lasts long enough to drop a connection in the middle of it.
+  app = await startTestApp({ chunkDelayMs: 15 });
+  const assistants = await app.client('demo').assistants.list.query();
+  demoAssistantId = assistants.find((assistant) => assistant.name === 'Research Brief Writer')!.id;
+});
+
+afterAll(() => app?.stop());
+
+async function runDemo(user = 'demo') {
+  return app.client(user).executions.execute.mutate({
+    assistantId: demoAssistantId,
+    input: { topic: 'solar-powered desalination', audience: 'city planners' },
+  });
+}
+
+describe('events.onExecutionEvent over SSE', () => {
+  it('streams every event of a 3-prompt run live, in stored order, then ends', async () => {
+    const client = app.client('demo');
+    const { executionId } = await runDemo();
+    const stream = collectExecutionEvents(client, { executionId });
+    await stream.completed;
+
+    const stored = await getExecutionEvents(client, executionId);
+    expect(ids(stream.events)).toEqual(ids(stored));
+    expect(stream.events.map((event) => event.sequence)).toEqual(stored.map((_, index) => index + 1));
+    expect(stream.events.map((event) => event.eventType)).toEqual([
+      'execution-start',
+      'prompt-start',
+      'variable-substitution',
+      'prompt-complete',
+      'prompt-start',
+      'variable-substitution',
+      'prompt-complete',
+      'prompt-start',
+      'variable-substitution',
+      'prompt-complete',
+      'execution-complete',
+    ]);
+    // Stored order is id order too.
+    expect(stored.map((event) => event.id)).toEqual([...stored.map((event) => event.id)].sort((a, b) => a - b));
+    const execution = await client.executions.get.query({ executionId });
+    expect(execution.status).toBe('completed');
+    expect(execution.promptResults).toHaveLength(3);
+  });
+
+  it('resumes from the last event id after the client drops mid-run: no gap, no duplicate', async () => {
+    const client = app.client('demo');
+    const { executionId } = await runDemo();
+    const first = collectExecutionEvents(client, { executionId });
+    await first.received(4);
+    first.unsubscribe();
+    const seenBeforeDrop = [...first.events];
+    const lastEventId = seenBeforeDrop.at(-1)!.eventData.eventId;
+
+    const second = collectExecutionEvents(client, { executionId, lastEventId });
+    await second.completed;
+
+    const stored = await getExecutionEvents(client, executionId);
+    expect(stored.at(-1)!.eventType).toBe('execution-complete');
+    // The run went on while nobody listened: the second connection started mid-run.
+    expect(second.events.length).toBeGreaterThan(0);
+    expect([...ids(seenBeforeDrop), ...ids(second.events)]).toEqual(ids(stored));
+  });
+
+  it('recovers by itself when the server cuts the connection mid-run', async () => {
+    const client = app.client('demo');
+    const { executionId } = await runDemo();
+    const sockets = new Set<Socket>();
+    const track = (socket: Socket) => sockets.add(socket);
+    app.http.server.on('connection', track);
+    const stream = collectExecutionEvents(client, { executionId });
+    await stream.received(3);
+    // Cut every open connection, as a proxy restart or network drop would.
+    app.http.server.off('connection', track);
+    app.http.server.closeAllConnections();
+    await stream.completed;
+
+    const stored = await getExecutionEvents(client, executionId);
+    expect(ids(stream.events)).toEqual(ids(stored));
+    expect(stream.connectionStates).toContain('connecting');
+  });
+
+  it('replays the full history to a subscriber who arrives after completion, then ends', async () => {
+    const client = app.client('demo');
+    const { executionId } = await runDemo();
+    await collectExecutionEvents(client, { executionId }).completed;
+
+    const late = collectExecutionEvents(client, { executionId });
+    await late.completed;
+    const stored = await getExecutionEvents(client, executionId);
+    expect(ids(late.events)).toEqual(ids(stored));
+    expect(late.events.at(-1)!.eventType).toBe('execution-complete');
+
+    const fromEnd = collectExecutionEvents(client, { executionId, lastEventId: stored.at(-1)!.eventData.eventId });
+    await fromEnd.completed;
+    expect(fromEnd.events).toEqual([]);
+  });
+
+  it('serves many watchers of one run the same order', async () => {
+    const { executionId } = await runDemo();
+    const watchers = ['demo', 'demo', 'admin', 'admin'].map((user) => collectExecutionEvents(app.client(user), { executionId }));
+    await Promise.all(watchers.map((watcher) => watcher.completed));
+    const stored = ids(await getExecutionEvents(app.client('admin'), executionId));
+    for (const watcher of watchers) expect(ids(watcher.events)).toEqual(stored);
+  });
+
+  it('refuses another user, an unknown execution and a foreign lastEventId with clear errors', async () => {
+    const { executionId } = await runDemo('admin');
+    await expect(collectExecutionEvents(app.client('demo'), { executionId }).completed).rejects.toMatchObject({
+      data: { code: 'FORBIDDEN' },
+      message: `Execution ${executionId} belongs to another user`,
+    });
+    await expect(collectExecutionEvents(app.client('demo'), { executionId: 999_999 }).completed).rejects.toMatchObject({
+      data: { code: 'NOT_FOUND' },
+    });
+    await expect(
+      collectExecutionEvents(app.client('admin'), { executionId, lastEventId: 'evt_1_000001' }).completed,
+    ).rejects.toMatchObject({ data: { code: 'BAD_REQUEST' }, message: expect.stringContaining('belongs to execution 1') });
+  });
+});

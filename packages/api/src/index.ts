@@ -1,0 +1,10 @@
+import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
+import type { AppRouter } from './root.ts';
+
+export { appRouter, type AppRouter } from './root.ts';
+export { createCallerFactory } from './trpc.ts';
+export { createContext, createContextInner, USER_COOKIE, USER_HEADER, type Context } from './context.ts';
+export { createAppServices, type AppServices, type AppServicesOptions } from './services.ts';
+
+export type RouterInputs = inferRouterInputs<AppRouter>;
+export type RouterOutputs = inferRouterOutputs<AppRouter>;

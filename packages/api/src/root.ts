@@ -1,0 +1,14 @@
+import { assistantsRouter } from './router/assistants.ts';
+import { eventsRouter } from './router/events.ts';
+import { executionsRouter } from './router/executions.ts';
+import { usersRouter } from './router/users.ts';
+import { createTRPCRouter } from './trpc.ts';
+
+export const appRouter = createTRPCRouter({
+  assistants: assistantsRouter,
+  executions: executionsRouter,
+  events: eventsRouter,
+  users: usersRouter,
+});
+
+export type AppRouter = typeof appRouter;

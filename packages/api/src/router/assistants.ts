@@ -1,0 +1,66 @@
+import { inputVariableSchema } from '@aae/db';
+import { checkTemplates } from '@aae/engine';
+import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
+import { z } from 'zod';
+import { authedProcedure } from '../trpc.ts';
+
+const promptInputSchema = z.object({
+  name: z.string().trim().min(1, 'prompt name is required').max(200),
+  position: z.number().int().positive(),
+  modelId: z.string().min(1).default('local'),
+  content: z.string().min(1, 'prompt content is required').max(100_000),
+  repositoryIds: z.array(z.number().int().positive()).default([]),
+  enabledTools: z.array(z.string().min(1)).default([]),
+});
+
+export const createAssistantInputSchema = z
+  .object({
+    name: z.string().trim().min(1, 'name is required').max(200),
+    description: z.string().max(5_000).default(''),
+    inputVariables: z.array(inputVariableSchema).default([]),
+    prompts: z.array(promptInputSchema).min(1, 'an assistant needs at least one prompt').max(100),
+  })
+  .superRefine((value, ctx) => {
+    const seenInputs = new Set<string>();
+    value.inputVariables.forEach((variable, index) => {
+      if (seenInputs.has(variable.name)) {
+        ctx.addIssue({ code: 'custom', path: ['inputVariables', index, 'name'], message: `input variable "${variable.name}" is declared twice` });
+      }
+      seenInputs.add(variable.name);
+    });
+    const seenPrompts = new Set<string>();
+    value.prompts.forEach((prompt, index) => {
+      if (seenPrompts.has(prompt.name)) {
+        ctx.addIssue({ code: 'custom', path: ['prompts', index, 'name'], message: `prompt name "${prompt.name}" is used twice` });
+      }
+      seenPrompts.add(prompt.name);
+    });
+    for (const issue of checkTemplates([...seenInputs], value.prompts)) {
+      ctx.addIssue({ code: 'custom', path: ['prompts', issue.promptIndex, 'content'], message: issue.message });
+    }
+  });
+
+const assistantIdSchema = z.object({ id: z.number().int().positive() });
+
+export const assistantsRouter = {
+  list: authedProcedure.query(({ ctx }) => ctx.services.assistants.list()),
+
+  get: authedProcedure.input(assistantIdSchema).query(async ({ ctx, input }) => {
+    const assistant = await ctx.services.assistants.get(input.id);
+    if (!assistant) throw new TRPCError({ code: 'NOT_FOUND', message: `Assistant ${input.id} does not exist` });
+    return assistant;
+  }),
+
+  create: authedProcedure.input(createAssistantInputSchema).mutation(async ({ ctx, input }) => {
+    const unknown = input.prompts.find((prompt) => !ctx.services.models.has(prompt.modelId));
+    if (unknown) {
+      throw new TRPCError({
+        code: 'BAD_REQUEST',
+        message: `Prompt "${unknown.name}" uses unknown model "${unknown.modelId}"; available: ${ctx.services.models.ids().join(', ')}`,
+      });
+    }
+    return ctx.services.assistants.create(input);
+  }),
+
+  models: authedProcedure.query(({ ctx }) => ctx.services.models.ids()),
+} satisfies TRPCRouterRecord;

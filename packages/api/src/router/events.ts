@@ -1,0 +1,106 @@
+import { eventTypeSchema, isTerminalEvent, parseEventId, type StoredEvent } from '@aae/events';
+import { tracked, TRPCError, type TRPCRouterRecord } from '@trpc/server';
+import { z } from 'zod';
+import { assertCanReadExecution } from '../execution-access.ts';
+import { authedProcedure } from '../trpc.ts';
+
+const BACKFILL_PAGE = 500;
+
+/** The sequence after which to resume, from a client's last event id. */
+function resumeSequence(executionId: number, lastEventId: string | null | undefined): number {
+  if (!lastEventId) return 0;
+  const parsed = parseEventId(lastEventId);
+  if (!parsed) {
+    throw new TRPCError({ code: 'BAD_REQUEST', message: `lastEventId "${lastEventId}" is not an event id (expected evt_<execution>_<sequence>)` });
+  }
+  if (parsed.executionId !== executionId) {
+    throw new TRPCError({
+      code: 'BAD_REQUEST',
+      message: `lastEventId "${lastEventId}" belongs to execution ${parsed.executionId}, not ${executionId}`,
+    });
+  }
+  return parsed.sequence;
+}
+
+export const eventsRouter = {
+  /** One page of an execution's stored events, oldest first; `cursor` is the last sequence seen. */
+  list: authedProcedure
+    .input(
+      z.object({
+        executionId: z.number().int().positive(),
+        type: eventTypeSchema.optional(),
+        cursor: z.number().int().nonnegative().nullish(),
+        limit: z.number().int().min(1).max(1000).default(200),
+      }),
+    )
+    .query(async ({ ctx, input }) => {
+      await assertCanReadExecution(ctx.services, ctx.user, input.executionId);
+      const rows = await ctx.services.events.listEvents(input.executionId, {
+        type: input.type,
+        afterSequence: input.cursor ?? 0,
+        limit: input.limit + 1,
+      });
+      const items = rows.slice(0, input.limit);
+      return { items, nextCursor: rows.length > input.limit ? (items.at(-1)?.sequence ?? null) : null };
+    }),
+
+  /**
+   * Every event of an execution, each once and in stored order: attach to live events first,
+   * back-fill from the database after `lastEventId`, then stream live events, skipping what was
+   * already sent. Ends after the terminal event.
+   */
+  onExecutionEvent: authedProcedure
+    .input(
+      z.object({
+        executionId: z.number().int().positive(),
+        lastEventId: z.string().nullish(),
+      }),
+    )
+    .subscription(async function* ({ ctx, input, signal }) {
+      const { executionId } = input;
+      await assertCanReadExecution(ctx.services, ctx.user, executionId);
+      let cursor = resumeSequence(executionId, input.lastEventId);
+
+      const stop = new AbortController();
+      const onAbort = () => stop.abort();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const live = ctx.services.bus.watchExecution(executionId, stop.signal);
+      const store = ctx.services.events;
+
+      const deliver = (event: StoredEvent) => {
+        cursor = event.sequence;
+        return tracked(event.eventData.eventId, event);
+      };
+
+      try {
+        const terminal = await store.terminalSequence(executionId);
+        if (terminal !== null && cursor >= terminal) return;
+
+        for (;;) {
+          const page = await store.listEvents(executionId, { afterSequence: cursor, limit: BACKFILL_PAGE });
+          for (const event of page) {
+            yield deliver(event);
+            if (isTerminalEvent(event)) return;
+          }
+          if (page.length < BACKFILL_PAGE) break;
+        }
+
+        for await (const event of live) {
+          if (event.sequence <= cursor) continue;
+          if (event.sequence > cursor + 1) {
+            // Published out of reach of this reader (it attached mid-batch): read the gap from the store.
+            const gap = await store.listEvents(executionId, { afterSequence: cursor, limit: event.sequence - cursor - 1 });
+            for (const missed of gap) {
+              yield deliver(missed);
+              if (isTerminalEvent(missed)) return;
+            }
+          }
+          yield deliver(event);
+          if (isTerminalEvent(event)) return;
+        }
+      } finally {
+        signal?.removeEventListener('abort', onAbort);
+        stop.abort();
+      }
+    }),
+} satisfies TRPCRouterRecord;

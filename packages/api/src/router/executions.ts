@@ -1,0 +1,85 @@
+import type { Assistant } from '@aae/db';
+import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
+import { z } from 'zod';
+import { assertCanReadExecution } from '../execution-access.ts';
+import { authedProcedure } from '../trpc.ts';
+
+const executionIdSchema = z.object({ executionId: z.number().int().positive() });
+
+/** Checks an execution's input against what the assistant declares; names the offending variable. */
+function validateExecutionInput(assistant: Assistant, input: Record<string, string>): Record<string, string> {
+  const declared = new Map(assistant.inputVariables.map((variable) => [variable.name, variable]));
+  for (const name of Object.keys(input)) {
+    if (!declared.has(name)) {
+      const known = [...declared.keys()].join(', ') || 'none';
+      throw new TRPCError({ code: 'BAD_REQUEST', message: `Unknown input variable "${name}"; "${assistant.name}" declares: ${known}` });
+    }
+  }
+  const clean: Record<string, string> = {};
+  for (const variable of assistant.inputVariables) {
+    const value = input[variable.name]?.trim() ?? '';
+    if (value === '') {
+      if (variable.required) {
+        throw new TRPCError({
+          code: 'BAD_REQUEST',
+          message: `Missing required input variable "${variable.name}" (${variable.label})`,
+        });
+      }
+      continue;
+    }
+    if (variable.type === 'number' && !Number.isFinite(Number(value))) {
+      throw new TRPCError({ code: 'BAD_REQUEST', message: `Input variable "${variable.name}" must be a number, got "${value}"` });
+    }
+    clean[variable.name] = value;
+  }
+  return clean;
+}
+
+export const executionsRouter = {
+  /** Starts an execution and returns its id at once; the run continues in the background. */
+  execute: authedProcedure
+    .input(
+      z.object({
+        assistantId: z.number().int().positive(),
+        input: z.record(z.string(), z.string().max(100_000)).default({}),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const assistant = await ctx.services.assistants.get(input.assistantId);
+      if (!assistant) throw new TRPCError({ code: 'NOT_FOUND', message: `Assistant ${input.assistantId} does not exist` });
+      const values = validateExecutionInput(assistant, input.input);
+      const executionId = await ctx.services.executions.create({ assistantId: assistant.id, userId: ctx.user.id, input: values });
+      ctx.services.runner.start(executionId, assistant, values);
+      return { executionId };
+    }),
+
+  get: authedProcedure.input(executionIdSchema).query(async ({ ctx, input }) => {
+    await assertCanReadExecution(ctx.services, ctx.user, input.executionId);
+    const execution = await ctx.services.executions.get(input.executionId);
+    if (!execution) throw new TRPCError({ code: 'NOT_FOUND', message: `Execution ${input.executionId} does not exist` });
+    return execution;
+  }),
+
+  /** Newest first. A user sees their own executions; an admin sees everyone's unless `mine` is set. */
+  list: authedProcedure
+    .input(
+      z
+        .object({
+          cursor: z.number().int().positive().nullish(),
+          limit: z.number().int().min(1).max(100).default(20),
+          mine: z.boolean().default(false),
+          assistantId: z.number().int().positive().optional(),
+          status: z.enum(['pending', 'running', 'completed', 'failed']).optional(),
+        })
+        .default({ limit: 20, mine: false }),
+    )
+    .query(({ ctx, input }) =>
+      ctx.services.executions.list({
+        userId: ctx.user.role === 'admin' && !input.mine ? undefined : ctx.user.id,
+        assistantId: input.assistantId,
+        status: input.status,
+        cursor: input.cursor ?? undefined,
+        limit: input.limit,
+      }),
+    ),
+} satisfies TRPCRouterRecord;

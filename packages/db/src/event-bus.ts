@@ -1,0 +1,48 @@
+import { EventEmitter, on } from 'node:events';
+import type { StoredEvent } from '@aae/events';
+
+/**
+ * Publishes committed events to live readers in this process. Only events already in the
+ * database are published, so anything a reader sees is in the history.
+ */
+export interface EventBus {
+  publish(events: readonly StoredEvent[]): void;
+  /** Events of one execution published from the moment of the call on, buffered until read. */
+  watchExecution(executionId: number, signal: AbortSignal): AsyncIterable<StoredEvent>;
+  /** Every published event, buffered from the moment of the call on. */
+  watchAll(signal: AbortSignal): AsyncIterable<StoredEvent>;
+}
+
+const ALL = 'all';
+const executionChannel = (executionId: number) => `execution:${executionId}`;
+
+export function createInProcessEventBus(): EventBus {
+  const emitter = new EventEmitter();
+  emitter.setMaxListeners(0);
+
+  function watch(channel: string, signal: AbortSignal): AsyncIterable<StoredEvent> {
+    // events.on attaches its listener here, before the caller's first read, and queues what
+    // arrives; a generator would attach only when first read, and could miss events.
+    const iterator = on(emitter, channel, { signal });
+    return {
+      async *[Symbol.asyncIterator]() {
+        try {
+          for await (const [event] of iterator) yield event as StoredEvent;
+        } catch (error) {
+          if (!signal.aborted) throw error;
+        }
+      },
+    };
+  }
+
+  return {
+    publish(events) {
+      for (const event of events) {
+        emitter.emit(executionChannel(event.executionId), event);
+        emitter.emit(ALL, event);
+      }
+    },
+    watchExecution: (executionId, signal) => watch(executionChannel(executionId), signal),
+    watchAll: (signal) => watch(ALL, signal),
+  };
+}

@@ -1,0 +1,125 @@
+import {
+
+  parseStoredEvent,
+  TERMINAL_EVENT_TYPES,
+  type EventType,
+  type StoredEvent,
+  type StoredEventOf,
+} from '@aae/events';
+import type { PrismaClient } from './generated/prisma/client.ts';
+import type { Prisma } from './generated/prisma/client.ts';
+import { fromPrismaEventType, toPrismaEventType } from './event-type-mapping.ts';
+
+/** An event ready to be written: stamped by the recorder, not yet given a row id. */
+export type PendingEvent = Omit<StoredEvent, 'id'>;
+
+const eventSelect = {
+  id: true,
+  executionId: true,
+  sequence: true,
+  eventType: true,
+  eventData: true,
+  createdAt: true,
+} satisfies Prisma.AssistantArchitectEventSelect;
+
+type EventRow = Prisma.AssistantArchitectEventGetPayload<{ select: typeof eventSelect }>;
+
+function toStoredEvent(row: EventRow): StoredEvent {
+  return parseStoredEvent({
+    ...row,
+    id: Number(row.id),
+    eventType: fromPrismaEventType(row.eventType),
+  });
+}
+
+export interface ListEventsOptions {
+  type?: EventType | undefined;
+  /** Only events after this place in the execution's sequence. */
+  afterSequence?: number;
+  limit?: number;
+}
+
+export type EventStore = ReturnType<typeof createEventStore>;
+
+export function createEventStore(prisma: PrismaClient) {
+  async function listEvents(executionId: number, options: ListEventsOptions = {}): Promise<StoredEvent[]> {
+    const rows = await prisma.assistantArchitectEvent.findMany({
+      where: {
+        executionId,
+        ...(options.type ? { eventType: toPrismaEventType(options.type) } : {}),
+        ...(options.afterSequence !== undefined ? { sequence: { gt: options.afterSequence } } : {}),
+      },
+      orderBy: { sequence: 'asc' },
+      ...(options.limit !== undefined ? { take: options.limit } : {}),
+      select: eventSelect,
+    });
+    return rows.map(toStoredEvent);
+  }
+
+  return {
+    listEvents,
+
+    /** Every event of an execution, in stored order. */
+    getExecutionEvents(executionId: number): Promise<StoredEvent[]> {
+      return listEvents(executionId);
+    },
+
+    /** The events of one type, narrowed to that type's payload. */
+    async getExecutionEventsByType<T extends EventType>(executionId: number, type: T): Promise<StoredEventOf<T>[]> {
+      // The query filtered on the type, and every row was parsed against the union.
+      return (await listEvents(executionId, { type })) as StoredEventOf<T>[];
+    },
+
+    /** The sequence number of the execution's terminal event, if it has one. */
+    async terminalSequence(executionId: number): Promise<number | null> {
+      const row = await prisma.assistantArchitectEvent.findFirst({
+        where: { executionId, eventType: { in: TERMINAL_EVENT_TYPES.map(toPrismaEventType) } },
+        orderBy: { sequence: 'asc' },
+        select: { sequence: true },
+      });
+      return row?.sequence ?? null;
+    },
+
+    async lastSequence(executionId: number): Promise<number> {
+      const result = await prisma.assistantArchitectEvent.aggregate({
+        where: { executionId },
+        _max: { sequence: true },
+      });
+      return result._max.sequence ?? 0;
+    },
+
+    /**
+     * Writes a batch in one multi-row insert. Rows already present (a retry after a lost
+     * acknowledgement) are skipped, so a batch can be written again safely.
+     */
+    async insertEvents(events: readonly PendingEvent[]): Promise<StoredEvent[]> {
+      if (events.length === 0) return [];
+      const inserted = await prisma.assistantArchitectEvent.createManyAndReturn({
+        data: events.map((event) => ({
+          executionId: event.executionId,
+          sequence: event.sequence,
+          eventType: toPrismaEventType(event.eventType),
+          eventData: event.eventData as Prisma.InputJsonValue,
+          createdAt: event.createdAt,
+        })),
+        skipDuplicates: true,
+        select: { id: true, executionId: true, sequence: true },
+      });
+      const ids = new Map(inserted.map((row) => [`${row.executionId}:${row.sequence}`, Number(row.id)]));
+      const missing = events.filter((event) => !ids.has(`${event.executionId}:${event.sequence}`));
+      if (missing.length > 0) {
+        const existing = await prisma.assistantArchitectEvent.findMany({
+          where: { OR: missing.map((event) => ({ executionId: event.executionId, sequence: event.sequence })) },
+          select: { id: true, executionId: true, sequence: true },
+        });
+        for (const row of existing) ids.set(`${row.executionId}:${row.sequence}`, Number(row.id));
+      }
+      return events.map((event) => {
+        const id = ids.get(`${event.executionId}:${event.sequence}`);
+        if (id === undefined) throw new Error(`Event ${event.eventData.eventId} was not stored`);
+        return { ...event, id } as StoredEvent;
+      });
+    },
+  };
+}
+

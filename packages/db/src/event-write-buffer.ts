@@ -1,0 +1,121 @@
+import { isCriticalEventType, type StoredEvent } from '@aae/events';
+import type { PendingEvent } from './event-store.ts';
+
+export interface EventWriteBufferOptions {
+  /** Writes one batch; must be safe to call again with the same batch. */
+  write(events: readonly PendingEvent[]): Promise<StoredEvent[]>;
+  /** Called, in write order, with each batch once it is committed. */
+  onCommitted(events: readonly StoredEvent[]): void;
+  maxBatchSize?: number;
+  /** How long a non-critical event may wait for company before the batch is written. */
+  flushDelayMs?: number;
+  /** Attempts per batch before it is given up on (counted and logged, never silently). */
+  maxAttempts?: number;
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+  logger?: Pick<Console, 'warn' | 'error'>;
+}
+
+export interface EventWriteBufferStats {
+  pending: number;
+  written: number;
+  retries: number;
+  /** Events whose every write attempt failed; each is logged with its payload. */
+  failed: number;
+}
+
+/**
+ * Collects events from running executions and writes them in multi-row inserts. `enqueue` never
+ * waits on the database; batches are written one at a time, in order, so each execution's
+ * events are committed and published in the order they were emitted.
+ */
+export class EventWriteBuffer {
+  private queue: PendingEvent[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private writing: Promise<void> | null = null;
+  private readonly stats: Omit<EventWriteBufferStats, 'pending'> = { written: 0, retries: 0, failed: 0 };
+  private readonly maxBatchSize: number;
+  private readonly flushDelayMs: number;
+  private readonly maxAttempts: number;
+  private readonly retryBaseMs: number;
+  private readonly retryMaxMs: number;
+  private readonly logger: Pick<Console, 'warn' | 'error'>;
+
+  constructor(private readonly options: EventWriteBufferOptions) {
+    this.maxBatchSize = options.maxBatchSize ?? 500;
+    this.flushDelayMs = options.flushDelayMs ?? 5;
+    this.maxAttempts = options.maxAttempts ?? 10;
+    this.retryBaseMs = options.retryBaseMs ?? 50;
+    this.retryMaxMs = options.retryMaxMs ?? 5_000;
+    this.logger = options.logger ?? console;
+  }
+
+  enqueue(event: PendingEvent): void {
+    this.queue.push(event);
+    if (isCriticalEventType(event.eventType) || this.queue.length >= this.maxBatchSize) {
+      this.startWriting();
+    } else {
+      this.timer ??= setTimeout(() => this.startWriting(), this.flushDelayMs);
+    }
+  }
+
+  getStats(): EventWriteBufferStats {
+    return { ...this.stats, pending: this.queue.length };
+  }
+
+  /** Resolves once everything enqueued before the call is committed (or given up on). */
+  async flush(): Promise<void> {
+    while (this.queue.length > 0 || this.writing) {
+      this.startWriting();
+      await this.writing;
+    }
+  }
+
+  private startWriting(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    if (this.writing || this.queue.length === 0) return;
+    this.writing = this.writeAll().finally(() => {
+      this.writing = null;
+      // Events enqueued while the last batch was in flight.
+      if (this.queue.length > 0) this.startWriting();
+    });
+  }
+
+  private async writeAll(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.maxBatchSize);
+      const stored = await this.writeWithRetry(batch);
+      if (stored) {
+        this.stats.written += stored.length;
+        this.options.onCommitted(stored);
+      }
+    }
+  }
+
+  private async writeWithRetry(batch: PendingEvent[]): Promise<StoredEvent[] | null> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.options.write(batch);
+      } catch (error) {
+        if (attempt >= this.maxAttempts) {
+          this.stats.failed += batch.length;
+          this.logger.error(
+            `[event-store] giving up on ${batch.length} event(s) after ${attempt} attempts; they are not stored:`,
+            error,
+            JSON.stringify(batch),
+          );
+          return null;
+        }
+        this.stats.retries++;
+        const delay = Math.min(this.retryMaxMs, this.retryBaseMs * 2 ** (attempt - 1));
+        this.logger.warn(
+          `[event-store] writing ${batch.length} event(s) failed (attempt ${attempt}/${this.maxAttempts}), retrying in ${delay} ms: ${String(error)}`,
+        );
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
+}

@@ -1,0 +1,24 @@
+export { createDatabase, type Database, type DatabaseKind, type DatabaseOptions } from './client.ts';
+export { createEventStore, type EventStore, type PendingEvent } from './event-store.ts';
+export { EventWriteBuffer, type EventWriteBufferOptions, type EventWriteBufferStats } from './event-write-buffer.ts';
+export { createEventRecorder, type EventRecorder } from './event-recorder.ts';
+export { createInProcessEventBus, type EventBus } from './event-bus.ts';
+export {
+  createAssistantRepository,
+  inputVariableSchema,
+  type Assistant,
+  type AssistantPrompt,
+  type AssistantRepository,
+  type InputVariable,
+  type NewAssistant,
+} from './repositories/assistants.ts';
+export {
+  createExecutionRepository,
+  type ExecutionDetail,
+  type ExecutionRepository,
+  type ExecutionSummary,
+  type PromptResult,
+} from './repositories/executions.ts';
+export { createUserRepository, type User, type UserRepository } from './repositories/users.ts';
+export { seedDemo, DEMO_ASSISTANT } from './seed-demo.ts';
+export type { ExecutionStatus, UserRole } from './generated/prisma/enums.ts';

@@ -1,0 +1,208 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { cp, mkdtemp, readFile, readdir, rm, writeFile, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  createMigration,
+  defaultMigrationsDir,
+  defaultSchemaPath,
+  deployMigrations,
+  migrationStatus,
+  pgliteAdapterFactory,
+  readMigrations,
+} from './index.ts';
+
+// Each PGlite start costs a couple of seconds; a diff replays every migration into one.
+const slow = { timeout: 60_000 };
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function memoryDb(): Promise<PGlite> {
+  const db = await PGlite.create();
+  cleanups.push(() => db.close());
+  return db;
+}
+
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'aae-migrations-'));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** A scratch copy of the real migrations, so nothing a test writes can reach the repo. */
+async function copyOfMigrations(): Promise<string> {
+  const dir = path.join(await tempDir(), 'migrations');
+  await cp(defaultMigrationsDir, dir, { recursive: true });
+  return dir;
+}
+
+async function migrationNames(dir = defaultMigrationsDir): Promise<string[]> {
+  return (await readMigrations(dir)).migrationDirectories.map((migration) => migration.path);
+}
+
+async function sha256(file: string): Promise<string> {
+  return createHash('sha256')
+    .update(await readFile(file))
+    .digest('hex');
+}
+
+describe('readMigrations', () => {
+  it('lists the migration folders in order, with the lockfile', async () => {
+    const list = await readMigrations();
+    const names = list.migrationDirectories.map((migration) => migration.path);
+    expect(names.length).toBeGreaterThan(0);
+    expect(names).toEqual([...names].sort());
+    expect(names[0]).toMatch(/^\d{14}_init$/);
+    expect(list.lockfile.content).toContain('provider = "postgresql"');
+    expect(list.migrationDirectories[0]?.migrationFile.content.tag).toBe('ok');
+  });
+
+  it('treats a missing directory as no migrations', async () => {
+    const list = await readMigrations(path.join(await tempDir(), 'nope'));
+    expect(list.migrationDirectories).toEqual([]);
+    expect(list.lockfile.content).toBeNull();
+  });
+});
+
+describe('deployMigrations on PGlite', () => {
+  it('creates the schema and records each migration as prisma migrate does', slow, async () => {
+    const db = await memoryDb();
+    const names = await migrationNames();
+
+    expect(await deployMigrations(pgliteAdapterFactory(db))).toEqual(names);
+
+    const tables = await db.query<{ table_name: string }>(
+      `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'`,
+    );
+    expect(tables.rows.map((row) => row.table_name)).toEqual(
+      expect.arrayContaining(['users', 'assistants', 'executions', 'assistant_architect_events', '_prisma_migrations']),
+    );
+    const labels = await db.query<{ label: string }>(
+      `SELECT unnest(enum_range(NULL::assistant_event_type))::text AS label`,
+    );
+    expect(labels.rows.map((row) => row.label)).toContain('knowledge-retrieval-start');
+
+    const history = await db.query<{ migration_name: string; checksum: string; finished_at: Date | null }>(
+      `SELECT migration_name, checksum, finished_at FROM _prisma_migrations ORDER BY started_at`,
+    );
+    expect(history.rows.map((row) => row.migration_name)).toEqual(names);
+    for (const row of history.rows) {
+      expect(row.finished_at).not.toBeNull();
+      expect(row.checksum).toBe(await sha256(path.join(defaultMigrationsDir, row.migration_name, 'migration.sql')));
+    }
+  });
+
+  it('is idempotent and reports status', slow, async () => {
+    const db = await memoryDb();
+    const factory = pgliteAdapterFactory(db);
+    const names = await migrationNames();
+
+    expect(await migrationStatus(factory)).toEqual({ applied: [], pending: names, failed: [], edited: [], missingLocally: [] });
+    expect(await deployMigrations(factory)).toEqual(names);
+    expect(await deployMigrations(factory)).toEqual([]);
+    expect(await migrationStatus(factory)).toEqual({ applied: names, pending: [], failed: [], edited: [], missingLocally: [] });
+
+    const count = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM _prisma_migrations`);
+    expect(count.rows[0]?.n).toBe(names.length);
+  });
+
+  it('fails loudly on a broken migration, even through a plain PrismaPGlite factory', slow, async () => {
+    const db = await memoryDb();
+    const migrationsDir = await copyOfMigrations();
+    const broken = path.join(migrationsDir, '29990101000000_broken');
+    await mkdir(broken);
+    await writeFile(path.join(broken, 'migration.sql'), 'CREATE TABLE "half_done" (id int);\nSELECT * FROM "no_such_table";\n');
+
+    // The adapter's own executeScript does not await the script: this would "succeed" silently.
+    const factory = new PrismaPGlite(db);
+    await expect(deployMigrations(factory, { migrationsDir })).rejects.toThrow(/no_such_table/);
+
+    const status = await migrationStatus(factory, { migrationsDir });
+    expect(status.failed).toEqual(['29990101000000_broken']);
+    const halfDone = await db.query(`SELECT 1 FROM information_schema.tables WHERE table_name = 'half_done'`);
+    expect(halfDone.rows).toEqual([]);
+  });
+});
+
+describe('createMigration', () => {
+  it('returns null when the schema matches the migrations', slow, async () => {
+    const migrationsDir = await copyOfMigrations();
+    expect(await createMigration('noop', { migrationsDir, schemaPath: defaultSchemaPath })).toBeNull();
+    expect(await readdir(migrationsDir)).toEqual(await readdir(defaultMigrationsDir));
+  });
+
+  it('writes a migration for a schema change, which then deploys', slow, async () => {
+    const dir = await tempDir();
+    const migrationsDir = await copyOfMigrations();
+    const schemaPath = path.join(dir, 'schema.prisma');
+    const schema = await readFile(defaultSchemaPath, 'utf8');
+    await writeFile(schemaPath, `${schema}\nmodel Widget {\n  id   Int    @id @default(autoincrement())\n  name String\n\n  @@map("widgets")\n}\n`);
+    const before = await migrationNames(migrationsDir);
+
+    // A clock behind the latest migration must still yield a name that sorts last.
+    const created = await createMigration('Add widgets!', { migrationsDir, schemaPath, now: new Date('2001-01-01T00:00:00Z') });
+
+    expect(created).not.toBeNull();
+    const name = path.basename(created!);
+    expect(name).toMatch(/^\d{14}_add_widgets$/);
+    expect(await migrationNames(migrationsDir)).toEqual([...before, name]);
+    const sql = await readFile(path.join(created!, 'migration.sql'), 'utf8');
+    expect(sql).toContain('CREATE TABLE "widgets"');
+    expect(sql).not.toContain('assistant_architect_events');
+
+    const db = await memoryDb();
+    expect(await deployMigrations(pgliteAdapterFactory(db), { migrationsDir })).toEqual([...before, name]);
+    await db.query(`INSERT INTO widgets (name) VALUES ('sprocket')`);
+    expect(await createMigration('again', { migrationsDir, schemaPath })).toBeNull();
+  });
+
+  it('rejects a name with no usable characters', async () => {
+    await expect(createMigration(' !? ', { migrationsDir: await copyOfMigrations() })).rejects.toThrow(/Invalid migration name/);
+  });
+});
+
+const testDatabaseUrl = process.env.TEST_DATABASE_URL;
+
+describe.skipIf(!testDatabaseUrl)('deployMigrations on a PostgreSQL server (TEST_DATABASE_URL)', () => {
+  it('applies, records and is idempotent', slow, async () => {
+    // A database of its own, so the test never touches data in the one the URL names.
+    const admin = new pg.Client({ connectionString: testDatabaseUrl });
+    await admin.connect();
+    const database = `aae_migrations_test_${randomUUID().replaceAll('-', '')}`;
+    await admin.query(`CREATE DATABASE "${database}"`);
+    cleanups.push(async () => {
+      await admin.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+      await admin.end();
+    });
+    const url = new URL(testDatabaseUrl!);
+    url.pathname = `/${database}`;
+    const factory = new PrismaPg({ connectionString: url.toString() });
+    const names = await migrationNames();
+
+    expect(await deployMigrations(factory)).toEqual(names);
+    expect(await deployMigrations(factory)).toEqual([]);
+    expect(await migrationStatus(factory)).toEqual({ applied: names, pending: [], failed: [], edited: [], missingLocally: [] });
+
+    const client = new pg.Client({ connectionString: url.toString() });
+    await client.connect();
+    try {
+      const history = await client.query<{ migration_name: string; checksum: string }>(
+        `SELECT migration_name, checksum FROM _prisma_migrations WHERE finished_at IS NOT NULL ORDER BY started_at`,
+      );
+      expect(history.rows.map((row) => row.migration_name)).toEqual(names);
+      expect(history.rows[0]?.checksum).toBe(await sha256(path.join(defaultMigrationsDir, names[0]!, 'migration.sql')));
+      const events = await client.query(`SELECT to_regclass('public.assistant_architect_events') AS t`);
+      expect(events.rows[0]?.t).toBe('assistant_architect_events');
+    } finally {
+      await client.end();
+    }
+  });
+});

@@ -1,0 +1,38 @@
+import type { AssistantRepository, NewAssistant } from './repositories/assistants.ts';
+import type { UserRepository } from './repositories/users.ts';
+
+export const DEMO_ASSISTANT: NewAssistant = {
+  name: 'Research Brief Writer',
+  description: 'Outlines a topic, drafts a brief from the outline, then writes a one-paragraph summary.',
+  inputVariables: [
+    { name: 'topic', label: 'Topic', type: 'text', required: true, description: 'What the brief is about' },
+    { name: 'audience', label: 'Audience', type: 'text', required: false, description: 'Who will read it' },
+  ],
+  prompts: [
+    {
+      name: 'Outline',
+      position: 1,
+      modelId: 'local',
+      content: 'List the key questions a brief about {{topic}} should answer for {{audience}}.',
+    },
+    {
+      name: 'Draft',
+      position: 2,
+      modelId: 'local',
+      content: 'Write a short brief about {{topic}} that answers these questions: {{output:Outline}}',
+    },
+    {
+      name: 'Summary',
+      position: 3,
+      modelId: 'local',
+      content: 'Summarise this brief in one paragraph for {{audience}}: {{output:Draft}}',
+    },
+  ],
+};
+
+/** Seeds the two dev identities and, on an empty database, the demo assistant. */
+export async function seedDemo(repos: { users: UserRepository; assistants: AssistantRepository }): Promise<void> {
+  await repos.users.ensure('admin', 'admin');
+  await repos.users.ensure('demo', 'user');
+  if ((await repos.assistants.count()) === 0) await repos.assistants.create(DEMO_ASSISTANT);
+}

@@ -1,0 +1,4 @@
+export * from './model.ts';
+export { createLocalModel, composeLocalResponse, type LocalModelOptions } from './local-model.ts';
+export * from './template.ts';
+export * from './run-assistant.ts';

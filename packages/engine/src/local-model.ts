@@ -1,0 +1,96 @@
+import { countTokens, type LanguageModel, type ModelRequest, type ModelStream } from './model.ts';
+
+export interface LocalModelOptions {
+  /** Pause between streamed chunks, so a run is watchable; 0 in tests. */
+  chunkDelayMs?: number;
+  /** Words per streamed chunk. */
+  wordsPerChunk?: number;
+}
+
+const STOPWORDS = new Set(
+  'a an and are as at be brief by for from has have in into is it its of on one or should that the these this to was were what which who will with write about list these short summarise summarize paragraph questions answers answer key'.split(
+    ' ',
+  ),
+);
+
+/** FNV-1a: a small, stable hash so the same prompt always yields the same text. */
+function hash(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+function keyTerms(prompt: string, count: number): string[] {
+  const frequency = new Map<string, number>();
+  for (const word of prompt.toLowerCase().match(/[\p{L}][\p{L}\p{N}-]{2,}/gu) ?? []) {
+    if (!STOPWORDS.has(word)) frequency.set(word, (frequency.get(word) ?? 0) + 1);
+  }
+  return [...frequency.entries()]
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .slice(0, count)
+    .map(([word]) => word);
+}
+
+const OPENINGS = [
+  'Here is a considered answer.',
+  'A short response follows.',
+  'The request is addressed below.',
+  'What follows answers the prompt directly.',
+];
+
+const FRAMES = [
+  (term: string) => `${capitalise(term)} matters because it shapes the rest of the answer.`,
+  (term: string) => `On ${term}, the main point is to be specific and evidence-led.`,
+  (term: string) => `${capitalise(term)} should be weighed against cost, risk and time.`,
+  (term: string) => `A reader will want ${term} explained with one concrete example.`,
+  (term: string) => `The open question about ${term} is what changes next.`,
+];
+
+function capitalise(word: string): string {
+  return word.charAt(0).toUpperCase() + word.slice(1);
+}
+
+/** The text the local model writes for a prompt: deterministic, built from the prompt's own terms. */
+export function composeLocalResponse(prompt: string): string {
+  const seed = hash(prompt);
+  const terms = keyTerms(prompt, 5);
+  const sentences = [OPENINGS[seed % OPENINGS.length] as string];
+  terms.forEach((term, index) => {
+    const frame = FRAMES[(seed + index) % FRAMES.length] as (term: string) => string;
+    sentences.push(frame(term));
+  });
+  if (terms.length === 0) sentences.push('The prompt gave no terms to work with, so this answer stays general.');
+  return sentences.join(' ');
+}
+
+/**
+ * A model that needs no network and no key: it composes its answer from the prompt and streams
+ * it in chunks, so the whole product runs anywhere. Model id `local`.
+ */
+export function createLocalModel(options: LocalModelOptions = {}): LanguageModel {
+  const chunkDelayMs = options.chunkDelayMs ?? 40;
+  const wordsPerChunk = options.wordsPerChunk ?? 3;
+  return {
+    ids: ['local'],
+    generate(request: ModelRequest): ModelStream {
+      const text = composeLocalResponse(request.prompt);
+      const words = text.split(/(?<= )/);
+      let resolveUsage: (usage: { inputTokens: number; outputTokens: number }) => void = () => {};
+      const usage = new Promise<{ inputTokens: number; outputTokens: number }>((resolve) => {
+        resolveUsage = resolve;
+      });
+      async function* stream(): AsyncIterable<string> {
+        for (let i = 0; i < words.length; i += wordsPerChunk) {
+          request.signal?.throwIfAborted();
+          if (chunkDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, chunkDelayMs));
+          yield words.slice(i, i + wordsPerChunk).join('');
+        }
+        resolveUsage({ inputTokens: countTokens(request.prompt), outputTokens: countTokens(text) });
+      }
+      return { textStream: stream(), usage };
+    },
+  };
+}

@@ -1,0 +1,60 @@
+export interface ModelRequest {
+  modelId: string;
+  prompt: string;
+  signal?: AbortSignal | undefined;
+}
+
+export interface ModelUsage {
+  inputTokens: number;
+  outputTokens: number;
+}
+
+/** A streamed generation: text chunks as they are produced, then the usage once it ends. */
+export interface ModelStream {
+  textStream: AsyncIterable<string>;
+  usage: Promise<ModelUsage>;
+}
+
+export interface LanguageModel {
+  /** Model ids this model answers to, e.g. `local`. */
+  readonly ids: readonly string[];
+  generate(request: ModelRequest): ModelStream;
+}
+
+export class UnknownModelError extends Error {
+  constructor(readonly modelId: string, known: readonly string[]) {
+    super(`Unknown model "${modelId}". Known models: ${known.join(', ') || 'none'}.`);
+    this.name = 'UnknownModelError';
+  }
+}
+
+export class ModelRegistry {
+  private readonly models = new Map<string, LanguageModel>();
+
+  constructor(models: readonly LanguageModel[] = []) {
+    for (const model of models) this.register(model);
+  }
+
+  register(model: LanguageModel): void {
+    for (const id of model.ids) this.models.set(id, model);
+  }
+
+  has(modelId: string): boolean {
+    return this.models.has(modelId);
+  }
+
+  ids(): string[] {
+    return [...this.models.keys()];
+  }
+
+  resolve(modelId: string): LanguageModel {
+    const model = this.models.get(modelId);
+    if (!model) throw new UnknownModelError(modelId, this.ids());
+    return model;
+  }
+}
+
+/** Rough token count for text whose model reports none: words and punctuation runs. */
+export function countTokens(text: string): number {
+  return text.match(/[\p{L}\p{N}]+|[^\s\p{L}\p{N}]/gu)?.length ?? 0;
+}

@@ -1,0 +1,4 @@
+export * from './payloads.ts';
+export * from './event-types.ts';
+export * from './stored-event.ts';
+export * from './event-id.ts';

@@ -1,0 +1,41 @@
+import { defineConfig } from 'vitest/config';
+
+const integration = ['packages/*/src/**/*.int.test.ts', 'apps/*/src/**/*.int.test.ts'];
+
+export default defineConfig({
+  test: {
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['packages/*/src/**/*.test.ts', 'apps/*/src/**/*.test.ts'],
+          exclude: [...integration, 'apps/*/src/**/*.browser.test.ts', '**/node_modules/**'],
+          typecheck: { enabled: true, include: ['packages/*/src/**/*.test-d.ts'], tsconfig: './tsconfig.typecheck.json' },
+        },
+      },
+      // The integration suite runs twice: on embedded PGlite and on a PostgreSQL server.
+      { extends: true, test: { name: 'pglite', include: integration, env: { TEST_DB: 'pglite' } } },
+      {
+        extends: true,
+        test: {
+          name: 'postgres',
+          include: integration,
+          env: { TEST_DB: 'postgres' },
+          globalSetup: ['packages/db/src/testing/postgres-global-setup.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'browser',
+          include: ['apps/*/src/**/*.browser.test.ts'],
+          globalSetup: ['apps/web/build-global-setup.ts'],
+          testTimeout: 120_000,
+        },
+      },
+    ],
+  },
+});
