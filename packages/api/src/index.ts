@@ -8,3 +8,4 @@ export { createAppServices, type AppServices, type AppServicesOptions } from './
 
 export type RouterInputs = inferRouterInputs<AppRouter>;
 export type RouterOutputs = inferRouterOutputs<AppRouter>;
+

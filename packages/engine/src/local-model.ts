@@ -7,12 +7,6 @@ export interface LocalModelOptions {
   wordsPerChunk?: number;
 }
 
-const STOPWORDS = new Set(
-  'a an and are as at be brief by for from has have in into is it its of on one or should that the these this to was were what which who will with write about list these short summarise summarize paragraph questions answers answer key'.split(
-    ' ',
-  ),
-);
-
 /** FNV-1a: a small, stable hash so the same prompt always yields the same text. */
 function hash(text: string): number {
   let h = 0x811c9dc5;
@@ -23,15 +17,31 @@ function hash(text: string): number {
   return h >>> 0;
 }
 
+/**
+ * The prompt's topics: runs of up to three consecutive content words ("urban heat islands"),
+ * most frequent first, then in order of first appearance.
+ */
 function keyTerms(prompt: string, count: number): string[] {
-  const frequency = new Map<string, number>();
-  for (const word of prompt.toLowerCase().match(/[\p{L}][\p{L}\p{N}-]{2,}/gu) ?? []) {
-    if (!STOPWORDS.has(word)) frequency.set(word, (frequency.get(word) ?? 0) + 1);
+  const phrases = new Map<string, { count: number; first: number }>();
+  let run: string[] = [];
+  const close = () => {
+    for (let start = 0; start < run.length; start += 3) {
+      const phrase = run.slice(start, start + 3).join(' ');
+      const seen = phrases.get(phrase);
+      if (seen) seen.count++;
+      else phrases.set(phrase, { count: 1, first: phrases.size });
+    }
+    run = [];
+  };
+  for (const token of prompt.toLowerCase().match(/[\p{L}\p{N}][\p{L}\p{N}-]*|[^\s\p{L}\p{N}]/gu) ?? []) {
+    if (/^[\p{L}][\p{L}\p{N}-]{2,}$/u.test(token) && !STOPWORDS.has(token)) run.push(token);
+    else close();
   }
-  return [...frequency.entries()]
-    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+  close();
+  return [...phrases.entries()]
+    .sort((a, b) => b[1].count - a[1].count || a[1].first - b[1].first)
     .slice(0, count)
-    .map(([word]) => word);
+    .map(([phrase]) => phrase);
 }
 
 const OPENINGS = [
@@ -48,6 +58,24 @@ const FRAMES = [
   (term: string) => `A reader will want ${term} explained with one concrete example.`,
   (term: string) => `The open question about ${term} is what changes next.`,
 ];
+
+const FRAME_WORDS = [...OPENINGS, ...FRAMES.map((frame) => frame(''))].join(' ');
+
+/**
+ * Words that carry no topic: common English, and every word of the model's own sentence frames,
+ * so that a later prompt fed an earlier output picks out the topic, not the filler.
+ */
+const STOPWORDS = new Set(
+  [
+    'a an and are as at be brief by for from has have in into is it its of on one or should that the these this',
+    'to was were what which who will with write about list short summarise summarize paragraph questions answers',
+    'answer key them they their there than then such each your you our not can may also more most very',
+    FRAME_WORDS,
+  ]
+    .join(' ')
+    .toLowerCase()
+    .match(/[\p{L}][\p{L}\p{N}-]*/gu),
+);
 
 function capitalise(word: string): string {
   return word.charAt(0).toUpperCase() + word.slice(1);

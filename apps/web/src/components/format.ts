@@ -1,0 +1,17 @@
+const numberFormat = new Intl.NumberFormat('en');
+
+export function formatNumber(value: number): string {
+  return numberFormat.format(value);
+}
+
+export function formatDuration(ms: number): string {
+  if (ms < 1_000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1_000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+  const minutes = Math.floor(ms / 60_000);
+  return `${minutes} min ${Math.round((ms % 60_000) / 1_000)} s`;
+}
+
+export function formatTime(value: Date | string): string {
+  const date = typeof value === 'string' ? new Date(value) : value;
+  return date.toLocaleTimeString('en', { hour12: false, fractionalSecondDigits: 3 } as Intl.DateTimeFormatOptions);
+}

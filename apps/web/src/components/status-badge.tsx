@@ -1,0 +1,32 @@
+import type { ConnectionState } from '../execution-view/execution-events-state.ts';
+import type { ExecutionStatus, PromptStatus } from '../execution-view/execution-view.ts';
+
+const STATUS_LABEL: Record<ExecutionStatus | PromptStatus | 'pending' | 'running' | 'completed' | 'failed', string> = {
+  idle: 'Waiting',
+  pending: 'Pending',
+  running: 'Running',
+  complete: 'Complete',
+  completed: 'Complete',
+  error: 'Error',
+  failed: 'Failed',
+};
+
+export function StatusBadge({ status }: { status: keyof typeof STATUS_LABEL }) {
+  return <span className={`status status-${status}`}>{STATUS_LABEL[status]}</span>;
+}
+
+const CONNECTION_LABEL: Record<ConnectionState, string> = {
+  connecting: 'Connecting…',
+  live: 'Live',
+  reconnecting: 'Reconnecting…',
+  ended: 'Stream ended',
+  error: 'Disconnected',
+};
+
+export function ConnectionBadge({ connection }: { connection: ConnectionState }) {
+  return (
+    <span className={`connection connection-${connection}`} role="status" aria-live="polite">
+      {CONNECTION_LABEL[connection]}
+    </span>
+  );
+}

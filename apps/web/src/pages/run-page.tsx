@@ -1,0 +1,145 @@
+import type { RouterOutputs } from '@aae/api';
+import { useState, type FormEvent } from 'react';
+import { Link, useNavigate, useParams } from 'react-router';
+import { ErrorMessage } from '../components/error-message.tsx';
+import { trpc } from '../trpc.ts';
+
+type Assistant = RouterOutputs['assistants']['list'][number];
+
+export function RunPage() {
+  const params = useParams();
+  const assistants = trpc.assistants.list.useQuery();
+
+  if (assistants.isPending) return <p className="muted" role="status">Loading assistants…</p>;
+  if (assistants.error) return <ErrorMessage error={assistants.error} />;
+  if (assistants.data.length === 0) {
+    return (
+      <section className="panel empty-state">
+        <h1>No assistants yet</h1>
+        <p>Create one through the API (`assistants.create`); the first server start seeds a demo assistant.</p>
+      </section>
+    );
+  }
+
+  const selectedId = params.assistantId ? Number(params.assistantId) : assistants.data[0]!.id;
+  const selected = assistants.data.find((assistant) => assistant.id === selectedId);
+
+  return (
+    <div className="run-layout">
+      <section className="panel" aria-labelledby="assistants-heading">
+        <h2 id="assistants-heading">Assistants</h2>
+        <ul className="assistant-list">
+          {assistants.data.map((assistant) => (
+            <li key={assistant.id}>
+              <Link
+                to={`/assistant-architect/${assistant.id}`}
+                className={assistant.id === selectedId ? 'assistant-link active' : 'assistant-link'}
+                aria-current={assistant.id === selectedId ? 'page' : undefined}
+              >
+                <strong>{assistant.name}</strong>
+                <span className="muted">
+                  {assistant.prompts.length} prompt{assistant.prompts.length === 1 ? '' : 's'}
+                </span>
+              </Link>
+            </li>
+          ))}
+        </ul>
+      </section>
+      {selected ? (
+        <RunForm key={selected.id} assistant={selected} />
+      ) : (
+        <section className="panel empty-state">
+          <h1>Assistant not found</h1>
+          <p>No assistant has id {params.assistantId}. Pick one from the list.</p>
+        </section>
+      )}
+    </div>
+  );
+}
+
+function RunForm({ assistant }: { assistant: Assistant }) {
+  const navigate = useNavigate();
+  const [values, setValues] = useState<Record<string, string>>({});
+  const [missing, setMissing] = useState<Set<string>>(new Set());
+  const execute = trpc.executions.execute.useMutation({
+    onSuccess: ({ executionId }) => navigate(`/executions/${executionId}`),
+  });
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    const empty = assistant.inputVariables.filter((variable) => variable.required && !values[variable.name]?.trim());
+    setMissing(new Set(empty.map((variable) => variable.name)));
+    if (empty.length > 0) {
+      document.getElementById(`input-${empty[0]!.name}`)?.focus();
+      return;
+    }
+    execute.mutate({ assistantId: assistant.id, input: values });
+  }
+
+  return (
+    <section className="panel run-form" aria-labelledby="run-heading">
+      <h1 id="run-heading">{assistant.name}</h1>
+      {assistant.description ? <p className="muted">{assistant.description}</p> : null}
+      <ol className="chain" aria-label="Prompt chain">
+        {assistant.prompts.map((prompt) => (
+          <li key={prompt.id}>
+            <span className="chain-name">{prompt.name}</span>
+            <span className="badge">{prompt.modelId}</span>
+            {prompt.repositoryIds.length > 0 ? <span className="badge">knowledge</span> : null}
+            {prompt.enabledTools.length > 0 ? <span className="badge">tools</span> : null}
+          </li>
+        ))}
+      </ol>
+      <form onSubmit={submit} noValidate>
+        {assistant.inputVariables.map((variable) => {
+          const id = `input-${variable.name}`;
+          const invalid = missing.has(variable.name);
+          const props = {
+            id,
+            name: variable.name,
+            value: values[variable.name] ?? '',
+            required: variable.required,
+            'aria-invalid': invalid || undefined,
+            'aria-describedby': `${id}-hint${invalid ? ` ${id}-error` : ''}`,
+            onChange: (event: { target: { value: string } }) => {
+              setValues((current) => ({ ...current, [variable.name]: event.target.value }));
+              if (invalid) setMissing((current) => new Set([...current].filter((name) => name !== variable.name)));
+            },
+          };
+          return (
+            <div className="field" key={variable.name}>
+              <label htmlFor={id}>
+                {variable.label}
+                {variable.required ? (
+                  <span className="required" aria-hidden="true">
+                    {' '}
+                    *
+                  </span>
+                ) : (
+                  <span className="muted"> (optional)</span>
+                )}
+              </label>
+              {variable.type === 'textarea' ? (
+                <textarea rows={4} {...props} />
+              ) : (
+                <input type={variable.type === 'number' ? 'number' : 'text'} {...props} />
+              )}
+              <small id={`${id}-hint`} className="muted">
+                {variable.description ?? `{{${variable.name}}}`}
+              </small>
+              {invalid ? (
+                <small id={`${id}-error`} className="field-error" role="alert">
+                  {variable.label} is required.
+                </small>
+              ) : null}
+            </div>
+          );
+        })}
+        {execute.error ? <ErrorMessage error={execute.error} /> : null}
+        <button type="submit" className="primary" disabled={execute.isPending}>
+          {execute.isPending ? 'Starting…' : 'Run assistant'}
+        </button>
+      </form>
+    </section>
+  );
+}
