@@ -12,8 +12,12 @@ const t = initTRPC.context<Context>().create({
     client: { reconnectAfterInactivityMs: 25_000 },
   },
   errorFormatter({ shape, error }) {
-    const zodError = error.cause instanceof ZodError ? z.flattenError(error.cause) : null;
-    return { ...shape, data: { ...shape.data, zodError } };
+    if (!(error.cause instanceof ZodError)) return { ...shape, data: { ...shape.data, zodError: null } };
+    // One line a person can act on, naming each field, instead of the issues' JSON.
+    const message = `Invalid input: ${error.cause.issues
+      .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : 'input'}: ${issue.message}`)
+      .join('; ')}`;
+    return { ...shape, message, data: { ...shape.data, zodError: z.flattenError(error.cause) } };
   },
 });
 

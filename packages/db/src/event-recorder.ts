@@ -16,10 +16,14 @@ export interface EventRecorderOptions {
  */
 export function createEventRecorder(options: EventRecorderOptions) {
   let sequence = options.lastSequence ?? 0;
+  let lastTime = 0;
   const now = options.now ?? (() => new Date());
   return {
     emit(draft: EventDraft): ExecutionEvent {
-      const createdAt = now();
+      // Never earlier than the previous event, even if the wall clock steps back, so ordering
+      // by `created_at` (as the seed's SQL does) agrees with the sequence; ties are possible.
+      lastTime = Math.max(lastTime, now().getTime());
+      const createdAt = new Date(lastTime);
       const next = sequence + 1;
       const event = executionEventSchema.parse({
         eventType: draft.eventType,

@@ -1,0 +1,57 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestServices, readSubscription, runDemoToEnd, type TestServices } from '../testing/test-services.ts';
+
+let t: TestServices;
+beforeAll(async () => {
+  t = await createTestServices();
+});
+afterAll(() => t?.close());
+
+describe('events.list', () => {
+  it('pages the stored history in order and filters by type', async () => {
+    const caller = await t.caller('demo');
+    const { executionId, events } = await runDemoToEnd(caller, t.demoAssistantId);
+    const pages = [];
+    let cursor: number | null = 0;
+    while (cursor !== null) {
+      const page: Awaited<ReturnType<typeof caller.events.list>> = await caller.events.list({ executionId, cursor, limit: 4 });
+      pages.push(page.items);
+      cursor = page.nextCursor;
+    }
+    expect(pages.map((page) => page.length)).toEqual([4, 4, 3]);
+    expect(pages.flat().map((e) => e.eventData.eventId)).toEqual(events.map((e) => e.eventData.eventId));
+
+    const completes = await caller.events.list({ executionId, type: 'prompt-complete' });
+    expect(completes.items).toHaveLength(3);
+    expect(completes.items.every((e) => e.eventType === 'prompt-complete')).toBe(true);
+  });
+
+  it('refuses an unknown event type, naming the choices', async () => {
+    const caller = await t.caller('demo');
+    const { executionId } = await runDemoToEnd(caller, t.demoAssistantId);
+    const error = await caller.events.list({ executionId, type: 'prompt-finished' as never }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'BAD_REQUEST' });
+    expect((error as Error).message).toContain('prompt-complete');
+  });
+});
+
+describe('events.onExecutionEvent through the caller', () => {
+  it('replays a finished run, and resumes after any event id with exactly the rest', async () => {
+    const caller = await t.caller('demo');
+    const { executionId, events } = await runDemoToEnd(caller, t.demoAssistantId);
+    const ids = events.map((e) => e.eventData.eventId);
+    for (let cut = 0; cut < ids.length; cut++) {
+      const rest = await readSubscription(caller, { executionId, lastEventId: ids[cut]! });
+      expect(rest.map((entry) => entry.id)).toEqual(ids.slice(cut + 1));
+    }
+  });
+
+  it('refuses a malformed lastEventId', async () => {
+    const caller = await t.caller('demo');
+    const { executionId } = await runDemoToEnd(caller, t.demoAssistantId);
+    await expect(readSubscription(caller, { executionId, lastEventId: 'banana' })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+      message: expect.stringContaining('not an event id'),
+    });
+  });
+});

@@ -1,0 +1,149 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestServices, runDemoToEnd, type TestServices } from '../testing/test-services.ts';
+
+let t: TestServices;
+beforeAll(async () => {
+  t = await createTestServices();
+});
+afterAll(() => t?.close());
+
+describe('SSE event emission (the seed document’s unit cases)', () => {
+  it('stores one execution-start with totalPrompts 3', async () => {
+    const caller = await t.caller('demo');
+    const { executionId } = await runDemoToEnd(caller, t.demoAssistantId);
+    const events = await t.services.events.getExecutionEventsByType(executionId, 'execution-start');
+    expect(events).toHaveLength(1);
+    expect(events[0]!.eventData.totalPrompts).toBe(3);
+    expect(events[0]!.eventData.executionId).toBe(executionId);
+    expect(events[0]!.eventData.toolName).toBe('Research Brief Writer');
+  });
+
+  it('emits prompt events in order', async () => {
+    const caller = await t.caller('demo');
+    const { executionId } = await runDemoToEnd(caller, t.demoAssistantId);
+    const events = await t.services.events.getExecutionEvents(executionId);
+    const promptEvents = events.filter((e) => e.eventType === 'prompt-start' || e.eventType === 'prompt-complete');
+    expect(promptEvents[0]!.eventType).toBe('prompt-start');
+    expect(promptEvents[1]!.eventType).toBe('prompt-complete');
+    // And for every prompt: start, then complete, for the same prompt, positions 1..3.
+    expect(promptEvents.map((e) => e.eventType)).toEqual([
+      'prompt-start',
+      'prompt-complete',
+      'prompt-start',
+      'prompt-complete',
+      'prompt-start',
+      'prompt-complete',
+    ]);
+    const starts = await t.services.events.getExecutionEventsByType(executionId, 'prompt-start');
+    expect(starts.map((e) => e.eventData.position)).toEqual([1, 2, 3]);
+    for (const [index, start] of starts.entries()) {
+      expect(promptEvents[index * 2 + 1]!.eventData.promptId).toBe(start.eventData.promptId);
+    }
+  });
+
+  it('ends every run with exactly one terminal event whose totals match the stored results', async () => {
+    const caller = await t.caller('demo');
+    const { executionId, events } = await runDemoToEnd(caller, t.demoAssistantId, { topic: 'coral reefs', audience: 'divers' });
+    const terminal = events.filter((e) => e.eventType === 'execution-complete' || e.eventType === 'execution-error');
+    expect(terminal).toHaveLength(1);
+    expect(events.at(-1)).toEqual(terminal[0]);
+    const complete = (await t.services.events.getExecutionEventsByType(executionId, 'execution-complete'))[0]!;
+    const execution = await caller.executions.get({ executionId });
+    expect(execution.status).toBe('completed');
+    expect(execution.totalTokens).toBe(complete.eventData.totalTokens);
+    expect(complete.eventData.success).toBe(true);
+    const completes = await t.services.events.getExecutionEventsByType(executionId, 'prompt-complete');
+    expect(execution.promptResults.map((r) => r.outputTokens)).toEqual(completes.map((e) => e.eventData.outputTokens));
+    expect(execution.promptResults.every((r) => r.output.length > 0)).toBe(true);
+  });
+
+  it('substitutes inputs and earlier outputs, naming the prompts that supplied them', async () => {
+    const caller = await t.caller('demo');
+    const { executionId } = await runDemoToEnd(caller, t.demoAssistantId, { topic: 'glacier retreat', audience: 'teachers' });
+    const [outline, draft, summary] = await t.services.events.getExecutionEventsByType(executionId, 'variable-substitution');
+    const starts = await t.services.events.getExecutionEventsByType(executionId, 'prompt-start');
+    const execution = await caller.executions.get({ executionId });
+    expect(outline!.eventData.variables).toEqual({ topic: 'glacier retreat', audience: 'teachers' });
+    expect(outline!.eventData.sourcePrompts).toEqual([]);
+    expect(draft!.eventData.sourcePrompts).toEqual([starts[0]!.eventData.promptId]);
+    expect(draft!.eventData.variables['output:Outline']).toBe(execution.promptResults[0]!.output);
+    expect(summary!.eventData.sourcePrompts).toEqual([starts[1]!.eventData.promptId]);
+  });
+});
+
+describe('executions: bad input gets a clear error', () => {
+  it('refuses a missing required input, naming the variable', async () => {
+    const caller = await t.caller('demo');
+    await expect(caller.executions.execute({ assistantId: t.demoAssistantId, input: { audience: 'x' } })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+      message: 'Missing required input variable "topic" (Topic)',
+    });
+    await expect(caller.executions.execute({ assistantId: t.demoAssistantId, input: { topic: '   ' } })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+      message: expect.stringContaining('"topic"'),
+    });
+  });
+
+  it('refuses an undeclared input, listing the declared ones', async () => {
+    const caller = await t.caller('demo');
+    await expect(
+      caller.executions.execute({ assistantId: t.demoAssistantId, input: { topic: 'a', colour: 'red' } }),
+    ).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/"colour".*topic, audience/) });
+  });
+
+  it('refuses malformed input, naming the field', async () => {
+    const caller = await t.caller('demo');
+    const error = await caller.executions
+      .execute({ assistantId: 'seven' as unknown as number, input: { topic: 'a' } })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'BAD_REQUEST' });
+    expect((error as Error).message).toContain('assistantId');
+    const badGet = await caller.executions.get({ executionId: -3 }).catch((e: unknown) => e);
+    expect(badGet).toMatchObject({ code: 'BAD_REQUEST' });
+    expect((badGet as Error).message).toContain('executionId');
+  });
+
+  it('answers NOT_FOUND for an unknown execution or assistant', async () => {
+    const caller = await t.caller('admin');
+    await expect(caller.executions.get({ executionId: 987_654 })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+      message: 'Execution 987654 does not exist',
+    });
+    await expect(caller.events.list({ executionId: 987_654 })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(caller.executions.execute({ assistantId: 987_654, input: {} })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+      message: 'Assistant 987654 does not exist',
+    });
+  });
+
+  it('denies another user’s execution and events; an admin may read them', async () => {
+    const admin = await t.caller('admin');
+    const demo = await t.caller('demo');
+    const { executionId } = await runDemoToEnd(admin, t.demoAssistantId);
+    await expect(demo.executions.get({ executionId })).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+      message: `Execution ${executionId} belongs to another user`,
+    });
+    await expect(demo.events.list({ executionId })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    const own = await runDemoToEnd(demo, t.demoAssistantId);
+    expect((await admin.executions.get({ executionId: own.executionId })).userName).toBe('demo');
+    const listedForDemo = await demo.executions.list();
+    expect(listedForDemo.items.every((item) => item.userName === 'demo')).toBe(true);
+    const listedForAdmin = await admin.executions.list({ limit: 100 });
+    expect(new Set(listedForAdmin.items.map((item) => item.userName))).toEqual(new Set(['admin', 'demo']));
+  });
+
+  it('refuses a caller with no identity', async () => {
+    const anonymous = await t.caller(null);
+    await expect(anonymous.executions.list()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+  });
+
+  it('pages executions newest first with a keyset cursor', async () => {
+    const caller = await t.caller('demo');
+    const all = await caller.executions.list({ limit: 100 });
+    const first = await caller.executions.list({ limit: 2 });
+    const second = await caller.executions.list({ limit: 2, cursor: first.nextCursor });
+    expect([...first.items, ...second.items].map((e) => e.id)).toEqual(all.items.slice(0, 4).map((e) => e.id));
+    expect(all.items.map((e) => e.id)).toEqual([...all.items.map((e) => e.id)].sort((a, b) => b - a));
+  });
+});
