@@ -29,6 +29,7 @@ export function createAppServices(options: AppServicesOptions) {
   const buffer = new EventWriteBuffer({
     write: (batch) => events.insertEvents(batch),
     onCommitted: (batch) => bus.publish(batch),
+    probe: () => prisma.$queryRaw`SELECT 1`,
     logger,
   });
   const users = createUserRepository(prisma);

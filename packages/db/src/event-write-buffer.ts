@@ -9,7 +9,17 @@ export interface EventWriteBufferOptions {
   maxBatchSize?: number;
   /** How long a non-critical event may wait for company before the batch is written. */
   flushDelayMs?: number;
-  /** Attempts per batch before it is given up on (counted and logged, never silently). */
+  /**
+   * Answers whether the database is reachable (e.g. `SELECT 1`). While it is not, a failed batch
+   * waits and is retried without limit: an outage delays events, it does not lose them.
+   * Without a probe every failure counts towards `maxAttempts`.
+   */
+  probe?: () => Promise<unknown>;
+  /**
+   * Attempts for a batch the reachable database keeps refusing. Then the batch is split to
+   * isolate the event at fault, and only that event is given up on (counted and logged with its
+   * payload, never silently).
+   */
   maxAttempts?: number;
   retryBaseMs?: number;
   retryMaxMs?: number;
@@ -44,7 +54,7 @@ export class EventWriteBuffer {
   constructor(private readonly options: EventWriteBufferOptions) {
     this.maxBatchSize = options.maxBatchSize ?? 500;
     this.flushDelayMs = options.flushDelayMs ?? 5;
-    this.maxAttempts = options.maxAttempts ?? 10;
+    this.maxAttempts = options.maxAttempts ?? 5;
     this.retryBaseMs = options.retryBaseMs ?? 50;
     this.retryMaxMs = options.retryMaxMs ?? 5_000;
     this.logger = options.logger ?? console;
@@ -88,34 +98,72 @@ export class EventWriteBuffer {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, this.maxBatchSize);
       const stored = await this.writeWithRetry(batch);
-      if (stored) {
+      if (stored.length > 0) {
         this.stats.written += stored.length;
         this.options.onCommitted(stored);
       }
     }
   }
 
-  private async writeWithRetry(batch: PendingEvent[]): Promise<StoredEvent[] | null> {
-    for (let attempt = 1; ; attempt++) {
+  private async writeWithRetry(batch: PendingEvent[]): Promise<StoredEvent[]> {
+    for (let attempt = 1, outageAttempt = 0; ; ) {
       try {
         return await this.options.write(batch);
       } catch (error) {
-        if (attempt >= this.maxAttempts) {
-          this.stats.failed += batch.length;
-          this.logger.error(
-            `[event-store] giving up on ${batch.length} event(s) after ${attempt} attempts; they are not stored:`,
-            error,
-            JSON.stringify(batch),
-          );
-          return null;
-        }
         this.stats.retries++;
-        const delay = Math.min(this.retryMaxMs, this.retryBaseMs * 2 ** (attempt - 1));
-        this.logger.warn(
-          `[event-store] writing ${batch.length} event(s) failed (attempt ${attempt}/${this.maxAttempts}), retrying in ${delay} ms: ${String(error)}`,
+        if (!(await this.databaseAnswers())) {
+          outageAttempt++;
+          const delay = this.backoff(outageAttempt);
+          // Every attempt while the outage is young, then one line in ten: loud, not a flood.
+          if (outageAttempt <= 5 || outageAttempt % 10 === 0) {
+            this.logger.warn(
+              `[event-store] database unreachable; ${batch.length + this.queue.length} event(s) waiting, retry ${outageAttempt} in ${delay} ms: ${String(error)}`,
+            );
+          }
+          await sleep(delay);
+          continue;
+        }
+        if (attempt < this.maxAttempts) {
+          const delay = this.backoff(attempt);
+          this.logger.warn(
+            `[event-store] writing ${batch.length} event(s) failed (attempt ${attempt}/${this.maxAttempts}), retrying in ${delay} ms: ${String(error)}`,
+          );
+          attempt++;
+          await sleep(delay);
+          continue;
+        }
+        if (batch.length > 1) {
+          const half = Math.ceil(batch.length / 2);
+          const first = await this.writeWithRetry(batch.slice(0, half));
+          const second = await this.writeWithRetry(batch.slice(half));
+          return [...first, ...second];
+        }
+        this.stats.failed += 1;
+        this.logger.error(
+          `[event-store] giving up on event ${batch[0]?.eventData.eventId} after ${attempt} attempts; it is NOT stored:`,
+          error,
+          JSON.stringify(batch[0]),
         );
-        await new Promise((resolve) => setTimeout(resolve, delay));
+        return [];
       }
     }
   }
+
+  private async databaseAnswers(): Promise<boolean> {
+    if (!this.options.probe) return true;
+    try {
+      await this.options.probe();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private backoff(attempt: number): number {
+    return Math.min(this.retryMaxMs, this.retryBaseMs * 2 ** (attempt - 1));
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
