@@ -12,7 +12,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['packages/*/src/**/*.test.ts', 'apps/*/src/**/*.test.ts'],
-          exclude: [...integration, 'apps/*/src/**/*.browser.test.ts', '**/node_modules/**'],
+          exclude: [...integration, '**/node_modules/**'],
           typecheck: { enabled: true, include: ['packages/*/src/**/*.test-d.ts'], tsconfig: './tsconfig.typecheck.json' },
         },
       },
@@ -31,7 +31,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'browser',
-          include: ['apps/*/src/**/*.browser.test.ts'],
+          include: ['apps/*/e2e/**/*.browser.test.ts'],
           globalSetup: ['apps/web/build-global-setup.ts'],
           testTimeout: 120_000,
         },

@@ -41,6 +41,11 @@ export class ExecutionRunner {
     return this.running.has(executionId);
   }
 
+  /** Resolves when the execution's run in this process has ended (at once if none is running). */
+  async waitFor(executionId: number): Promise<void> {
+    await this.running.get(executionId)?.done;
+  }
+
   /** Lets every run finish (or cancels them when `cancel` is set), for a clean shutdown. */
   async stopAll(options: { cancel?: boolean } = {}): Promise<void> {
     if (options.cancel) for (const run of this.running.values()) run.controller.abort(new Error('Server is shutting down'));

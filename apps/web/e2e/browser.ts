@@ -1,0 +1,59 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+export const webDist = fileURLToPath(new URL('../dist', import.meta.url));
+/** Screenshots land here; CI keeps the folder as the run's artifacts. */
+export const artifactsDir = fileURLToPath(new URL('../../../test-artifacts', import.meta.url));
+
+const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export interface TestBrowser {
+  browser: Browser;
+  newPage(options?: { user?: string; width?: number; height?: number; baseUrl: string }): Promise<Page>;
+  close(): Promise<void>;
+}
+
+/**
+ * Debian's Chromium, headless, with the background networking a closed network refuses turned off.
+ * Playwright gives each launch a fresh temporary profile.
+ */
+export async function launchBrowser(): Promise<TestBrowser> {
+  if (!existsSync(chromiumPath)) {
+    throw new Error(`Chromium not found at ${chromiumPath}: install it (apt-get install chromium) or set CHROMIUM_PATH`);
+  }
+  const browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  return {
+    browser,
+    async newPage(options) {
+      const context = await browser.newContext({ viewport: { width: options?.width ?? 1280, height: options?.height ?? 900 } });
+      if (options?.user) {
+        const url = new URL(options.baseUrl);
+        await context.addCookies([{ name: 'aae_user', value: options.user, domain: url.hostname, path: '/' }]);
+      }
+      const page = await context.newPage();
+      page.on('pageerror', (error) => console.error('[browser] page error:', error));
+      return page;
+    },
+    close: () => browser.close(),
+  };
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(artifactsDir, { recursive: true });
+  const file = path.join(artifactsDir, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}

@@ -1,0 +1,93 @@
+import { startTestApp, type TestApp } from '@aae/server/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, screenshot, webDist, type TestBrowser } from './browser.ts';
+
+let app: TestApp;
+let browser: TestBrowser;
+
+beforeAll(async () => {
+  // Slow enough to watch the prompts run one after another.
+  app = await startTestApp({ chunkDelayMs: 25, webDist });
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+  await app?.stop();
+});
+
+describe('a person runs the demo assistant in the browser', () => {
+  it('fills its inputs, runs it and watches every step reach complete, live', async () => {
+    const page = await browser.newPage({ baseUrl: app.url, user: 'demo' });
+    await page.goto(`${app.url}/`);
+    await page.getByRole('heading', { name: 'Research Brief Writer' }).waitFor();
+    await screenshot(page, 'run-form');
+
+    // Required input left empty: the form says so and nothing runs.
+    await page.getByRole('button', { name: 'Run assistant' }).click();
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('Topic is required');
+    expect(new URL(page.url()).pathname).toBe('/assistant-architect');
+
+    await page.fill('[name="topic"]', 'urban heat islands');
+    await page.fill('[name="audience"]', 'city planners');
+    await page.click('button[type="submit"]');
+
+    await page.waitForURL(/\/executions\/\d+$/);
+    const executionId = Number(new URL(page.url()).pathname.split('/').pop());
+    // Seen while running: a prompt in progress and the live connection.
+    await page.locator('.prompt-card[data-status="running"]').first().waitFor();
+    await expect(page.locator('.connection').textContent()).resolves.toMatch(/Live|Connecting/);
+    await screenshot(page, 'execution-running');
+
+    await page.waitForSelector('.execution-complete', { timeout: 60_000 });
+    await page.locator('.output').nth(2).waitFor();
+    await screenshot(page, 'execution-complete');
+
+    const cards = page.locator('.prompt-card');
+    await expect(cards.count()).resolves.toBe(3);
+    expect(await cards.evaluateAll((nodes) => nodes.map((node) => node.getAttribute('data-status')))).toEqual([
+      'complete',
+      'complete',
+      'complete',
+    ]);
+    expect(await page.locator('.prompt-card h3').allTextContents()).toEqual(['Outline', 'Draft', 'Summary']);
+    await expect(page.locator('.progress-caption').textContent()).resolves.toBe('All 3 prompts complete');
+
+    // What the page shows is what was stored.
+    const stored = await app.services.events.getExecutionEvents(executionId);
+    expect(stored.map((event) => event.eventType)).toContain('execution-complete');
+    const completes = await app.services.events.getExecutionEventsByType(executionId, 'prompt-complete');
+    const tokensShown = await page.locator('.prompt-card .facts li', { hasText: 'output tokens' }).allTextContents();
+    expect(tokensShown).toEqual(completes.map((event) => `${event.eventData.outputTokens} output tokens`));
+    const execution = await app.services.executions.get(executionId);
+    expect(await page.locator('.output p').allTextContents()).toEqual(execution!.promptResults.map((result) => result.output));
+    await page.getByText('Event log').click();
+    await expect(page.locator('.event-log ol > li').count()).resolves.toBe(stored.length);
+  });
+
+  it('replays a finished execution from its stored events and lists it among past executions', async () => {
+    const client = app.client('demo');
+    const { executionId } = await client.executions.execute.mutate({
+      assistantId: (await client.assistants.list.query())[0]!.id,
+      input: { topic: 'coastal erosion' },
+    });
+    await app.services.runner.waitFor(executionId);
+    const page = await browser.newPage({ baseUrl: app.url, user: 'demo' });
+    await page.goto(`${app.url}/executions`);
+    await page.getByRole('link', { name: `#${executionId}` }).click();
+    await page.waitForSelector('.execution-complete');
+    await expect(page.locator('.prompt-card[data-status="complete"]').count()).resolves.toBe(3);
+    await expect(page.locator('.connection').textContent()).resolves.toBe('Stream ended');
+  });
+
+  it('shows another user’s execution as not allowed', async () => {
+    const { executionId } = await app.client('admin').executions.execute.mutate({
+      assistantId: (await app.client('admin').assistants.list.query())[0]!.id,
+      input: { topic: 'private matter' },
+    });
+    const page = await browser.newPage({ baseUrl: app.url, user: 'demo' });
+    await page.goto(`${app.url}/executions/${executionId}`);
+    await page.getByText('Not allowed').waitFor();
+    await expect(page.getByRole('alert').textContent()).resolves.toContain(`Execution ${executionId} belongs to another user`);
+    await screenshot(page, 'execution-forbidden');
+  });
+});
