@@ -1,4 +1,4 @@
-import { createAppServices, type AppServices } from '@aae/api';
+import { createAppServices, type AppServices, type AppServicesOptions } from '@aae/api';
 import { createDatabase, seedDemo, type Database } from '@aae/db';
 import { deployMigrations } from '@aae/db/migrations';
 import { startHttpServer, type RunningHttpServer } from './http-server.ts';
@@ -12,6 +12,7 @@ export interface StartAppOptions {
   host?: string;
   webDist?: string | undefined;
   localModelChunkDelayMs?: number;
+  runner?: AppServicesOptions['runner'];
   logger?: Pick<Console, 'info' | 'warn' | 'error'>;
 }
 
@@ -36,10 +37,14 @@ export async function startApp(options: StartAppOptions = {}): Promise<RunningAp
     database,
     logger,
     localModel: { chunkDelayMs: options.localModelChunkDelayMs ?? 40 },
+    runner: options.runner,
   });
   await seedDemo(services);
-  const recovered = await services.runner.recoverOrphans();
+  // The embedded database belongs to this process alone: whatever is unfinished was left by a
+  // previous run of it. On a server, other live processes may be running executions.
+  const recovered = await services.runner.recoverOrphans(database.kind === 'pglite' ? 0 : undefined);
   if (recovered.length > 0) logger.warn(`[runner] closed ${recovered.length} interrupted execution(s): ${recovered.join(', ')}`);
+  services.runner.startMaintenance();
 
   const http = await startHttpServer({
     services,

@@ -1,32 +1,47 @@
+import { randomUUID } from 'node:crypto';
 import {
+  closeOrphanedExecutions,
   createEventRecorder,
   type Assistant,
-  type AssistantRepository,
-  type EventStore,
   type EventWriteBuffer,
   type ExecutionRepository,
+  type PrismaClient,
 } from '@aae/db';
+import type { StoredEvent } from '@aae/events';
 import { runAssistant, type ModelRegistry } from '@aae/engine';
 
 export interface ExecutionRunnerDeps {
-  assistants: AssistantRepository;
+  prisma: PrismaClient;
   executions: ExecutionRepository;
-  events: EventStore;
   buffer: EventWriteBuffer;
   models: ModelRegistry;
-  logger?: Pick<Console, 'info' | 'error'>;
+  /** Publishes events written outside the buffer (an orphan's terminal event). */
+  publish(events: readonly StoredEvent[]): void;
+  logger?: Pick<Console, 'info' | 'warn' | 'error'>;
+  /** How often this process renews the lease on the executions it runs. */
+  heartbeatMs?: number;
+  /** A lease older than this marks its execution as orphaned: its process died. */
+  staleAfterMs?: number;
+  /** How often to look for orphans left by other processes. */
+  sweepMs?: number;
 }
 
 /**
  * Runs executions in the background of this process. `start` returns at once; the run's events
- * flow through the recorder into the write buffer, never awaited by the run.
+ * flow through the recorder into the write buffer, never awaited by the run. While a run lasts,
+ * its lease is renewed; any process closes executions whose lease expired (crash recovery).
  */
 export class ExecutionRunner {
+  readonly workerId = randomUUID();
   private readonly running = new Map<number, { controller: AbortController; done: Promise<void> }>();
-  private readonly logger: Pick<Console, 'info' | 'error'>;
+  private readonly logger: Pick<Console, 'info' | 'warn' | 'error'>;
+  private heartbeatTimer: NodeJS.Timeout | null = null;
+  private sweepTimer: NodeJS.Timeout | null = null;
+  readonly staleAfterMs: number;
 
   constructor(private readonly deps: ExecutionRunnerDeps) {
     this.logger = deps.logger ?? console;
+    this.staleAfterMs = deps.staleAfterMs ?? 60_000;
   }
 
   start(executionId: number, assistant: Assistant, input: Record<string, string>): void {
@@ -46,52 +61,44 @@ export class ExecutionRunner {
     await this.running.get(executionId)?.done;
   }
 
+  /** Starts renewing leases and sweeping for orphans; `stopAll` ends both. */
+  startMaintenance(): void {
+    const heartbeatMs = this.deps.heartbeatMs ?? 10_000;
+    const sweepMs = this.deps.sweepMs ?? 30_000;
+    this.heartbeatTimer ??= setInterval(() => {
+      this.deps.executions.heartbeat([...this.running.keys()], this.workerId).catch((error: unknown) => {
+        this.logger.warn(`[runner] could not renew leases: ${String(error)}`);
+      });
+    }, heartbeatMs).unref();
+    this.sweepTimer ??= setInterval(() => {
+      this.recoverOrphans().catch((error: unknown) => this.logger.warn(`[runner] orphan sweep failed: ${String(error)}`));
+    }, sweepMs).unref();
+  }
+
   /** Lets every run finish (or cancels them when `cancel` is set), for a clean shutdown. */
   async stopAll(options: { cancel?: boolean } = {}): Promise<void> {
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.heartbeatTimer = this.sweepTimer = null;
     if (options.cancel) for (const run of this.running.values()) run.controller.abort(new Error('Server is shutting down'));
     await Promise.all([...this.running.values()].map((run) => run.done));
   }
 
   /**
-   * Closes executions a dead process left unfinished: each gets one `execution-error`
-   * (recoverable, since running it again may succeed), so every execution has a terminal event.
+   * Closes executions whose process died, each with one recoverable `execution-error`, and
+   * returns their ids. `staleAfterMs` 0 is right when no other process can be running any (the
+   * embedded database belongs to this process alone).
    */
-  async recoverOrphans(): Promise<number[]> {
-    const recovered: number[] = [];
-    for (const orphan of await this.deps.executions.listUnfinished()) {
-      if (this.running.has(orphan.id)) continue;
-      if ((await this.deps.events.terminalSequence(orphan.id)) === null) {
-        const recorder = createEventRecorder({
-          executionId: orphan.id,
-          enqueue: (event) => this.deps.buffer.enqueue(event),
-          lastSequence: await this.deps.events.lastSequence(orphan.id),
-        });
-        recorder.emit({
-          eventType: 'execution-error',
-          eventData: {
-            executionId: orphan.id,
-            error: 'Execution was interrupted: the server stopped before it finished',
-            recoverable: true,
-            details: 'Closed when the server restarted; run the assistant again to retry.',
-          },
-        });
-      }
-      await this.deps.executions.markFinished(orphan.id, {
-        status: 'failed',
-        totalTokens: 0,
-        error: 'Execution was interrupted: the server stopped before it finished',
-        finishedAt: new Date(),
-      });
-      recovered.push(orphan.id);
-    }
-    await this.deps.buffer.flush();
-    return recovered;
+  async recoverOrphans(staleAfterMs = this.staleAfterMs): Promise<number[]> {
+    const written = await closeOrphanedExecutions(this.deps.prisma, { staleAfterMs, excludeIds: [...this.running.keys()] });
+    if (written.length > 0) this.deps.publish(written);
+    return written.map((event) => event.executionId);
   }
 
   private async run(executionId: number, assistant: Assistant, input: Record<string, string>, signal: AbortSignal) {
     const { executions, buffer } = this.deps;
     const recorder = createEventRecorder({ executionId, enqueue: (event) => buffer.enqueue(event) });
-    await executions.markRunning(executionId, new Date());
+    await executions.markRunning(executionId, new Date(), this.workerId);
     const outcome = await runAssistant({
       executionId,
       assistant,

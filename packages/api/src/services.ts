@@ -3,13 +3,14 @@ import {
   createEventStore,
   createExecutionRepository,
   createInProcessEventBus,
+  createPostgresEventBus,
   createUserRepository,
   EventWriteBuffer,
   type Database,
   type EventBus,
 } from '@aae/db';
 import { createLocalModel, ModelRegistry, type LanguageModel } from '@aae/engine';
-import { ExecutionRunner } from './execution-runner.ts';
+import { ExecutionRunner, type ExecutionRunnerDeps } from './execution-runner.ts';
 
 export interface AppServicesOptions {
   database: Database;
@@ -17,6 +18,7 @@ export interface AppServicesOptions {
   models?: LanguageModel[];
   localModel?: { chunkDelayMs?: number };
   bus?: EventBus;
+  runner?: Pick<ExecutionRunnerDeps, 'heartbeatMs' | 'staleAfterMs' | 'sweepMs'>;
   logger?: Pick<Console, 'info' | 'warn' | 'error'>;
 }
 
@@ -25,7 +27,12 @@ export function createAppServices(options: AppServicesOptions) {
   const { prisma } = options.database;
   const logger = options.logger ?? console;
   const events = createEventStore(prisma);
-  const bus = options.bus ?? createInProcessEventBus();
+  // Several processes may share a server database: they share live events through LISTEN/NOTIFY.
+  const bus =
+    options.bus ??
+    (options.database.connectionString
+      ? createPostgresEventBus({ connectionString: options.database.connectionString, store: events, logger })
+      : createInProcessEventBus());
   const buffer = new EventWriteBuffer({
     write: (batch) => events.insertEvents(batch),
     onCommitted: (batch) => bus.publish(batch),
@@ -36,7 +43,7 @@ export function createAppServices(options: AppServicesOptions) {
   const assistants = createAssistantRepository(prisma);
   const executions = createExecutionRepository(prisma);
   const models = new ModelRegistry([createLocalModel(options.localModel), ...(options.models ?? [])]);
-  const runner = new ExecutionRunner({ assistants, executions, events, buffer, models, logger });
+  const runner = new ExecutionRunner({ prisma, executions, buffer, models, logger, publish: (batch) => bus.publish(batch), ...options.runner });
 
   return {
     database: options.database,
@@ -52,6 +59,7 @@ export function createAppServices(options: AppServicesOptions) {
     async close(options: { cancelRunning?: boolean } = {}) {
       await runner.stopAll({ cancel: options.cancelRunning ?? false });
       await buffer.flush();
+      await bus.close?.();
       await this.database.close();
     },
   };

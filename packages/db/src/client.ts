@@ -21,6 +21,8 @@ export interface Database {
   adapterFactory: SqlMigrationAwareDriverAdapterFactory;
   /** Where the data lives, for log lines (a URL without its password, or a folder). */
   location: string;
+  /** The server's URL, for connections outside Prisma (LISTEN/NOTIFY); absent for PGlite. */
+  connectionString?: string;
   close(): Promise<void>;
 }
 
@@ -46,6 +48,7 @@ function createPostgresDatabase(databaseUrl: string): Database {
     kind: 'postgres',
     prisma,
     adapterFactory,
+    connectionString: databaseUrl,
     location: url.toString(),
     close: () => prisma.$disconnect(),
   };

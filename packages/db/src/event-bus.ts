@@ -11,6 +11,7 @@ export interface EventBus {
   watchExecution(executionId: number, signal: AbortSignal): AsyncIterable<StoredEvent>;
   /** Every published event, buffered from the moment of the call on. */
   watchAll(signal: AbortSignal): AsyncIterable<StoredEvent>;
+  close?(): Promise<void>;
 }
 
 const ALL = 'all';

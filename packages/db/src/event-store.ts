@@ -41,7 +41,8 @@ export interface ListEventsOptions {
 
 export type EventStore = ReturnType<typeof createEventStore>;
 
-export function createEventStore(prisma: PrismaClient) {
+/** Works on the client or inside an interactive transaction. */
+export function createEventStore(prisma: Pick<PrismaClient, 'assistantArchitectEvent'>) {
   async function listEvents(executionId: number, options: ListEventsOptions = {}): Promise<StoredEvent[]> {
     const rows = await prisma.assistantArchitectEvent.findMany({
       where: {

@@ -1,12 +1,13 @@
 import { formatEventId, type StoredEvent } from '@aae/events';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEventRecorder } from './event-recorder.ts';
 import { createEventStore } from './event-store.ts';
 import { EventWriteBuffer } from './event-write-buffer.ts';
 import { createAssistantRepository } from './repositories/assistants.ts';
 import { createExecutionRepository } from './repositories/executions.ts';
 import { createUserRepository } from './repositories/users.ts';
+import { testPostgresUrl } from './testing/project-database.ts';
 import { createTestDatabase, testDatabaseKind, type TestDatabase } from './testing/test-database.ts';
 
 // A real outage needs a server whose connections can be cut; PGlite lives inside the process.
@@ -18,8 +19,8 @@ describe.skipIf(!onServer)('EventWriteBuffer through a PostgreSQL outage', () =>
   let executionId: number;
 
   beforeAll(async () => {
-    db = await createTestDatabase('postgres', inject('postgresUrl'));
-    admin = new pg.Client({ connectionString: inject('postgresUrl') });
+    db = await createTestDatabase('postgres', testPostgresUrl());
+    admin = new pg.Client({ connectionString: testPostgresUrl() });
     await admin.connect();
     const user = await createUserRepository(db.prisma).ensure('demo', 'user');
     const assistant = await createAssistantRepository(db.prisma).create({

@@ -3,6 +3,7 @@ export { createEventStore, type EventStore, type PendingEvent } from './event-st
 export { EventWriteBuffer, type EventWriteBufferOptions, type EventWriteBufferStats } from './event-write-buffer.ts';
 export { createEventRecorder, type EventRecorder } from './event-recorder.ts';
 export { createInProcessEventBus, type EventBus } from './event-bus.ts';
+export { createPostgresEventBus, type PostgresEventBus } from './postgres-event-bus.ts';
 export {
   createAssistantRepository,
   inputVariableSchema,
@@ -21,4 +22,6 @@ export {
 } from './repositories/executions.ts';
 export { createUserRepository, type User, type UserRepository } from './repositories/users.ts';
 export { seedDemo, DEMO_ASSISTANT } from './seed-demo.ts';
+export { closeOrphanedExecutions, ORPHAN_ERROR } from './orphan-recovery.ts';
 export type { ExecutionStatus, UserRole } from './generated/prisma/enums.ts';
+export type { PrismaClient } from './generated/prisma/client.ts';

@@ -1,7 +1,6 @@
 import { seedDemo, type User } from '@aae/db';
-import { createTestDatabase, testDatabaseKind } from '@aae/db/testing';
+import { createProjectTestDatabase } from '@aae/db/testing';
 import type { StoredEvent } from '@aae/events';
-import { inject } from 'vitest';
 import { createContextInner } from '../context.ts';
 import { appRouter } from '../root.ts';
 import { createAppServices, type AppServices } from '../services.ts';
@@ -22,8 +21,7 @@ const quiet = { info: () => {}, warn: console.warn, error: console.error };
 
 /** App services on a fresh, migrated, seeded database of the test project's kind. */
 export async function createTestServices(): Promise<TestServices> {
-  const kind = testDatabaseKind();
-  const database = await createTestDatabase(kind, kind === 'postgres' ? inject('postgresUrl') : undefined);
+  const database = await createProjectTestDatabase();
   const services = createAppServices({ database, localModel: { chunkDelayMs: 0 }, logger: quiet });
   await seedDemo(services);
   const demo = (await services.assistants.list()).find((assistant) => assistant.name === 'Research Brief Writer');

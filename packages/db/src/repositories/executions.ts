@@ -96,8 +96,20 @@ export function createExecutionRepository(prisma: PrismaClient) {
       return { items, nextCursor };
     },
 
-    async markRunning(id: number, startedAt: Date): Promise<void> {
-      await prisma.execution.update({ where: { id }, data: { status: 'running', startedAt } });
+    async markRunning(id: number, startedAt: Date, workerId: string): Promise<void> {
+      await prisma.execution.update({
+        where: { id },
+        data: { status: 'running', startedAt, workerId, heartbeatAt: startedAt },
+      });
+    },
+
+    /** Renews the lease on executions a live process is running. */
+    async heartbeat(ids: readonly number[], workerId: string): Promise<void> {
+      if (ids.length === 0) return;
+      await prisma.execution.updateMany({
+        where: { id: { in: [...ids] }, workerId, status: 'running' },
+        data: { heartbeatAt: new Date() },
+      });
     },
 
     async markFinished(
@@ -124,15 +136,6 @@ export function createExecutionRepository(prisma: PrismaClient) {
       cached: boolean;
     }): Promise<void> {
       await prisma.promptResult.create({ data: result });
-    },
-
-    /** Executions a process left unfinished: pending or running. */
-    async listUnfinished(): Promise<Array<{ id: number; startedAt: Date | null }>> {
-      return prisma.execution.findMany({
-        where: { status: { in: ['pending', 'running'] } },
-        select: { id: true, startedAt: true },
-        orderBy: { id: 'asc' },
-      });
     },
   };
 }

@@ -1,2 +1,3 @@
 export { createTestDatabase, testDatabaseKind, type TestDatabase } from './test-database.ts';
+export { createProjectTestDatabase, testPostgresUrl } from './project-database.ts';
 export { startPostgresCluster, type PostgresCluster } from './postgres-cluster.ts';

@@ -1,11 +1,6 @@
 import type { TestProject } from 'vitest/node';
 import { startPostgresCluster } from './postgres-cluster.ts';
-
-declare module 'vitest' {
-  export interface ProvidedContext {
-    postgresUrl: string;
-  }
-}
+import './project-database.ts';
 
 /** Uses TEST_DATABASE_URL when given, else starts a cluster for this run and stops it after. */
 export default async function setup(project: TestProject) {

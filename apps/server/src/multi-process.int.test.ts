@@ -1,0 +1,87 @@
+import { getExecutionEvents } from '@aae/client';
+import { createDatabase, ORPHAN_ERROR, type PostgresEventBus } from '@aae/db';
+import { testDatabaseKind } from '@aae/db/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { collectExecutionEvents } from './testing/subscription.ts';
+import { startTestApp, type TestApp } from './testing/test-app.ts';
+
+// Several server processes share one PostgreSQL database (PGlite belongs to one process).
+// Each TestApp here is a whole server with its own connection pool, LISTEN connection and runner.
+describe.skipIf(testDatabaseKind() !== 'postgres')('several server processes on one PostgreSQL database', () => {
+  let a: TestApp;
+  let b: TestApp;
+  let demoAssistantId: number;
+
+  const secondProcess = (app: TestApp) =>
+    startTestApp({ database: createDatabase({ databaseUrl: (app.database as { url: string }).url }), chunkDelayMs: 10 });
+  const ids = (events: Array<{ eventData: { eventId: string } }>) => events.map((event) => event.eventData.eventId);
+
+  beforeAll(async () => {
+    a = await startTestApp({ chunkDelayMs: 10 });
+    b = await secondProcess(a);
+    await Promise.all([a, b].map((app) => (app.services.bus as PostgresEventBus).ready));
+    demoAssistantId = (await a.client('demo').assistants.list.query())[0]!.id;
+  });
+  afterAll(async () => {
+    await b?.stop();
+    await a?.stop();
+  });
+
+  it('streams a run on one process live to a watcher on another, in stored order', async () => {
+    const { executionId } = await a.client('demo').executions.execute.mutate({ assistantId: demoAssistantId, input: { topic: 'kelp' } });
+    let runningWhenFirstSeen: boolean | null = null;
+    const stream = collectExecutionEvents(b.client('demo'), { executionId });
+    await stream.received(1).then(() => (runningWhenFirstSeen = a.services.runner.isRunning(executionId)));
+    await stream.completed;
+    expect(runningWhenFirstSeen).toBe(true);
+    expect(b.services.runner.isRunning(executionId)).toBe(false);
+    const stored = await getExecutionEvents(a.client('demo'), executionId);
+    expect(ids(stream.events)).toEqual(ids(stored));
+    expect(stream.events.at(-1)!.eventType).toBe('execution-complete');
+  });
+
+  it('a process that starts later leaves the other processes’ running executions alone', async () => {
+    const { executionId } = await a.client('demo').executions.execute.mutate({ assistantId: demoAssistantId, input: { topic: 'moss' } });
+    const c = await secondProcess(a);
+    try {
+      await a.services.runner.waitFor(executionId);
+      const events = await getExecutionEvents(c.client('demo'), executionId);
+      expect(events.filter((event) => event.eventType === 'execution-error')).toEqual([]);
+      expect(events.at(-1)!.eventType).toBe('execution-complete');
+    } finally {
+      await c.stop();
+    }
+  });
+
+  it('closes an execution whose process died, once, and its watchers on other processes see the end', async () => {
+    const { prisma } = a.services.database;
+    const user = (await a.services.users.findByName('demo'))!;
+    // A run whose process died after its first event: running, lease long expired.
+    const { executionId } = await a.client('demo').executions.execute.mutate({ assistantId: demoAssistantId, input: { topic: 'ferns' } });
+    await a.services.runner.waitFor(executionId);
+    const orphan = await prisma.execution.create({
+      data: {
+        assistantId: demoAssistantId,
+        userId: user.id,
+        status: 'running',
+        workerId: 'dead-process',
+        startedAt: new Date(Date.now() - 120_000),
+        heartbeatAt: new Date(Date.now() - 120_000),
+      },
+    });
+    // Watched on both processes: whichever closes it, the other learns through NOTIFY.
+    const watchers = [a, b].map((app) => collectExecutionEvents(app.client('demo'), { executionId: orphan.id }));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Both other processes sweep at once; exactly one terminal event results.
+    const [fromA, fromB] = await Promise.all([a.services.runner.recoverOrphans(), b.services.runner.recoverOrphans()]);
+    expect([...fromA, ...fromB]).toEqual([orphan.id]);
+    for (const watcher of watchers) {
+      await watcher.completed;
+      expect(watcher.events.map((event) => event.eventType)).toEqual(['execution-error']);
+      expect(watcher.events[0]!.eventData).toMatchObject({ executionId: orphan.id, error: ORPHAN_ERROR, recoverable: true });
+    }
+    const row = await prisma.execution.findUniqueOrThrow({ where: { id: orphan.id } });
+    expect(row.status).toBe('failed');
+    expect(await b.services.runner.recoverOrphans()).toEqual([]);
+  });
+});

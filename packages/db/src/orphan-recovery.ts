@@ -1,0 +1,59 @@
+import { isTerminalEventType, type StoredEvent } from '@aae/events';
+import { createEventRecorder } from './event-recorder.ts';
+import { createEventStore, type PendingEvent } from './event-store.ts';
+import { fromPrismaEventType } from './event-type-mapping.ts';
+import type { PrismaClient } from './generated/prisma/client.ts';
+
+export const ORPHAN_ERROR = 'Execution was interrupted: the server running it stopped before it finished';
+
+/**
+ * Closes executions whose process died: unfinished ones whose lease (heartbeat, or creation for a
+ * pending one) is older than `staleAfterMs`. Each gets its one terminal event — a recoverable
+ * `execution-error` — in the same transaction that marks it failed, so neither happens without
+ * the other. Rows another process is closing at this moment are skipped (SKIP LOCKED).
+ * Returns the events written, for the caller to publish.
+ */
+export async function closeOrphanedExecutions(
+  prisma: PrismaClient,
+  options: { staleAfterMs: number; /** Executions the calling process is running itself. */ excludeIds?: readonly number[] },
+): Promise<StoredEvent[]> {
+  const cutoff = new Date(Date.now() - options.staleAfterMs);
+  return prisma.$transaction(async (tx) => {
+    const stale = await tx.$queryRaw<Array<{ id: number }>>`
+      SELECT id FROM executions
+      WHERE status IN ('pending', 'running') AND COALESCE(heartbeat_at, created_at) <= ${cutoff}
+        AND NOT (id = ANY(${[...(options.excludeIds ?? [])]}::int[]))
+      ORDER BY id
+      FOR UPDATE SKIP LOCKED`;
+    const written: StoredEvent[] = [];
+    for (const { id } of stale) {
+      const last = await tx.assistantArchitectEvent.findFirst({
+        where: { executionId: id },
+        orderBy: { sequence: 'desc' },
+        select: { sequence: true, eventType: true },
+      });
+      const lastType = last ? fromPrismaEventType(last.eventType) : null;
+      if (lastType && isTerminalEventType(lastType)) {
+        // It ended but died before recording so: the event is the truth.
+        await tx.execution.update({
+          where: { id },
+          data: { status: lastType === 'execution-complete' ? 'completed' : 'failed', finishedAt: new Date() },
+        });
+        continue;
+      }
+      const pending: PendingEvent[] = [];
+      createEventRecorder({ executionId: id, lastSequence: last?.sequence ?? 0, enqueue: (event) => pending.push(event) }).emit({
+        eventType: 'execution-error',
+        eventData: {
+          executionId: id,
+          error: ORPHAN_ERROR,
+          recoverable: true,
+          details: 'Closed by a server process that found its lease expired; run the assistant again to retry.',
+        },
+      });
+      written.push(...(await createEventStore(tx).insertEvents(pending)));
+      await tx.execution.update({ where: { id }, data: { status: 'failed', error: ORPHAN_ERROR, finishedAt: new Date() } });
+    }
+    return written;
+  });
+}

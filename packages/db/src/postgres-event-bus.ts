@@ -1,0 +1,218 @@
+import { randomUUID } from 'node:crypto';
+import type { StoredEvent } from '@aae/events';
+import pg from 'pg';
+import { createInProcessEventBus, type EventBus } from './event-bus.ts';
+import type { EventStore } from './event-store.ts';
+
+const CHANNEL = 'aae_events';
+/** PostgreSQL refuses NOTIFY payloads of 8000 bytes or more. */
+const MAX_PAYLOAD_BYTES = 7_900;
+
+export interface PostgresEventBusOptions {
+  connectionString: string;
+  store: Pick<EventStore, 'listEvents'>;
+  logger?: Pick<Console, 'warn' | 'error'>;
+  reconnectMs?: number;
+  /**
+   * How often watched executions are checked against the store, in case an announcement was
+   * lost (a NOTIFY that failed after its commit). One query per watched execution, not per reader.
+   */
+  resyncMs?: number;
+}
+
+export interface PostgresEventBus extends EventBus {
+  /** Resolves once this process listens; live events from other processes flow from then on. */
+  ready: Promise<void>;
+  close(): Promise<void>;
+}
+
+/** `<process>|<execution>:<from>-<to>,…`: ids only, never payloads. Split to stay under the limit. */
+export function encodeNotifications(processId: string, events: readonly StoredEvent[]): string[] {
+  const ranges: Array<{ executionId: number; from: number; to: number }> = [];
+  for (const event of events) {
+    const last = ranges.at(-1);
+    if (last && last.executionId === event.executionId && last.to + 1 === event.sequence) last.to = event.sequence;
+    else ranges.push({ executionId: event.executionId, from: event.sequence, to: event.sequence });
+  }
+  const payloads: string[] = [];
+  let current = '';
+  for (const range of ranges) {
+    const part = `${range.executionId}:${range.from}-${range.to}`;
+    if (current && processId.length + 1 + current.length + 1 + part.length > MAX_PAYLOAD_BYTES) {
+      payloads.push(`${processId}|${current}`);
+      current = '';
+    }
+    current = current ? `${current},${part}` : part;
+  }
+  if (current) payloads.push(`${processId}|${current}`);
+  return payloads;
+}
+
+export function decodeNotification(payload: string): { processId: string; ranges: Array<{ executionId: number; from: number; to: number }> } | null {
+  const [processId, body] = payload.split('|');
+  if (!processId || !body) return null;
+  const ranges = [];
+  for (const part of body.split(',')) {
+    const match = /^(\d+):(\d+)-(\d+)$/.exec(part);
+    if (!match) return null;
+    ranges.push({ executionId: Number(match[1]), from: Number(match[2]), to: Number(match[3]) });
+  }
+  return { processId, ranges };
+}
+
+/**
+ * Shares committed events between server processes on one PostgreSQL database. Each process
+ * publishes its own events locally at once and announces their ids with NOTIFY; the others read
+ * the rows back (only for executions someone there is watching) and publish them locally. After
+ * the LISTEN connection drops and returns, and every `resyncMs`, watched executions are read again
+ * from the store, so nothing announced in between is missed; readers skip what they already have.
+ */
+export function createPostgresEventBus(options: PostgresEventBusOptions): PostgresEventBus {
+  const local = createInProcessEventBus();
+  const logger = options.logger ?? console;
+  const reconnectMs = options.reconnectMs ?? 1_000;
+  const processId = randomUUID().slice(0, 8);
+  const watchers = new Map<number, number>();
+  let allWatchers = 0;
+  /** The last sequence published here, per watched execution, to resume from after a reconnect. */
+  const lastPublished = new Map<number, number>();
+  let client: pg.Client | null = null;
+  let closed = false;
+  let outgoing: Promise<void> = Promise.resolve();
+  let incoming: Promise<void> = Promise.resolve();
+  const resyncTimer = setInterval(() => {
+    if (watchers.size === 0) return;
+    incoming = incoming.then(resync).catch((error: unknown) => logger.warn(`[event-bus] resync failed: ${String(error)}`));
+  }, options.resyncMs ?? 5_000).unref();
+
+  const isWatched = (executionId: number) => allWatchers > 0 || (watchers.get(executionId) ?? 0) > 0;
+
+  function publishLocally(events: readonly StoredEvent[]) {
+    for (const event of events) {
+      if (watchers.has(event.executionId)) {
+        lastPublished.set(event.executionId, Math.max(lastPublished.get(event.executionId) ?? 0, event.sequence));
+      }
+    }
+    local.publish(events);
+  }
+
+  function receive(payload: string) {
+    const notification = decodeNotification(payload);
+    if (!notification || notification.processId === processId) return;
+    // One at a time, so events reach local readers in the order they were announced.
+    incoming = incoming.then(async () => {
+      for (const range of notification.ranges) {
+        if (!isWatched(range.executionId)) continue;
+        try {
+          const events = await options.store.listEvents(range.executionId, {
+            afterSequence: range.from - 1,
+            limit: range.to - range.from + 1,
+          });
+          publishLocally(events);
+        } catch (error) {
+          // Readers fill the gap from the store when the next event arrives or they poll.
+          logger.warn(`[event-bus] could not read announced events of execution ${range.executionId}: ${String(error)}`);
+        }
+      }
+    });
+  }
+
+  async function resync() {
+    for (const executionId of watchers.keys()) {
+      const events = await options.store.listEvents(executionId, { afterSequence: lastPublished.get(executionId) ?? 0 });
+      if (events.length > 0) publishLocally(events);
+    }
+  }
+
+  async function connect(isReconnect: boolean): Promise<void> {
+    const next = new pg.Client({ connectionString: options.connectionString });
+    next.on('notification', (message) => {
+      if (message.channel === CHANNEL && message.payload) receive(message.payload);
+    });
+    next.on('error', (error) => logger.warn(`[event-bus] LISTEN connection error: ${String(error)}`));
+    next.on('end', () => {
+      if (client === next) client = null;
+      if (!closed) setTimeout(() => void reconnect(), reconnectMs).unref();
+    });
+    await next.connect();
+    await next.query(`LISTEN ${CHANNEL}`);
+    if (closed) {
+      await next.end();
+      return;
+    }
+    client = next;
+    if (isReconnect) incoming = incoming.then(resync);
+  }
+
+  async function reconnect(): Promise<void> {
+    if (closed || client) return;
+    try {
+      await connect(true);
+      logger.warn('[event-bus] LISTEN connection restored');
+    } catch (error) {
+      logger.warn(`[event-bus] LISTEN reconnect failed, retrying in ${reconnectMs} ms: ${String(error)}`);
+      setTimeout(() => void reconnect(), reconnectMs).unref();
+    }
+  }
+
+  const ready = connect(false).catch((error: unknown) => {
+    logger.warn(`[event-bus] could not LISTEN yet, retrying: ${String(error)}`);
+    setTimeout(() => void reconnect(), reconnectMs).unref();
+  });
+
+  function track(executionId: number | null, signal: AbortSignal) {
+    if (executionId === null) allWatchers++;
+    else watchers.set(executionId, (watchers.get(executionId) ?? 0) + 1);
+    signal.addEventListener(
+      'abort',
+      () => {
+        if (executionId === null) {
+          allWatchers--;
+          return;
+        }
+        const count = (watchers.get(executionId) ?? 1) - 1;
+        if (count > 0) watchers.set(executionId, count);
+        else {
+          watchers.delete(executionId);
+          lastPublished.delete(executionId);
+        }
+      },
+      { once: true },
+    );
+  }
+
+  return {
+    ready,
+    publish(events) {
+      publishLocally(events);
+      const payloads = encodeNotifications(processId, events);
+      outgoing = outgoing.then(async () => {
+        for (const payload of payloads) {
+          try {
+            if (!client) throw new Error('not connected');
+            await client.query('SELECT pg_notify($1, $2)', [CHANNEL, payload]);
+          } catch (error) {
+            // Other processes' readers poll the store when idle, so they catch up regardless.
+            logger.warn(`[event-bus] NOTIFY failed: ${String(error)}`);
+          }
+        }
+      });
+    },
+    watchExecution(executionId, signal) {
+      track(executionId, signal);
+      return local.watchExecution(executionId, signal);
+    },
+    watchAll(signal) {
+      track(null, signal);
+      return local.watchAll(signal);
+    },
+    async close() {
+      closed = true;
+      clearInterval(resyncTimer);
+      await outgoing;
+      const current = client;
+      client = null;
+      await current?.end().catch(() => {});
+    },
+  };
+}
