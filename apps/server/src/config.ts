@@ -10,6 +10,9 @@ const envSchema = z.object({
   DATA_DIR: z.string().default(`${repoRoot}.data/pglite`),
   WEB_DIST: z.string().default(`${repoRoot}apps/web/dist`),
   LOCAL_MODEL_CHUNK_DELAY_MS: z.coerce.number().int().min(0).default(40),
+  /** On a server database: how old a running execution's lease must be before it counts as orphaned. */
+  EXECUTION_LEASE_STALE_MS: z.coerce.number().int().min(1_000).default(60_000),
+  EXECUTION_HEARTBEAT_MS: z.coerce.number().int().min(100).default(10_000),
 });
 
 export type ServerConfig = z.infer<typeof envSchema>;

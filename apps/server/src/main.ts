@@ -9,6 +9,11 @@ const app = await startApp({
   host: config.HOST,
   webDist: config.WEB_DIST,
   localModelChunkDelayMs: config.LOCAL_MODEL_CHUNK_DELAY_MS,
+  runner: {
+    staleAfterMs: config.EXECUTION_LEASE_STALE_MS,
+    heartbeatMs: config.EXECUTION_HEARTBEAT_MS,
+    sweepMs: Math.max(1_000, Math.round(config.EXECUTION_LEASE_STALE_MS / 2)),
+  },
 });
 console.info(
   `Assistant Architect Events is running at ${app.url} (database: ${app.services.database.kind} at ${app.services.database.location})`,
@@ -18,8 +23,15 @@ let stopping = false;
 async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
-  console.info(`${signal}: finishing running executions and writing buffered events…`);
+  console.info(`${signal}: stopping running executions and writing buffered events…`);
+  // An unreachable database would hold the buffer forever; say loudly what is left, then go.
+  const deadline = setTimeout(() => {
+    const { pending } = app.services.buffer.getStats();
+    console.error(`Shutdown timed out after 30 s with ${pending} event(s) not written; their executions are closed as interrupted on the next start.`);
+    process.exit(1);
+  }, 30_000);
   await app.stop({ cancelRunning: true });
+  clearTimeout(deadline);
   process.exit(0);
 }
 process.on('SIGINT', () => void shutdown('SIGINT'));

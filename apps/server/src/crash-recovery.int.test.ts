@@ -1,0 +1,95 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createAaeClient, getExecutionEvents } from '@aae/client';
+import { ORPHAN_ERROR } from '@aae/db';
+import { createProjectTestDatabase, testDatabaseKind, type TestDatabase } from '@aae/db/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { collectExecutionEvents } from './testing/subscription.ts';
+
+const serverDir = fileURLToPath(new URL('..', import.meta.url));
+
+/** The real server process (`tsx src/main.ts`), as `pnpm start` runs it. */
+async function startServerProcess(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: serverDir,
+    env: { ...process.env, PORT: '0', LOCAL_MODEL_CHUNK_DELAY_MS: '60', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 60_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /running at (http:\/\/[\d.:]+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`server exited (${code}):\n${output}`)));
+  });
+  return { child, url };
+}
+
+function killHard(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  });
+}
+
+describe('a server process killed mid-run', () => {
+  let dataDir: string;
+  let database: TestDatabase | null = null;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    if (testDatabaseKind() === 'postgres') {
+      database = await createProjectTestDatabase();
+      env = { DATABASE_URL: database.url!, EXECUTION_LEASE_STALE_MS: '1000', EXECUTION_HEARTBEAT_MS: '200' };
+    } else {
+      dataDir = await mkdtemp(path.join(tmpdir(), 'aae-crash-'));
+      env = { DATA_DIR: dataDir };
+    }
+  });
+  afterAll(async () => {
+    await database?.close();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('leaves an execution that the next start closes with exactly one recoverable error; its watcher ends', async () => {
+    const first = await startServerProcess(env);
+    const client = createAaeClient({ baseUrl: first.url, user: 'demo' });
+    const [assistant] = await client.assistants.list.query();
+    const { executionId } = await client.executions.execute.mutate({ assistantId: assistant!.id, input: { topic: 'volcanoes' } });
+    const before = collectExecutionEvents(client, { executionId });
+    await before.received(3);
+    before.unsubscribe();
+    await killHard(first.child);
+
+    const second = await startServerProcess(env);
+    try {
+      const again = createAaeClient({ baseUrl: second.url, user: 'demo' });
+      const watcher = collectExecutionEvents(again, { executionId, lastEventId: before.events.at(-1)!.eventData.eventId });
+      await watcher.completed;
+      const stored = await getExecutionEvents(again, executionId);
+      const terminal = stored.filter((event) => event.eventType === 'execution-error' || event.eventType === 'execution-complete');
+      expect(terminal).toHaveLength(1);
+      expect(terminal[0]!.eventData).toMatchObject({ error: ORPHAN_ERROR, recoverable: true });
+      expect(stored.at(-1)).toEqual(terminal[0]);
+      // Nothing seen before the crash is missing, nothing is repeated, the sequence has no gap.
+      expect([...before.events, ...watcher.events].map((event) => event.sequence)).toEqual(stored.map((event) => event.sequence));
+      expect(stored.map((event) => event.sequence)).toEqual(stored.map((_, index) => index + 1));
+      const execution = await again.executions.get.query({ executionId });
+      expect(execution.status).toBe('failed');
+      expect(execution.error).toBe(ORPHAN_ERROR);
+    } finally {
+      await killHard(second.child);
+    }
+  });
+});
