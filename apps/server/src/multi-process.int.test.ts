@@ -13,7 +13,7 @@ describe.skipIf(testDatabaseKind() !== 'postgres')('several server processes on 
   let demoAssistantId: number;
 
   const secondProcess = (app: TestApp) =>
-    startTestApp({ database: createDatabase({ databaseUrl: (app.database as { url: string }).url }), chunkDelayMs: 10 });
+    startTestApp({ database: createDatabase({ databaseUrl: app.database.connectionString }), chunkDelayMs: 10 });
   const ids = (events: Array<{ eventData: { eventId: string } }>) => events.map((event) => event.eventData.eventId);
 
   beforeAll(async () => {
