@@ -8,15 +8,29 @@ import {
   type PrismaClient,
 } from '@aae/db';
 import type { StoredEvent } from '@aae/events';
-import { runAssistant, type ModelRegistry } from '@aae/engine';
+import {
+  CancelledError,
+  runAssistant,
+  type EngineLimits,
+  type KnowledgeSearch,
+  type ModelRegistry,
+  type ResponseCache,
+  type ToolRegistry,
+} from '@aae/engine';
 
 export interface ExecutionRunnerDeps {
   prisma: PrismaClient;
   executions: ExecutionRepository;
   buffer: EventWriteBuffer;
   models: ModelRegistry;
+  tools: ToolRegistry;
+  knowledge?: KnowledgeSearch | undefined;
+  cache?: ResponseCache | undefined;
+  limits?: Partial<EngineLimits> | undefined;
   /** Publishes events written outside the buffer (an orphan's terminal event). */
   publish(events: readonly StoredEvent[]): void;
+  /** Live text as models write it. */
+  publishOutput(delta: { executionId: number; promptId: number; text: string }): void;
   logger?: Pick<Console, 'info' | 'warn' | 'error'>;
   /** How often this process renews the lease on the executions it runs. */
   heartbeatMs?: number;
@@ -61,14 +75,28 @@ export class ExecutionRunner {
     await this.running.get(executionId)?.done;
   }
 
-  /** Starts renewing leases and sweeping for orphans; `stopAll` ends both. */
+  /**
+   * Stops a run of this process at its next safe point; it ends with a recoverable
+   * `execution-error` naming who cancelled it. False when this process is not running it.
+   */
+  cancel(executionId: number, by: string): boolean {
+    const run = this.running.get(executionId);
+    if (!run) return false;
+    if (!run.controller.signal.aborted) run.controller.abort(new CancelledError(by));
+    return true;
+  }
+
+  /** Starts renewing leases (and picking up cancellations asked of other processes) and sweeping for orphans. */
   startMaintenance(): void {
-    const heartbeatMs = this.deps.heartbeatMs ?? 10_000;
+    const heartbeatMs = this.deps.heartbeatMs ?? 5_000;
     const sweepMs = this.deps.sweepMs ?? 30_000;
     this.heartbeatTimer ??= setInterval(() => {
-      this.deps.executions.heartbeat([...this.running.keys()], this.workerId).catch((error: unknown) => {
-        this.logger.warn(`[runner] could not renew leases: ${String(error)}`);
-      });
+      this.deps.executions
+        .heartbeat([...this.running.keys()], this.workerId)
+        .then((cancelled) => {
+          for (const request of cancelled) this.cancel(request.id, request.cancelRequestedBy);
+        })
+        .catch((error: unknown) => this.logger.warn(`[runner] could not renew leases: ${String(error)}`));
     }, heartbeatMs).unref();
     this.sweepTimer ??= setInterval(() => {
       this.recoverOrphans().catch((error: unknown) => this.logger.warn(`[runner] orphan sweep failed: ${String(error)}`));
@@ -103,8 +131,15 @@ export class ExecutionRunner {
       executionId,
       assistant,
       input,
-      sink: recorder,
+      sink: {
+        emit: (draft) => recorder.emit(draft),
+        textDelta: (promptId, text) => this.deps.publishOutput({ executionId, promptId, text }),
+      },
       models: this.deps.models,
+      tools: this.deps.tools,
+      knowledge: this.deps.knowledge,
+      cache: this.deps.cache,
+      limits: this.deps.limits,
       signal,
       onPromptResult: (result) => executions.savePromptResult({ executionId, ...result }),
     });

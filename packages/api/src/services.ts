@@ -4,19 +4,43 @@ import {
   createExecutionRepository,
   createInProcessEventBus,
   createPostgresEventBus,
+  createResponseCacheStore,
   createUserRepository,
   EventWriteBuffer,
   type Database,
   type EventBus,
 } from '@aae/db';
-import { createLocalModel, ModelRegistry, type LanguageModel } from '@aae/engine';
+import {
+  builtInTools,
+  createLocalModel,
+  createOpenAICompatibleModels,
+  ModelRegistry,
+  ToolRegistry,
+  type EmbeddingModel,
+  type EngineLimits,
+  type LanguageModel,
+  type ProviderConfig,
+  type RetryPolicy,
+  type ToolDefinition,
+} from '@aae/engine';
 import { ExecutionRunner, type ExecutionRunnerDeps } from './execution-runner.ts';
 
 export interface AppServicesOptions {
   database: Database;
-  /** Models besides the built-in `local` one. */
+  /** OpenAI-compatible endpoints; their models join the built-in `local` one. */
+  providers?: readonly ProviderConfig[];
+  /** How provider calls that fail transiently are retried. */
+  providerRetry?: RetryPolicy;
+  /** Models besides the built-in and configured ones (registered in code). */
   models?: LanguageModel[];
+  /** Embedding models besides the built-in and configured ones. */
+  embeddings?: EmbeddingModel[];
+  /** Tools besides the built-in ones (registered in code). */
+  tools?: ToolDefinition[];
   localModel?: { chunkDelayMs?: number };
+  limits?: Partial<EngineLimits>;
+  /** Set false to have every prompt call its model. */
+  responseCache?: boolean;
   bus?: EventBus;
   runner?: Pick<ExecutionRunnerDeps, 'heartbeatMs' | 'staleAfterMs' | 'sweepMs'>;
   logger?: Pick<Console, 'info' | 'warn' | 'error'>;
@@ -42,8 +66,24 @@ export function createAppServices(options: AppServicesOptions) {
   const users = createUserRepository(prisma);
   const assistants = createAssistantRepository(prisma);
   const executions = createExecutionRepository(prisma);
-  const models = new ModelRegistry([createLocalModel(options.localModel), ...(options.models ?? [])]);
-  const runner = new ExecutionRunner({ prisma, executions, buffer, models, logger, publish: (batch) => bus.publish(batch), ...options.runner });
+  const providerModels = createOpenAICompatibleModels(options.providers ?? [], options.providerRetry ? { retry: options.providerRetry } : {});
+  const models = new ModelRegistry([createLocalModel(options.localModel), ...providerModels.languageModels, ...(options.models ?? [])]);
+  const embeddingModels = [...providerModels.embeddingModels, ...(options.embeddings ?? [])];
+  const tools = new ToolRegistry([...builtInTools, ...(options.tools ?? [])]);
+  const responseCache = options.responseCache === false ? undefined : createResponseCacheStore(prisma, logger);
+  const runner = new ExecutionRunner({
+    prisma,
+    executions,
+    buffer,
+    models,
+    tools,
+    cache: responseCache,
+    limits: options.limits,
+    logger,
+    publish: (batch) => bus.publish(batch),
+    publishOutput: (delta) => bus.publishOutput(delta),
+    ...options.runner,
+  });
 
   return {
     database: options.database,
@@ -54,6 +94,9 @@ export function createAppServices(options: AppServicesOptions) {
     bus,
     buffer,
     models,
+    embeddingModels,
+    tools,
+    responseCache,
     runner,
     /** Finishes (or cancels) running executions, drains the write buffer, closes the database. */
     async close(options: { cancelRunning?: boolean } = {}) {

@@ -206,6 +206,9 @@ export function createPostgresEventBus(options: PostgresEventBusOptions): Postgr
       track(null, signal);
       return local.watchAll(signal);
     },
+    // Live text stays in the process that runs the execution: NOTIFY carries ids, never payloads.
+    publishOutput: (delta) => local.publishOutput(delta),
+    watchOutput: (executionId, signal) => local.watchOutput(executionId, signal),
     async close() {
       closed = true;
       clearInterval(resyncTimer);

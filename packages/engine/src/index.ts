@@ -1,6 +1,10 @@
 export * from './model.ts';
-export { createLocalModel, composeLocalResponse, type LocalModelOptions } from './local-model.ts';
+export { createLocalModel, composeLocalResponse, parseToolDirectives, type LocalModelOptions } from './local-model.ts';
 export * from './template.ts';
 export * from './run-assistant.ts';
 export * from './knowledge.ts';
 export * from './embedding.ts';
+export * from './failures.ts';
+export * from './tools.ts';
+export * from './response-cache.ts';
+export * from './openai-compatible.ts';

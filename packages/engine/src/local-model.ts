@@ -1,4 +1,5 @@
-import { countTokens, type LanguageModel, type ModelRequest, type ModelStream } from './model.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { countTokens, truncateToTokens, type LanguageModel, type ModelRequest, type ModelStream, type ModelUsage } from './model.ts';
 
 export interface LocalModelOptions {
   /** Pause between streamed chunks, so a run is watchable; 0 in tests. */
@@ -94,9 +95,47 @@ export function composeLocalResponse(prompt: string): string {
   return sentences.join(' ');
 }
 
+/** `[[tool:calculator {"expression": "6*7"}]]` in a prompt makes the local model call that tool. */
+const TOOL_DIRECTIVE = /\[\[tool:([A-Za-z_][\w-]*)\s*(\{[\s\S]*?\})?\s*\]\]/g;
+
+export function parseToolDirectives(prompt: string): { text: string; calls: Array<{ name: string; input: string }> } {
+  const calls = [...prompt.matchAll(TOOL_DIRECTIVE)].map((match) => ({ name: match[1]!, input: match[2] ?? '{}' }));
+  return { text: prompt.replace(TOOL_DIRECTIVE, '').replace(/[ \t]{2,}/g, ' ').trim(), calls };
+}
+
+async function callTools(request: ModelRequest, calls: Array<{ name: string; input: string }>): Promise<string[]> {
+  const sentences: string[] = [];
+  // The last step is the answer itself, as with a real model's tool loop.
+  for (const [index, call] of calls.slice(0, Math.max(0, request.maxSteps - 1)).entries()) {
+    request.signal?.throwIfAborted();
+    const tool = request.tools.find((candidate) => candidate.name === call.name);
+    if (!tool) {
+      sentences.push(`The tool ${call.name} is not enabled for this prompt.`);
+      continue;
+    }
+    let input: unknown;
+    try {
+      input = JSON.parse(call.input);
+    } catch {
+      sentences.push(`The arguments for ${call.name} are not valid JSON.`);
+      continue;
+    }
+    try {
+      const result = await tool.execute(input as Record<string, unknown>, request.signal);
+      sentences.push(`Using ${call.name}: ${typeof result === 'string' ? result : JSON.stringify(result)}.`);
+    } catch (error) {
+      if (request.signal?.aborted) throw error;
+      sentences.push(`${call.name} failed: ${error instanceof Error ? error.message : String(error)}.`);
+    }
+    request.onStep?.(index + 1);
+  }
+  return sentences;
+}
+
 /**
  * A model that needs no network and no key: it composes its answer from the prompt and streams
- * it in chunks, so the whole product runs anywhere. Model id `local`.
+ * it in chunks, so the whole product runs anywhere. Model id `local`. Tool directives in the
+ * prompt are carried out through the tools it is given, so tool events can be seen offline.
  */
 export function createLocalModel(options: LocalModelOptions = {}): LanguageModel {
   const chunkDelayMs = options.chunkDelayMs ?? 40;
@@ -104,16 +143,19 @@ export function createLocalModel(options: LocalModelOptions = {}): LanguageModel
   return {
     ids: ['local'],
     generate(request: ModelRequest): ModelStream {
-      const text = composeLocalResponse(request.prompt);
-      const words = text.split(/(?<= )/);
-      let resolveUsage: (usage: { inputTokens: number; outputTokens: number }) => void = () => {};
-      const usage = new Promise<{ inputTokens: number; outputTokens: number }>((resolve) => {
+      let resolveUsage: (usage: ModelUsage) => void = () => {};
+      const usage = new Promise<ModelUsage>((resolve) => {
         resolveUsage = resolve;
       });
       async function* stream(): AsyncIterable<string> {
+        const { text: prompt, calls } = parseToolDirectives(request.prompt);
+        const toolSentences = await callTools(request, calls);
+        let text = [...toolSentences, composeLocalResponse(prompt)].join(' ');
+        if (request.maxOutputTokens !== undefined) text = truncateToTokens(text, request.maxOutputTokens);
+        const words = text.split(/(?<= )/);
         for (let i = 0; i < words.length; i += wordsPerChunk) {
           request.signal?.throwIfAborted();
-          if (chunkDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, chunkDelayMs));
+          if (chunkDelayMs > 0) await sleep(chunkDelayMs, undefined, { signal: request.signal });
           yield words.slice(i, i + wordsPerChunk).join('');
         }
         resolveUsage({ inputTokens: countTokens(request.prompt), outputTokens: countTokens(text) });

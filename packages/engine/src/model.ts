@@ -1,7 +1,23 @@
+import type { z } from 'zod';
+
+/** A tool as a model sees it: its `execute` is already wired to report what it does. */
+export interface ModelTool {
+  name: string;
+  description: string;
+  parameters: z.ZodType<Record<string, unknown>>;
+  execute(input: Record<string, unknown>, signal?: AbortSignal): Promise<unknown>;
+}
+
 export interface ModelRequest {
   modelId: string;
   prompt: string;
+  tools: readonly ModelTool[];
+  /** Rounds of tool calls and answers allowed before the model must stop. */
+  maxSteps: number;
+  maxOutputTokens?: number | undefined;
   signal?: AbortSignal | undefined;
+  /** Called as each round of a multi-step (tool) loop finishes. */
+  onStep?: ((step: number) => void) | undefined;
 }
 
 export interface ModelUsage {
@@ -16,7 +32,7 @@ export interface ModelStream {
 }
 
 export interface LanguageModel {
-  /** Model ids this model answers to, e.g. `local`. */
+  /** Model ids this model answers to, e.g. `local` or `ollama/llama3.2`. */
   readonly ids: readonly string[];
   generate(request: ModelRequest): ModelStream;
 }
@@ -57,4 +73,14 @@ export class ModelRegistry {
 /** Rough token count for text whose model reports none: words and punctuation runs. */
 export function countTokens(text: string): number {
   return text.match(/[\p{L}\p{N}]+|[^\s\p{L}\p{N}]/gu)?.length ?? 0;
+}
+
+/** The first `max` tokens of a text (as `countTokens` counts them), for output limits. */
+export function truncateToTokens(text: string, max: number): string {
+  let count = 0;
+  for (const match of text.matchAll(/[\p{L}\p{N}]+|[^\s\p{L}\p{N}]/gu)) {
+    count++;
+    if (count > max) return text.slice(0, match.index).trimEnd();
+  }
+  return text;
 }

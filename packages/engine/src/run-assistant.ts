@@ -1,20 +1,32 @@
 import type { EventDraft } from '@aae/events';
-import { UnknownModelError, type ModelRegistry } from './model.ts';
+import { UnknownEmbeddingModelError } from './embedding.ts';
+import { CancelledError, ExecutionFailure, PromptTimeoutError } from './failures.ts';
+import type { KnowledgePassage, KnowledgeSearch, SearchType } from './knowledge.ts';
+import { countTokens, UnknownModelError, type ModelRegistry, type ModelTool } from './model.ts';
+import { createProgressThrottle } from './progress-throttle.ts';
+import { responseCacheKey, type ResponseCache } from './response-cache.ts';
 import { substitute, TemplateError } from './template.ts';
+import { UnknownToolError, type ToolDefinition, type ToolRegistry } from './tools.ts';
 
-/** Where the engine sends the events it emits; it knows nothing of storage or transport. */
+/** Where the engine sends what it observes; it knows nothing of storage or transport. */
 export interface EventSink {
   emit(draft: EventDraft): unknown;
+  /** Text as the model writes it: shown live, never stored (the whole output is, with the result). */
+  textDelta?(promptId: number, text: string): void;
 }
 
 export interface PromptDefinition {
   id: number;
   name: string;
+  /** Prompts sharing a position run at the same time. */
   position: number;
   modelId: string;
   content: string;
   repositoryIds: readonly number[];
+  searchType?: SearchType | undefined;
   enabledTools: readonly string[];
+  timeoutMs?: number | null | undefined;
+  maxOutputTokens?: number | null | undefined;
 }
 
 export interface AssistantDefinition {
@@ -30,12 +42,41 @@ export interface PromptRunResult {
   cached: boolean;
 }
 
+export interface EngineLimits {
+  promptTimeoutMs: number;
+  /** Applied when a prompt sets none. */
+  maxOutputTokens: number | undefined;
+  /** Rounds of a tool loop, the final answer included. */
+  maxToolSteps: number;
+  passagesPerPrompt: number;
+  /** Most tokens of retrieved context injected into one prompt. */
+  contextTokenBudget: number;
+  progressIntervalMs: number;
+  cacheTtlMs: number;
+}
+
+export const defaultEngineLimits: EngineLimits = {
+  promptTimeoutMs: 120_000,
+  maxOutputTokens: undefined,
+  maxToolSteps: 5,
+  passagesPerPrompt: 5,
+  contextTokenBudget: 1_500,
+  progressIntervalMs: 250,
+  cacheTtlMs: 60 * 60_000,
+};
+
 export interface RunAssistantOptions {
   executionId: number;
   assistant: AssistantDefinition;
   input: Readonly<Record<string, string>>;
   sink: EventSink;
   models: ModelRegistry;
+  tools?: ToolRegistry | undefined;
+  knowledge?: KnowledgeSearch | undefined;
+  /** Absent: every prompt calls its model. */
+  cache?: ResponseCache | undefined;
+  limits?: Partial<EngineLimits> | undefined;
+  /** Aborting it stops the run at the next safe point; a `CancelledError` reason names who. */
   signal?: AbortSignal | undefined;
   /** Awaited before `prompt-complete` is emitted, so a reader who sees that event can fetch the output. */
   onPromptResult?: (result: PromptRunResult) => Promise<void> | void;
@@ -47,42 +88,274 @@ export type ExecutionOutcome =
   | { status: 'completed'; totalTokens: number; durationMs: number }
   | { status: 'failed'; totalTokens: number; durationMs: number; error: string; promptId?: number; recoverable: boolean };
 
-/** A failure with an honest answer to "would trying again help?". */
-export class ExecutionFailure extends Error {
-  override name = 'ExecutionFailure';
+/** Which prompt a failure happened in. */
+class PromptFailure extends Error {
   constructor(
-    message: string,
-    readonly recoverable: boolean,
-    options?: { cause?: unknown },
+    readonly promptId: number,
+    override readonly cause: unknown,
   ) {
-    super(message, options);
+    super(cause instanceof Error ? cause.message : String(cause));
   }
 }
 
-function classify(error: unknown, signal: AbortSignal | undefined): { message: string; recoverable: boolean; details?: string } {
+function classify(error: unknown, signal: AbortSignal | undefined): { message: string; recoverable: boolean; details?: string | undefined } {
   if (signal?.aborted) {
-    return { message: 'Execution was cancelled', recoverable: true, details: String(signal.reason ?? '') || undefined };
+    const reason: unknown = signal.reason;
+    if (reason instanceof CancelledError) return { message: reason.message, recoverable: true };
+    const why = reason instanceof Error ? reason.message : String(reason ?? 'aborted');
+    return { message: `Execution was stopped: ${why}`, recoverable: true };
   }
-  if (error instanceof ExecutionFailure) return { message: error.message, recoverable: error.recoverable, details: error.stack };
-  if (error instanceof UnknownModelError || error instanceof TemplateError) {
+  if (error instanceof PromptTimeoutError) return { message: error.message, recoverable: true };
+  if (error instanceof ExecutionFailure) return { message: error.message, recoverable: error.recoverable, details: error.details ?? error.stack };
+  if (
+    error instanceof UnknownModelError ||
+    error instanceof TemplateError ||
+    error instanceof UnknownToolError ||
+    error instanceof UnknownEmbeddingModelError
+  ) {
     return { message: error.message, recoverable: false, details: error.stack };
   }
   if (error instanceof Error) return { message: error.message, recoverable: false, details: error.stack };
   return { message: String(error), recoverable: false };
 }
 
+/** Passages, best first, that fit the budget; their text as it is put before the prompt. */
+function buildContext(passages: readonly KnowledgePassage[], budget: number): { used: KnowledgePassage[]; text: string } {
+  const used: KnowledgePassage[] = [];
+  let spent = 0;
+  for (const passage of passages) {
+    if (spent + passage.tokens > budget && used.length > 0) break;
+    used.push(passage);
+    spent += passage.tokens;
+  }
+  if (used.length === 0) return { used, text: '' };
+  const blocks = used.map((passage, index) => `[${index + 1}] ${passage.documentTitle}\n${passage.content}`);
+  return { used, text: `Use this context where it helps:\n\n${blocks.join('\n\n')}\n\n---\n\n` };
+}
+
 /**
- * Runs an assistant's prompts in order of position, emitting the seed's events, and always ends
- * with exactly one `execution-complete` or `execution-error`.
+ * Runs an assistant's prompts in order of position (prompts sharing a position at the same time),
+ * emitting the seed's events, and always ends with exactly one `execution-complete` or
+ * `execution-error`.
  */
 export async function runAssistant(options: RunAssistantOptions): Promise<ExecutionOutcome> {
   const { executionId, assistant, sink, models, signal } = options;
+  const limits = { ...defaultEngineLimits, ...options.limits };
   const clock = options.clock ?? (() => performance.now());
   const prompts = [...assistant.prompts].sort((a, b) => a.position - b.position || a.id - b.id);
+  const chainPosition = new Map(prompts.map((prompt, index) => [prompt.id, index + 1]));
+  const groups: PromptDefinition[][] = [];
+  for (const prompt of prompts) {
+    const group = groups.at(-1);
+    if (group && group[0]!.position === prompt.position) group.push(prompt);
+    else groups.push([prompt]);
+  }
   const startedAt = clock();
   const outputs = new Map<string, { promptId: number; output: string }>();
   let totalTokens = 0;
-  let currentPromptId: number | undefined;
+
+  async function runPrompt(prompt: PromptDefinition, groupSignal: AbortSignal | undefined): Promise<void> {
+    const promptStartedAt = clock();
+    const tools: ToolDefinition[] = prompt.enabledTools.map((name) => {
+      if (!options.tools) throw new UnknownToolError(name, []);
+      return options.tools.resolve(name);
+    });
+    sink.emit({
+      eventType: 'prompt-start',
+      eventData: {
+        promptId: prompt.id,
+        promptName: prompt.name,
+        position: chainPosition.get(prompt.id)!,
+        totalPrompts: prompts.length,
+        modelId: prompt.modelId,
+        hasKnowledge: prompt.repositoryIds.length > 0,
+        hasTools: tools.length > 0,
+      },
+    });
+
+    const resolved = substitute(prompt.content, { inputs: options.input, outputs });
+    if (Object.keys(resolved.variables).length > 0) {
+      sink.emit({
+        eventType: 'variable-substitution',
+        eventData: { promptId: prompt.id, variables: resolved.variables, sourcePrompts: resolved.sourcePrompts },
+      });
+    }
+
+    const searchType = prompt.searchType ?? 'hybrid';
+    let context = { used: [] as KnowledgePassage[], text: '' };
+    if (prompt.repositoryIds.length > 0) {
+      if (!options.knowledge) throw new ExecutionFailure('Knowledge search is not available in this deployment', false);
+      sink.emit({
+        eventType: 'knowledge-retrieval-start',
+        eventData: { promptId: prompt.id, repositories: [...prompt.repositoryIds], searchType },
+      });
+      const passages = await options.knowledge.search({
+        repositoryIds: prompt.repositoryIds,
+        query: resolved.text,
+        searchType,
+        limit: limits.passagesPerPrompt,
+        signal: groupSignal,
+      });
+      context = buildContext(passages, limits.contextTokenBudget);
+      const scores = context.used.map((passage) => passage.score);
+      sink.emit({
+        eventType: 'knowledge-retrieved',
+        eventData: {
+          promptId: prompt.id,
+          documentsFound: new Set(context.used.map((passage) => passage.documentId)).size,
+          relevanceScore: scores.length > 0 ? Math.min(1, Math.max(0, scores.reduce((sum, score) => sum + score, 0) / scores.length)) : 0,
+          tokens: countTokens(context.text),
+        },
+      });
+    }
+
+    const text = context.text + resolved.text;
+    const maxOutputTokens = prompt.maxOutputTokens ?? limits.maxOutputTokens;
+    const cacheKey = options.cache
+      ? responseCacheKey({
+          modelId: prompt.modelId,
+          prompt: text,
+          context: context.used.map((passage) => passage.content),
+          tools: tools.map((tool) => tool.name),
+          maxOutputTokens,
+        })
+      : null;
+    const cached = cacheKey ? await options.cache!.get(cacheKey) : null;
+
+    let output = '';
+    let usage: { inputTokens: number; outputTokens: number };
+    if (cached) {
+      output = cached.output;
+      usage = { inputTokens: cached.inputTokens, outputTokens: cached.outputTokens };
+      sink.textDelta?.(prompt.id, output);
+    } else {
+      const model = models.resolve(prompt.modelId);
+      const timeoutMs = prompt.timeoutMs ?? limits.promptTimeoutMs;
+      const timeout = new AbortController();
+      const timer = setTimeout(() => timeout.abort(new PromptTimeoutError(prompt.name, timeoutMs)), timeoutMs);
+      const promptSignal = AbortSignal.any([timeout.signal, ...(groupSignal ? [groupSignal] : [])]);
+      const maxSteps = tools.length > 0 ? limits.maxToolSteps : 1;
+      const throttle = createProgressThrottle(limits.progressIntervalMs);
+      let usedVolatileTool = false;
+      const modelTools: ModelTool[] = tools.map((definition) => ({
+        name: definition.name,
+        description: definition.description,
+        parameters: definition.parameters,
+        async execute(input, callSignal) {
+          sink.emit({ eventType: 'tool-execution-start', eventData: { promptId: prompt.id, toolName: definition.name, parameters: input } });
+          if (definition.volatile) usedVolatileTool = true;
+          try {
+            const parsed = definition.parameters.safeParse(input);
+            if (!parsed.success) {
+              throw new Error(`Invalid arguments: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || 'input'}: ${issue.message}`).join('; ')}`);
+            }
+            const result = await definition.execute(parsed.data, {
+              executionId,
+              promptId: prompt.id,
+              repositoryIds: prompt.repositoryIds,
+              searchType,
+              knowledge: options.knowledge,
+              signal: callSignal ?? promptSignal,
+            });
+            sink.emit({
+              eventType: 'tool-execution-complete',
+              eventData: { promptId: prompt.id, toolName: definition.name, success: true, result },
+            });
+            return result;
+          } catch (error) {
+            sink.emit({
+              eventType: 'tool-execution-complete',
+              eventData: {
+                promptId: prompt.id,
+                toolName: definition.name,
+                success: false,
+                error: error instanceof Error ? error.message : String(error),
+              },
+            });
+            throw error;
+          }
+        },
+      }));
+      try {
+        const stream = model.generate({
+          modelId: prompt.modelId,
+          prompt: text,
+          tools: modelTools,
+          maxSteps,
+          maxOutputTokens,
+          signal: promptSignal,
+          onStep(step) {
+            if (!throttle.shouldEmit(step, maxSteps)) return;
+            sink.emit({
+              eventType: 'progress',
+              eventData: {
+                currentStep: step,
+                totalSteps: maxSteps,
+                percentage: Math.round((step / maxSteps) * 100),
+                message: `Prompt "${prompt.name}": tool round ${step} of at most ${maxSteps} done`,
+              },
+            });
+          },
+        });
+        for await (const chunk of stream.textStream) {
+          output += chunk;
+          sink.textDelta?.(prompt.id, chunk);
+        }
+        usage = await stream.usage;
+      } catch (error) {
+        // A timeout surfaces as an abort inside the model call: report it as what it is.
+        if (timeout.signal.aborted && !groupSignal?.aborted) throw timeout.signal.reason;
+        throw error;
+      } finally {
+        clearTimeout(timer);
+      }
+      if (cacheKey && !usedVolatileTool) {
+        await options.cache!.set(cacheKey, prompt.modelId, { output, ...usage }, limits.cacheTtlMs);
+      }
+    }
+
+    totalTokens += usage.inputTokens + usage.outputTokens;
+    outputs.set(prompt.name, { promptId: prompt.id, output });
+    const result: PromptRunResult = {
+      promptId: prompt.id,
+      output,
+      outputTokens: usage.outputTokens,
+      durationMs: Math.round(clock() - promptStartedAt),
+      cached: cached !== null,
+    };
+    await options.onPromptResult?.(result);
+    sink.emit({
+      eventType: 'prompt-complete',
+      eventData: { promptId: prompt.id, outputTokens: result.outputTokens, duration: result.durationMs, cached: result.cached },
+    });
+  }
+
+  async function runGroup(group: PromptDefinition[]): Promise<void> {
+    if (group.length === 1) {
+      const prompt = group[0]!;
+      await runPrompt(prompt, signal).catch((error: unknown) => {
+        throw new PromptFailure(prompt.id, error);
+      });
+      return;
+    }
+    // The first failure stops its siblings; it is the one reported.
+    const siblings = new AbortController();
+    const groupSignal = signal ? AbortSignal.any([signal, siblings.signal]) : siblings.signal;
+    let first: PromptFailure | null = null;
+    await Promise.all(
+      group.map((prompt) =>
+        runPrompt(prompt, groupSignal).catch((error: unknown) => {
+          if (!first && !signal?.aborted) {
+            first = new PromptFailure(prompt.id, error);
+            siblings.abort(first);
+          } else if (!first) {
+            first = new PromptFailure(prompt.id, error);
+          }
+        }),
+      ),
+    );
+    if (first) throw first;
+  }
 
   sink.emit({
     eventType: 'execution-start',
@@ -90,55 +363,13 @@ export async function runAssistant(options: RunAssistantOptions): Promise<Execut
   });
 
   try {
-    for (const [index, prompt] of prompts.entries()) {
+    for (const group of groups) {
       signal?.throwIfAborted();
-      currentPromptId = prompt.id;
-      const promptStartedAt = clock();
-      sink.emit({
-        eventType: 'prompt-start',
-        eventData: {
-          promptId: prompt.id,
-          promptName: prompt.name,
-          position: index + 1,
-          totalPrompts: prompts.length,
-          modelId: prompt.modelId,
-          hasKnowledge: prompt.repositoryIds.length > 0,
-          hasTools: prompt.enabledTools.length > 0,
-        },
-      });
-
-      const resolved = substitute(prompt.content, { inputs: options.input, outputs });
-      if (Object.keys(resolved.variables).length > 0) {
-        sink.emit({
-          eventType: 'variable-substitution',
-          eventData: { promptId: prompt.id, variables: resolved.variables, sourcePrompts: resolved.sourcePrompts },
-        });
-      }
-
-      const model = models.resolve(prompt.modelId);
-      const stream = model.generate({ modelId: prompt.modelId, prompt: resolved.text, signal });
-      let output = '';
-      for await (const chunk of stream.textStream) output += chunk;
-      const usage = await stream.usage;
-      totalTokens += usage.inputTokens + usage.outputTokens;
-      outputs.set(prompt.name, { promptId: prompt.id, output });
-
-      const result: PromptRunResult = {
-        promptId: prompt.id,
-        output,
-        outputTokens: usage.outputTokens,
-        durationMs: Math.round(clock() - promptStartedAt),
-        cached: false,
-      };
-      await options.onPromptResult?.(result);
-      sink.emit({
-        eventType: 'prompt-complete',
-        eventData: { promptId: prompt.id, outputTokens: result.outputTokens, duration: result.durationMs, cached: result.cached },
-      });
-      currentPromptId = undefined;
+      await runGroup(group);
     }
   } catch (error) {
-    const failure = classify(error, signal);
+    const promptId = error instanceof PromptFailure ? error.promptId : undefined;
+    const failure = classify(error instanceof PromptFailure ? error.cause : error, signal);
     const durationMs = Math.round(clock() - startedAt);
     sink.emit({
       eventType: 'execution-error',
@@ -146,7 +377,7 @@ export async function runAssistant(options: RunAssistantOptions): Promise<Execut
         executionId,
         error: failure.message,
         recoverable: failure.recoverable,
-        ...(currentPromptId !== undefined ? { promptId: currentPromptId } : {}),
+        ...(promptId !== undefined ? { promptId } : {}),
         ...(failure.details ? { details: failure.details } : {}),
       },
     });
@@ -156,7 +387,7 @@ export async function runAssistant(options: RunAssistantOptions): Promise<Execut
       durationMs,
       error: failure.message,
       recoverable: failure.recoverable,
-      ...(currentPromptId !== undefined ? { promptId: currentPromptId } : {}),
+      ...(promptId !== undefined ? { promptId } : {}),
     };
   }
 

@@ -9,8 +9,11 @@ const promptInputSchema = z.object({
   position: z.number().int().positive(),
   modelId: z.string().min(1).default('local'),
   content: z.string().min(1, 'prompt content is required').max(100_000),
-  repositoryIds: z.array(z.number().int().positive()).default([]),
-  enabledTools: z.array(z.string().min(1)).default([]),
+  repositoryIds: z.array(z.number().int().positive()).max(20).default([]),
+  searchType: z.enum(['vector', 'keyword', 'hybrid']).default('hybrid'),
+  enabledTools: z.array(z.string().min(1)).max(20).default([]),
+  timeoutMs: z.number().int().min(1_000).max(30 * 60_000).nullish(),
+  maxOutputTokens: z.number().int().min(1).max(100_000).nullish(),
 });
 
 export const createAssistantInputSchema = z
@@ -59,8 +62,20 @@ export const assistantsRouter = {
         message: `Prompt "${unknown.name}" uses unknown model "${unknown.modelId}"; available: ${ctx.services.models.ids().join(', ')}`,
       });
     }
+    for (const prompt of input.prompts) {
+      const tool = prompt.enabledTools.find((name) => !ctx.services.tools.has(name));
+      if (tool) {
+        throw new TRPCError({
+          code: 'BAD_REQUEST',
+          message: `Prompt "${prompt.name}" enables unknown tool "${tool}"; available: ${ctx.services.tools.names().join(', ')}`,
+        });
+      }
+    }
     return ctx.services.assistants.create(input);
   }),
 
   models: authedProcedure.query(({ ctx }) => ctx.services.models.ids()),
+
+  /** The tools a prompt may enable. */
+  tools: authedProcedure.query(({ ctx }) => ctx.services.tools.list()),
 } satisfies TRPCRouterRecord;

@@ -103,4 +103,34 @@ export const eventsRouter = {
         stop.abort();
       }
     }),
+
+  /**
+   * The text models write, as they write it: live only, from the moment of subscribing (the
+   * whole output of each prompt is stored and returned by `executions.get`). Served by the
+   * process running the execution; ends when the execution does.
+   */
+  onExecutionOutput: authedProcedure
+    .input(z.object({ executionId: z.number().int().positive() }))
+    .subscription(async function* ({ ctx, input, signal }) {
+      await assertCanReadExecution(ctx.services, ctx.user, input.executionId);
+      const stop = new AbortController();
+      const onAbort = () => stop.abort();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const output = ctx.services.bus.watchOutput(input.executionId, stop.signal);
+      // Ends with the execution: its terminal event closes the output stream too.
+      const ended = (async () => {
+        for await (const event of ctx.services.bus.watchExecution(input.executionId, stop.signal)) {
+          if (isTerminalEvent(event)) break;
+        }
+        stop.abort();
+      })();
+      try {
+        if ((await ctx.services.events.terminalSequence(input.executionId)) !== null) return;
+        for await (const delta of output) yield { promptId: delta.promptId, text: delta.text };
+      } finally {
+        signal?.removeEventListener('abort', onAbort);
+        stop.abort();
+        await ended.catch(() => {});
+      }
+    }),
 } satisfies TRPCRouterRecord;

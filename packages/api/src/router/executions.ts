@@ -53,6 +53,21 @@ export const executionsRouter = {
       return { executionId };
     }),
 
+  /**
+   * Stops a running execution at its next safe point (owner or admin). It ends with a recoverable
+   * `execution-error` naming who cancelled it; a run on another server process stops within one
+   * heartbeat.
+   */
+  cancel: authedProcedure.input(executionIdSchema).mutation(async ({ ctx, input }) => {
+    await assertCanReadExecution(ctx.services, ctx.user, input.executionId);
+    const requested = await ctx.services.executions.requestCancel(input.executionId, ctx.user.name);
+    if (!requested) {
+      throw new TRPCError({ code: 'CONFLICT', message: `Execution ${input.executionId} has already finished` });
+    }
+    const here = ctx.services.runner.cancel(input.executionId, ctx.user.name);
+    return { executionId: input.executionId, cancelled: true as const, stoppedHere: here };
+  }),
+
   get: authedProcedure.input(executionIdSchema).query(async ({ ctx, input }) => {
     await assertCanReadExecution(ctx.services, ctx.user, input.executionId);
     const execution = await ctx.services.executions.get(input.executionId);

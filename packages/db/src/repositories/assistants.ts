@@ -30,7 +30,10 @@ const assistantSelect = {
       modelId: true,
       content: true,
       repositoryIds: true,
+      searchType: true,
       enabledTools: true,
+      timeoutMs: true,
+      maxOutputTokens: true,
     },
   },
 } satisfies Prisma.AssistantSelect;
@@ -54,7 +57,10 @@ export interface NewAssistant {
     modelId: string;
     content: string;
     repositoryIds?: number[];
+    searchType?: 'vector' | 'keyword' | 'hybrid';
     enabledTools?: string[];
+    timeoutMs?: number | null;
+    maxOutputTokens?: number | null;
   }>;
 }
 
@@ -83,7 +89,10 @@ export function createAssistantRepository(prisma: PrismaClient) {
               modelId: prompt.modelId,
               content: prompt.content,
               repositoryIds: prompt.repositoryIds ?? [],
+              searchType: prompt.searchType ?? 'hybrid',
               enabledTools: prompt.enabledTools ?? [],
+              timeoutMs: prompt.timeoutMs ?? null,
+              maxOutputTokens: prompt.maxOutputTokens ?? null,
             })),
           },
         },

@@ -12,6 +12,8 @@ const executionSelect = {
   createdAt: true,
   startedAt: true,
   finishedAt: true,
+  cancelRequestedAt: true,
+  cancelRequestedBy: true,
   assistant: { select: { name: true } },
   user: { select: { name: true } },
 } satisfies Prisma.ExecutionSelect;
@@ -103,13 +105,33 @@ export function createExecutionRepository(prisma: PrismaClient) {
       });
     },
 
-    /** Renews the lease on executions a live process is running. */
-    async heartbeat(ids: readonly number[], workerId: string): Promise<void> {
-      if (ids.length === 0) return;
+    /**
+     * Renews the lease on executions a live process is running, and returns those of them whose
+     * cancellation was requested (through another process), with who asked.
+     */
+    async heartbeat(ids: readonly number[], workerId: string): Promise<Array<{ id: number; cancelRequestedBy: string }>> {
+      if (ids.length === 0) return [];
       await prisma.execution.updateMany({
         where: { id: { in: [...ids] }, workerId, status: 'running' },
         data: { heartbeatAt: new Date() },
       });
+      const cancelled = await prisma.execution.findMany({
+        where: { id: { in: [...ids] }, cancelRequestedAt: { not: null } },
+        select: { id: true, cancelRequestedBy: true },
+      });
+      return cancelled.map((row) => ({ id: row.id, cancelRequestedBy: row.cancelRequestedBy ?? 'someone' }));
+    },
+
+    /**
+     * Records a cancellation request if the execution is still unfinished; false when it has
+     * already finished.
+     */
+    async requestCancel(id: number, by: string): Promise<boolean> {
+      const { count } = await prisma.execution.updateMany({
+        where: { id, status: { in: ['pending', 'running'] } },
+        data: { cancelRequestedAt: new Date(), cancelRequestedBy: by },
+      });
+      return count > 0;
     },
 
     async markFinished(

@@ -1,0 +1,25 @@
+import { createHash } from 'node:crypto';
+
+export interface CachedResponse {
+  output: string;
+  inputTokens: number;
+  outputTokens: number;
+}
+
+/** Where responses are kept between executions; the engine decides what to store and when. */
+export interface ResponseCache {
+  get(key: string): Promise<CachedResponse | null>;
+  set(key: string, modelId: string, response: CachedResponse, ttlMs: number): Promise<void>;
+}
+
+/** Identical model, resolved prompt, retrieved context, tool set and limit give the same key. */
+export function responseCacheKey(parts: {
+  modelId: string;
+  prompt: string;
+  context: readonly string[];
+  tools: readonly string[];
+  maxOutputTokens?: number | undefined;
+}): string {
+  const canonical = JSON.stringify([parts.modelId, parts.prompt, parts.context, [...parts.tools].sort(), parts.maxOutputTokens ?? null]);
+  return createHash('sha256').update(canonical).digest('hex');
+}
