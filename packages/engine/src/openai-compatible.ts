@@ -160,6 +160,8 @@ function generate(
           abortSignal: request.signal,
           // Retried here instead, so a retry never repeats text a reader has already seen.
           maxRetries: 0,
+          // Errors arrive as `error` parts below and are reported there; the default logs them too.
+          onError: () => {},
         });
         let step = 0;
         for await (const part of result.fullStream) {

@@ -1,0 +1,2 @@
+export { defaultReply, startFakeProvider, type ChatReply, type ChatRequest, type FakeProvider } from './openai-compatible-server.ts';
+export { createCollectingSink } from './collecting-sink.ts';
