@@ -12,7 +12,8 @@ export interface StartAppOptions {
   host?: string;
   webDist?: string | undefined;
   localModelChunkDelayMs?: number;
-  runner?: AppServicesOptions['runner'];
+  /** Providers, tools, limits, cache and runner settings for the services. */
+  services?: Omit<AppServicesOptions, 'database' | 'logger' | 'localModel'>;
   logger?: Pick<Console, 'info' | 'warn' | 'error'>;
 }
 
@@ -37,7 +38,7 @@ export async function startApp(options: StartAppOptions = {}): Promise<RunningAp
     database,
     logger,
     localModel: { chunkDelayMs: options.localModelChunkDelayMs ?? 40 },
-    runner: options.runner,
+    ...options.services,
   });
   await seedDemo(services);
   // The embedded database belongs to this process alone: whatever is unfinished was left by a

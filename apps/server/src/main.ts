@@ -9,10 +9,20 @@ const app = await startApp({
   host: config.HOST,
   webDist: config.WEB_DIST,
   localModelChunkDelayMs: config.LOCAL_MODEL_CHUNK_DELAY_MS,
-  runner: {
-    staleAfterMs: config.EXECUTION_LEASE_STALE_MS,
-    heartbeatMs: config.EXECUTION_HEARTBEAT_MS,
-    sweepMs: Math.max(1_000, Math.round(config.EXECUTION_LEASE_STALE_MS / 2)),
+  services: {
+    providers: config.providers,
+    limits: {
+      promptTimeoutMs: config.PROMPT_TIMEOUT_MS,
+      maxOutputTokens: config.MAX_OUTPUT_TOKENS,
+      maxToolSteps: config.MAX_TOOL_STEPS,
+      cacheTtlMs: config.RESPONSE_CACHE_TTL_MS,
+    },
+    responseCache: config.RESPONSE_CACHE_TTL_MS > 0,
+    runner: {
+      staleAfterMs: config.EXECUTION_LEASE_STALE_MS,
+      heartbeatMs: config.EXECUTION_HEARTBEAT_MS,
+      sweepMs: Math.max(1_000, Math.round(config.EXECUTION_LEASE_STALE_MS / 2)),
+    },
   },
 });
 console.info(

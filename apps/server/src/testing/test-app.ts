@@ -1,8 +1,7 @@
 import { createAaeClient, type AaeClient } from '@aae/client';
-import type { AppServicesOptions } from '@aae/api';
 import type { Database } from '@aae/db';
 import { createProjectTestDatabase } from '@aae/db/testing';
-import { startApp, type RunningApp } from '../app.ts';
+import { startApp, type RunningApp, type StartAppOptions } from '../app.ts';
 
 export interface TestApp extends RunningApp {
   database: Database;
@@ -15,7 +14,7 @@ export interface TestAppOptions {
   webDist?: string;
   /** Another process's view of an existing database; by default a fresh one of the project's kind. */
   database?: Database;
-  runner?: AppServicesOptions['runner'];
+  services?: StartAppOptions['services'];
 }
 
 /** The whole server on a free loopback port. */
@@ -26,7 +25,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     port: 0,
     webDist: options.webDist,
     localModelChunkDelayMs: options.chunkDelayMs ?? 0,
-    runner: options.runner,
+    services: options.services,
     logger: { info: () => {}, warn: console.warn, error: console.error },
   });
   return { ...app, database, client: (user) => createAaeClient({ baseUrl: app.url, user }) };
