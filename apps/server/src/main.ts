@@ -1,7 +1,17 @@
 import { startApp } from './app.ts';
 import { readConfig } from './config.ts';
 
-const config = readConfig();
+function fail(message: string): never {
+  console.error(message);
+  process.exit(1);
+}
+
+let config: ReturnType<typeof readConfig>;
+try {
+  config = readConfig();
+} catch (error) {
+  fail(error instanceof Error ? error.message : String(error));
+}
 const app = await startApp({
   databaseUrl: config.DATABASE_URL,
   dataDir: config.DATA_DIR,
@@ -24,6 +34,11 @@ const app = await startApp({
       sweepMs: Math.max(1_000, Math.round(config.EXECUTION_LEASE_STALE_MS / 2)),
     },
   },
+}).catch((error: unknown) => {
+  if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+    fail(`Port ${config.PORT} on ${config.HOST} is already in use: stop what runs there or set PORT to another port.`);
+  }
+  throw error;
 });
 console.info(
   `Assistant Architect Events is running at ${app.url} (database: ${app.services.database.kind} at ${app.services.database.location})`,

@@ -2,7 +2,19 @@ import type { PromptView } from '../execution-view/execution-view.ts';
 import { formatDuration, formatNumber } from './format.ts';
 import { StatusBadge } from './status-badge.tsx';
 
-export function PromptCard({ prompt, total, output }: { prompt: PromptView; total: number; output?: string | undefined }) {
+export function PromptCard({
+  prompt,
+  total,
+  output,
+  liveText,
+}: {
+  prompt: PromptView;
+  total: number;
+  /** The stored output, once the prompt is complete. */
+  output?: string | undefined;
+  /** Text streamed so far while the prompt runs. */
+  liveText?: string | undefined;
+}) {
   return (
     <article className={`prompt-card prompt-${prompt.status}`} data-status={prompt.status} aria-label={`Prompt ${prompt.name}`}>
       <header>
@@ -64,6 +76,14 @@ export function PromptCard({ prompt, total, output }: { prompt: PromptView; tota
         <div className="output">
           <h4>Output</h4>
           <p>{output}</p>
+        </div>
+      ) : liveText ? (
+        <div className="output output-live" aria-live="off">
+          <h4>{prompt.status === 'running' ? 'Writing…' : 'Written before it stopped (not stored)'}</h4>
+          <p>
+            {liveText}
+            {prompt.status === 'running' ? <span className="cursor" aria-hidden="true" /> : null}
+          </p>
         </div>
       ) : null}
     </article>

@@ -7,6 +7,7 @@ import { ConnectionBadge, StatusBadge } from '../components/status-badge.tsx';
 import { formatDuration, formatNumber } from '../components/format.ts';
 import type { PlannedPrompt } from '../execution-view/execution-view.ts';
 import { useExecutionEvents } from '../execution-view/use-execution-events.ts';
+import { useExecutionOutput } from '../execution-view/use-execution-output.ts';
 import { trpc } from '../trpc.ts';
 
 export function ExecutionPage() {
@@ -34,6 +35,9 @@ function ExecutionView({ executionId }: { executionId: number }) {
   );
   const plan = useMemo<PlannedPrompt[]>(() => assistant.data?.prompts ?? [], [assistant.data]);
   const { events, view, connection, error } = useExecutionEvents(executionId, plan);
+  const liveText = useExecutionOutput(executionId, view.status === 'running' || view.status === 'idle');
+  const me = trpc.users.me.useQuery();
+  const cancel = trpc.executions.cancel.useMutation();
 
   // Outputs are stored before `prompt-complete` is emitted: fetch them as each prompt finishes.
   useEffect(() => {
@@ -46,6 +50,10 @@ function ExecutionView({ executionId }: { executionId: number }) {
   if (execution.isPending) return <p className="muted" role="status">Loading execution…</p>;
 
   const outputs = new Map(execution.data.promptResults.map((result) => [result.promptId, result.output]));
+  const canCancel =
+    (view.status === 'running' || view.status === 'idle') &&
+    (me.data?.role === 'admin' || me.data?.name === execution.data.userName) &&
+    !execution.data.cancelRequestedAt;
   const total = view.totalPrompts || plan.length;
   const percent = total > 0 ? Math.round((view.completedPrompts / total) * 100) : 0;
   const running = view.prompts.find((prompt) => prompt.status === 'running');
@@ -60,6 +68,16 @@ function ExecutionView({ executionId }: { executionId: number }) {
           <div className="badges">
             <StatusBadge status={view.status} />
             <ConnectionBadge connection={connection} />
+            {canCancel ? (
+              <button
+                type="button"
+                className="danger small"
+                disabled={cancel.isPending || cancel.isSuccess}
+                onClick={() => cancel.mutate({ executionId })}
+              >
+                {cancel.isPending || cancel.isSuccess ? 'Cancelling…' : 'Cancel'}
+              </button>
+            ) : null}
           </div>
         </div>
         <p className="muted">
@@ -114,6 +132,7 @@ function ExecutionView({ executionId }: { executionId: number }) {
           </div>
         </dl>
         {error ? <ErrorMessage error={{ message: error }} title="Live updates stopped" /> : null}
+        {cancel.error ? <ErrorMessage error={cancel.error} title="Could not cancel" /> : null}
         {view.error ? (
           <div className="error-box execution-error-box" role="alert">
             <strong>
@@ -132,7 +151,12 @@ function ExecutionView({ executionId }: { executionId: number }) {
       <ol className="prompt-list" aria-label="Prompts">
         {view.prompts.map((prompt) => (
           <li key={prompt.promptId}>
-            <PromptCard prompt={prompt} total={total} output={outputs.get(prompt.promptId)} />
+            <PromptCard
+              prompt={prompt}
+              total={total}
+              output={outputs.get(prompt.promptId)}
+              liveText={liveText.get(prompt.promptId)}
+            />
           </li>
         ))}
       </ol>
