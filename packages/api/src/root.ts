@@ -1,3 +1,4 @@
+import { analyticsRouter } from './router/analytics.ts';
 import { assistantsRouter } from './router/assistants.ts';
 import { eventsRouter } from './router/events.ts';
 import { executionsRouter } from './router/executions.ts';
@@ -9,6 +10,7 @@ export const appRouter = createTRPCRouter({
   executions: executionsRouter,
   events: eventsRouter,
   users: usersRouter,
+  analytics: analyticsRouter,
 });
 
 export type AppRouter = typeof appRouter;

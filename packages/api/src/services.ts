@@ -1,4 +1,5 @@
 import {
+  createAnalytics,
   createAssistantRepository,
   createEventStore,
   createExecutionRepository,
@@ -97,6 +98,7 @@ export function createAppServices(options: AppServicesOptions) {
     embeddingModels,
     tools,
     responseCache,
+    analytics: createAnalytics(prisma),
     runner,
     /** Finishes (or cancels) running executions, drains the write buffer, closes the database. */
     async close(options: { cancelRunning?: boolean } = {}) {

@@ -26,3 +26,4 @@ export { seedDemo, DEMO_ASSISTANT } from './seed-demo.ts';
 export { closeOrphanedExecutions, ORPHAN_ERROR } from './orphan-recovery.ts';
 export type { ExecutionStatus, UserRole } from './generated/prisma/enums.ts';
 export type { PrismaClient } from './generated/prisma/client.ts';
+export { createAnalytics, type Analytics, type AnalyticsRange } from './analytics.ts';

@@ -1,0 +1,28 @@
+import type { TRPCRouterRecord } from '@trpc/server';
+import { z } from 'zod';
+import { adminProcedure } from '../trpc.ts';
+
+const range = z
+  .object({
+    from: z.date().optional(),
+    to: z.date().optional(),
+  })
+  .refine((value) => !value.from || !value.to || value.from < value.to, { message: '`from` must be before `to`', path: ['from'] })
+  .default({});
+
+/** The seed document's analytics questions (and a few more) as typed procedures; admins only. */
+export const analyticsRouter = {
+  executionTimeByTool: adminProcedure.input(range).query(({ ctx, input }) => ctx.services.analytics.executionTimeByTool(input)),
+  errorRateByTool: adminProcedure.input(range).query(({ ctx, input }) => ctx.services.analytics.errorRateByTool(input)),
+  mostUsedRepositories: adminProcedure
+    .input(z.object({ from: z.date().optional(), to: z.date().optional(), limit: z.number().int().min(1).max(100).default(20) }).default({ limit: 20 }))
+    .query(({ ctx, input }) => ctx.services.analytics.mostUsedRepositories(input, input.limit)),
+  averagePromptDuration: adminProcedure
+    .input(z.object({ from: z.date().optional(), to: z.date().optional(), executionId: z.number().int().positive().optional() }).default({}))
+    .query(({ ctx, input }) => ctx.services.analytics.averagePromptDuration(input)),
+  executionsOverTime: adminProcedure
+    .input(z.object({ from: z.date().optional(), to: z.date().optional(), bucket: z.enum(['hour', 'day']).default('day') }).default({ bucket: 'day' }))
+    .query(({ ctx, input }) => ctx.services.analytics.executionsOverTime(input)),
+  durationPercentiles: adminProcedure.input(range).query(({ ctx, input }) => ctx.services.analytics.durationPercentiles(input)),
+  tokensByModel: adminProcedure.input(range).query(({ ctx, input }) => ctx.services.analytics.tokensByModel(input)),
+} satisfies TRPCRouterRecord;
