@@ -16,6 +16,9 @@ export {
 } from './repositories/assistants.ts';
 export {
   createExecutionRepository,
+  EXECUTION_SORTS,
+  InvalidCursorError,
+  type ExecutionSort,
   type ExecutionDetail,
   type ExecutionRepository,
   type ExecutionSummary,

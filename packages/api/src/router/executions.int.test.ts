@@ -147,3 +147,58 @@ describe('executions: bad input gets a clear error', () => {
     expect(all.items.map((e) => e.id)).toEqual([...all.items.map((e) => e.id)].sort((a, b) => b - a));
   });
 });
+
+describe('executions.list: the history browser', () => {
+  it('walks every sort order page by page with no gap and no repeat', async () => {
+    const admin = await t.caller('admin');
+    for (const topic of ['a', 'bb', 'ccc']) await runDemoToEnd(admin, t.demoAssistantId, { topic: `history ${topic}` });
+    const all = await admin.executions.list({ limit: 100 });
+    expect(all.nextCursor).toBeNull();
+    for (const sort of ['createdAt', 'duration', 'tokens'] as const) {
+      for (const direction of ['asc', 'desc'] as const) {
+        const seen: number[] = [];
+        let cursor: string | null = null;
+        do {
+          const page: Awaited<ReturnType<typeof admin.executions.list>> = await admin.executions.list({ limit: 3, sort, direction, cursor });
+          seen.push(...page.items.map((item) => item.id));
+          cursor = page.nextCursor;
+        } while (cursor);
+        expect([...seen].sort((a, b) => a - b)).toEqual(all.items.map((item) => item.id).sort((a, b) => a - b));
+        const values = await Promise.all(seen.map((id) => admin.executions.get({ executionId: id })));
+        const key = (e: (typeof values)[number]) =>
+          sort === 'createdAt' ? e.createdAt.getTime() : sort === 'tokens' ? e.totalTokens : e.finishedAt!.getTime() - e.startedAt!.getTime();
+        for (let i = 1; i < values.length; i++) {
+          const [before, after] = [key(values[i - 1]!), key(values[i]!)];
+          if (direction === 'asc') expect(before).toBeLessThanOrEqual(after);
+          else expect(before).toBeGreaterThanOrEqual(after);
+        }
+      }
+    }
+  });
+
+  it('filters by user, assistant name, status, date range and event type', async () => {
+    const admin = await t.caller('admin');
+    const demo = await t.caller('demo');
+    const mineOnly = await admin.executions.list({ userName: 'demo', limit: 100 });
+    expect(mineOnly.items.length).toBeGreaterThan(0);
+    expect(mineOnly.items.every((item) => item.userName === 'demo')).toBe(true);
+    expect((await admin.executions.list({ assistantName: 'brief WRITER', limit: 100 })).items.length).toBeGreaterThan(0);
+    expect((await admin.executions.list({ assistantName: 'no such assistant' })).items).toEqual([]);
+    expect((await admin.executions.list({ status: 'failed' })).items).toEqual([]);
+    expect((await admin.executions.list({ from: new Date(Date.now() + 60_000) })).items).toEqual([]);
+    expect((await admin.executions.list({ eventType: 'tool-execution-start' })).items).toEqual([]);
+    const withSubstitution = await admin.executions.list({ eventType: 'variable-substitution', limit: 100 });
+    expect(withSubstitution.items.length).toBe((await admin.executions.list({ limit: 100 })).items.length);
+    // A user's filter by someone else's name still shows only their own executions.
+    const sneaky = await demo.executions.list({ userName: 'admin', limit: 100 });
+    expect(sneaky.items.every((item) => item.userName === 'demo')).toBe(true);
+  });
+
+  it('refuses a cursor it did not make', async () => {
+    const admin = await t.caller('admin');
+    await expect(admin.executions.list({ cursor: 'not-a-cursor' })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+      message: expect.stringContaining('is not a cursor from this list'),
+    });
+  });
+});

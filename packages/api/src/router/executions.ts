@@ -1,4 +1,5 @@
-import type { Assistant } from '@aae/db';
+import { EXECUTION_SORTS, InvalidCursorError, type Assistant } from '@aae/db';
+import { eventTypeSchema } from '@aae/events';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { assertCanReadExecution } from '../execution-access.ts';
@@ -75,26 +76,43 @@ export const executionsRouter = {
     return execution;
   }),
 
-  /** Newest first. A user sees their own executions; an admin sees everyone's unless `mine` is set. */
+  /**
+   * A page of executions, newest first unless sorted otherwise. A user sees their own; an admin
+   * sees everyone's (or only theirs with `mine`) and may filter by user.
+   */
   list: authedProcedure
     .input(
       z
         .object({
-          cursor: z.number().int().positive().nullish(),
+          cursor: z.string().max(200).nullish(),
           limit: z.number().int().min(1).max(100).default(20),
           mine: z.boolean().default(false),
           assistantId: z.number().int().positive().optional(),
+          assistantName: z.string().trim().max(200).optional(),
+          userName: z.string().trim().max(200).optional(),
           status: z.enum(['pending', 'running', 'completed', 'failed']).optional(),
+          from: z.date().optional(),
+          to: z.date().optional(),
+          eventType: eventTypeSchema.optional(),
+          sort: z.enum(EXECUTION_SORTS).default('createdAt'),
+          direction: z.enum(['asc', 'desc']).default('desc'),
         })
-        .default({ limit: 20, mine: false }),
+        .refine((value) => !value.from || !value.to || value.from < value.to, { message: '`from` must be before `to`', path: ['from'] })
+        .default({ limit: 20, mine: false, sort: 'createdAt', direction: 'desc' }),
     )
-    .query(({ ctx, input }) =>
-      ctx.services.executions.list({
-        userId: ctx.user.role === 'admin' && !input.mine ? undefined : ctx.user.id,
-        assistantId: input.assistantId,
-        status: input.status,
-        cursor: input.cursor ?? undefined,
-        limit: input.limit,
-      }),
-    ),
+    .query(async ({ ctx, input }) => {
+      const everyone = ctx.user.role === 'admin' && !input.mine;
+      try {
+        return await ctx.services.executions.list({
+          ...input,
+          userId: everyone ? undefined : ctx.user.id,
+          userName: everyone ? input.userName || undefined : undefined,
+          assistantName: input.assistantName || undefined,
+          cursor: input.cursor ?? undefined,
+        });
+      } catch (error) {
+        if (error instanceof InvalidCursorError) throw new TRPCError({ code: 'BAD_REQUEST', message: error.message, cause: error });
+        throw error;
+      }
+    }),
 } satisfies TRPCRouterRecord;

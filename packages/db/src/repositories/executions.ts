@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ExecutionStatus, Prisma, PrismaClient } from '../generated/prisma/client.ts';
+import { Prisma, type ExecutionStatus, type PrismaClient } from '../generated/prisma/client.ts';
 
 const executionSelect = {
   id: true,
@@ -45,14 +45,58 @@ function toSummary({ assistant, user, input, ...row }: ExecutionRow): ExecutionS
   return { ...row, input: executionInputSchema.parse(input), assistantName: assistant.name, userName: user.name };
 }
 
+export const EXECUTION_SORTS = ['createdAt', 'duration', 'tokens'] as const;
+export type ExecutionSort = (typeof EXECUTION_SORTS)[number];
+
 export interface ListExecutionsOptions {
   /** Only this user's executions; all users' when absent. */
   userId?: number | undefined;
+  userName?: string | undefined;
   assistantId?: number | undefined;
+  /** Part of the assistant's name (the seed's `toolName`), any case. */
+  assistantName?: string | undefined;
   status?: ExecutionStatus | undefined;
-  /** Keyset cursor: executions with a smaller id than this (newest first). */
-  cursor?: number | undefined;
+  /** Created in [from, to). */
+  from?: Date | undefined;
+  to?: Date | undefined;
+  /** Only executions with at least one event of this type (the database label, e.g. `tool-execution-start`). */
+  eventType?: string | undefined;
+  sort?: ExecutionSort | undefined;
+  direction?: 'asc' | 'desc' | undefined;
+  /** Keyset cursor from the previous page's `nextCursor`. */
+  cursor?: string | undefined;
   limit: number;
+}
+
+const SORT_SQL: Record<ExecutionSort, Prisma.Sql> = {
+  createdAt: Prisma.sql`e.created_at`,
+  // Unfinished executions have no duration yet: they sort below every finished one.
+  duration: Prisma.sql`COALESCE(EXTRACT(EPOCH FROM (e.finished_at - e.started_at)) * 1000, -1)`,
+  tokens: Prisma.sql`e.total_tokens`,
+};
+
+export class InvalidCursorError extends Error {
+  override name = 'InvalidCursorError';
+}
+
+function encodeCursor(value: number, id: number): string {
+  return Buffer.from(JSON.stringify([value, id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string, sort: ExecutionSort): { value: number | Date; id: number } {
+  try {
+    const [value, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+    if (typeof value === 'number' && Number.isFinite(value) && Number.isInteger(id)) {
+      return { value: sort === 'createdAt' ? new Date(value) : value, id: id as number };
+    }
+  } catch {
+    // Reported below.
+  }
+  throw new InvalidCursorError(`"${cursor}" is not a cursor from this list (sorted by ${sort})`);
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (char) => `\\${char}`);
 }
 
 export function createExecutionRepository(prisma: PrismaClient) {
@@ -81,20 +125,48 @@ export function createExecutionRepository(prisma: PrismaClient) {
       return row?.userId ?? null;
     },
 
-    async list(options: ListExecutionsOptions): Promise<{ items: ExecutionSummary[]; nextCursor: number | null }> {
-      const rows = await prisma.execution.findMany({
-        where: {
-          ...(options.userId !== undefined ? { userId: options.userId } : {}),
-          ...(options.assistantId !== undefined ? { assistantId: options.assistantId } : {}),
-          ...(options.status !== undefined ? { status: options.status } : {}),
-          ...(options.cursor !== undefined ? { id: { lt: options.cursor } } : {}),
-        },
-        orderBy: { id: 'desc' },
-        take: options.limit + 1,
-        select: executionSelect,
-      });
-      const items = rows.slice(0, options.limit).map(toSummary);
-      const nextCursor = rows.length > options.limit ? (items.at(-1)?.id ?? null) : null;
+    /** Keyset-paged, filtered and sorted (newest first by default). */
+    async list(options: ListExecutionsOptions): Promise<{ items: ExecutionSummary[]; nextCursor: string | null }> {
+      const sort = options.sort ?? 'createdAt';
+      const descending = (options.direction ?? 'desc') === 'desc';
+      const sortSql = SORT_SQL[sort];
+      const conditions: Prisma.Sql[] = [Prisma.sql`TRUE`];
+      if (options.userId !== undefined) conditions.push(Prisma.sql`e.user_id = ${options.userId}`);
+      if (options.userName) conditions.push(Prisma.sql`u.name = ${options.userName}`);
+      if (options.assistantId !== undefined) conditions.push(Prisma.sql`e.assistant_id = ${options.assistantId}`);
+      if (options.assistantName) conditions.push(Prisma.sql`a.name ILIKE ${`%${escapeLike(options.assistantName)}%`}`);
+      if (options.status) conditions.push(Prisma.sql`e.status = ${options.status}::execution_status`);
+      if (options.from) conditions.push(Prisma.sql`e.created_at >= ${options.from}`);
+      if (options.to) conditions.push(Prisma.sql`e.created_at < ${options.to}`);
+      if (options.eventType) {
+        conditions.push(
+          Prisma.sql`EXISTS (SELECT 1 FROM assistant_architect_events ev WHERE ev.execution_id = e.id AND ev.event_type = ${options.eventType}::assistant_event_type)`,
+        );
+      }
+      if (options.cursor) {
+        const { value, id } = decodeCursor(options.cursor, sort);
+        conditions.push(
+          descending ? Prisma.sql`(${sortSql}, e.id) < (${value}, ${id})` : Prisma.sql`(${sortSql}, e.id) > (${value}, ${id})`,
+        );
+      }
+      const direction = Prisma.raw(descending ? 'DESC' : 'ASC');
+      const page = await prisma.$queryRaw<Array<{ id: number; sort_value: unknown }>>`
+        SELECT e.id, ${sortSql} AS sort_value
+        FROM executions e
+        JOIN assistants a ON a.id = e.assistant_id
+        JOIN users u ON u.id = e.user_id
+        WHERE ${Prisma.join(conditions, ' AND ')}
+        ORDER BY ${sortSql} ${direction}, e.id ${direction}
+        LIMIT ${options.limit + 1}`;
+      const ids = page.slice(0, options.limit).map((row) => row.id);
+      const rows = await prisma.execution.findMany({ where: { id: { in: ids } }, select: executionSelect });
+      const byId = new Map(rows.map((row) => [row.id, toSummary(row)]));
+      const items = ids.flatMap((id) => byId.get(id) ?? []);
+      const last = page[options.limit - 1];
+      const nextCursor =
+        page.length > options.limit && last
+          ? encodeCursor(last.sort_value instanceof Date ? last.sort_value.getTime() : Number(last.sort_value), last.id)
+          : null;
       return { items, nextCursor };
     },
 
