@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { appRouter, createContext, type AppServices } from '@aae/api';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import sirv from 'sirv';
+import { handleExport } from './export-routes.ts';
 
 export interface HttpServerOptions {
   services: AppServices;
@@ -36,6 +37,12 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const server = createServer((req, res) => {
     const path = req.url ?? '/';
     if (path.startsWith('/trpc/')) return trpc(req, res);
+    if (path.startsWith('/api/')) {
+      void handleExport(options.services, req, res).then((handled) => {
+        if (!handled) notFound(res);
+      });
+      return;
+    }
     if (path === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ ok: true, buffer: options.services.buffer.getStats() }));

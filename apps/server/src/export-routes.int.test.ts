@@ -1,0 +1,96 @@
+import { getExecutionEvents } from '@aae/client';
+import { parse } from 'csv-parse/sync';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { collectExecutionEvents } from './testing/subscription.ts';
+import { startTestApp, type TestApp } from './testing/test-app.ts';
+
+let app: TestApp;
+const demoRuns: number[] = [];
+let adminRun: number;
+
+async function run(user: string, topic: string) {
+  const client = app.client(user);
+  const [assistant] = await client.assistants.list.query();
+  const { executionId } = await client.executions.execute.mutate({ assistantId: assistant!.id, input: { topic } });
+  await collectExecutionEvents(client, { executionId }).completed;
+  return executionId;
+}
+
+const get = (path: string, user?: string) => fetch(`${app.url}${path}`, { headers: user ? { 'x-aae-user': user } : {} });
+
+beforeAll(async () => {
+  app = await startTestApp();
+  demoRuns.push(await run('demo', 'mangroves'), await run('demo', 'salt marsh'));
+  adminRun = await run('admin', 'seagrass');
+});
+afterAll(() => app?.stop());
+
+describe('exports by URL', () => {
+  it('downloads an execution’s events as NDJSON, JSON and CSV whose rows equal the API’s', async () => {
+    const executionId = demoRuns[0]!;
+    const api = await getExecutionEvents(app.client('demo'), executionId);
+    const expected = api.map((event) => ({
+      id: event.id,
+      executionId: event.executionId,
+      sequence: event.sequence,
+      eventType: event.eventType,
+      createdAt: event.createdAt.toISOString(),
+      eventData: event.eventData,
+    }));
+
+    const ndjson = await get(`/api/executions/${executionId}/events.ndjson`, 'demo');
+    expect(ndjson.status).toBe(200);
+    expect(ndjson.headers.get('content-type')).toContain('application/x-ndjson');
+    expect(ndjson.headers.get('content-disposition')).toBe(`attachment; filename="execution-${executionId}-events.ndjson"`);
+    const lines = (await ndjson.text()).trim().split('\n').map((line) => JSON.parse(line));
+    expect(lines).toEqual(expected);
+
+    const json = await get(`/api/executions/${executionId}/events.json`, 'demo');
+    expect(await json.json()).toEqual(expected);
+
+    const csv = await get(`/api/executions/${executionId}/events.csv`, 'demo');
+    expect(csv.headers.get('content-type')).toContain('text/csv');
+    const rows = parse(await csv.text(), { columns: true }) as Array<Record<string, string>>;
+    expect(rows.map((row) => ({
+      id: Number(row.id),
+      executionId: Number(row.execution_id),
+      sequence: Number(row.sequence),
+      eventType: row.event_type,
+      createdAt: row.created_at,
+      eventData: JSON.parse(row.event_data!),
+    }))).toEqual(expected);
+    expect(rows.map((row) => row.event_id)).toEqual(api.map((event) => event.eventData.eventId));
+
+    const onlyCompletes = await (await get(`/api/executions/${executionId}/events.ndjson?type=prompt-complete`, 'demo')).text();
+    expect(onlyCompletes.trim().split('\n')).toHaveLength(3);
+  });
+
+  it('exports a filtered history: a user gets their own, an admin filters by anyone', async () => {
+    const mine = (await (await get('/api/executions.json', 'demo')).json()) as Array<{ id: number; user: string }>;
+    expect(mine.map((row) => row.id).sort()).toEqual([...demoRuns].sort());
+    const adminAll = (await (await get('/api/executions.json?sort=tokens&direction=asc', 'admin')).json()) as Array<{ id: number; totalTokens: number }>;
+    expect(adminAll.map((row) => row.id).sort()).toEqual([...demoRuns, adminRun].sort());
+    expect(adminAll.map((row) => row.totalTokens)).toEqual([...adminAll.map((row) => row.totalTokens)].sort((a, b) => a - b));
+
+    const events = parse(await (await get('/api/events.csv?userName=demo&type=execution-complete', 'admin')).text(), { columns: true }) as Array<Record<string, string>>;
+    expect(events.map((row) => Number(row.execution_id)).sort()).toEqual([...demoRuns].sort());
+    expect(new Set(events.map((row) => row.event_type))).toEqual(new Set(['execution-complete']));
+    const executionsCsv = parse(await (await get('/api/executions.csv?status=completed', 'admin')).text(), { columns: true }) as Array<Record<string, string>>;
+    expect(executionsCsv).toHaveLength(3);
+    expect(Object.keys(executionsCsv[0]!)).toEqual(['id', 'assistant', 'user', 'status', 'created_at', 'started_at', 'finished_at', 'duration_ms', 'total_tokens', 'error', 'input']);
+  });
+
+  it('answers with the API’s rules and clear errors', async () => {
+    expect((await get(`/api/executions/${adminRun}/events.csv`)).status).toBe(401);
+    const forbidden = await get(`/api/executions/${adminRun}/events.csv`, 'demo');
+    expect(forbidden.status).toBe(403);
+    expect(await forbidden.json()).toEqual({ error: `Execution ${adminRun} belongs to another user` });
+    expect((await get('/api/executions/999999/events.json', 'admin')).status).toBe(404);
+    const bad = await get('/api/events.json?status=exploded', 'admin');
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: string }).error).toContain('status');
+    const unknownParameter = await get('/api/events.json?colour=red', 'admin');
+    expect(((await unknownParameter.json()) as { error: string }).error).toContain('colour');
+    expect((await get('/api/nothing-here', 'admin')).status).toBe(404);
+  });
+});

@@ -1,0 +1,225 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { once } from 'node:events';
+import { createContext, type AppServices } from '@aae/api';
+import { EXECUTION_SORTS, InvalidCursorError, type ExecutionSummary, type User } from '@aae/db';
+import { eventTypeSchema, type StoredEvent } from '@aae/events';
+import { stringify } from 'csv-stringify/sync';
+import { z } from 'zod';
+
+/**
+ * Downloads by URL, with the same identity and rules as the API:
+ *   GET /api/executions/:id/events.{json,ndjson,csv}    one execution's events (owner or admin)
+ *   GET /api/executions.{json,ndjson,csv}?filters        executions, filtered as in executions.list
+ *   GET /api/events.{json,ndjson,csv}?filters&type=      the events of those executions
+ * Rows are read from the database a page at a time and written as they come: nothing is built
+ * in memory, and a slow client slows the reading (back-pressure).
+ */
+const FORMATS = { json: 'application/json', ndjson: 'application/x-ndjson', csv: 'text/csv' } as const;
+type Format = keyof typeof FORMATS;
+
+const PAGE = 500;
+
+const filtersSchema = z
+  .object({
+    assistantName: z.string().trim().max(200).optional(),
+    userName: z.string().trim().max(200).optional(),
+    status: z.enum(['pending', 'running', 'completed', 'failed']).optional(),
+    from: z.coerce.date().optional(),
+    to: z.coerce.date().optional(),
+    eventType: eventTypeSchema.optional(),
+    sort: z.enum(EXECUTION_SORTS).default('createdAt'),
+    direction: z.enum(['asc', 'desc']).default('desc'),
+    type: eventTypeSchema.optional(),
+  })
+  .strict();
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const EVENT_COLUMNS = ['id', 'execution_id', 'sequence', 'event_type', 'created_at', 'event_id', 'event_data'];
+const EXECUTION_COLUMNS = [
+  'id',
+  'assistant',
+  'user',
+  'status',
+  'created_at',
+  'started_at',
+  'finished_at',
+  'duration_ms',
+  'total_tokens',
+  'error',
+  'input',
+];
+
+function eventRecord(event: StoredEvent) {
+  return {
+    id: event.id,
+    executionId: event.executionId,
+    sequence: event.sequence,
+    eventType: event.eventType,
+    createdAt: event.createdAt.toISOString(),
+    eventData: event.eventData,
+  };
+}
+
+function eventCsvRow(event: StoredEvent): unknown[] {
+  return [event.id, event.executionId, event.sequence, event.eventType, event.createdAt.toISOString(), event.eventData.eventId, JSON.stringify(event.eventData)];
+}
+
+function executionRecord(execution: ExecutionSummary) {
+  return {
+    id: execution.id,
+    assistant: execution.assistantName,
+    user: execution.userName,
+    status: execution.status,
+    createdAt: execution.createdAt.toISOString(),
+    startedAt: execution.startedAt?.toISOString() ?? null,
+    finishedAt: execution.finishedAt?.toISOString() ?? null,
+    durationMs: execution.startedAt && execution.finishedAt ? execution.finishedAt.getTime() - execution.startedAt.getTime() : null,
+    totalTokens: execution.totalTokens,
+    error: execution.error,
+    input: execution.input,
+  };
+}
+
+function executionCsvRow(execution: ExecutionSummary): unknown[] {
+  const record = executionRecord(execution);
+  return [record.id, record.assistant, record.user, record.status, record.createdAt, record.startedAt, record.finishedAt, record.durationMs, record.totalTokens, record.error, JSON.stringify(record.input)];
+}
+
+/** Writes rows in the chosen format as they arrive, waiting whenever the client falls behind. */
+async function writeRows<T>(res: ServerResponse, format: Format, columns: string[], rows: AsyncIterable<T>, toRecord: (row: T) => unknown, toCsv: (row: T) => unknown[]) {
+  const write = async (chunk: string) => {
+    if (!res.write(chunk)) await once(res, 'drain');
+  };
+  if (format === 'csv') await write(stringify([columns]));
+  if (format === 'json') await write('[');
+  let first = true;
+  for await (const row of rows) {
+    if (res.destroyed) return;
+    if (format === 'csv') await write(stringify([toCsv(row)]));
+    else if (format === 'ndjson') await write(`${JSON.stringify(toRecord(row))}\n`);
+    else {
+      await write(`${first ? '\n' : ',\n'}${JSON.stringify(toRecord(row))}`);
+      first = false;
+    }
+  }
+  if (format === 'json') await write('\n]\n');
+  res.end();
+}
+
+async function* executionEvents(services: AppServices, executionId: number, type?: StoredEvent['eventType']): AsyncIterable<StoredEvent> {
+  let after = 0;
+  for (;;) {
+    const page = await services.events.listEvents(executionId, { afterSequence: after, limit: PAGE, type });
+    yield* page;
+    if (page.length < PAGE) return;
+    after = page.at(-1)!.sequence;
+  }
+}
+
+async function* matchingExecutions(services: AppServices, user: User, filters: z.infer<typeof filtersSchema>): AsyncIterable<ExecutionSummary> {
+  const everyone = user.role === 'admin';
+  let cursor: string | undefined;
+  do {
+    const page = await services.executions.list({
+      ...filters,
+      userId: everyone ? undefined : user.id,
+      userName: everyone ? filters.userName || undefined : undefined,
+      assistantName: filters.assistantName || undefined,
+      cursor,
+      limit: 100,
+    });
+    yield* page.items;
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+}
+
+async function* eventsOf(services: AppServices, executions: AsyncIterable<ExecutionSummary>, type?: StoredEvent['eventType']) {
+  for await (const execution of executions) yield* executionEvents(services, execution.id, type);
+}
+
+function parseFilters(url: URL) {
+  const raw = Object.fromEntries([...url.searchParams.entries()].filter(([, value]) => value !== ''));
+  const result = filtersSchema.safeParse(raw);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join('.') || 'query'}: ${issue.message}`).join('; ');
+    throw new HttpError(400, `Invalid export filters: ${problems}`);
+  }
+  if (result.data.from && result.data.to && result.data.from >= result.data.to) throw new HttpError(400, 'Invalid export filters: from must be before to');
+  return result.data;
+}
+
+/** Handles an `/api/…` export request; returns false when the path is not an export. */
+export async function handleExport(services: AppServices, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const one = /^\/api\/executions\/(\d+)\/events\.(json|ndjson|csv)$/.exec(url.pathname);
+  const many = /^\/api\/(executions|events)\.(json|ndjson|csv)$/.exec(url.pathname);
+  if (!one && !many) return false;
+  try {
+    if (req.method !== 'GET') throw new HttpError(405, 'Exports are downloaded with GET');
+    const context = await createContext(services, req.headers);
+    if (!context.user) {
+      throw new HttpError(401, context.requestedUserName ? `Unknown user "${context.requestedUserName}"` : 'No user: send the x-aae-user header or the aae_user cookie');
+    }
+    const user = context.user;
+    const format = (one?.[2] ?? many?.[2]) as Format;
+    const startResponse = (filename: string) =>
+      res.writeHead(200, {
+        'content-type': `${FORMATS[format]}; charset=utf-8`,
+        'content-disposition': `attachment; filename="${filename}"`,
+        'cache-control': 'no-store',
+      });
+
+    if (one) {
+      const executionId = Number(one[1]);
+      const owner = await services.executions.ownerOf(executionId);
+      if (owner === null) throw new HttpError(404, `Execution ${executionId} does not exist`);
+      if (owner !== user.id && user.role !== 'admin') throw new HttpError(403, `Execution ${executionId} belongs to another user`);
+      const type = url.searchParams.get('type');
+      const parsedType = type ? eventTypeSchema.safeParse(type) : null;
+      if (parsedType && !parsedType.success) throw new HttpError(400, `Invalid export filters: type: "${type}" is not an event type`);
+      startResponse(`execution-${executionId}-events.${format}`);
+      await writeRows(res, format, EVENT_COLUMNS, executionEvents(services, executionId, parsedType?.data), eventRecord, eventCsvRow);
+      return true;
+    }
+
+    const filters = parseFilters(url);
+    const executions = matchingExecutions(services, user, filters);
+    // The first page is read before the headers go out, so a bad filter is still a clean 400.
+    const iterator = executions[Symbol.asyncIterator]();
+    const first = await iterator.next();
+    const rest: AsyncIterable<ExecutionSummary> = {
+      async *[Symbol.asyncIterator]() {
+        if (!first.done) yield first.value;
+        yield* { [Symbol.asyncIterator]: () => iterator };
+      },
+    };
+    const stamp = new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-');
+    if (many![1] === 'executions') {
+      startResponse(`executions-${stamp}.${format}`);
+      await writeRows(res, format, EXECUTION_COLUMNS, rest, executionRecord, executionCsvRow);
+    } else {
+      startResponse(`events-${stamp}.${format}`);
+      await writeRows(res, format, EVENT_COLUMNS, eventsOf(services, rest, filters.type), eventRecord, eventCsvRow);
+    }
+    return true;
+  } catch (error) {
+    const status = error instanceof HttpError ? error.status : error instanceof InvalidCursorError ? 400 : 500;
+    if (status === 500) console.error('[export]', error);
+    if (!res.headersSent) {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: status === 500 ? 'The export failed; the server log has details' : (error as Error).message }));
+    } else {
+      // Mid-stream: cut the response so the client sees an incomplete download, not a short file.
+      res.destroy(error as Error);
+    }
+    return true;
+  }
+}
