@@ -131,3 +131,51 @@ describe('events.onExecutionEvent over SSE', () => {
     ).rejects.toMatchObject({ data: { code: 'BAD_REQUEST' }, message: expect.stringContaining('belongs to execution 1') });
   });
 });
+
+describe('events.onAnyEvent: the admin feed', () => {
+  it('streams every execution’s new events on one connection, filtered, with who ran what', async () => {
+    const admin = app.client('admin');
+    const received: Array<{ id: string; type: string; executionId: number; userName: string }> = [];
+    const feed = admin.events.onAnyEvent.subscribe(
+      { types: ['execution-start', 'execution-complete'], backlog: 0 },
+      { onData: ({ id, data }) => received.push({ id, type: data.event.eventType, executionId: data.event.executionId, userName: data.userName }) },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const first = await runDemo('demo');
+    const second = await runDemo('admin');
+    await Promise.all([first, second].map(({ executionId }) => collectExecutionEvents(admin, { executionId }).completed));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    feed.unsubscribe();
+    const byExecution = (executionId: number) => received.filter((item) => item.executionId === executionId).map((item) => item.type);
+    expect(byExecution(first.executionId)).toEqual(['execution-start', 'execution-complete']);
+    expect(byExecution(second.executionId)).toEqual(['execution-start', 'execution-complete']);
+    expect(received.find((item) => item.executionId === first.executionId)!.userName).toBe('demo');
+    expect(new Set(received.map((item) => item.type))).toEqual(new Set(['execution-start', 'execution-complete']));
+  });
+
+  it('starts with the latest backlog, oldest first, and is for admins only', async () => {
+    const { executionId } = await runDemo('demo');
+    await collectExecutionEvents(app.client('demo'), { executionId }).completed;
+    const stored = await getExecutionEvents(app.client('demo'), executionId);
+    const backlog = await new Promise<number[]>((resolve) => {
+      const ids: number[] = [];
+      const feed = app.client('admin').events.onAnyEvent.subscribe(
+        { backlog: 5 },
+        {
+          onData: ({ data }) => {
+            ids.push(data.event.id);
+            if (ids.length === 5) {
+              feed.unsubscribe();
+              resolve(ids);
+            }
+          },
+        },
+      );
+    });
+    expect(backlog).toEqual(stored.slice(-5).map((event) => event.id));
+    const refused = new Promise((resolve) => {
+      app.client('demo').events.onAnyEvent.subscribe({}, { onError: resolve });
+    });
+    await expect(refused).resolves.toMatchObject({ data: { code: 'FORBIDDEN' } });
+  });
+});

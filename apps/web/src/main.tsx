@@ -23,7 +23,7 @@ const queryClient = new QueryClient({
     },
   },
 });
-const trpcClient = trpc.createClient({ links: createLinks({ baseUrl: window.location.origin }) });
+const trpcClient = trpc.createClient({ links: createLinks({ baseUrl: window.location.origin, retryQueries: false }) });
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

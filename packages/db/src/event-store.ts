@@ -60,6 +60,23 @@ export function createEventStore(prisma: Pick<PrismaClient, 'assistantArchitectE
   return {
     listEvents,
 
+    /**
+     * Recent events of every execution, newest first (by row id), for the admin feed: at most
+     * `limit`, optionally only after a row id and of some types.
+     */
+    async listRecent(options: { afterId?: number; types?: readonly EventType[]; limit: number }): Promise<StoredEvent[]> {
+      const rows = await prisma.assistantArchitectEvent.findMany({
+        where: {
+          ...(options.afterId !== undefined ? { id: { gt: options.afterId } } : {}),
+          ...(options.types && options.types.length > 0 ? { eventType: { in: options.types.map(toPrismaEventType) } } : {}),
+        },
+        orderBy: { id: 'desc' },
+        take: options.limit,
+        select: eventSelect,
+      });
+      return rows.map(toStoredEvent);
+    },
+
     /** Every event of an execution, in stored order. */
     getExecutionEvents(executionId: number): Promise<StoredEvent[]> {
       return listEvents(executionId);

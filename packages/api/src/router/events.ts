@@ -2,7 +2,7 @@ import { eventTypeSchema, isTerminalEvent, parseEventId, type StoredEvent } from
 import { tracked, TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { assertCanReadExecution } from '../execution-access.ts';
-import { authedProcedure } from '../trpc.ts';
+import { adminProcedure, authedProcedure } from '../trpc.ts';
 
 const BACKFILL_PAGE = 500;
 
@@ -97,6 +97,65 @@ export const eventsRouter = {
           }
           yield deliver(event);
           if (isTerminalEvent(event)) return;
+        }
+      } finally {
+        signal?.removeEventListener('abort', onAbort);
+        stop.abort();
+      }
+    }),
+
+  /**
+   * Every new event of every execution, for admins, on one connection: the latest `backlog`
+   * matching events first (oldest of them first), then live ones. Each carries its execution's
+   * assistant and user. Resuming with `lastEventId` (a row id) sends what came after it.
+   */
+  onAnyEvent: adminProcedure
+    .input(
+      z
+        .object({
+          types: z.array(eventTypeSchema).max(11).optional(),
+          assistantName: z.string().trim().max(200).optional(),
+          backlog: z.number().int().min(0).max(500).default(50),
+          lastEventId: z.string().regex(/^\d+$/, 'lastEventId must be a row id').nullish(),
+        })
+        .default({ backlog: 50 }),
+    )
+    .subscription(async function* ({ ctx, input, signal }) {
+      const stop = new AbortController();
+      const onAbort = () => stop.abort();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const live = ctx.services.bus.watchAll(stop.signal);
+      const owners = new Map<number, { assistantName: string; userName: string } | null>();
+      const describe = async (executionId: number) => {
+        if (!owners.has(executionId)) {
+          const execution = await ctx.services.executions.get(executionId);
+          owners.set(executionId, execution ? { assistantName: execution.assistantName, userName: execution.userName } : null);
+        }
+        return owners.get(executionId) ?? null;
+      };
+      const wanted = (event: StoredEvent, execution: { assistantName: string } | null) =>
+        (!input.types || input.types.length === 0 || input.types.includes(event.eventType)) &&
+        (!input.assistantName || (execution?.assistantName.toLowerCase().includes(input.assistantName.toLowerCase()) ?? false));
+      // Events of the backlog may also arrive live (the feed attached before reading it).
+      const fromBacklog = new Set<number>();
+      const deliver = async (event: StoredEvent) => {
+        const execution = await describe(event.executionId);
+        if (!wanted(event, execution)) return null;
+        return tracked(String(event.id), { event, assistantName: execution?.assistantName ?? '', userName: execution?.userName ?? '' });
+      };
+      try {
+        const afterId = input.lastEventId ? Number(input.lastEventId) : undefined;
+        const limit = afterId !== undefined ? 1_000 : input.backlog;
+        const backlog = limit > 0 ? await ctx.services.events.listRecent({ afterId, types: input.types, limit }) : [];
+        for (const event of backlog.reverse()) {
+          fromBacklog.add(event.id);
+          const item = await deliver(event);
+          if (item) yield item;
+        }
+        for await (const event of live) {
+          if (fromBacklog.delete(event.id)) continue;
+          const item = await deliver(event);
+          if (item) yield item;
         }
       } finally {
         signal?.removeEventListener('abort', onAbort);
