@@ -2,6 +2,7 @@ import { analyticsRouter } from './router/analytics.ts';
 import { assistantsRouter } from './router/assistants.ts';
 import { eventsRouter } from './router/events.ts';
 import { executionsRouter } from './router/executions.ts';
+import { knowledgeRouter } from './router/knowledge.ts';
 import { usersRouter } from './router/users.ts';
 import { createTRPCRouter } from './trpc.ts';
 
@@ -11,6 +12,7 @@ export const appRouter = createTRPCRouter({
   events: eventsRouter,
   users: usersRouter,
   analytics: analyticsRouter,
+  knowledge: knowledgeRouter,
 });
 
 export type AppRouter = typeof appRouter;

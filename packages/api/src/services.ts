@@ -2,6 +2,7 @@ import {
   createAnalytics,
   createAssistantRepository,
   createEventStore,
+  createKnowledgeStore,
   createExecutionRepository,
   createInProcessEventBus,
   createPostgresEventBus,
@@ -13,9 +14,14 @@ import {
 } from '@aae/db';
 import {
   builtInTools,
+  countTokens,
+  createLocalEmbeddingModel,
   createLocalModel,
   createOpenAICompatibleModels,
+  EmbeddingRegistry,
+  LOCAL_EMBEDDING_MODEL_ID,
   ModelRegistry,
+  normalise,
   ToolRegistry,
   type EmbeddingModel,
   type EngineLimits,
@@ -69,7 +75,17 @@ export function createAppServices(options: AppServicesOptions) {
   const executions = createExecutionRepository(prisma);
   const providerModels = createOpenAICompatibleModels(options.providers ?? [], options.providerRetry ? { retry: options.providerRetry } : {});
   const models = new ModelRegistry([createLocalModel(options.localModel), ...providerModels.languageModels, ...(options.models ?? [])]);
-  const embeddingModels = [...providerModels.embeddingModels, ...(options.embeddings ?? [])];
+  const embeddings = new EmbeddingRegistry(
+    [createLocalEmbeddingModel(), ...providerModels.embeddingModels, ...(options.embeddings ?? [])],
+    LOCAL_EMBEDDING_MODEL_ID,
+  );
+  const knowledge = createKnowledgeStore(prisma, {
+    // Normalised whatever a provider returns: the store ranks by dot product.
+    embed: async (modelId, texts, signal) => (await embeddings.resolve(modelId).embed(texts, signal)).map(normalise),
+    defaultEmbeddingModel: embeddings.defaultId,
+    countTokens,
+    vectorSearch: () => options.database.vectorSearch(),
+  });
   const tools = new ToolRegistry([...builtInTools, ...(options.tools ?? [])]);
   const responseCache = options.responseCache === false ? undefined : createResponseCacheStore(prisma, logger);
   const runner = new ExecutionRunner({
@@ -78,6 +94,7 @@ export function createAppServices(options: AppServicesOptions) {
     buffer,
     models,
     tools,
+    knowledge,
     cache: responseCache,
     limits: options.limits,
     logger,
@@ -95,7 +112,8 @@ export function createAppServices(options: AppServicesOptions) {
     bus,
     buffer,
     models,
-    embeddingModels,
+    embeddings,
+    knowledge,
     tools,
     responseCache,
     analytics: createAnalytics(prisma),

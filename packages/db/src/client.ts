@@ -1,11 +1,15 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
+import { vector } from '@electric-sql/pglite/vector';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from './generated/prisma/client.ts';
 
 export type DatabaseKind = 'pglite' | 'postgres';
+
+/** How similarity search computes cosine: pgvector's operator, or a dot product over float8[] in SQL. */
+export type VectorSearchMode = 'pgvector' | 'exact';
 
 export interface DatabaseOptions {
   /** A postgres:// URL; when absent the embedded PGlite database is used. */
@@ -23,6 +27,11 @@ export interface Database {
   location: string;
   /** The server's URL, for connections outside Prisma (LISTEN/NOTIFY); absent for PGlite. */
   connectionString?: string;
+  /**
+   * Enables pgvector once per database when it can (`CREATE EXTENSION IF NOT EXISTS vector`) and
+   * remembers the outcome; resolves `exact` where the extension is missing, never rejects.
+   */
+  vectorSearch(): Promise<VectorSearchMode>;
   close(): Promise<void>;
 }
 
@@ -50,13 +59,14 @@ function createPostgresDatabase(databaseUrl: string): Database {
     adapterFactory,
     connectionString: databaseUrl,
     location: url.toString(),
+    vectorSearch: once(() => prepareVectorSearch(prisma)),
     close: () => prisma.$disconnect(),
   };
 }
 
 function createPgliteDatabase(dataDir: string): Database {
   if (!dataDir.includes('://')) mkdirSync(dataDir, { recursive: true });
-  const pglite = new PGlite(dataDir);
+  const pglite = new PGlite(dataDir, { extensions: { vector } });
   const adapterFactory = new PrismaPGlite(pglite);
   const prisma = new PrismaClient({ adapter: adapterFactory });
   return {
@@ -64,11 +74,35 @@ function createPgliteDatabase(dataDir: string): Database {
     prisma,
     adapterFactory,
     location: dataDir,
+    vectorSearch: once(() => prepareVectorSearch(prisma)),
     async close() {
       await prisma.$disconnect();
       await pglite.close();
     },
   };
+}
+
+function once<T>(run: () => Promise<T>): () => Promise<T> {
+  let result: Promise<T> | undefined;
+  return () => (result ??= run());
+}
+
+async function prepareVectorSearch(prisma: PrismaClient): Promise<VectorSearchMode> {
+  const installed = async () =>
+    (await prisma.$queryRaw<Array<{ installed: boolean }>>`
+      SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'vector') AS installed`)[0]?.installed === true;
+  try {
+    if (await installed()) return 'pgvector';
+    const [shipped] = await prisma.$queryRaw<Array<{ name: string }>>`
+      SELECT name FROM pg_available_extensions WHERE name = 'vector'`;
+    // Not shipped with this server: skip CREATE EXTENSION, so no error lands in the server's log.
+    if (!shipped) return 'exact';
+    await prisma.$executeRawUnsafe('CREATE EXTENSION IF NOT EXISTS vector');
+    return 'pgvector';
+  } catch {
+    // No privilege to install it, or another process installed it at the same moment.
+    return (await installed().catch(() => false)) ? 'pgvector' : 'exact';
+  }
 }
 
 export { PrismaClient };

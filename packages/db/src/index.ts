@@ -1,4 +1,4 @@
-export { createDatabase, type Database, type DatabaseKind, type DatabaseOptions } from './client.ts';
+export { createDatabase, type Database, type DatabaseKind, type DatabaseOptions, type VectorSearchMode } from './client.ts';
 export { createEventStore, type EventStore, type PendingEvent } from './event-store.ts';
 export { EventWriteBuffer, type EventWriteBufferOptions, type EventWriteBufferStats } from './event-write-buffer.ts';
 export { createEventRecorder, type EventRecorder } from './event-recorder.ts';
@@ -30,3 +30,17 @@ export { closeOrphanedExecutions, ORPHAN_ERROR } from './orphan-recovery.ts';
 export type { ExecutionStatus, UserRole } from './generated/prisma/enums.ts';
 export type { PrismaClient } from './generated/prisma/client.ts';
 export { createAnalytics, type Analytics, type AnalyticsRange } from './analytics.ts';
+export {
+  createKnowledgeStore,
+  type AddDocumentsProgress,
+  type KnowledgeDocumentSummary,
+  type KnowledgeRepositorySummary,
+  type KnowledgeSearchRequest,
+  type KnowledgeSearchType,
+  type KnowledgeStore,
+  type KnowledgeStoreOptions,
+  type NewKnowledgeDocument,
+} from './knowledge/knowledge-store.ts';
+export { chunkDocument, type DocumentChunk, type KnowledgeMediaType, type TokenCounter } from './knowledge/chunk-document.ts';
+export { KnowledgeRepositoryNotFoundError, MixedEmbeddingModelsError } from './knowledge/knowledge-errors.ts';
+export type { KnowledgePassage } from './knowledge/rank-passages.ts';

@@ -8,3 +8,4 @@ export * from './failures.ts';
 export * from './tools.ts';
 export * from './response-cache.ts';
 export * from './openai-compatible.ts';
+export { createLocalEmbeddingModel, LOCAL_EMBEDDING_MODEL_ID } from './local-embedding.ts';

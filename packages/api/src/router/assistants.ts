@@ -71,6 +71,16 @@ export const assistantsRouter = {
         });
       }
     }
+    const missing = new Set(await ctx.services.knowledge.missingRepositories(input.prompts.flatMap((prompt) => prompt.repositoryIds)));
+    for (const prompt of input.prompts) {
+      const unknownIds = prompt.repositoryIds.filter((id) => missing.has(id));
+      if (unknownIds.length > 0) {
+        throw new TRPCError({
+          code: 'BAD_REQUEST',
+          message: `Prompt "${prompt.name}" uses knowledge ${unknownIds.length === 1 ? 'repository' : 'repositories'} ${unknownIds.join(', ')}, which ${unknownIds.length === 1 ? 'does' : 'do'} not exist`,
+        });
+      }
+    }
     return ctx.services.assistants.create(input);
   }),
 

@@ -62,7 +62,7 @@ export interface ListExecutionsOptions {
   /** Only executions with at least one event of this type (the database label, e.g. `tool-execution-start`). */
   eventType?: string | undefined;
   sort?: ExecutionSort | undefined;
-  direction?: 'asc' | 'desc' | undefined;
+  order?: 'asc' | 'desc' | undefined;
   /** Keyset cursor from the previous page's `nextCursor`. */
   cursor?: string | undefined;
   limit: number;
@@ -128,7 +128,7 @@ export function createExecutionRepository(prisma: PrismaClient) {
     /** Keyset-paged, filtered and sorted (newest first by default). */
     async list(options: ListExecutionsOptions): Promise<{ items: ExecutionSummary[]; nextCursor: string | null }> {
       const sort = options.sort ?? 'createdAt';
-      const descending = (options.direction ?? 'desc') === 'desc';
+      const descending = (options.order ?? 'desc') === 'desc';
       const sortSql = SORT_SQL[sort];
       const conditions: Prisma.Sql[] = [Prisma.sql`TRUE`];
       if (options.userId !== undefined) conditions.push(Prisma.sql`e.user_id = ${options.userId}`);
@@ -149,14 +149,14 @@ export function createExecutionRepository(prisma: PrismaClient) {
           descending ? Prisma.sql`(${sortSql}, e.id) < (${value}, ${id})` : Prisma.sql`(${sortSql}, e.id) > (${value}, ${id})`,
         );
       }
-      const direction = Prisma.raw(descending ? 'DESC' : 'ASC');
+      const order = Prisma.raw(descending ? 'DESC' : 'ASC');
       const page = await prisma.$queryRaw<Array<{ id: number; sort_value: unknown }>>`
         SELECT e.id, ${sortSql} AS sort_value
         FROM executions e
         JOIN assistants a ON a.id = e.assistant_id
         JOIN users u ON u.id = e.user_id
         WHERE ${Prisma.join(conditions, ' AND ')}
-        ORDER BY ${sortSql} ${direction}, e.id ${direction}
+        ORDER BY ${sortSql} ${order}, e.id ${order}
         LIMIT ${options.limit + 1}`;
       const ids = page.slice(0, options.limit).map((row) => row.id);
       const rows = await prisma.execution.findMany({ where: { id: { in: ids } }, select: executionSelect });

@@ -1,3 +1,4 @@
 export { createTestDatabase, testDatabaseKind, type TestDatabase } from './test-database.ts';
 export { createProjectTestDatabase, testPostgresUrl } from './project-database.ts';
 export { startPostgresCluster, type PostgresCluster } from './postgres-cluster.ts';
+export { KNOWLEDGE_CORPUS, KNOWLEDGE_QUERIES } from './knowledge-corpus.ts';
