@@ -68,7 +68,7 @@ describe('exports by URL', () => {
   it('exports a filtered history: a user gets their own, an admin filters by anyone', async () => {
     const mine = (await (await get('/api/executions.json', 'demo')).json()) as Array<{ id: number; user: string }>;
     expect(mine.map((row) => row.id).sort()).toEqual([...demoRuns].sort());
-    const adminAll = (await (await get('/api/executions.json?sort=tokens&direction=asc', 'admin')).json()) as Array<{ id: number; totalTokens: number }>;
+    const adminAll = (await (await get('/api/executions.json?sort=tokens&order=asc', 'admin')).json()) as Array<{ id: number; totalTokens: number }>;
     expect(adminAll.map((row) => row.id).sort()).toEqual([...demoRuns, adminRun].sort());
     expect(adminAll.map((row) => row.totalTokens)).toEqual([...adminAll.map((row) => row.totalTokens)].sort((a, b) => a - b));
 

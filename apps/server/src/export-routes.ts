@@ -28,7 +28,7 @@ const filtersSchema = z
     to: z.coerce.date().optional(),
     eventType: eventTypeSchema.optional(),
     sort: z.enum(EXECUTION_SORTS).default('createdAt'),
-    direction: z.enum(['asc', 'desc']).default('desc'),
+    order: z.enum(['asc', 'desc']).default('desc'),
     type: eventTypeSchema.optional(),
   })
   .strict();

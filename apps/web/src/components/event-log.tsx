@@ -1,25 +1,27 @@
 import type { StoredEvent } from '@aae/events';
+import { allExpanded, defaultStyles, JsonView } from 'react-json-view-lite';
+import 'react-json-view-lite/dist/index.css';
 import { formatTime } from './format.ts';
 
-/** The raw events as stored, in order. */
+/** The raw events as stored, in order, each payload in a JSON viewer. */
 export function EventLog({ events }: { events: readonly StoredEvent[] }) {
+  if (events.length === 0) return <p className="muted">No events yet.</p>;
   return (
-    <details className="panel event-log">
-      <summary>
-        Event log <span className="muted">({events.length} events)</span>
-      </summary>
-      <ol>
-        {events.map((event) => (
-          <li key={event.sequence}>
-            <span className="muted">#{event.sequence}</span> <time dateTime={event.eventData.timestamp}>{formatTime(event.eventData.timestamp)}</time>{' '}
-            <code className={`event-type event-${event.eventType}`}>{event.eventType}</code>
-            <details>
-              <summary>payload</summary>
-              <pre>{JSON.stringify(event.eventData, null, 2)}</pre>
-            </details>
-          </li>
-        ))}
-      </ol>
-    </details>
+    <ol className="event-log">
+      {events.map((event) => (
+        <li key={event.sequence}>
+          <details>
+            <summary>
+              <span className="muted">#{event.sequence}</span>{' '}
+              <time dateTime={event.eventData.timestamp}>{formatTime(event.eventData.timestamp)}</time>{' '}
+              <code className={`event-type event-${event.eventType}`}>{event.eventType}</code>
+            </summary>
+            <div className="json">
+              <JsonView data={event.eventData} shouldExpandNode={allExpanded} style={defaultStyles} />
+            </div>
+          </details>
+        </li>
+      ))}
+    </ol>
   );
 }

@@ -13,5 +13,5 @@ export function formatDuration(ms: number): string {
 
 export function formatTime(value: Date | string): string {
   const date = typeof value === 'string' ? new Date(value) : value;
-  return date.toLocaleTimeString('en', { hour12: false, fractionalSecondDigits: 3 } as Intl.DateTimeFormatOptions);
+  return date.toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit', second: '2-digit', fractionalSecondDigits: 3, hour12: false });
 }

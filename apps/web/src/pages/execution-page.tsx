@@ -1,14 +1,23 @@
-import { useEffect, useMemo } from 'react';
-import { Link, useParams } from 'react-router';
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { Link, useParams, useSearchParams } from 'react-router';
 import { ErrorMessage } from '../components/error-message.tsx';
 import { EventLog } from '../components/event-log.tsx';
-import { PromptCard } from '../components/prompt-card.tsx';
-import { ConnectionBadge, StatusBadge } from '../components/status-badge.tsx';
+import { ExportLinks } from '../components/export-links.tsx';
 import { formatDuration, formatNumber } from '../components/format.ts';
-import type { PlannedPrompt } from '../execution-view/execution-view.ts';
+import { PromptCard } from '../components/prompt-card.tsx';
+import { ReplayControls, type ReplayState } from '../components/replay-controls.tsx';
+import { ConnectionBadge, StatusBadge } from '../components/status-badge.tsx';
+import { TimelineChart } from '../components/timeline-chart.tsx';
+import { buildExecutionView, type PlannedPrompt } from '../execution-view/execution-view.ts';
+import { buildTimeline } from '../execution-view/timeline.ts';
 import { useExecutionEvents } from '../execution-view/use-execution-events.ts';
 import { useExecutionOutput } from '../execution-view/use-execution-output.ts';
+import { useMe } from '../identity/use-me.ts';
 import { trpc } from '../trpc.ts';
+
+const TABS = ['progress', 'timeline', 'events'] as const;
+type Tab = (typeof TABS)[number];
+const TAB_LABEL: Record<Tab, string> = { progress: 'Progress', timeline: 'Timeline', events: 'Events' };
 
 export function ExecutionPage() {
   const { executionId: raw } = useParams();
@@ -23,40 +32,61 @@ export function ExecutionPage() {
       </section>
     );
   }
-  return <ExecutionView key={executionId} executionId={executionId} />;
+  return <ExecutionScreen key={executionId} executionId={executionId} />;
 }
 
-function ExecutionView({ executionId }: { executionId: number }) {
+function ExecutionScreen({ executionId }: { executionId: number }) {
   const utils = trpc.useUtils();
+  const [params, setParams] = useSearchParams();
+  const tab: Tab = TABS.find((candidate) => candidate === params.get('tab')) ?? 'progress';
   const execution = trpc.executions.get.useQuery({ executionId });
-  const assistant = trpc.assistants.get.useQuery(
-    { id: execution.data?.assistantId ?? 0 },
-    { enabled: execution.data !== undefined },
-  );
+  const assistant = trpc.assistants.get.useQuery({ id: execution.data?.assistantId ?? 0 }, { enabled: execution.data !== undefined });
   const plan = useMemo<PlannedPrompt[]>(() => assistant.data?.prompts ?? [], [assistant.data]);
-  const { events, view, connection, error } = useExecutionEvents(executionId, plan);
-  const liveText = useExecutionOutput(executionId, view.status === 'running' || view.status === 'idle');
-  const me = trpc.users.me.useQuery();
+  const live = useExecutionEvents(executionId, plan);
+  const liveText = useExecutionOutput(executionId, live.status === 'running' || live.status === 'idle');
+  const me = useMe();
   const cancel = trpc.executions.cancel.useMutation();
+  const [replay, setReplay] = useState<ReplayState>({ position: null, playing: false });
+  const onReplayChange = useCallback((state: ReplayState) => setReplay(state), []);
+
+  const shownEvents = useMemo(
+    () => (replay.position === null ? live.events : live.events.slice(0, replay.position)),
+    [live.events, replay.position],
+  );
+  const view = useMemo(() => (replay.position === null ? live.view : buildExecutionView(plan, shownEvents)), [replay.position, live.view, plan, shownEvents]);
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (live.status !== 'running') return;
+    const timer = setInterval(() => setNow(Date.now()), 500);
+    return () => clearInterval(timer);
+  }, [live.status]);
+  const timeline = useMemo(() => buildTimeline(live.events, live.status === 'running' ? now : undefined), [live.events, live.status, now]);
+  const lastShown = shownEvents.at(-1);
+  const cursorMs =
+    replay.position !== null && lastShown && live.events[0]
+      ? Date.parse(lastShown.eventData.timestamp) - Date.parse(live.events[0].eventData.timestamp)
+      : undefined;
 
   // Outputs are stored before `prompt-complete` is emitted: fetch them as each prompt finishes.
   useEffect(() => {
-    if (view.completedPrompts > 0 || view.status === 'complete' || view.status === 'error') {
+    if (live.view.completedPrompts > 0 || live.status === 'complete' || live.status === 'error') {
       void utils.executions.get.invalidate({ executionId });
     }
-  }, [view.completedPrompts, view.status, executionId, utils]);
+  }, [live.view.completedPrompts, live.status, executionId, utils]);
 
   if (execution.error) return <ErrorMessage error={execution.error} />;
   if (execution.isPending) return <p className="muted" role="status">Loading execution…</p>;
 
   const outputs = new Map(execution.data.promptResults.map((result) => [result.promptId, result.output]));
-  const canCancel =
-    (view.status === 'running' || view.status === 'idle') &&
-    (me.data?.role === 'admin' || me.data?.name === execution.data.userName) &&
-    !execution.data.cancelRequestedAt;
   const total = view.totalPrompts || plan.length;
   const percent = total > 0 ? Math.round((view.completedPrompts / total) * 100) : 0;
   const running = view.prompts.find((prompt) => prompt.status === 'running');
+  const canCancel =
+    replay.position === null &&
+    (live.status === 'running' || live.status === 'idle') &&
+    (me.data?.role === 'admin' || me.data?.name === execution.data.userName) &&
+    !execution.data.cancelRequestedAt;
+  const finished = live.status === 'complete' || live.status === 'error';
 
   return (
     <div className={`execution execution-${view.status}`} data-status={view.status}>
@@ -67,14 +97,9 @@ function ExecutionView({ executionId }: { executionId: number }) {
           </h1>
           <div className="badges">
             <StatusBadge status={view.status} />
-            <ConnectionBadge connection={connection} />
+            <ConnectionBadge connection={live.connection} />
             {canCancel ? (
-              <button
-                type="button"
-                className="danger small"
-                disabled={cancel.isPending || cancel.isSuccess}
-                onClick={() => cancel.mutate({ executionId })}
-              >
+              <button type="button" className="danger small" disabled={cancel.isPending || cancel.isSuccess} onClick={() => cancel.mutate({ executionId })}>
                 {cancel.isPending || cancel.isSuccess ? 'Cancelling…' : 'Cancel'}
               </button>
             ) : null}
@@ -89,14 +114,7 @@ function ExecutionView({ executionId }: { executionId: number }) {
                 .join(', ')}`
             : ''}
         </p>
-        <div
-          className="progress"
-          role="progressbar"
-          aria-label="Prompts completed"
-          aria-valuemin={0}
-          aria-valuemax={total}
-          aria-valuenow={view.completedPrompts}
-        >
+        <div className="progress" role="progressbar" aria-label="Prompts completed" aria-valuemin={0} aria-valuemax={total} aria-valuenow={view.completedPrompts}>
           <div className="progress-fill" style={{ width: `${percent}%` }} />
         </div>
         <p className="progress-caption" aria-live="polite">
@@ -109,7 +127,7 @@ function ExecutionView({ executionId }: { executionId: number }) {
                 : view.status === 'idle'
                   ? 'Waiting for the execution to start…'
                   : `${view.completedPrompts} of ${total} prompts complete`}
-          {view.progress ? ` · ${view.progress.message} (${Math.round(view.progress.percentage)}%)` : ''}
+          {view.progress && view.status === 'running' ? ` · ${view.progress.message} (${Math.round(view.progress.percentage)}%)` : ''}
         </p>
         <dl className="stats">
           <div>
@@ -128,10 +146,10 @@ function ExecutionView({ executionId }: { executionId: number }) {
           </div>
           <div>
             <dt>Events</dt>
-            <dd>{events.length}</dd>
+            <dd>{shownEvents.length}</dd>
           </div>
         </dl>
-        {error ? <ErrorMessage error={{ message: error }} title="Live updates stopped" /> : null}
+        {live.error ? <ErrorMessage error={{ message: live.error }} title="Live updates stopped" /> : null}
         {cancel.error ? <ErrorMessage error={cancel.error} title="Could not cancel" /> : null}
         {view.error ? (
           <div className="error-box execution-error-box" role="alert">
@@ -146,22 +164,56 @@ function ExecutionView({ executionId }: { executionId: number }) {
             ) : null}
           </div>
         ) : null}
+        {finished || replay.position !== null ? <ReplayControls events={live.events} state={replay} onChange={onReplayChange} /> : null}
       </section>
 
-      <ol className="prompt-list" aria-label="Prompts">
-        {view.prompts.map((prompt) => (
-          <li key={prompt.promptId}>
-            <PromptCard
-              prompt={prompt}
-              total={total}
-              output={outputs.get(prompt.promptId)}
-              liveText={liveText.get(prompt.promptId)}
-            />
-          </li>
+      <div className="tabs" role="tablist" aria-label="Execution views">
+        {TABS.map((candidate) => (
+          <button
+            key={candidate}
+            type="button"
+            role="tab"
+            id={`tab-${candidate}`}
+            aria-selected={tab === candidate}
+            aria-controls={`panel-${candidate}`}
+            className={tab === candidate ? 'tab active' : 'tab'}
+            onClick={() => setParams((current) => {
+              const next = new URLSearchParams(current);
+              if (candidate === 'progress') next.delete('tab');
+              else next.set('tab', candidate);
+              return next;
+            }, { replace: true })}
+          >
+            {TAB_LABEL[candidate]}
+          </button>
         ))}
-      </ol>
+        <ExportLinks base={`/api/executions/${executionId}/events`} label="Download events" />
+      </div>
 
-      <EventLog events={events} />
+      <div role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`}>
+        {tab === 'progress' ? (
+          <ol className="prompt-list" aria-label="Prompts">
+            {view.prompts.map((prompt) => (
+              <li key={prompt.promptId}>
+                <PromptCard
+                  prompt={prompt}
+                  total={total}
+                  output={prompt.status === 'complete' ? outputs.get(prompt.promptId) : undefined}
+                  liveText={replay.position === null ? liveText.get(prompt.promptId) : undefined}
+                />
+              </li>
+            ))}
+          </ol>
+        ) : tab === 'timeline' ? (
+          <section className="panel">
+            <TimelineChart timeline={timeline} cursorMs={cursorMs} />
+          </section>
+        ) : (
+          <section className="panel">
+            <EventLog events={shownEvents} />
+          </section>
+        )}
+      </div>
     </div>
   );
 }

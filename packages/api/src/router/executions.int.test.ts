@@ -155,11 +155,11 @@ describe('executions.list: the history browser', () => {
     const all = await admin.executions.list({ limit: 100 });
     expect(all.nextCursor).toBeNull();
     for (const sort of ['createdAt', 'duration', 'tokens'] as const) {
-      for (const direction of ['asc', 'desc'] as const) {
+      for (const order of ['asc', 'desc'] as const) {
         const seen: number[] = [];
         let cursor: string | null = null;
         do {
-          const page: Awaited<ReturnType<typeof admin.executions.list>> = await admin.executions.list({ limit: 3, sort, direction, cursor });
+          const page: Awaited<ReturnType<typeof admin.executions.list>> = await admin.executions.list({ limit: 3, sort, order, cursor });
           seen.push(...page.items.map((item) => item.id));
           cursor = page.nextCursor;
         } while (cursor);
@@ -169,7 +169,7 @@ describe('executions.list: the history browser', () => {
           sort === 'createdAt' ? e.createdAt.getTime() : sort === 'tokens' ? e.totalTokens : e.finishedAt!.getTime() - e.startedAt!.getTime();
         for (let i = 1; i < values.length; i++) {
           const [before, after] = [key(values[i - 1]!), key(values[i]!)];
-          if (direction === 'asc') expect(before).toBeLessThanOrEqual(after);
+          if (order === 'asc') expect(before).toBeLessThanOrEqual(after);
           else expect(before).toBeGreaterThanOrEqual(after);
         }
       }

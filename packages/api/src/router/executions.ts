@@ -95,10 +95,10 @@ export const executionsRouter = {
           to: z.date().optional(),
           eventType: eventTypeSchema.optional(),
           sort: z.enum(EXECUTION_SORTS).default('createdAt'),
-          direction: z.enum(['asc', 'desc']).default('desc'),
+          order: z.enum(['asc', 'desc']).default('desc'),
         })
         .refine((value) => !value.from || !value.to || value.from < value.to, { message: '`from` must be before `to`', path: ['from'] })
-        .default({ limit: 20, mine: false, sort: 'createdAt', direction: 'desc' }),
+        .default({ limit: 20, mine: false, sort: 'createdAt', order: 'desc' }),
     )
     .query(async ({ ctx, input }) => {
       const everyone = ctx.user.role === 'admin' && !input.mine;

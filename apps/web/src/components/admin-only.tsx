@@ -1,0 +1,17 @@
+import type { ReactNode } from 'react';
+import { useMe } from '../identity/use-me.ts';
+
+/** Shows its content to admins; anyone else is told plainly (the server refuses them anyway). */
+export function AdminOnly({ children }: { children: ReactNode }) {
+  const me = useMe();
+  if (me.isPending) return <p className="muted" role="status">Loading…</p>;
+  if (me.data?.role !== 'admin') {
+    return (
+      <section className="panel empty-state" aria-labelledby="admins-only">
+        <h1 id="admins-only">Admins only</h1>
+        <p>This page shows every user’s data, so only admins may open it. Switch to an admin at the top right if you are one.</p>
+      </section>
+    );
+  }
+  return <>{children}</>;
+}

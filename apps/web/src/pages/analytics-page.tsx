@@ -1,0 +1,242 @@
+import { useMemo, useState, type ReactNode } from 'react';
+import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { ErrorMessage } from '../components/error-message.tsx';
+import { formatDuration, formatNumber } from '../components/format.ts';
+import { trpc } from '../trpc.ts';
+
+const RANGES = [
+  { key: '24h', label: 'Last 24 hours', ms: 86_400_000, bucket: 'hour' as const },
+  { key: '7d', label: 'Last 7 days', ms: 7 * 86_400_000, bucket: 'day' as const },
+  { key: '30d', label: 'Last 30 days', ms: 30 * 86_400_000, bucket: 'day' as const },
+  { key: 'all', label: 'All time', ms: null, bucket: 'day' as const },
+];
+
+const COLORS = { primary: '#1f5fbf', ok: '#17693a', error: '#a3201c', amber: '#b26b00' };
+
+/** A chart with its numbers beside it: the table is what a screen reader (or a test) reads. */
+function ChartCard<T extends Record<string, unknown>>({
+  title,
+  description,
+  query,
+  columns,
+  chart,
+  empty,
+}: {
+  title: string;
+  description: string;
+  query: { data?: T[] | undefined; error: { message: string } | null; isPending: boolean };
+  columns: Array<{ key: keyof T & string; label: string; format?: (value: T[keyof T]) => string }>;
+  chart: (rows: T[]) => ReactNode;
+  empty: string;
+}) {
+  const id = title.toLowerCase().replace(/[^a-z0-9]+/g, '-');
+  return (
+    <section className="panel chart-card" aria-labelledby={id} data-chart={id}>
+      <h2 id={id}>{title}</h2>
+      <p className="muted">{description}</p>
+      {query.error ? (
+        <ErrorMessage error={query.error} />
+      ) : query.isPending ? (
+        <div className="chart-placeholder" role="status">
+          Loading…
+        </div>
+      ) : query.data && query.data.length > 0 ? (
+        <>
+          <div className="chart-area">{chart(query.data)}</div>
+          <table className="chart-data">
+            <thead>
+              <tr>
+                {columns.map((column) => (
+                  <th key={column.key} scope="col">
+                    {column.label}
+                  </th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {query.data.map((row, index) => (
+                <tr key={index}>
+                  {columns.map((column) => (
+                    <td key={column.key}>{column.format ? column.format(row[column.key]) : String(row[column.key] ?? '—')}</td>
+                  ))}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      ) : (
+        <div className="chart-placeholder">{empty}</div>
+      )}
+    </section>
+  );
+}
+
+const ms = (value: unknown) => (typeof value === 'number' ? formatDuration(value) : '—');
+const count = (value: unknown) => (typeof value === 'number' ? formatNumber(value) : '—');
+const percent = (value: unknown) => (typeof value === 'number' ? `${(value * 100).toFixed(1)}%` : '—');
+
+function Bars({ rows, x, bars, layout = 'horizontal' }: { rows: object[]; x: string; bars: Array<{ key: string; name: string; color: string; stack?: string }>; layout?: 'horizontal' | 'vertical' }) {
+  return (
+    <ResponsiveContainer width="100%" height={220}>
+      <BarChart data={rows} layout={layout} margin={{ top: 8, right: 16, bottom: 8, left: 8 }}>
+        <CartesianGrid strokeDasharray="3 3" stroke="#d9dde3" />
+        {layout === 'horizontal' ? <XAxis dataKey={x} tick={{ fontSize: 12 }} /> : <XAxis type="number" tick={{ fontSize: 12 }} />}
+        {layout === 'horizontal' ? <YAxis tick={{ fontSize: 12 }} width={56} /> : <YAxis type="category" dataKey={x} tick={{ fontSize: 12 }} width={120} />}
+        <Tooltip />
+        {bars.length > 1 ? <Legend /> : null}
+        {bars.map((bar) => (
+          <Bar key={bar.key} dataKey={bar.key} name={bar.name} fill={bar.color} stackId={bar.stack} isAnimationActive={false} />
+        ))}
+      </BarChart>
+    </ResponsiveContainer>
+  );
+}
+
+export function AnalyticsPage() {
+  const [rangeKey, setRangeKey] = useState('7d');
+  const range = RANGES.find((candidate) => candidate.key === rangeKey) ?? RANGES[1]!;
+  // Rounded to the minute so the queries' keys stay stable while the page is open.
+  const input = useMemo(() => (range.ms === null ? {} : { from: new Date(Math.floor((Date.now() - range.ms) / 60_000) * 60_000) }), [range.ms]);
+
+  const overTime = trpc.analytics.executionsOverTime.useQuery({ ...input, bucket: range.bucket });
+  const timeByTool = trpc.analytics.executionTimeByTool.useQuery(input);
+  const errorRate = trpc.analytics.errorRateByTool.useQuery(input);
+  const percentiles = trpc.analytics.durationPercentiles.useQuery(input);
+  const promptDuration = trpc.analytics.averagePromptDuration.useQuery(input);
+  const tokens = trpc.analytics.tokensByModel.useQuery(input);
+  const repositories = trpc.analytics.mostUsedRepositories.useQuery(input);
+
+  const overTimeRows = overTime.data?.map((row) => ({
+    ...row,
+    label: range.bucket === 'hour' ? row.bucket.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : row.bucket.toLocaleDateString(),
+  }));
+  const percentileRows = percentiles.data
+    ? [{ toolName: 'All tools', ...percentiles.data.overall }, ...percentiles.data.byTool].filter((row) => row.executions > 0)
+    : undefined;
+
+  return (
+    <div className="analytics">
+      <section className="panel analytics-header">
+        <h1>Analytics</h1>
+        <label>
+          <span>Period</span>{' '}
+          <select value={rangeKey} onChange={(event) => setRangeKey(event.target.value)}>
+            {RANGES.map((candidate) => (
+              <option key={candidate.key} value={candidate.key}>
+                {candidate.label}
+              </option>
+            ))}
+          </select>
+        </label>
+      </section>
+      <div className="chart-grid">
+        <ChartCard
+          title="Executions over time"
+          description={`Executions started per ${range.bucket}, by how they ended.`}
+          query={{ ...overTime, data: overTimeRows }}
+          columns={[
+            { key: 'label', label: range.bucket === 'hour' ? 'Hour' : 'Day' },
+            { key: 'started', label: 'Started', format: count },
+            { key: 'completed', label: 'Completed', format: count },
+            { key: 'failed', label: 'Failed', format: count },
+          ]}
+          chart={(rows) => (
+            <Bars
+              rows={rows}
+              x="label"
+              bars={[
+                { key: 'completed', name: 'Completed', color: COLORS.ok, stack: 'end' },
+                { key: 'failed', name: 'Failed', color: COLORS.error, stack: 'end' },
+              ]}
+            />
+          )}
+          empty="No executions in this period."
+        />
+        <ChartCard
+          title="Average execution time by tool"
+          description="From execution-start to execution-complete, for completed runs."
+          query={timeByTool}
+          columns={[
+            { key: 'toolName', label: 'Tool' },
+            { key: 'avgDurationMs', label: 'Average', format: ms },
+            { key: 'executions', label: 'Runs', format: count },
+          ]}
+          chart={(rows) => <Bars rows={rows} x="toolName" bars={[{ key: 'avgDurationMs', name: 'Average ms', color: COLORS.primary }]} />}
+          empty="No completed executions in this period."
+        />
+        <ChartCard
+          title="Error rate by tool"
+          description="Share of started executions that ended in execution-error."
+          query={{ ...errorRate, data: errorRate.data?.map((row) => ({ ...row, errorPercent: row.errorRate * 100 })) }}
+          columns={[
+            { key: 'toolName', label: 'Tool' },
+            { key: 'errorRate', label: 'Error rate', format: percent },
+            { key: 'errors', label: 'Errors', format: count },
+            { key: 'executions', label: 'Runs', format: count },
+          ]}
+          chart={(rows) => <Bars rows={rows} x="toolName" bars={[{ key: 'errorPercent', name: 'Error %', color: COLORS.error }]} />}
+          empty="No executions in this period."
+        />
+        <ChartCard
+          title="Duration percentiles"
+          description="p50 and p95 of completed executions' reported duration."
+          query={{ ...percentiles, data: percentileRows }}
+          columns={[
+            { key: 'toolName', label: 'Tool' },
+            { key: 'p50Ms', label: 'p50', format: ms },
+            { key: 'p95Ms', label: 'p95', format: ms },
+            { key: 'executions', label: 'Runs', format: count },
+          ]}
+          chart={(rows) => (
+            <Bars
+              rows={rows}
+              x="toolName"
+              bars={[
+                { key: 'p50Ms', name: 'p50 ms', color: COLORS.primary },
+                { key: 'p95Ms', name: 'p95 ms', color: COLORS.amber },
+              ]}
+            />
+          )}
+          empty="No completed executions in this period."
+        />
+        <ChartCard
+          title="Average prompt duration"
+          description="By prompt name, from prompt-complete's duration."
+          query={{ ...promptDuration, data: promptDuration.data?.byPrompt }}
+          columns={[
+            { key: 'promptName', label: 'Prompt' },
+            { key: 'avgDurationMs', label: 'Average', format: ms },
+            { key: 'p95DurationMs', label: 'p95', format: ms },
+            { key: 'runs', label: 'Runs', format: count },
+          ]}
+          chart={(rows) => <Bars rows={rows} x="promptName" bars={[{ key: 'avgDurationMs', name: 'Average ms', color: COLORS.primary }]} />}
+          empty="No prompts completed in this period."
+        />
+        <ChartCard
+          title="Tokens by model"
+          description="Output tokens written by each model; cached answers counted apart."
+          query={tokens}
+          columns={[
+            { key: 'modelId', label: 'Model' },
+            { key: 'outputTokens', label: 'Output tokens', format: count },
+            { key: 'prompts', label: 'Prompts', format: count },
+            { key: 'cachedPrompts', label: 'From cache', format: count },
+          ]}
+          chart={(rows) => <Bars rows={rows} x="modelId" bars={[{ key: 'outputTokens', name: 'Output tokens', color: COLORS.primary }]} />}
+          empty="No prompts completed in this period."
+        />
+        <ChartCard
+          title="Most used repositories"
+          description="How often each knowledge repository was searched."
+          query={{ ...repositories, data: repositories.data?.map((row) => ({ ...row, label: row.name ?? `#${row.repositoryId} (deleted)` })) }}
+          columns={[
+            { key: 'label', label: 'Repository' },
+            { key: 'usageCount', label: 'Searches', format: count },
+          ]}
+          chart={(rows) => <Bars rows={rows} x="label" layout="vertical" bars={[{ key: 'usageCount', name: 'Searches', color: COLORS.primary }]} />}
+          empty="No knowledge searches in this period."
+        />
+      </div>
+    </div>
+  );
+}
