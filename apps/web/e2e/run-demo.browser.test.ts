@@ -60,8 +60,9 @@ describe('a person runs the demo assistant in the browser', () => {
     expect(tokensShown).toEqual(completes.map((event) => `${event.eventData.outputTokens} output tokens`));
     const execution = await app.services.executions.get(executionId);
     expect(await page.locator('.output p').allTextContents()).toEqual(execution!.promptResults.map((result) => result.output));
-    await page.getByText('Event log').click();
-    await expect(page.locator('.event-log ol > li').count()).resolves.toBe(stored.length);
+    await page.getByRole('tab', { name: 'Events' }).click();
+    await page.locator('.event-log > li').nth(stored.length - 1).waitFor();
+    await expect(page.locator('.event-log > li').count()).resolves.toBe(stored.length);
   });
 
   it('replays a finished execution from its stored events and lists it among past executions', async () => {
