@@ -1,3 +1,4 @@
+import { EventEmitter, on } from 'node:events';
 import { KnowledgeRepositoryNotFoundError, MixedEmbeddingModelsError } from '@aae/db';
 import { UnknownEmbeddingModelError } from '@aae/engine';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
@@ -104,6 +105,46 @@ export const knowledgeRouter = {
         await assertCanChangeRepository(ctx.services, ctx.user, input.repositoryId);
         const documents = await withKnowledgeErrors(ctx.services.knowledge.addDocuments(input.repositoryId, input.documents, { signal }));
         return { documents };
+      }),
+
+    /**
+     * `add` for large batches: reports progress as the chunks are embedded (the `progress`
+     * payload, at a bounded rate), then the stored documents, and ends.
+     */
+    import: authedProcedure
+      .input(
+        z.object({
+          repositoryId: repositoryIdSchema,
+          documents: z
+            .array(documentInputSchema)
+            .min(1, 'add at least one document')
+            .max(MAX_DOCUMENTS_PER_ADD, `add at most ${MAX_DOCUMENTS_PER_ADD} documents at a time`),
+        }),
+      )
+      .subscription(async function* ({ ctx, input, signal }) {
+        await assertCanChangeRepository(ctx.services, ctx.user, input.repositoryId);
+        const progress = new EventEmitter();
+        let lastSent = 0;
+        const work = withKnowledgeErrors(
+          ctx.services.knowledge.addDocuments(input.repositoryId, input.documents, {
+            signal,
+            onProgress(step) {
+              const now = Date.now();
+              // At most four updates a second; the last step always goes out.
+              if (step.currentStep < step.totalSteps && now - lastSent < 250) return;
+              lastSent = now;
+              progress.emit('progress', {
+                ...step,
+                percentage: step.totalSteps > 0 ? Math.round((step.currentStep / step.totalSteps) * 100) : 100,
+              });
+            },
+          }),
+        ).finally(() => progress.emit('done'));
+        const updates = on(progress, 'progress', { signal, close: ['done'] });
+        for await (const [update] of updates) {
+          yield { kind: 'progress' as const, ...(update as { currentStep: number; totalSteps: number; percentage: number; message: string }) };
+        }
+        yield { kind: 'done' as const, documents: await work };
       }),
 
     list: authedProcedure
