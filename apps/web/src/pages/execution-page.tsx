@@ -167,26 +167,28 @@ function ExecutionScreen({ executionId }: { executionId: number }) {
         {finished || replay.position !== null ? <ReplayControls events={live.events} state={replay} onChange={onReplayChange} /> : null}
       </section>
 
-      <div className="tabs" role="tablist" aria-label="Execution views">
-        {TABS.map((candidate) => (
-          <button
-            key={candidate}
-            type="button"
-            role="tab"
-            id={`tab-${candidate}`}
-            aria-selected={tab === candidate}
-            aria-controls={`panel-${candidate}`}
-            className={tab === candidate ? 'tab active' : 'tab'}
-            onClick={() => setParams((current) => {
-              const next = new URLSearchParams(current);
-              if (candidate === 'progress') next.delete('tab');
-              else next.set('tab', candidate);
-              return next;
-            }, { replace: true })}
-          >
-            {TAB_LABEL[candidate]}
-          </button>
-        ))}
+      <div className="tabs">
+        <div className="tab-list" role="tablist" aria-label="Execution views">
+          {TABS.map((candidate) => (
+            <button
+              key={candidate}
+              type="button"
+              role="tab"
+              id={`tab-${candidate}`}
+              aria-selected={tab === candidate}
+              aria-controls={`panel-${candidate}`}
+              className={tab === candidate ? 'tab active' : 'tab'}
+              onClick={() => setParams((current) => {
+                const next = new URLSearchParams(current);
+                if (candidate === 'progress') next.delete('tab');
+                else next.set('tab', candidate);
+                return next;
+              }, { replace: true })}
+            >
+              {TAB_LABEL[candidate]}
+            </button>
+          ))}
+        </div>
         <ExportLinks base={`/api/executions/${executionId}/events`} label="Download events" />
       </div>
 
