@@ -1,0 +1,17 @@
+import { createAssistantRepository, createExecutionRepository, createUserRepository, type Database } from '@aae/db';
+
+/** Execution rows for events to belong to, made through the product's repositories. */
+export async function createBenchExecutions(database: Database, count: number): Promise<number[]> {
+  const user = await createUserRepository(database.prisma).ensure('bench', 'user');
+  const assistant = await createAssistantRepository(database.prisma).create({
+    name: 'Benchmark assistant',
+    inputVariables: [],
+    prompts: [{ name: 'Only', position: 1, modelId: 'local', content: 'Say something.' }],
+  });
+  const executions = createExecutionRepository(database.prisma);
+  const ids: number[] = [];
+  for (let index = 0; index < count; index++) {
+    ids.push(await executions.create({ assistantId: assistant.id, userId: user.id, input: {} }));
+  }
+  return ids;
+}

@@ -1,0 +1,128 @@
+/**
+ * The whole product server in its own process for live-delivery-latency. The bench only wraps
+ * in-process objects to observe them: when the bus publishes, when the buffer receives an event,
+ * and when each subscription has finished its back-fill read.
+ */
+import type { AppServices } from '@aae/api';
+import { DEMO_ASSISTANT } from '@aae/db';
+import { createTestDatabase } from '@aae/db/testing';
+import { startApp, type RunningApp } from '@aae/server';
+import { reportStartFailure, serveParent } from './child-server.ts';
+import { wallClockMs } from './clock.ts';
+
+export interface EventTiming {
+  eventId: string;
+  /** This process's wall clock when the buffer received the event from the recorder. */
+  enqueuedAt: number;
+  /** This process's wall clock when the bus was handed the committed event. */
+  publishedAt: number;
+}
+
+export interface FanOut {
+  events: number;
+  /** From handing a batch to the bus until the event loop is free again: every subscriber's share of the work. */
+  ms: number;
+}
+
+/** A new topic for every run: the response cache would otherwise answer every prompt of a repeat at once. */
+function demoInput(run: number): Record<string, string> {
+  return { topic: `solar-powered desalination for coastal town ${run}`, audience: 'city planners' };
+}
+
+const WAIT_LIMIT_MS = 60_000;
+
+function observe(services: AppServices) {
+  const publishedAt = new Map<string, number>();
+  const enqueuedAt = new Map<string, number>();
+  const backfillReads = new Map<number, number>();
+  const fanOuts = new Map<number, FanOut[]>();
+
+  const publish = services.bus.publish.bind(services.bus);
+  services.bus.publish = (events) => {
+    const now = wallClockMs();
+    for (const event of events) publishedAt.set(event.eventData.eventId, now);
+    publish(events);
+    // Delivery runs on promise callbacks; a macrotask runs only once they have all settled.
+    const executionId = events[0]?.executionId ?? 0;
+    setImmediate(() => {
+      const list = fanOuts.get(executionId) ?? [];
+      list.push({ events: events.length, ms: wallClockMs() - now });
+      fanOuts.set(executionId, list);
+    });
+  };
+  const enqueue = services.buffer.enqueue.bind(services.buffer);
+  services.buffer.enqueue = (event) => {
+    enqueuedAt.set(event.eventData.eventId, wallClockMs());
+    enqueue(event);
+  };
+  // A subscription reads the store once after attaching to the bus; once every subscriber has,
+  // all of them are in their live loop.
+  const listEvents = services.events.listEvents;
+  services.events.listEvents = async (executionId, options) => {
+    const rows = await listEvents(executionId, options);
+    backfillReads.set(executionId, (backfillReads.get(executionId) ?? 0) + 1);
+    return rows;
+  };
+  return { publishedAt, enqueuedAt, backfillReads, fanOuts };
+}
+
+async function productServerMethods(app: RunningApp) {
+  const { services } = app;
+  const user = await services.users.findByName('demo');
+  const assistant = (await services.assistants.list()).find((candidate) => candidate.name === DEMO_ASSISTANT.name);
+  if (!user || !assistant) throw new Error('the demo user and assistant were not seeded');
+  const { publishedAt, enqueuedAt, backfillReads, fanOuts } = observe(services);
+  const inputs = new Map<number, Record<string, string>>();
+
+  return {
+    /** A new execution of the demo assistant, not started yet, so subscribers can attach first. */
+    async prepare(): Promise<{ executionId: number }> {
+      const input = demoInput(inputs.size + 1);
+      const executionId = await services.executions.create({ assistantId: assistant.id, userId: user.id, input });
+      inputs.set(executionId, input);
+      return { executionId };
+    },
+
+    async awaitSubscribers({ executionId, subscribers }: { executionId: number; subscribers: number }): Promise<void> {
+      const deadline = Date.now() + WAIT_LIMIT_MS;
+      while ((backfillReads.get(executionId) ?? 0) < subscribers) {
+        if (Date.now() > deadline) {
+          throw new Error(`only ${backfillReads.get(executionId) ?? 0} of ${subscribers} subscribers attached to execution ${executionId}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    },
+
+    /** What `executions.execute` does after creating the row. */
+    start({ executionId }: { executionId: number }): void {
+      services.runner.start(executionId, assistant, inputs.get(executionId) ?? {});
+    },
+
+    timings({ executionId }: { executionId: number }): { events: EventTiming[]; fanOuts: FanOut[] } {
+      const prefix = `evt_${executionId}_`;
+      const events = [...publishedAt.entries()]
+        .filter(([eventId]) => eventId.startsWith(prefix))
+        .map(([eventId, published]) => ({ eventId, publishedAt: published, enqueuedAt: enqueuedAt.get(eventId) ?? Number.NaN }));
+      return { events, fanOuts: fanOuts.get(executionId) ?? [] };
+    },
+
+    async stop(): Promise<void> {
+      await app.stop({ cancelRunning: true });
+    },
+  };
+}
+
+export type ProductServerMethods = Awaited<ReturnType<typeof productServerMethods>>;
+
+async function main() {
+  const chunkDelayMs = Number(process.argv[2] ?? '20');
+  const app = await startApp({
+    database: await createTestDatabase('pglite'),
+    port: 0,
+    localModelChunkDelayMs: chunkDelayMs,
+    logger: { info: () => {}, warn: console.warn, error: console.error },
+  });
+  serveParent(app.url, await productServerMethods(app));
+}
+
+main().catch(reportStartFailure);
