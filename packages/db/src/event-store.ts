@@ -42,7 +42,7 @@ export interface ListEventsOptions {
 export type EventStore = ReturnType<typeof createEventStore>;
 
 /** Works on the client or inside an interactive transaction. */
-export function createEventStore(prisma: Pick<PrismaClient, 'assistantArchitectEvent'>) {
+export function createEventStore(prisma: Pick<PrismaClient, 'assistantArchitectEvent' | '$queryRaw'>) {
   async function listEvents(executionId: number, options: ListEventsOptions = {}): Promise<StoredEvent[]> {
     const rows = await prisma.assistantArchitectEvent.findMany({
       where: {
@@ -112,28 +112,35 @@ export function createEventStore(prisma: Pick<PrismaClient, 'assistantArchitectE
      */
     async insertEvents(events: readonly PendingEvent[]): Promise<StoredEvent[]> {
       if (events.length === 0) return [];
-      const inserted = await prisma.assistantArchitectEvent.createManyAndReturn({
-        data: events.map((event) => ({
-          executionId: event.executionId,
-          sequence: event.sequence,
-          eventType: toPrismaEventType(event.eventType),
-          eventData: event.eventData as Prisma.InputJsonValue,
-          createdAt: event.createdAt,
-        })),
-        skipDuplicates: true,
-        select: { id: true, executionId: true, sequence: true },
-      });
-      const ids = new Map(inserted.map((row) => [`${row.executionId}:${row.sequence}`, Number(row.id)]));
-      const missing = events.filter((event) => !ids.has(`${event.executionId}:${event.sequence}`));
+      // One statement over parallel arrays: about five times cheaper per row than Prisma's
+      // createManyAndReturn (see BENCHMARKS.md), and its size does not grow with the batch.
+      const inserted = await prisma.$queryRaw<Array<{ id: bigint; execution_id: number; sequence: number }>>`
+        INSERT INTO assistant_architect_events (execution_id, sequence, event_type, event_data, created_at)
+        SELECT row.execution_id, row.sequence, row.event_type::assistant_event_type, row.event_data::jsonb, row.created_at::timestamptz
+        FROM unnest(
+          ${events.map((event) => event.executionId)}::int[],
+          ${events.map((event) => event.sequence)}::int[],
+          ${events.map((event) => event.eventType)}::text[],
+          ${events.map((event) => JSON.stringify(event.eventData))}::text[],
+          ${events.map((event) => event.createdAt.toISOString())}::text[]
+        ) AS row(execution_id, sequence, event_type, event_data, created_at)
+        ON CONFLICT (execution_id, sequence) DO NOTHING
+        RETURNING id, execution_id, sequence`;
+      const key = (executionId: number, sequence: number) => `${executionId}:${sequence}`;
+      const ids = new Map(inserted.map((row) => [key(row.execution_id, row.sequence), Number(row.id)]));
+      const missing = events.filter((event) => !ids.has(key(event.executionId, event.sequence)));
       if (missing.length > 0) {
-        const existing = await prisma.assistantArchitectEvent.findMany({
-          where: { OR: missing.map((event) => ({ executionId: event.executionId, sequence: event.sequence })) },
-          select: { id: true, executionId: true, sequence: true },
-        });
-        for (const row of existing) ids.set(`${row.executionId}:${row.sequence}`, Number(row.id));
+        // Written by an earlier attempt whose acknowledgement was lost.
+        const existing = await prisma.$queryRaw<Array<{ id: bigint; execution_id: number; sequence: number }>>`
+          SELECT stored.id, stored.execution_id, stored.sequence
+          FROM assistant_architect_events stored
+          JOIN unnest(${missing.map((event) => event.executionId)}::int[], ${missing.map((event) => event.sequence)}::int[])
+            AS wanted(execution_id, sequence)
+            ON stored.execution_id = wanted.execution_id AND stored.sequence = wanted.sequence`;
+        for (const row of existing) ids.set(key(row.execution_id, row.sequence), Number(row.id));
       }
       return events.map((event) => {
-        const id = ids.get(`${event.executionId}:${event.sequence}`);
+        const id = ids.get(key(event.executionId, event.sequence));
         if (id === undefined) throw new Error(`Event ${event.eventData.eventId} was not stored`);
         return { ...event, id } as StoredEvent;
       });
