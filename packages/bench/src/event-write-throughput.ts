@@ -83,7 +83,7 @@ async function writeThroughRecorder(database: TestDatabase, plan: Plan): Promise
 
 /**
  * The product path's two halves timed apart, to show where its time goes: the recorder
- * (stamping and zod validation) and `insertEvents` (Prisma's createManyAndReturn) in the
+ * (stamping and zod validation) and `insertEvents` (one INSERT over unnest arrays) in the
  * buffer's default batches of 500.
  */
 async function timeProductHalves(database: TestDatabase, plan: Plan): Promise<{ recordMs: number; insertMs: number }> {
@@ -218,7 +218,7 @@ function toBreakdownTable(all: DatabaseFigures[]): ResultTable {
     columns: [
       'database',
       'recorder: stamp + zod',
-      `insertEvents (Prisma createManyAndReturn, ${PRODUCT_BATCH_SIZE}/batch)`,
+      `insertEvents (one INSERT … unnest, ${PRODUCT_BATCH_SIZE}/batch)`,
       'insertEvents share',
       'raw multi-row INSERT',
       'insertEvents vs raw',

@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEventRecorder } from './event-recorder.ts';
 import { createEventStore, type PendingEvent } from './event-store.ts';
-import { createAssistantRepository } from './repositories/assistants.ts';
-import { createExecutionRepository } from './repositories/executions.ts';
-import { createUserRepository } from './repositories/users.ts';
+import { createTestExecution } from './testing/test-execution.ts';
 import { createProjectTestDatabase } from './testing/project-database.ts';
 import type { TestDatabase } from './testing/test-database.ts';
 
@@ -12,13 +10,7 @@ let executionId: number;
 
 beforeAll(async () => {
   db = await createProjectTestDatabase();
-  const user = await createUserRepository(db.prisma).ensure('demo', 'user');
-  const assistant = await createAssistantRepository(db.prisma).create({
-    name: 'Store',
-    inputVariables: [],
-    prompts: [{ name: 'p', position: 1, modelId: 'local', content: 'x' }],
-  });
-  executionId = await createExecutionRepository(db.prisma).create({ assistantId: assistant.id, userId: user.id, input: {} });
+  executionId = await createTestExecution(db.prisma, 'Store');
 });
 afterAll(() => db?.close());
 

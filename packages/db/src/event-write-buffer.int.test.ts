@@ -4,9 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEventRecorder } from './event-recorder.ts';
 import { createEventStore } from './event-store.ts';
 import { EventWriteBuffer } from './event-write-buffer.ts';
-import { createAssistantRepository } from './repositories/assistants.ts';
-import { createExecutionRepository } from './repositories/executions.ts';
-import { createUserRepository } from './repositories/users.ts';
+import { createTestExecution } from './testing/test-execution.ts';
 import { testPostgresUrl } from './testing/project-database.ts';
 import { createTestDatabase, testDatabaseKind, type TestDatabase } from './testing/test-database.ts';
 
@@ -22,13 +20,7 @@ describe.skipIf(!onServer)('EventWriteBuffer through a PostgreSQL outage', () =>
     db = await createTestDatabase('postgres', testPostgresUrl());
     admin = new pg.Client({ connectionString: testPostgresUrl() });
     await admin.connect();
-    const user = await createUserRepository(db.prisma).ensure('demo', 'user');
-    const assistant = await createAssistantRepository(db.prisma).create({
-      name: 'Outage',
-      inputVariables: [],
-      prompts: [{ name: 'p', position: 1, modelId: 'local', content: 'x' }],
-    });
-    executionId = await createExecutionRepository(db.prisma).create({ assistantId: assistant.id, userId: user.id, input: {} });
+    executionId = await createTestExecution(db.prisma, 'Outage');
   });
   afterAll(async () => {
     await admin?.end();

@@ -52,6 +52,14 @@ async function withKnowledgeErrors<T>(operation: Promise<T>): Promise<T> {
   }
 }
 
+const addDocumentsInputSchema = z.object({
+  repositoryId: repositoryIdSchema,
+  documents: z
+    .array(documentInputSchema)
+    .min(1, 'add at least one document')
+    .max(MAX_DOCUMENTS_PER_ADD, `add at most ${MAX_DOCUMENTS_PER_ADD} documents at a time`),
+});
+
 export const knowledgeRouter = {
   repositories: {
     list: authedProcedure.query(({ ctx }) => ctx.services.knowledge.listRepositories()),
@@ -92,15 +100,7 @@ export const knowledgeRouter = {
 
   documents: {
     add: authedProcedure
-      .input(
-        z.object({
-          repositoryId: repositoryIdSchema,
-          documents: z
-            .array(documentInputSchema)
-            .min(1, 'add at least one document')
-            .max(MAX_DOCUMENTS_PER_ADD, `add at most ${MAX_DOCUMENTS_PER_ADD} documents at a time`),
-        }),
-      )
+      .input(addDocumentsInputSchema)
       .mutation(async ({ ctx, input, signal }) => {
         await assertCanChangeRepository(ctx.services, ctx.user, input.repositoryId);
         const documents = await withKnowledgeErrors(ctx.services.knowledge.addDocuments(input.repositoryId, input.documents, { signal }));
@@ -112,15 +112,7 @@ export const knowledgeRouter = {
      * payload, at a bounded rate), then the stored documents, and ends.
      */
     import: authedProcedure
-      .input(
-        z.object({
-          repositoryId: repositoryIdSchema,
-          documents: z
-            .array(documentInputSchema)
-            .min(1, 'add at least one document')
-            .max(MAX_DOCUMENTS_PER_ADD, `add at most ${MAX_DOCUMENTS_PER_ADD} documents at a time`),
-        }),
-      )
+      .input(addDocumentsInputSchema)
       .subscription(async function* ({ ctx, input, signal }) {
         await assertCanChangeRepository(ctx.services, ctx.user, input.repositoryId);
         const progress = new EventEmitter();
