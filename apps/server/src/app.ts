@@ -1,4 +1,4 @@
-import { createAppServices, type AppServices, type AppServicesOptions } from '@aae/api';
+import { createAppServices, seedFieldGuide, type AppServices, type AppServicesOptions } from '@aae/api';
 import { createDatabase, seedDemo, type Database } from '@aae/db';
 import { deployMigrations } from '@aae/db/migrations';
 import { startHttpServer, type RunningHttpServer } from './http-server.ts';
@@ -12,6 +12,8 @@ export interface StartAppOptions {
   host?: string;
   webDist?: string | undefined;
   localModelChunkDelayMs?: number;
+  /** On a first start, also seed the knowledge demo (default true). */
+  seedFieldGuide?: boolean;
   /** Providers, tools, limits, cache and runner settings for the services. */
   services?: Omit<AppServicesOptions, 'database' | 'logger' | 'localModel'>;
   logger?: Pick<Console, 'info' | 'warn' | 'error'>;
@@ -40,7 +42,8 @@ export async function startApp(options: StartAppOptions = {}): Promise<RunningAp
     localModel: { chunkDelayMs: options.localModelChunkDelayMs ?? 40 },
     ...options.services,
   });
-  await seedDemo(services);
+  const { firstStart } = await seedDemo(services);
+  if (firstStart && options.seedFieldGuide !== false) await seedFieldGuide(services);
   // The embedded database belongs to this process alone: whatever is unfinished was left by a
   // previous run of it. On a server, other live processes may be running executions.
   const recovered = await services.runner.recoverOrphans(database.kind === 'pglite' ? 0 : undefined);

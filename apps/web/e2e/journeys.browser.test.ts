@@ -78,6 +78,13 @@ describe('journeys through the web app', () => {
     await screenshot(page, 'journey-replay');
     await page.getByRole('button', { name: 'Show latest' }).click();
     await expect(page.locator('.replay-status').textContent()).resolves.toBe('Live · 11 events');
+
+    // Running it again starts a new execution with the same input.
+    await page.getByRole('button', { name: 'Run again' }).click();
+    await page.waitForURL((url) => url.pathname !== `/executions/${executionId}`);
+    const again = Number(new URL(page.url()).pathname.split('/').pop());
+    expect(again).toBeGreaterThan(executionId);
+    await expect(app.client('demo').executions.get.query({ executionId: again })).resolves.toMatchObject({ input: { topic: 'glaciers' } });
   });
 
   it('lets an admin filter the history by user and open an execution’s raw events', async () => {

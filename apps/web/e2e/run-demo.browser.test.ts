@@ -65,6 +65,27 @@ describe('a person runs the demo assistant in the browser', () => {
     await expect(page.locator('.event-log > li').count()).resolves.toBe(stored.length);
   });
 
+  it('runs the Field Guide and sees what was found in the field notes and what the tools returned', async () => {
+    const page = await browser.newPage({ baseUrl: app.url, user: 'demo' });
+    await page.goto(`${app.url}/assistant-architect`);
+    await page.getByRole('link', { name: /Field Guide/ }).click();
+    await page.getByLabel('Question').fill('Why are there two high tides a day?');
+    await page.getByRole('button', { name: 'Run assistant' }).click();
+    await page.waitForSelector('.execution-complete', { timeout: 60_000 });
+    const executionId = Number(new URL(page.url()).pathname.split('/').pop());
+    const [retrieved] = await app.services.events.getExecutionEventsByType(executionId, 'knowledge-retrieved');
+    const knowledge = page.locator('.prompt-card').first().locator('.badge.knowledge');
+    await expect(knowledge.textContent()).resolves.toBe(
+      `knowledge: ${retrieved!.eventData.documentsFound} docs, relevance ${retrieved!.eventData.relevanceScore.toFixed(2)}`,
+    );
+    expect(retrieved!.eventData.documentsFound).toBeGreaterThan(0);
+    const toolCalls = page.locator('.prompt-card').nth(1).locator('.tool-calls li');
+    await expect(toolCalls.count()).resolves.toBe(2);
+    await expect(toolCalls.first().textContent()).resolves.toContain('"value":705.797');
+    await page.locator('.output').nth(1).waitFor();
+    await screenshot(page, 'field-guide-complete');
+  });
+
   it('replays a finished execution from its stored events and lists it among past executions', async () => {
     const client = app.client('demo');
     const { executionId } = await client.executions.execute.mutate({

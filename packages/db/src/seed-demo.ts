@@ -30,9 +30,14 @@ export const DEMO_ASSISTANT: NewAssistant = {
   ],
 };
 
-/** Seeds the two dev identities and, on an empty database, the demo assistant. */
-export async function seedDemo(repos: { users: UserRepository; assistants: AssistantRepository }): Promise<void> {
+/**
+ * Seeds the two dev identities and, on an empty database, the demo assistant; says whether the
+ * database was empty (a first start).
+ */
+export async function seedDemo(repos: { users: UserRepository; assistants: AssistantRepository }): Promise<{ firstStart: boolean }> {
   await repos.users.ensure('admin', 'admin');
   await repos.users.ensure('demo', 'user');
-  if ((await repos.assistants.count()) === 0) await repos.assistants.create(DEMO_ASSISTANT);
+  if ((await repos.assistants.count()) > 0) return { firstStart: false };
+  await repos.assistants.create(DEMO_ASSISTANT);
+  return { firstStart: true };
 }

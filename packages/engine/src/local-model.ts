@@ -35,8 +35,10 @@ function keyTerms(prompt: string, count: number): string[] {
     run = [];
   };
   for (const token of prompt.toLowerCase().match(/[\p{L}\p{N}][\p{L}\p{N}-]*|[^\s\p{L}\p{N}]/gu) ?? []) {
-    if (/^[\p{L}][\p{L}\p{N}-]{2,}$/u.test(token) && !STOPWORDS.has(token)) run.push(token);
-    else close();
+    if (/^[\p{L}][\p{L}\p{N}-]{2,}$/u.test(token) && !STOPWORDS.has(token)) {
+      // A heading repeated as the first words of its text is one term, not "tides tides".
+      if (run.at(-1) !== token) run.push(token);
+    } else close();
   }
   close();
   return [...phrases.entries()]
@@ -103,6 +105,17 @@ export function parseToolDirectives(prompt: string): { text: string; calls: Arra
   return { text: prompt.replace(TOOL_DIRECTIVE, '').replace(/[ \t]{2,}/g, ' ').trim(), calls };
 }
 
+/** A tool result as a sentence would mention it: its own words or sum where it has them. */
+function describeResult(result: unknown): string {
+  if (typeof result === 'string') return result;
+  const fields = (result ?? {}) as Record<string, unknown>;
+  if (typeof fields.expression === 'string' && typeof fields.value === 'number') {
+    return `${fields.expression} = ${Number(fields.value.toPrecision(6))}`;
+  }
+  if (typeof fields.text === 'string') return fields.text;
+  return JSON.stringify(result);
+}
+
 async function callTools(request: ModelRequest, calls: Array<{ name: string; input: string }>): Promise<string[]> {
   const sentences: string[] = [];
   // The last step is the answer itself, as with a real model's tool loop.
@@ -122,7 +135,7 @@ async function callTools(request: ModelRequest, calls: Array<{ name: string; inp
     }
     try {
       const result = await tool.execute(input as Record<string, unknown>, request.signal);
-      sentences.push(`Using ${call.name}: ${typeof result === 'string' ? result : JSON.stringify(result)}.`);
+      sentences.push(`Using ${call.name}: ${describeResult(result)}.`);
     } catch (error) {
       if (request.signal?.aborted) throw error;
       sentences.push(`${call.name} failed: ${error instanceof Error ? error.message : String(error)}.`);

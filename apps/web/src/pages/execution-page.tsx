@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { Link, useParams, useSearchParams } from 'react-router';
+import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { ErrorMessage } from '../components/error-message.tsx';
 import { EventLog } from '../components/event-log.tsx';
 import { ExportLinks } from '../components/export-links.tsx';
@@ -46,6 +46,8 @@ function ExecutionScreen({ executionId }: { executionId: number }) {
   const liveText = useExecutionOutput(executionId, live.status === 'running' || live.status === 'idle');
   const me = useMe();
   const cancel = trpc.executions.cancel.useMutation();
+  const navigate = useNavigate();
+  const runAgain = trpc.executions.execute.useMutation({ onSuccess: ({ executionId: next }) => navigate(`/executions/${next}`) });
   const [replay, setReplay] = useState<ReplayState>({ position: null, playing: false });
   const onReplayChange = useCallback((state: ReplayState) => setReplay(state), []);
 
@@ -103,6 +105,16 @@ function ExecutionScreen({ executionId }: { executionId: number }) {
                 {cancel.isPending || cancel.isSuccess ? 'Cancelling…' : 'Cancel'}
               </button>
             ) : null}
+            {finished && replay.position === null ? (
+              <button
+                type="button"
+                className="small"
+                disabled={runAgain.isPending}
+                onClick={() => runAgain.mutate({ assistantId: execution.data.assistantId, input: execution.data.input })}
+              >
+                {runAgain.isPending ? 'Starting…' : 'Run again'}
+              </button>
+            ) : null}
           </div>
         </div>
         <p className="muted">
@@ -151,6 +163,7 @@ function ExecutionScreen({ executionId }: { executionId: number }) {
         </dl>
         {live.error ? <ErrorMessage error={{ message: live.error }} title="Live updates stopped" /> : null}
         {cancel.error ? <ErrorMessage error={cancel.error} title="Could not cancel" /> : null}
+        {runAgain.error ? <ErrorMessage error={runAgain.error} title="Could not run it again" /> : null}
         {view.error ? (
           <div className="error-box execution-error-box" role="alert">
             <strong>
