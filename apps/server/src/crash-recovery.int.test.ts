@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createAaeClient, getExecutionEvents } from '@aae/client';
-import { ORPHAN_ERROR } from '@aae/db';
+import { closeOrphanedExecutions, ORPHAN_ERROR } from '@aae/db';
 import { createProjectTestDatabase, testDatabaseKind, type TestDatabase } from '@aae/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectExecutionEvents } from './testing/subscription.ts';
+import { startTestApp } from './testing/test-app.ts';
 
 const serverDir = fileURLToPath(new URL('..', import.meta.url));
 
@@ -90,6 +91,43 @@ describe('a server process killed mid-run', () => {
       expect(execution.error).toBe(ORPHAN_ERROR);
     } finally {
       await killHard(second.child);
+    }
+  });
+});
+
+describe('a server process cut off from the database past its lease', () => {
+  it('has its execution closed by another process, and what it sends afterwards is refused', async () => {
+    // The app logs through console.error: catch what it says before it starts.
+    const errors: unknown[][] = [];
+    const consoleError = console.error;
+    console.error = (...args: unknown[]) => void errors.push(args);
+    const app = await startTestApp({ chunkDelayMs: 30 });
+    try {
+      const client = app.client('demo');
+      const [assistant] = await client.assistants.list.query();
+      const { executionId } = await client.executions.execute.mutate({ assistantId: assistant!.id, input: { topic: 'partitions' } });
+      const watcher = collectExecutionEvents(client, { executionId });
+      await watcher.received(3);
+      // Its lease looks expired to another process, which closes it (this process never learns).
+      await app.services.database.prisma.execution.update({ where: { id: executionId }, data: { heartbeatAt: new Date(Date.now() - 120_000) } });
+      const closedBy = await closeOrphanedExecutions(app.services.database.prisma, { staleAfterMs: 60_000 });
+      app.services.bus.publish(closedBy);
+      await watcher.completed;
+      // This process finishes the run as if nothing happened.
+      await app.services.runner.waitFor(executionId);
+      await app.services.buffer.flush();
+
+      const stored = await getExecutionEvents(client, executionId);
+      const terminal = stored.filter((event) => event.eventType === 'execution-complete' || event.eventType === 'execution-error');
+      expect(terminal).toHaveLength(1);
+      expect(stored.at(-1)!.eventData).toMatchObject({ error: ORPHAN_ERROR, recoverable: true });
+      expect(stored.map((event) => event.sequence)).toEqual(stored.map((_, index) => index + 1));
+      expect(watcher.events.at(-1)!.eventType).toBe('execution-error');
+      expect(app.services.buffer.getStats().failed).toBeGreaterThan(0);
+      expect(errors.some((args) => String(args[0]).includes('was closed as interrupted by another server process'))).toBe(true);
+    } finally {
+      console.error = consoleError;
+      await app.stop();
     }
   });
 });

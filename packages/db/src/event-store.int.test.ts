@@ -23,8 +23,8 @@ describe('event store', () => {
     recorder.emit({ eventType: 'variable-substitution', eventData: { promptId: 1, variables: { a: 'é “quoted” \\ \n' }, sourcePrompts: [] } });
     recorder.emit({ eventType: 'progress', eventData: { currentStep: 1, totalSteps: 2, percentage: 50, message: 'half' } });
 
-    const first = await store.insertEvents(pending.slice(0, 2));
-    const again = await store.insertEvents(pending);
+    const first = (await store.insertEvents(pending.slice(0, 2))).stored;
+    const again = (await store.insertEvents(pending)).stored;
     expect(again.slice(0, 2).map((event) => event.id)).toEqual(first.map((event) => event.id));
     const stored = await store.getExecutionEvents(executionId);
     expect(stored.map((event) => event.sequence)).toEqual([1, 2, 3]);

@@ -13,6 +13,15 @@ import { fromPrismaEventType, toPrismaEventType } from './event-type-mapping.ts'
 /** An event ready to be written: stamped by the recorder, not yet given a row id. */
 export type PendingEvent = Omit<StoredEvent, 'id'>;
 
+/**
+ * What a batch write did: the events now stored (with their row ids), and those the database
+ * will never take, with why (their execution was closed by another process meanwhile).
+ */
+export interface InsertResult {
+  stored: StoredEvent[];
+  refused: Array<{ event: PendingEvent; reason: string }>;
+}
+
 const eventSelect = {
   id: true,
   executionId: true,
@@ -110,10 +119,11 @@ export function createEventStore(prisma: Pick<PrismaClient, 'assistantArchitectE
      * Writes a batch in one multi-row insert. Rows already present (a retry after a lost
      * acknowledgement) are skipped, so a batch can be written again safely.
      */
-    async insertEvents(events: readonly PendingEvent[]): Promise<StoredEvent[]> {
-      if (events.length === 0) return [];
+    async insertEvents(events: readonly PendingEvent[]): Promise<InsertResult> {
+      if (events.length === 0) return { stored: [], refused: [] };
       // One statement over parallel arrays: about five times cheaper per row than Prisma's
       // createManyAndReturn (see BENCHMARKS.md), and its size does not grow with the batch.
+      // An execution another process has closed as interrupted takes no more events.
       const inserted = await prisma.$queryRaw<Array<{ id: bigint; execution_id: number; sequence: number }>>`
         INSERT INTO assistant_architect_events (execution_id, sequence, event_type, event_data, created_at)
         SELECT row.execution_id, row.sequence, row.event_type::assistant_event_type, row.event_data::jsonb, row.created_at::timestamptz
@@ -123,27 +133,53 @@ export function createEventStore(prisma: Pick<PrismaClient, 'assistantArchitectE
           ${events.map((event) => event.eventType)}::text[],
           ${events.map((event) => JSON.stringify(event.eventData))}::text[],
           ${events.map((event) => event.createdAt.toISOString())}::text[]
-        ) AS row(execution_id, sequence, event_type, event_data, created_at)
+        ) WITH ORDINALITY AS row(execution_id, sequence, event_type, event_data, created_at, position)
+        WHERE NOT EXISTS (SELECT 1 FROM executions closed WHERE closed.id = row.execution_id AND closed.orphaned_at IS NOT NULL)
+        -- Row ids follow the batch's order, which is each execution's emission order.
+        ORDER BY row.position
         ON CONFLICT (execution_id, sequence) DO NOTHING
         RETURNING id, execution_id, sequence`;
       const key = (executionId: number, sequence: number) => `${executionId}:${sequence}`;
       const ids = new Map(inserted.map((row) => [key(row.execution_id, row.sequence), Number(row.id)]));
       const missing = events.filter((event) => !ids.has(key(event.executionId, event.sequence)));
+      const refused: InsertResult['refused'] = [];
       if (missing.length > 0) {
-        // Written by an earlier attempt whose acknowledgement was lost.
-        const existing = await prisma.$queryRaw<Array<{ id: bigint; execution_id: number; sequence: number }>>`
-          SELECT stored.id, stored.execution_id, stored.sequence
+        // Either written by an earlier attempt whose acknowledgement was lost (the same event is
+        // there), or refused: the place is taken by another event, or the execution was closed.
+        const existing = await prisma.$queryRaw<Array<{ id: bigint; execution_id: number; sequence: number; event_type: string; timestamp: string }>>`
+          SELECT stored.id, stored.execution_id, stored.sequence, stored.event_type::text AS event_type, stored.event_data->>'timestamp' AS timestamp
           FROM assistant_architect_events stored
           JOIN unnest(${missing.map((event) => event.executionId)}::int[], ${missing.map((event) => event.sequence)}::int[])
             AS wanted(execution_id, sequence)
             ON stored.execution_id = wanted.execution_id AND stored.sequence = wanted.sequence`;
-        for (const row of existing) ids.set(key(row.execution_id, row.sequence), Number(row.id));
+        const found = new Map(existing.map((row) => [key(row.execution_id, row.sequence), row]));
+        const closed = new Set(
+          (
+            await prisma.$queryRaw<Array<{ id: number }>>`
+              SELECT id FROM executions WHERE id = ANY(${[...new Set(missing.map((event) => event.executionId))]}::int[]) AND orphaned_at IS NOT NULL`
+          ).map((row) => row.id),
+        );
+        for (const event of missing) {
+          const row = found.get(key(event.executionId, event.sequence));
+          if (row && row.event_type === event.eventType && row.timestamp === event.eventData.timestamp) {
+            ids.set(key(event.executionId, event.sequence), Number(row.id));
+          } else if (row || closed.has(event.executionId)) {
+            refused.push({
+              event,
+              reason: closed.has(event.executionId)
+                ? `execution ${event.executionId} was closed as interrupted by another server process`
+                : `sequence ${event.sequence} of execution ${event.executionId} already holds another event`,
+            });
+          } else {
+            throw new Error(`Event ${event.eventData.eventId} was not stored`);
+          }
+        }
       }
-      return events.map((event) => {
+      const stored = events.flatMap((event) => {
         const id = ids.get(key(event.executionId, event.sequence));
-        if (id === undefined) throw new Error(`Event ${event.eventData.eventId} was not stored`);
-        return { ...event, id } as StoredEvent;
+        return id === undefined ? [] : [{ ...event, id } as StoredEvent];
       });
+      return { stored, refused };
     },
   };
 }

@@ -42,7 +42,7 @@ function harness(options: Partial<EventWriteBufferOptions> & { failures?: Array<
       }
       if (failure === 'refused') throw new Error('violates foreign key constraint');
       databaseUp = true;
-      return batch.map((event, index) => ({ ...event, id: 1000 + writes.length * 100 + index }) as StoredEvent);
+      return { stored: batch.map((event, index) => ({ ...event, id: 1000 + writes.length * 100 + index }) as StoredEvent), refused: [] };
     },
     onCommitted: (batch) => committed.push([...batch]),
     probe: async () => {
@@ -62,7 +62,7 @@ describe('EventWriteBuffer', () => {
     const buffer = new EventWriteBuffer({
       write: (batch) =>
         new Promise((resolve) => {
-          inFlight.push(() => resolve(batch.map((event, index) => ({ ...event, id: index + 1 }) as StoredEvent)));
+          inFlight.push(() => resolve({ stored: batch.map((event, index) => ({ ...event, id: index + 1 }) as StoredEvent), refused: [] }));
         }),
       onCommitted: () => {},
     });

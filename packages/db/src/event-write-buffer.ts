@@ -1,9 +1,9 @@
 import { isCriticalEventType, type StoredEvent } from '@aae/events';
-import type { PendingEvent } from './event-store.ts';
+import type { InsertResult, PendingEvent } from './event-store.ts';
 
 export interface EventWriteBufferOptions {
   /** Writes one batch; must be safe to call again with the same batch. */
-  write(events: readonly PendingEvent[]): Promise<StoredEvent[]>;
+  write(events: readonly PendingEvent[]): Promise<InsertResult>;
   /** Called, in write order, with each batch once it is committed. */
   onCommitted(events: readonly StoredEvent[]): void;
   maxBatchSize?: number;
@@ -30,7 +30,7 @@ export interface EventWriteBufferStats {
   pending: number;
   written: number;
   retries: number;
-  /** Events whose every write attempt failed; each is logged with its payload. */
+  /** Events whose every write attempt failed, or that the database refused; each is logged with its payload. */
   failed: number;
 }
 
@@ -108,7 +108,12 @@ export class EventWriteBuffer {
   private async writeWithRetry(batch: PendingEvent[]): Promise<StoredEvent[]> {
     for (let attempt = 1, outageAttempt = 0; ; ) {
       try {
-        return await this.options.write(batch);
+        const { stored, refused } = await this.options.write(batch);
+        for (const { event, reason } of refused) {
+          this.stats.failed += 1;
+          this.logger.error(`[event-store] refused event ${event.eventData.eventId}: ${reason}; it is NOT stored:`, JSON.stringify(event));
+        }
+        return stored;
       } catch (error) {
         this.stats.retries++;
         if (!(await this.databaseAnswers())) {

@@ -51,8 +51,9 @@ export async function closeOrphanedExecutions(
           details: 'Closed by a server process that found its lease expired; run the assistant again to retry.',
         },
       });
-      written.push(...(await createEventStore(tx).insertEvents(pending)));
-      await tx.execution.update({ where: { id }, data: { status: 'failed', error: ORPHAN_ERROR, finishedAt: new Date() } });
+      written.push(...(await createEventStore(tx).insertEvents(pending)).stored);
+      // From now on the execution takes no events from the process that ran it, should it still be alive.
+      await tx.execution.update({ where: { id }, data: { status: 'failed', error: ORPHAN_ERROR, finishedAt: new Date(), orphanedAt: new Date() } });
     }
     return written;
   });

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "executions" ADD COLUMN     "orphaned_at" TIMESTAMPTZ(3);
