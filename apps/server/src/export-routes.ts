@@ -95,8 +95,12 @@ function executionCsvRow(execution: ExecutionSummary): unknown[] {
 
 /** Writes rows in the chosen format as they arrive, waiting whenever the client falls behind. */
 async function writeRows<T>(res: ServerResponse, format: Format, columns: string[], rows: AsyncIterable<T>, toRecord: (row: T) => unknown, toCsv: (row: T) => unknown[]) {
+  // Waits for a slow client to catch up, or gives up when it has gone (no drain ever comes then).
   const write = async (chunk: string) => {
-    if (!res.write(chunk)) await once(res, 'drain');
+    if (res.write(chunk) || res.destroyed) return;
+    const gone = new AbortController();
+    await Promise.race([once(res, 'drain', { signal: gone.signal }), once(res, 'close', { signal: gone.signal })]).catch(() => {});
+    gone.abort();
   };
   if (format === 'csv') await write(stringify([columns]));
   if (format === 'json') await write('[');

@@ -28,7 +28,15 @@ const ALL = 'all';
 const executionChannel = (executionId: number) => `execution:${executionId}`;
 const outputChannel = (executionId: number) => `output:${executionId}`;
 
-export function createInProcessEventBus(): EventBus {
+export interface InProcessEventBus extends EventBus {
+  /**
+   * Hands events that may already have been seen to the watchers of their execution only: they
+   * skip what they have by sequence, which watchers of every execution cannot do.
+   */
+  republishToExecutionWatchers(events: readonly StoredEvent[]): void;
+}
+
+export function createInProcessEventBus(): InProcessEventBus {
   const emitter = new EventEmitter();
   emitter.setMaxListeners(0);
 
@@ -79,6 +87,9 @@ export function createInProcessEventBus(): EventBus {
         emitter.emit(executionChannel(event.executionId), event);
         emitter.emit(ALL, event);
       }
+    },
+    republishToExecutionWatchers(events) {
+      for (const event of events) emitter.emit(executionChannel(event.executionId), event);
     },
     publishOutput(delta) {
       emitter.emit(outputChannel(delta.executionId), delta);

@@ -1,5 +1,6 @@
 import { executionEventSchema, formatEventId, type EventDraft, type ExecutionEvent } from '@aae/events';
 import type { PendingEvent } from './event-store.ts';
+import { storable } from './storable.ts';
 
 export interface EventRecorderOptions {
   executionId: number;
@@ -27,7 +28,11 @@ export function createEventRecorder(options: EventRecorderOptions) {
       const next = sequence + 1;
       const event = executionEventSchema.parse({
         eventType: draft.eventType,
-        eventData: { ...draft.eventData, timestamp: createdAt.toISOString(), eventId: formatEventId(options.executionId, next) },
+        eventData: {
+          ...(storable(draft.eventData) as object),
+          timestamp: createdAt.toISOString(),
+          eventId: formatEventId(options.executionId, next),
+        },
       });
       sequence = next;
       options.enqueue({ ...event, executionId: options.executionId, sequence, createdAt } as PendingEvent);

@@ -70,16 +70,16 @@ export function createEventStore(prisma: Pick<PrismaClient, 'assistantArchitectE
     listEvents,
 
     /**
-     * Recent events of every execution, newest first (by row id), for the admin feed: at most
-     * `limit`, optionally only after a row id and of some types.
+     * Events of every execution, for the admin feed: the latest `limit` (newest first), or with
+     * `afterId` the next `limit` after that row id (oldest first), optionally of some types.
      */
-    async listRecent(options: { afterId?: number; types?: readonly EventType[]; limit: number }): Promise<StoredEvent[]> {
+    async listAcrossExecutions(options: { afterId?: number; types?: readonly EventType[]; limit: number }): Promise<StoredEvent[]> {
       const rows = await prisma.assistantArchitectEvent.findMany({
         where: {
           ...(options.afterId !== undefined ? { id: { gt: options.afterId } } : {}),
           ...(options.types && options.types.length > 0 ? { eventType: { in: options.types.map(toPrismaEventType) } } : {}),
         },
-        orderBy: { id: 'desc' },
+        orderBy: { id: options.afterId !== undefined ? 'asc' : 'desc' },
         take: options.limit,
         select: eventSelect,
       });
@@ -134,9 +134,13 @@ export function createEventStore(prisma: Pick<PrismaClient, 'assistantArchitectE
           ${events.map((event) => JSON.stringify(event.eventData))}::text[],
           ${events.map((event) => event.createdAt.toISOString())}::text[]
         ) WITH ORDINALITY AS row(execution_id, sequence, event_type, event_data, created_at, position)
-        WHERE NOT EXISTS (SELECT 1 FROM executions closed WHERE closed.id = row.execution_id AND closed.orphaned_at IS NOT NULL)
+        JOIN executions owner ON owner.id = row.execution_id
+        WHERE owner.orphaned_at IS NULL
         -- Row ids follow the batch's order, which is each execution's emission order.
         ORDER BY row.position
+        -- Waits for a process closing the execution as interrupted (it holds FOR UPDATE), then
+        -- sees its orphaned_at: nothing lands after the terminal event it writes.
+        FOR KEY SHARE OF owner
         ON CONFLICT (execution_id, sequence) DO NOTHING
         RETURNING id, execution_id, sequence`;
       const key = (executionId: number, sequence: number) => `${executionId}:${sequence}`;
@@ -153,26 +157,30 @@ export function createEventStore(prisma: Pick<PrismaClient, 'assistantArchitectE
             AS wanted(execution_id, sequence)
             ON stored.execution_id = wanted.execution_id AND stored.sequence = wanted.sequence`;
         const found = new Map(existing.map((row) => [key(row.execution_id, row.sequence), row]));
-        const closed = new Set(
+        const owners = new Map(
           (
-            await prisma.$queryRaw<Array<{ id: number }>>`
-              SELECT id FROM executions WHERE id = ANY(${[...new Set(missing.map((event) => event.executionId))]}::int[]) AND orphaned_at IS NOT NULL`
-          ).map((row) => row.id),
+            await prisma.$queryRaw<Array<{ id: number; orphaned: boolean }>>`
+              SELECT id, orphaned_at IS NOT NULL AS orphaned FROM executions
+              WHERE id = ANY(${[...new Set(missing.map((event) => event.executionId))]}::int[])`
+          ).map((row) => [row.id, row.orphaned]),
         );
         for (const event of missing) {
           const row = found.get(key(event.executionId, event.sequence));
           if (row && row.event_type === event.eventType && row.timestamp === event.eventData.timestamp) {
             ids.set(key(event.executionId, event.sequence), Number(row.id));
-          } else if (row || closed.has(event.executionId)) {
-            refused.push({
-              event,
-              reason: closed.has(event.executionId)
-                ? `execution ${event.executionId} was closed as interrupted by another server process`
-                : `sequence ${event.sequence} of execution ${event.executionId} already holds another event`,
-            });
-          } else {
-            throw new Error(`Event ${event.eventData.eventId} was not stored`);
+            continue;
           }
+          const orphaned = owners.get(event.executionId);
+          const reason =
+            orphaned === undefined
+              ? `execution ${event.executionId} no longer exists`
+              : orphaned
+                ? `execution ${event.executionId} was closed as interrupted by another server process`
+                : row
+                  ? `sequence ${event.sequence} of execution ${event.executionId} already holds another event`
+                  : null;
+          if (reason === null) throw new Error(`Event ${event.eventData.eventId} was not stored`);
+          refused.push({ event, reason });
         }
       }
       const stored = events.flatMap((event) => {

@@ -2,7 +2,7 @@ export { createDatabase, type Database, type DatabaseKind, type DatabaseOptions,
 export { createEventStore, type EventStore, type InsertResult, type PendingEvent } from './event-store.ts';
 export { EventWriteBuffer, type EventWriteBufferOptions, type EventWriteBufferStats } from './event-write-buffer.ts';
 export { createEventRecorder, type EventRecorder } from './event-recorder.ts';
-export { createInProcessEventBus, type EventBus, type OutputDelta } from './event-bus.ts';
+export { createInProcessEventBus, type EventBus, type InProcessEventBus, type OutputDelta } from './event-bus.ts';
 export { createResponseCacheStore, type ResponseCacheStore } from './repositories/response-cache.ts';
 export { createPostgresEventBus, type PostgresEventBus } from './postgres-event-bus.ts';
 export {

@@ -17,11 +17,12 @@ export async function closeOrphanedExecutions(
   prisma: PrismaClient,
   options: { staleAfterMs: number; /** Executions the calling process is running itself. */ excludeIds?: readonly number[] },
 ): Promise<StoredEvent[]> {
-  const cutoff = new Date(Date.now() - options.staleAfterMs);
   return prisma.$transaction(async (tx) => {
+    // The database's clock, which wrote the heartbeats, so server clocks may disagree.
     const stale = await tx.$queryRaw<Array<{ id: number }>>`
       SELECT id FROM executions
-      WHERE status IN ('pending', 'running') AND COALESCE(heartbeat_at, created_at) <= ${cutoff}
+      WHERE status IN ('pending', 'running')
+        AND COALESCE(heartbeat_at, created_at) <= now() - make_interval(secs => ${options.staleAfterMs / 1000})
         AND NOT (id = ANY(${[...(options.excludeIds ?? [])]}::int[]))
       ORDER BY id
       FOR UPDATE SKIP LOCKED`;
@@ -51,7 +52,10 @@ export async function closeOrphanedExecutions(
           details: 'Closed by a server process that found its lease expired; run the assistant again to retry.',
         },
       });
-      written.push(...(await createEventStore(tx).insertEvents(pending)).stored);
+      const { stored } = await createEventStore(tx).insertEvents(pending);
+      // Holding the row lock, nothing can have taken that place; should it have, try next sweep.
+      if (stored.length === 0) continue;
+      written.push(...stored);
       // From now on the execution takes no events from the process that ran it, should it still be alive.
       await tx.execution.update({ where: { id }, data: { status: 'failed', error: ORPHAN_ERROR, finishedAt: new Date(), orphanedAt: new Date() } });
     }

@@ -80,9 +80,10 @@ export function createPostgresEventBus(options: PostgresEventBusOptions): Postgr
   let closed = false;
   let outgoing: Promise<void> = Promise.resolve();
   let incoming: Promise<void> = Promise.resolve();
+  const resyncSafely = (): Promise<void> => resync().catch((error: unknown) => logger.warn(`[event-bus] resync failed: ${String(error)}`));
   const resyncTimer = setInterval(() => {
     if (watchers.size === 0) return;
-    incoming = incoming.then(resync).catch((error: unknown) => logger.warn(`[event-bus] resync failed: ${String(error)}`));
+    incoming = incoming.then(resyncSafely);
   }, options.resyncMs ?? 5_000).unref();
 
   const isWatched = (executionId: number) => allWatchers > 0 || (watchers.get(executionId) ?? 0) > 0;
@@ -117,10 +118,13 @@ export function createPostgresEventBus(options: PostgresEventBusOptions): Postgr
     });
   }
 
+  // Catches up the watchers of each execution; the feed of every execution is live-only.
   async function resync() {
     for (const executionId of watchers.keys()) {
       const events = await options.store.listEvents(executionId, { afterSequence: lastPublished.get(executionId) ?? 0 });
-      if (events.length > 0) publishLocally(events);
+      if (events.length === 0) continue;
+      lastPublished.set(executionId, Math.max(lastPublished.get(executionId) ?? 0, events.at(-1)!.sequence));
+      local.republishToExecutionWatchers(events);
     }
   }
 
@@ -141,7 +145,7 @@ export function createPostgresEventBus(options: PostgresEventBusOptions): Postgr
       return;
     }
     client = next;
-    if (isReconnect) incoming = incoming.then(resync);
+    if (isReconnect) incoming = incoming.then(resyncSafely);
   }
 
   async function reconnect(): Promise<void> {

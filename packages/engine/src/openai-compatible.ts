@@ -151,6 +151,9 @@ function generate(
   async function* stream(): AsyncIterable<string> {
     for (let attempt = 1; ; attempt++) {
       let output = '';
+      // Once a tool has run, a retry would run it again (and report it twice): only a call that
+      // has produced nothing yet is retried.
+      let toolCalled = false;
       try {
         const result = streamText({
           model: model(),
@@ -168,6 +171,8 @@ function generate(
           if (part.type === 'text-delta') {
             output += part.text;
             yield part.text;
+          } else if (part.type === 'tool-call') {
+            toolCalled = true;
           } else if (part.type === 'finish-step') {
             step++;
             if (part.finishReason === 'tool-calls') request.onStep?.(step);
@@ -187,7 +192,7 @@ function generate(
         return;
       } catch (error) {
         request.signal?.throwIfAborted();
-        if (output.length > 0 || !isRetryable(error) || attempt >= retry.attempts) throw describeFailure(providerName, error, attempt);
+        if (output.length > 0 || toolCalled || !isRetryable(error) || attempt >= retry.attempts) throw describeFailure(providerName, error, attempt);
         await sleep(Math.min(retry.maxMs, retry.baseMs * 2 ** (attempt - 1)), undefined, { signal: request.signal });
       }
     }

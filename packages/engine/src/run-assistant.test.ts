@@ -260,3 +260,14 @@ describe('runAssistant with knowledge', () => {
     expect(requests.at(-1)).toEqual({ query: 'Why are there tides?', searchType: 'keyword' });
   });
 });
+
+describe('runAssistant: a provider failing after a tool ran', () => {
+  it('is not retried, so the tool does not run twice', async () => {
+    provider.reply = (_request, index) =>
+      index === 0 ? { kind: 'tool-calls', calls: [{ name: 'calculator', arguments: { expression: '2 + 2' } }] } : { kind: 'error', status: 503, message: 'overloaded' };
+    const { ofType, outcome } = await run([prompt({ enabledTools: ['calculator'] })]);
+    expect(provider.chatRequests).toHaveLength(2);
+    expect(ofType('tool-execution-start')).toHaveLength(1);
+    expect(outcome).toMatchObject({ status: 'failed', recoverable: true });
+  });
+});

@@ -2,13 +2,14 @@ import { inputVariableSchema } from '@aae/db';
 import { checkTemplates } from '@aae/engine';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
+import { withoutNul } from '../storable-text.ts';
 import { authedProcedure } from '../trpc.ts';
 
 const promptInputSchema = z.object({
-  name: z.string().trim().min(1, 'prompt name is required').max(200),
+  name: z.string().trim().min(1, 'prompt name is required').max(200).refine(...withoutNul),
   position: z.number().int().positive(),
   modelId: z.string().min(1).default('local'),
-  content: z.string().min(1, 'prompt content is required').max(100_000),
+  content: z.string().min(1, 'prompt content is required').max(100_000).refine(...withoutNul),
   repositoryIds: z.array(z.number().int().positive()).max(20).default([]),
   searchType: z.enum(['vector', 'keyword', 'hybrid']).default('hybrid'),
   enabledTools: z.array(z.string().min(1)).max(20).default([]),
@@ -18,8 +19,8 @@ const promptInputSchema = z.object({
 
 export const createAssistantInputSchema = z
   .object({
-    name: z.string().trim().min(1, 'name is required').max(200),
-    description: z.string().max(5_000).default(''),
+    name: z.string().trim().min(1, 'name is required').max(200).refine(...withoutNul),
+    description: z.string().max(5_000).refine(...withoutNul).default(''),
     inputVariables: z.array(inputVariableSchema).default([]),
     prompts: z.array(promptInputSchema).min(1, 'an assistant needs at least one prompt').max(100),
   })

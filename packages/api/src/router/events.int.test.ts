@@ -1,3 +1,4 @@
+import { createEventRecorder } from '@aae/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestServices, readSubscription, runDemoToEnd, type TestServices } from '../testing/test-services.ts';
 
@@ -53,5 +54,36 @@ describe('events.onExecutionEvent through the caller', () => {
       code: 'BAD_REQUEST',
       message: expect.stringContaining('not an event id'),
     });
+  });
+});
+
+describe('resuming past the history or the feed', () => {
+  it('refuses a lastEventId the execution has not reached', async () => {
+    const caller = await t.caller('demo');
+    const { executionId } = await runDemoToEnd(caller, t.demoAssistantId);
+    await expect(readSubscription(caller, { executionId, lastEventId: `evt_${executionId}_000099` })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+      message: expect.stringContaining('has not reached that sequence'),
+    });
+  });
+
+  it('resumes the admin feed with everything after the last row seen, oldest first, past one page', async () => {
+    const admin = await t.caller('admin');
+    const { executionId } = await runDemoToEnd(admin, t.demoAssistantId);
+    const last = await t.services.events.lastSequence(executionId);
+    const recorder = createEventRecorder({ executionId, lastSequence: last, enqueue: (event) => t.services.buffer.enqueue(event) });
+    for (let step = 1; step <= 1_200; step++) {
+      recorder.emit({ eventType: 'progress', eventData: { currentStep: step, totalSteps: 1_200, percentage: step / 12, message: `step ${step}` } });
+    }
+    await t.services.buffer.flush();
+    const stored = await t.services.events.getExecutionEvents(executionId);
+    const from = stored[last - 1]!;
+    const ids: number[] = [];
+    const feed = await admin.events.onAnyEvent({ lastEventId: String(from.id), backlog: 0 });
+    for await (const envelope of feed) {
+      ids.push((envelope as unknown as [string, { event: { id: number } }])[1].event.id);
+      if (ids.length === 1_200) break;
+    }
+    expect(ids).toEqual(stored.slice(last).map((event) => event.id));
   });
 });

@@ -73,6 +73,12 @@ export const eventsRouter = {
       };
 
       try {
+        if (cursor > 0 && (await store.lastSequence(executionId)) < cursor) {
+          throw new TRPCError({
+            code: 'BAD_REQUEST',
+            message: `lastEventId "${input.lastEventId}" is not an event of execution ${executionId} (it has not reached that sequence)`,
+          });
+        }
         const terminal = await store.terminalSequence(executionId);
         if (terminal !== null && cursor >= terminal) return;
 
@@ -145,12 +151,25 @@ export const eventsRouter = {
       };
       try {
         const afterId = input.lastEventId ? Number(input.lastEventId) : undefined;
-        const limit = afterId !== undefined ? 1_000 : input.backlog;
-        const backlog = limit > 0 ? await ctx.services.events.listRecent({ afterId, types: input.types, limit }) : [];
-        for (const event of backlog.reverse()) {
-          fromBacklog.add(event.id);
-          const item = await deliver(event);
-          if (item) yield item;
+        if (afterId === undefined) {
+          const latest = input.backlog > 0 ? await ctx.services.events.listAcrossExecutions({ types: input.types, limit: input.backlog }) : [];
+          for (const event of latest.reverse()) {
+            fromBacklog.add(event.id);
+            const item = await deliver(event);
+            if (item) yield item;
+          }
+        } else {
+          // Resuming: everything after the last row seen, oldest first, a page at a time.
+          for (let after = afterId; ; ) {
+            const page = await ctx.services.events.listAcrossExecutions({ afterId: after, types: input.types, limit: BACKFILL_PAGE });
+            for (const event of page) {
+              fromBacklog.add(event.id);
+              const item = await deliver(event);
+              if (item) yield item;
+            }
+            if (page.length < BACKFILL_PAGE) break;
+            after = page.at(-1)!.id;
+          }
         }
         for await (const event of live) {
           if (fromBacklog.delete(event.id)) continue;

@@ -202,3 +202,24 @@ describe('executions.list: the history browser', () => {
     });
   });
 });
+
+describe('text PostgreSQL cannot store', () => {
+  it('refuses a NUL character in an input, naming the field, and stores a NUL that reaches an event as U+FFFD', async () => {
+    const caller = await t.caller('demo');
+    const refused = await caller.executions.execute({ assistantId: t.demoAssistantId, input: { topic: 'a\u0000b' } }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'BAD_REQUEST' });
+    expect((refused as Error).message).toMatch(/"topic"[\s\S]*must not contain a NUL character/);
+    // A tool directive's JSON escape turns into a real NUL inside the run.
+    const assistant = await caller.assistants.create({
+      name: 'Escapes',
+      inputVariables: [{ name: 'expression', label: 'Expression', type: 'text', required: true }],
+      prompts: [{ name: 'Compute', position: 1, modelId: 'local', enabledTools: ['calculator'], content: '[[tool:calculator {"expression": "{{expression}}"}]]' }],
+    });
+    const { executionId, events } = await runDemoToEnd(caller, assistant.id, { expression: '1+\\u0000' });
+    expect(events.map((event) => event.sequence)).toEqual(events.map((_, index) => index + 1));
+    expect(events.at(-1)!.eventType).toBe('execution-complete');
+    const [start] = await t.services.events.getExecutionEventsByType(executionId, 'tool-execution-start');
+    expect(start!.eventData.parameters).toEqual({ expression: '1+\uFFFD' });
+    expect(t.services.buffer.getStats().failed).toBe(0);
+  });
+});

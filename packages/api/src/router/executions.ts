@@ -3,6 +3,7 @@ import { eventTypeSchema } from '@aae/events';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { assertCanReadExecution } from '../execution-access.ts';
+import { withoutNul } from '../storable-text.ts';
 import { authedProcedure } from '../trpc.ts';
 
 const executionIdSchema = z.object({ executionId: z.number().int().positive() });
@@ -42,7 +43,7 @@ export const executionsRouter = {
     .input(
       z.object({
         assistantId: z.number().int().positive(),
-        input: z.record(z.string(), z.string().max(100_000)).default({}),
+        input: z.record(z.string().refine(...withoutNul), z.string().max(100_000).refine(...withoutNul)).default({}),
       }),
     )
     .mutation(async ({ ctx, input }) => {

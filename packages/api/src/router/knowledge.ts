@@ -4,6 +4,7 @@ import { UnknownEmbeddingModelError } from '@aae/engine';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { assertCanChangeRepository } from '../knowledge-access.ts';
+import { withoutNul } from '../storable-text.ts';
 import { authedProcedure } from '../trpc.ts';
 
 export const MAX_DOCUMENTS_PER_ADD = 100;
@@ -13,7 +14,7 @@ export const MAX_SEARCH_LIMIT = 50;
 const repositoryIdSchema = z.number().int().positive();
 
 const documentInputSchema = z.object({
-  title: z.string().trim().min(1, 'title is required').max(300),
+  title: z.string().trim().min(1, 'title is required').max(300).refine(...withoutNul),
   mediaType: z.enum(['text/plain', 'text/markdown'], { error: 'mediaType must be "text/plain" or "text/markdown"' }),
   content: z
     .string()

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { storable } from '../storable.ts';
 import { Prisma, type ExecutionStatus, type PrismaClient } from '../generated/prisma/client.ts';
 
 const executionSelect = {
@@ -171,10 +172,9 @@ export function createExecutionRepository(prisma: PrismaClient) {
     },
 
     async markRunning(id: number, startedAt: Date, workerId: string): Promise<void> {
-      await prisma.execution.update({
-        where: { id },
-        data: { status: 'running', startedAt, workerId, heartbeatAt: startedAt },
-      });
+      await prisma.$executeRaw`
+        UPDATE executions SET status = 'running', started_at = ${startedAt}, worker_id = ${workerId}, heartbeat_at = now()
+        WHERE id = ${id}`;
     },
 
     /**
@@ -183,10 +183,10 @@ export function createExecutionRepository(prisma: PrismaClient) {
      */
     async heartbeat(ids: readonly number[], workerId: string): Promise<Array<{ id: number; cancelRequestedBy: string }>> {
       if (ids.length === 0) return [];
-      await prisma.execution.updateMany({
-        where: { id: { in: [...ids] }, workerId, status: 'running' },
-        data: { heartbeatAt: new Date() },
-      });
+      // The database's clock: the processes that judge leases compare against it too.
+      await prisma.$executeRaw`
+        UPDATE executions SET heartbeat_at = now()
+        WHERE id = ANY(${[...ids]}::int[]) AND worker_id = ${workerId} AND status = 'running'`;
       const cancelled = await prisma.execution.findMany({
         where: { id: { in: [...ids] }, cancelRequestedAt: { not: null } },
         select: { id: true, cancelRequestedBy: true },
@@ -210,12 +210,13 @@ export function createExecutionRepository(prisma: PrismaClient) {
       id: number,
       outcome: { status: 'completed' | 'failed'; totalTokens: number; error?: string | undefined; finishedAt: Date },
     ): Promise<void> {
-      await prisma.execution.update({
-        where: { id },
+      // Not if another process has closed it as interrupted meanwhile: that status stands.
+      await prisma.execution.updateMany({
+        where: { id, orphanedAt: null },
         data: {
           status: outcome.status,
           totalTokens: outcome.totalTokens,
-          error: outcome.error ?? null,
+          error: outcome.error === undefined ? null : storable(outcome.error),
           finishedAt: outcome.finishedAt,
         },
       });
@@ -229,7 +230,7 @@ export function createExecutionRepository(prisma: PrismaClient) {
       durationMs: number;
       cached: boolean;
     }): Promise<void> {
-      await prisma.promptResult.create({ data: result });
+      await prisma.promptResult.create({ data: { ...result, output: storable(result.output) } });
     },
   };
 }

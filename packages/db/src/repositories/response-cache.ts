@@ -1,4 +1,5 @@
 import type { PrismaClient } from '../generated/prisma/client.ts';
+import { storable } from '../storable.ts';
 
 export interface CachedResponseRow {
   output: string;
@@ -26,7 +27,7 @@ export function createResponseCacheStore(prisma: PrismaClient, logger: Pick<Cons
 
     async set(key: string, modelId: string, response: CachedResponseRow, ttlMs: number): Promise<void> {
       const expiresAt = new Date(Date.now() + ttlMs);
-      const data = { modelId, ...response, createdAt: new Date(), expiresAt };
+      const data = { modelId, ...response, output: storable(response.output), createdAt: new Date(), expiresAt };
       try {
         await prisma.responseCacheEntry.upsert({ where: { key }, create: { key, ...data }, update: data });
       } catch (error) {
