@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { getExecutionEvents } from '@aae/client';
-import { KNOWLEDGE_CORPUS } from '@aae/db/testing';
+import { bindExecutionId, KNOWLEDGE_CORPUS, SEED_SQL } from '@aae/db/testing';
 import { EVENT_TYPES } from '@aae/events';
 import { defaultReply, startFakeProvider, type FakeProvider } from '@aae/engine/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -101,24 +101,9 @@ describe('one execution against real documents and the loopback provider', () =>
 
     // The seed's "prompts that used knowledge retrieval" and "most used repositories".
     const prisma = app.services.database.prisma;
-    const knowledgePrompts = await prisma.$queryRawUnsafe<Array<{ prompt_id: string; docs_found: string }>>(
-      `SELECT event_data->>'promptId' as prompt_id,
-       event_data->>'documentsFound' as docs_found
-FROM assistant_architect_events
-WHERE event_type = 'knowledge-retrieved'::assistant_event_type
-  AND execution_id = $1;`,
-      executionId,
-    );
+    const knowledgePrompts = await prisma.$queryRawUnsafe<Array<{ prompt_id: string; docs_found: string }>>(bindExecutionId(SEED_SQL.knowledgePrompts), executionId);
     expect(knowledgePrompts).toEqual([{ prompt_id: String(retrieved.eventData.promptId), docs_found: String(retrieved.eventData.documentsFound) }]);
-    const repositories = await prisma.$queryRawUnsafe<Array<{ repository_id: string; usage_count: bigint }>>(
-      `SELECT
-  jsonb_array_elements_text(event_data->'repositories') as repository_id,
-  COUNT(*) as usage_count
-FROM assistant_architect_events
-WHERE event_type = 'knowledge-retrieval-start'::assistant_event_type
-GROUP BY repository_id
-ORDER BY usage_count DESC;`,
-    );
+    const repositories = await prisma.$queryRawUnsafe<Array<{ repository_id: string; usage_count: bigint }>>(SEED_SQL.mostUsedRepositories);
     expect(repositories.map((row) => [row.repository_id, Number(row.usage_count)])).toEqual([[String(repository.id), 1]]);
     expect(await app.client('admin').analytics.mostUsedRepositories.query()).toEqual([
       { repositoryId: repository.id, name: 'Earth science', usageCount: 1 },

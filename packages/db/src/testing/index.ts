@@ -2,3 +2,4 @@ export { createTestDatabase, testDatabaseKind, type TestDatabase } from './test-
 export { createProjectTestDatabase, testPostgresUrl } from './project-database.ts';
 export { startPostgresCluster, type PostgresCluster } from './postgres-cluster.ts';
 export { KNOWLEDGE_CORPUS, KNOWLEDGE_QUERIES } from './knowledge-corpus.ts';
+export { bindExecutionId, SEED_SQL } from './seed-sql.ts';
