@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { once } from 'node:events';
-import { createContext, type AppServices } from '@aae/api';
+import { assertCanReadExecution, createContext, executionListScope, type AppServices } from '@aae/api';
+import { TRPCError } from '@trpc/server';
+import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { EXECUTION_SORTS, InvalidCursorError, type ExecutionSummary, type User } from '@aae/db';
 import { eventTypeSchema, type StoredEvent } from '@aae/events';
 import { stringify } from 'csv-stringify/sync';
@@ -128,14 +130,16 @@ async function* executionEvents(services: AppServices, executionId: number, type
   }
 }
 
-async function* matchingExecutions(services: AppServices, user: User, filters: z.infer<typeof filtersSchema>): AsyncIterable<ExecutionSummary> {
-  const everyone = user.role === 'admin';
+async function* matchingExecutions(
+  services: AppServices,
+  user: User,
+  { userName, ...filters }: z.infer<typeof filtersSchema>,
+): AsyncIterable<ExecutionSummary> {
   let cursor: string | undefined;
   do {
     const page = await services.executions.list({
       ...filters,
-      userId: everyone ? undefined : user.id,
-      userName: everyone ? filters.userName || undefined : undefined,
+      ...executionListScope(user, { userName }),
       assistantName: filters.assistantName || undefined,
       cursor,
       limit: 100,
@@ -183,9 +187,7 @@ export async function handleExport(services: AppServices, req: IncomingMessage, 
 
     if (one) {
       const executionId = Number(one[1]);
-      const owner = await services.executions.ownerOf(executionId);
-      if (owner === null) throw new HttpError(404, `Execution ${executionId} does not exist`);
-      if (owner !== user.id && user.role !== 'admin') throw new HttpError(403, `Execution ${executionId} belongs to another user`);
+      await assertCanReadExecution(services, user, executionId);
       const type = url.searchParams.get('type');
       const parsedType = type ? eventTypeSchema.safeParse(type) : null;
       if (parsedType && !parsedType.success) throw new HttpError(400, `Invalid export filters: type: "${type}" is not an event type`);
@@ -215,7 +217,14 @@ export async function handleExport(services: AppServices, req: IncomingMessage, 
     }
     return true;
   } catch (error) {
-    const status = error instanceof HttpError ? error.status : error instanceof InvalidCursorError ? 400 : 500;
+    const status =
+      error instanceof HttpError
+        ? error.status
+        : error instanceof TRPCError
+          ? getHTTPStatusCodeFromError(error)
+          : error instanceof InvalidCursorError
+            ? 400
+            : 500;
     if (status === 500) console.error('[export]', error);
     if (!res.headersSent) {
       res.writeHead(status, { 'content-type': 'application/json' });

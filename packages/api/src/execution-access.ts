@@ -10,3 +10,12 @@ export async function assertCanReadExecution(services: AppServices, user: User, 
     throw new TRPCError({ code: 'FORBIDDEN', message: `Execution ${executionId} belongs to another user` });
   }
 }
+
+/**
+ * Whose executions a listing covers: a user's own; an admin's everyone's (filtered by `userName`
+ * if given), unless they ask for only theirs.
+ */
+export function executionListScope(user: User, request: { mine?: boolean; userName?: string | undefined }): { userId?: number; userName?: string } {
+  if (user.role === 'admin' && !request.mine) return request.userName ? { userName: request.userName } : {};
+  return { userId: user.id };
+}

@@ -6,6 +6,7 @@ export { createCallerFactory } from './trpc.ts';
 export { createContext, createContextInner, USER_COOKIE, USER_HEADER, type Context } from './context.ts';
 export { createAppServices, type AppServices, type AppServicesOptions } from './services.ts';
 export { seedFieldGuide } from './seed-field-guide.ts';
+export { assertCanReadExecution, executionListScope } from './execution-access.ts';
 
 export type RouterInputs = inferRouterInputs<AppRouter>;
 export type RouterOutputs = inferRouterOutputs<AppRouter>;

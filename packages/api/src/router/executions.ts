@@ -2,7 +2,7 @@ import { EXECUTION_SORTS, InvalidCursorError, type Assistant } from '@aae/db';
 import { eventTypeSchema } from '@aae/events';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
-import { assertCanReadExecution } from '../execution-access.ts';
+import { assertCanReadExecution, executionListScope } from '../execution-access.ts';
 import { withoutNul } from '../storable-text.ts';
 import { authedProcedure } from '../trpc.ts';
 
@@ -102,14 +102,13 @@ export const executionsRouter = {
         .default({ limit: 20, mine: false, sort: 'createdAt', order: 'desc' }),
     )
     .query(async ({ ctx, input }) => {
-      const everyone = ctx.user.role === 'admin' && !input.mine;
+      const { mine, userName, ...filters } = input;
       try {
         return await ctx.services.executions.list({
-          ...input,
-          userId: everyone ? undefined : ctx.user.id,
-          userName: everyone ? input.userName || undefined : undefined,
-          assistantName: input.assistantName || undefined,
-          cursor: input.cursor ?? undefined,
+          ...filters,
+          ...executionListScope(ctx.user, { mine, userName }),
+          assistantName: filters.assistantName || undefined,
+          cursor: filters.cursor ?? undefined,
         });
       } catch (error) {
         if (error instanceof InvalidCursorError) throw new TRPCError({ code: 'BAD_REQUEST', message: error.message, cause: error });
