@@ -1,30 +1,78 @@
 import { fileURLToPath } from 'node:url';
+import { PASSWORD_MIN_LENGTH, type OidcProviderConfig } from '@aae/auth';
 import { parseProvidersConfig, type ProviderConfig } from '@aae/engine';
 import { z } from 'zod';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
-const envSchema = z.object({
-  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
-  HOST: z.string().default('127.0.0.1'),
-  DATABASE_URL: z.string().optional(),
-  DATA_DIR: z.string().default(`${repoRoot}.data/pglite`),
-  WEB_DIST: z.string().default(`${repoRoot}apps/web/dist`),
-  LOCAL_MODEL_CHUNK_DELAY_MS: z.coerce.number().int().min(0).default(40),
-  /** On a server database: how old a running execution's lease must be before it counts as orphaned. */
-  EXECUTION_LEASE_STALE_MS: z.coerce.number().int().min(1_000).default(60_000),
-  EXECUTION_HEARTBEAT_MS: z.coerce.number().int().min(100).default(5_000),
-  /** JSON list of OpenAI-compatible endpoints: [{ name, baseURL, apiKey?, models: [], embeddingModels: [] }]. */
-  MODEL_PROVIDERS: z.string().optional(),
-  /** The embedding model new knowledge repositories use (default: the built-in one). */
-  DEFAULT_EMBEDDING_MODEL: z.string().optional(),
-  PROMPT_TIMEOUT_MS: z.coerce.number().int().min(1_000).default(120_000),
-  MAX_OUTPUT_TOKENS: z.coerce.number().int().min(1).optional(),
-  MAX_TOOL_STEPS: z.coerce.number().int().min(1).max(50).default(5),
-  RESPONSE_CACHE_TTL_MS: z.coerce.number().int().min(0).default(3_600_000),
-});
+const optionalText = z
+  .string()
+  .optional()
+  .transform((value) => (value?.trim() ? value.trim() : undefined));
+const httpUrl = optionalText.refine((value) => value === undefined || /^https?:\/\/[^/]+/.test(value), 'must be an http:// or https:// URL');
 
-export type ServerConfig = z.infer<typeof envSchema> & { providers: ProviderConfig[] };
+const envSchema = z
+  .object({
+    PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+    HOST: z.string().default('127.0.0.1'),
+    DATABASE_URL: optionalText,
+    DATA_DIR: z.string().default(`${repoRoot}.data/pglite`),
+    WEB_DIST: z.string().default(`${repoRoot}apps/web/dist`),
+    LOCAL_MODEL_CHUNK_DELAY_MS: z.coerce.number().int().min(0).default(40),
+    /** On a server database: how old a running execution's lease must be before it counts as orphaned. */
+    EXECUTION_LEASE_STALE_MS: z.coerce.number().int().min(1_000).default(60_000),
+    EXECUTION_HEARTBEAT_MS: z.coerce.number().int().min(100).default(5_000),
+    /** JSON list of OpenAI-compatible endpoints: [{ name, baseURL, apiKey?, models: [], embeddingModels: [] }]. */
+    MODEL_PROVIDERS: z.string().optional(),
+    /** The embedding model new knowledge repositories use (default: the built-in one). */
+    DEFAULT_EMBEDDING_MODEL: z.string().optional(),
+    PROMPT_TIMEOUT_MS: z.coerce.number().int().min(1_000).default(120_000),
+    MAX_OUTPUT_TOKENS: z.coerce.number().int().min(1).optional(),
+    MAX_TOOL_STEPS: z.coerce.number().int().min(1).max(50).default(5),
+    RESPONSE_CACHE_TTL_MS: z.coerce.number().int().min(0).default(3_600_000),
+    /** Where people reach the server (behind a proxy, over HTTPS); cookies are `Secure` when it is https. */
+    PUBLIC_URL: httpUrl,
+    /** Signs sessions and watch tokens; every process must share it. Default: one kept in the database. */
+    AUTH_SECRET: optionalText.refine((value) => value === undefined || value.length >= 32, 'must be at least 32 characters'),
+    TRUST_PROXY: optionalText,
+    OIDC_ISSUER: httpUrl,
+    OIDC_CLIENT_ID: optionalText,
+    OIDC_CLIENT_SECRET: optionalText,
+    OIDC_NAME: z.string().default('Single sign-on'),
+    OIDC_PROVIDER_ID: z
+      .string()
+      .regex(/^[a-z0-9-]{1,40}$/, 'must be lower-case letters, digits and dashes')
+      .default('sso'),
+    OIDC_SCOPES: z.string().default('openid email profile'),
+    /** Whether someone the provider signs in but nobody created here becomes a member (default true). */
+    OIDC_SIGN_UP: z
+      .enum(['true', 'false'])
+      .default('true')
+      .transform((value) => value === 'true'),
+    ADMIN_EMAIL: optionalText,
+    ADMIN_PASSWORD: optionalText.refine(
+      (value) => value === undefined || value.length >= PASSWORD_MIN_LENGTH,
+      `must be at least ${PASSWORD_MIN_LENGTH} characters`,
+    ),
+    ADMIN_NAME: optionalText,
+    SIGN_IN_MAX_FAILURES: z.coerce.number().int().min(1).default(5),
+    SIGN_IN_MAX_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).default(50),
+    SIGN_IN_LOCK_MINUTES: z.coerce.number().int().min(1).default(15),
+  })
+  .superRefine((env, ctx) => {
+    const oidc = [env.OIDC_ISSUER, env.OIDC_CLIENT_ID, env.OIDC_CLIENT_SECRET];
+    if (oidc.some(Boolean) && !oidc.every(Boolean)) {
+      ctx.addIssue({ code: 'custom', path: ['OIDC_ISSUER'], message: 'single sign-on needs OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET together' });
+    }
+    if (Boolean(env.ADMIN_EMAIL) !== Boolean(env.ADMIN_PASSWORD)) {
+      ctx.addIssue({ code: 'custom', path: ['ADMIN_EMAIL'], message: 'ADMIN_EMAIL and ADMIN_PASSWORD go together' });
+    }
+    if (env.ADMIN_EMAIL && !z.email().safeParse(env.ADMIN_EMAIL).success) {
+      ctx.addIssue({ code: 'custom', path: ['ADMIN_EMAIL'], message: 'is not an email address' });
+    }
+  });
+
+export type ServerConfig = z.infer<typeof envSchema> & { providers: ProviderConfig[]; oidc: OidcProviderConfig | undefined };
 
 /** Reads configuration from the environment; a bad value stops the start with the variable's name. */
 export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
@@ -33,6 +81,19 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
     throw new Error(`Invalid configuration: ${problems}`);
   }
-  const providers = result.data.MODEL_PROVIDERS?.trim() ? parseProvidersConfig(result.data.MODEL_PROVIDERS) : [];
-  return { ...result.data, DATABASE_URL: result.data.DATABASE_URL || undefined, providers };
+  const config = result.data;
+  const providers = config.MODEL_PROVIDERS?.trim() ? parseProvidersConfig(config.MODEL_PROVIDERS) : [];
+  const oidc =
+    config.OIDC_ISSUER && config.OIDC_CLIENT_ID && config.OIDC_CLIENT_SECRET
+      ? {
+          id: config.OIDC_PROVIDER_ID,
+          name: config.OIDC_NAME,
+          issuer: config.OIDC_ISSUER,
+          clientId: config.OIDC_CLIENT_ID,
+          clientSecret: config.OIDC_CLIENT_SECRET,
+          scopes: config.OIDC_SCOPES.split(/[\s,]+/).filter(Boolean),
+          signUp: config.OIDC_SIGN_UP,
+        }
+      : undefined;
+  return { ...config, providers, oidc };
 }

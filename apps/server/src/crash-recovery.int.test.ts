@@ -8,7 +8,21 @@ import { closeOrphanedExecutions, ORPHAN_ERROR } from '@aae/db';
 import { createProjectTestDatabase, testDatabaseKind, type TestDatabase } from '@aae/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectExecutionEvents } from './testing/subscription.ts';
-import { startTestApp } from './testing/test-app.ts';
+import { mutateWithCookie, signIn, startTestApp } from './testing/test-app.ts';
+
+const ADMIN = { email: 'crash-admin@example.test', password: 'crash test password' };
+
+/** Signs in to a server process as the admin it was started with, and returns a personal access token. */
+async function adminToken(url: string): Promise<string> {
+  const { cookie } = await signIn(url, ADMIN.email, ADMIN.password);
+  if (!cookie) throw new Error('the admin could not sign in');
+  const { token } = await mutateWithCookie<{ token: string }>(url, cookie, 'tokens.create', {
+    name: 'crash test',
+    scopes: ['executions:read', 'executions:write', 'assistants:read'],
+    expiresInDays: 1,
+  });
+  return token;
+}
 
 const serverDir = fileURLToPath(new URL('..', import.meta.url));
 
@@ -16,7 +30,7 @@ const serverDir = fileURLToPath(new URL('..', import.meta.url));
 async function startServerProcess(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: serverDir,
-    env: { ...process.env, PORT: '0', LOCAL_MODEL_CHUNK_DELAY_MS: '60', ...env },
+    env: { ...process.env, PORT: '0', LOCAL_MODEL_CHUNK_DELAY_MS: '60', ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -63,9 +77,11 @@ describe('a server process killed mid-run', () => {
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
-  it('leaves an execution that the next start closes with exactly one recoverable error; its watcher ends', async () => {
+  // Two real server processes start one after the other: on a loaded machine each may take many seconds.
+  it('leaves an execution that the next start closes with exactly one recoverable error; its watcher ends', { timeout: 180_000 }, async () => {
     const first = await startServerProcess(env);
-    const client = createAaeClient({ baseUrl: first.url, user: 'demo' });
+    const token = await adminToken(first.url);
+    const client = createAaeClient({ baseUrl: first.url, token });
     const [assistant] = await client.assistants.list.query();
     const { executionId } = await client.executions.execute.mutate({ assistantId: assistant!.id, input: { topic: 'volcanoes' } });
     const before = collectExecutionEvents(client, { executionId });
@@ -75,7 +91,7 @@ describe('a server process killed mid-run', () => {
 
     const second = await startServerProcess(env);
     try {
-      const again = createAaeClient({ baseUrl: second.url, user: 'demo' });
+      const again = createAaeClient({ baseUrl: second.url, token });
       const watcher = collectExecutionEvents(again, { executionId, lastEventId: before.events.at(-1)!.eventData.eventId });
       await watcher.completed;
       const stored = await getExecutionEvents(again, executionId);

@@ -3,7 +3,7 @@ import { getExecutionEvents } from '@aae/client';
 import type { StoredEvent } from '@aae/events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectExecutionEvents } from './testing/subscription.ts';
-import { startTestApp, type TestApp } from './testing/test-app.ts';
+import { startTestApp, type TestApp, type TestPerson } from './testing/test-app.ts';
 
 let app: TestApp;
 let demoAssistantId: number;
@@ -19,7 +19,7 @@ beforeAll(async () => {
 
 afterAll(() => app?.stop());
 
-async function runDemo(user = 'demo') {
+async function runDemo(user: TestPerson = 'demo') {
   return app.client(user).executions.execute.mutate({
     assistantId: demoAssistantId,
     input: { topic: 'solar-powered desalination', audience: 'city planners' },
@@ -111,7 +111,7 @@ describe('events.onExecutionEvent over SSE', () => {
 
   it('serves many watchers of one run the same order', async () => {
     const { executionId } = await runDemo();
-    const watchers = ['demo', 'demo', 'admin', 'admin'].map((user) => collectExecutionEvents(app.client(user), { executionId }));
+    const watchers = (['demo', 'demo', 'admin', 'admin'] as const).map((user) => collectExecutionEvents(app.client(user), { executionId }));
     await Promise.all(watchers.map((watcher) => watcher.completed));
     const stored = ids(await getExecutionEvents(app.client('admin'), executionId));
     for (const watcher of watchers) expect(ids(watcher.events)).toEqual(stored);
@@ -120,8 +120,8 @@ describe('events.onExecutionEvent over SSE', () => {
   it('refuses another user, an unknown execution and a foreign lastEventId with clear errors', async () => {
     const { executionId } = await runDemo('admin');
     await expect(collectExecutionEvents(app.client('demo'), { executionId }).completed).rejects.toMatchObject({
-      data: { code: 'FORBIDDEN' },
-      message: `Execution ${executionId} belongs to another user`,
+      data: { code: 'NOT_FOUND' },
+      message: `Execution ${executionId} does not exist`,
     });
     await expect(collectExecutionEvents(app.client('demo'), { executionId: 999_999 }).completed).rejects.toMatchObject({
       data: { code: 'NOT_FOUND' },

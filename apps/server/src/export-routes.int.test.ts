@@ -2,13 +2,13 @@ import { getExecutionEvents } from '@aae/client';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectExecutionEvents } from './testing/subscription.ts';
-import { startTestApp, type TestApp } from './testing/test-app.ts';
+import { startTestApp, type TestApp, type TestPerson } from './testing/test-app.ts';
 
 let app: TestApp;
 const demoRuns: number[] = [];
 let adminRun: number;
 
-async function run(user: string, topic: string) {
+async function run(user: TestPerson, topic: string) {
   const client = app.client(user);
   const [assistant] = await client.assistants.list.query();
   const { executionId } = await client.executions.execute.mutate({ assistantId: assistant!.id, input: { topic } });
@@ -16,7 +16,8 @@ async function run(user: string, topic: string) {
   return executionId;
 }
 
-const get = (path: string, user?: string) => fetch(`${app.url}${path}`, { headers: user ? { 'x-aae-user': user } : {} });
+const get = (path: string, user?: TestPerson) =>
+  fetch(`${app.url}${path}`, { headers: user ? { authorization: `Bearer ${app.tokenOf(user)}` } : {} });
 
 beforeAll(async () => {
   app = await startTestApp();
@@ -82,9 +83,10 @@ describe('exports by URL', () => {
 
   it('answers with the API’s rules and clear errors', async () => {
     expect((await get(`/api/executions/${adminRun}/events.csv`)).status).toBe(401);
-    const forbidden = await get(`/api/executions/${adminRun}/events.csv`, 'demo');
-    expect(forbidden.status).toBe(403);
-    expect(await forbidden.json()).toEqual({ error: `Execution ${adminRun} belongs to another user` });
+    // Someone else's execution answers exactly like one that does not exist.
+    const hidden = await get(`/api/executions/${adminRun}/events.csv`, 'demo');
+    expect(hidden.status).toBe(404);
+    expect(await hidden.json()).toEqual({ error: `Execution ${adminRun} does not exist` });
     expect((await get('/api/executions/999999/events.json', 'admin')).status).toBe(404);
     const bad = await get('/api/events.json?status=exploded', 'admin');
     expect(bad.status).toBe(400);

@@ -1,15 +1,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { once } from 'node:events';
-import { assertCanReadExecution, createContext, executionListScope, type AppServices } from '@aae/api';
+import { assertCanReadExecution, assertScope, createContext, executionListScope, unauthorized, viewerOf, type AppServices } from '@aae/api';
 import { TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
-import { EXECUTION_SORTS, InvalidCursorError, type ExecutionSummary, type User } from '@aae/db';
+import { EXECUTION_SORTS, InvalidCursorError, type ExecutionSummary, type Viewer } from '@aae/db';
 import { eventTypeSchema, type StoredEvent } from '@aae/events';
 import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
+import { clientAddress, requestHeaders, urlWatchToken, type TrustProxy } from './request-identity.ts';
 
 /**
- * Downloads by URL, with the same identity and rules as the API:
+ * Downloads by URL, with the same identity and rules as the API (a session cookie, a bearer token
+ * with `executions:read`, or for one execution's events a watch token, also as `?token=`):
  *   GET /api/executions/:id/events.{json,ndjson,csv}    one execution's events (owner or admin)
  *   GET /api/executions.{json,ndjson,csv}?filters        executions, filtered as in executions.list
  *   GET /api/events.{json,ndjson,csv}?filters&type=      the events of those executions
@@ -18,6 +20,14 @@ import { z } from 'zod';
  */
 const FORMATS = { json: 'application/json', ndjson: 'application/x-ndjson', csv: 'text/csv' } as const;
 type Format = keyof typeof FORMATS;
+export const EXPORT_FORMATS = Object.keys(FORMATS) as Format[];
+
+/** Every download URL: one execution's events, and the filtered history as executions or as their events. */
+export const EXPORT_ROUTES = {
+  executionEvents: /^\/api\/executions\/(\d+)\/events\.(json|ndjson|csv)$/,
+  executions: /^\/api\/executions\.(json|ndjson|csv)$/,
+  events: /^\/api\/events\.(json|ndjson|csv)$/,
+} as const;
 
 const PAGE = 500;
 
@@ -32,6 +42,8 @@ const filtersSchema = z
     sort: z.enum(EXECUTION_SORTS).default('createdAt'),
     order: z.enum(['asc', 'desc']).default('desc'),
     type: eventTypeSchema.optional(),
+    // A watch token (one execution's events only) may arrive here; it is read before the filters.
+    token: z.string().optional(),
   })
   .strict();
 
@@ -132,14 +144,14 @@ async function* executionEvents(services: AppServices, executionId: number, type
 
 async function* matchingExecutions(
   services: AppServices,
-  user: User,
+  viewer: Viewer,
   { userName, ...filters }: z.infer<typeof filtersSchema>,
 ): AsyncIterable<ExecutionSummary> {
   let cursor: string | undefined;
   do {
     const page = await services.executions.list({
       ...filters,
-      ...executionListScope(user, { userName }),
+      ...executionListScope(viewer, { userName }),
       assistantName: filters.assistantName || undefined,
       cursor,
       limit: 100,
@@ -165,19 +177,20 @@ function parseFilters(url: URL) {
 }
 
 /** Handles an `/api/…` export request; returns false when the path is not an export. */
-export async function handleExport(services: AppServices, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+export async function handleExport(services: AppServices, req: IncomingMessage, res: ServerResponse, trustProxy: TrustProxy): Promise<boolean> {
   const url = new URL(req.url ?? '/', 'http://localhost');
-  const one = /^\/api\/executions\/(\d+)\/events\.(json|ndjson|csv)$/.exec(url.pathname);
-  const many = /^\/api\/(executions|events)\.(json|ndjson|csv)$/.exec(url.pathname);
-  if (!one && !many) return false;
+  const one = EXPORT_ROUTES.executionEvents.exec(url.pathname);
+  const history = EXPORT_ROUTES.executions.exec(url.pathname);
+  const events = EXPORT_ROUTES.events.exec(url.pathname);
+  if (!one && !history && !events) return false;
   try {
     if (req.method !== 'GET') throw new HttpError(405, 'Exports are downloaded with GET');
-    const context = await createContext(services, req.headers);
-    if (!context.user) {
-      throw new HttpError(401, context.requestedUserName ? `Unknown user "${context.requestedUserName}"` : 'No user: send the x-aae-user header or the aae_user cookie');
-    }
-    const user = context.user;
-    const format = (one?.[2] ?? many?.[2]) as Format;
+    const ipAddress = clientAddress(req, trustProxy);
+    const context = await createContext(services, { headers: requestHeaders(req, ipAddress), token: urlWatchToken(url), ipAddress });
+    if (!context.identity) throw unauthorized(context.authProblem);
+    const identity = context.identity;
+    assertScope(identity, 'executions:read', { watch: Boolean(one) });
+    const format = (one?.[2] ?? history?.[1] ?? events?.[1]) as Format;
     const startResponse = (filename: string) =>
       res.writeHead(200, {
         'content-type': `${FORMATS[format]}; charset=utf-8`,
@@ -187,7 +200,7 @@ export async function handleExport(services: AppServices, req: IncomingMessage, 
 
     if (one) {
       const executionId = Number(one[1]);
-      await assertCanReadExecution(services, user, executionId);
+      await assertCanReadExecution(services, identity, executionId);
       const type = url.searchParams.get('type');
       const parsedType = type ? eventTypeSchema.safeParse(type) : null;
       if (parsedType && !parsedType.success) throw new HttpError(400, `Invalid export filters: type: "${type}" is not an event type`);
@@ -196,8 +209,8 @@ export async function handleExport(services: AppServices, req: IncomingMessage, 
       return true;
     }
 
-    const filters = parseFilters(url);
-    const executions = matchingExecutions(services, user, filters);
+    const { token: _token, ...filters } = parseFilters(url);
+    const executions = matchingExecutions(services, viewerOf(identity), filters);
     // The first page is read before the headers go out, so a bad filter is still a clean 400.
     const iterator = executions[Symbol.asyncIterator]();
     const first = await iterator.next();
@@ -208,7 +221,7 @@ export async function handleExport(services: AppServices, req: IncomingMessage, 
       },
     };
     const stamp = new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-');
-    if (many![1] === 'executions') {
+    if (history) {
       startResponse(`executions-${stamp}.${format}`);
       await writeRows(res, format, EXECUTION_COLUMNS, rest, executionRecord, executionCsvRow);
     } else {

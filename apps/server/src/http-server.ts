@@ -1,66 +1,43 @@
 import { existsSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { appRouter, createContext, type AppServices } from '@aae/api';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import sirv from 'sirv';
+import { handleAuth } from './auth-routes.ts';
 import { handleExport } from './export-routes.ts';
-
-export interface HttpServerOptions {
-  services: AppServices;
-  port: number;
-  host: string;
-  /** The built web app; served with an index.html fallback for client-side routes. */
-  webDist?: string | undefined;
-}
+import { clientAddress, requestHeaders, urlWatchToken, type TrustProxy } from './request-identity.ts';
 
 export interface RunningHttpServer {
   server: Server;
   url: string;
+  /** Starts answering with `handler`; until then every request gets 503 (starting). */
+  serve(handler: RequestListener): void;
   close(): Promise<void>;
 }
 
-export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
-  const trpc = createHTTPHandler({
-    router: appRouter,
-    basePath: '/trpc/',
-    createContext: ({ req }) => createContext(options.services, req.headers),
-    onError({ error, path }) {
-      if (error.code === 'INTERNAL_SERVER_ERROR') console.error(`[trpc] ${path ?? '?'}:`, error);
-    },
-  });
-  const web =
-    options.webDist && existsSync(options.webDist)
-      ? sirv(options.webDist, { single: true, etag: true, gzip: false })
-      : null;
-
-  const server = createServer((req, res) => {
-    const path = req.url ?? '/';
-    if (path.startsWith('/trpc/')) return trpc(req, res);
-    if (path.startsWith('/api/')) {
-      void handleExport(options.services, req, res).then((handled) => {
-        if (!handled) notFound(res);
-      });
-      return;
-    }
-    if (path === '/healthz') {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ ok: true, buffer: options.services.buffer.getStats() }));
-      return;
-    }
-    if (web) return web(req, res, () => notFound(res));
-    res.writeHead(404, { 'content-type': 'text/plain' });
-    res.end('The web app is not built: run `pnpm start` (it builds it) or `pnpm -F @aae/web build`.\n');
-  });
-
+/**
+ * Listens first, so the server's own URL is known before the services that need it are built;
+ * requests that arrive meanwhile are told to come back.
+ */
+export async function startHttpServer(options: { port: number; host: string }): Promise<RunningHttpServer> {
+  let handler: RequestListener = (_req, res) => {
+    res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' });
+    res.end(JSON.stringify({ ok: false, starting: true }));
+  };
+  const server = createServer((req, res) => handler(req, res));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
   return {
     server,
-    url: `http://${options.host}:${port}`,
+    url: `http://${host}:${port}`,
+    serve(next) {
+      handler = next;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -70,7 +47,74 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   };
 }
 
-function notFound(res: import('node:http').ServerResponse) {
+export interface RequestHandlerOptions {
+  services: AppServices;
+  /** Where people reach the server: sign-in requests are built on it. */
+  baseURL: string;
+  trustProxy: TrustProxy;
+  /** The built web app; served with an index.html fallback for client-side routes. */
+  webDist?: string | undefined;
+}
+
+/** Routes: `/trpc/*` the API, `/api/auth/*` sign-in, `/api/…` downloads, `/healthz`, else the web app. */
+export function createRequestHandler(options: RequestHandlerOptions): RequestListener {
+  const { services } = options;
+  const trpc = createHTTPHandler({
+    router: appRouter,
+    basePath: '/trpc/',
+    createContext: ({ req, info }) => {
+      const ipAddress = clientAddress(req, options.trustProxy);
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      return createContext(services, {
+        headers: requestHeaders(req, ipAddress),
+        // EventSource cannot send headers: tRPC's connection params, or a watch token in the URL.
+        token: info.connectionParams?.['token'] ?? urlWatchToken(url),
+        ipAddress,
+      });
+    },
+    onError({ error, path }) {
+      if (error.code === 'INTERNAL_SERVER_ERROR') console.error(`[trpc] ${path ?? '?'}:`, error);
+    },
+  });
+  const web = options.webDist && existsSync(options.webDist) ? sirv(options.webDist, { single: true, etag: true, gzip: false }) : null;
+
+  return (req, res) => {
+    const path = req.url ?? '/';
+    if (path.startsWith('/trpc/')) return trpc(req, res);
+    if (path.startsWith('/api/auth/') || path === '/api/auth') {
+      const address = clientAddress(req, options.trustProxy);
+      void handleAuth(services.auth, options.baseURL, req, res, requestHeaders(req, address)).catch((error: unknown) => failed(res, '[auth]', error));
+      return;
+    }
+    if (path.startsWith('/api/')) {
+      void handleExport(services, req, res, options.trustProxy)
+        .then((handled) => {
+          if (!handled) notFound(res);
+        })
+        .catch((error: unknown) => failed(res, '[export]', error));
+      return;
+    }
+    if (path === '/healthz') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ ok: true, buffer: services.buffer.getStats() }));
+      return;
+    }
+    if (web) return web(req, res, () => notFound(res));
+    res.writeHead(404, { 'content-type': 'text/plain' });
+    res.end('The web app is not built: run `pnpm start` (it builds it) or `pnpm -F @aae/web build`.\n');
+  };
+}
+
+function notFound(res: ServerResponse) {
   res.writeHead(404, { 'content-type': 'text/plain' });
   res.end('Not found\n');
+}
+
+/** A request that failed on the server's side: logged, answered with a plain 500 and nothing of the cause. */
+function failed(res: ServerResponse, label: string, error: unknown) {
+  console.error(label, error);
+  if (!res.headersSent) {
+    res.writeHead(500, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ error: 'The server failed; its log has details' }));
+  } else res.destroy();
 }

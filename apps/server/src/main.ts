@@ -19,6 +19,18 @@ const app = await startApp({
   host: config.HOST,
   webDist: config.WEB_DIST,
   localModelChunkDelayMs: config.LOCAL_MODEL_CHUNK_DELAY_MS,
+  identity: {
+    secret: config.AUTH_SECRET,
+    publicUrl: config.PUBLIC_URL,
+    oidc: config.oidc,
+    trustProxy: config.TRUST_PROXY,
+    signInLimits: {
+      maxFailuresPerAccount: config.SIGN_IN_MAX_FAILURES,
+      maxFailuresPerAddress: config.SIGN_IN_MAX_FAILURES_PER_ADDRESS,
+      windowSeconds: config.SIGN_IN_LOCK_MINUTES * 60,
+    },
+    bootstrapAdmin: config.ADMIN_EMAIL && config.ADMIN_PASSWORD ? { email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD, name: config.ADMIN_NAME } : undefined,
+  },
   services: {
     providers: config.providers,
     limits: {
@@ -43,6 +55,9 @@ const app = await startApp({
 console.info(
   `Assistant Architect Events is running at ${app.url} (database: ${app.services.database.kind} at ${app.services.database.location})`,
 );
+if (await app.services.users.needsSetup()) {
+  console.info(`No admin yet: open ${app.publicUrl}/setup to create the first one (or set ADMIN_EMAIL and ADMIN_PASSWORD).`);
+}
 
 let stopping = false;
 async function shutdown(signal: string) {

@@ -1,9 +1,9 @@
-import { getExecutionEvents } from '@aae/client';
+import { createAaeClient, getExecutionEvents } from '@aae/client';
 import { createDatabase, ORPHAN_ERROR, type PostgresEventBus } from '@aae/db';
 import { testDatabaseKind } from '@aae/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectExecutionEvents } from './testing/subscription.ts';
-import { startTestApp, type TestApp } from './testing/test-app.ts';
+import { mutateWithCookie, signIn, startTestApp, type TestApp } from './testing/test-app.ts';
 
 // Several server processes share one PostgreSQL database (PGlite belongs to one process).
 // Each TestApp here is a whole server with its own connection pool, LISTEN connection and runner.
@@ -12,8 +12,9 @@ describe.skipIf(testDatabaseKind() !== 'postgres')('several server processes on 
   let b: TestApp;
   let demoAssistantId: number;
 
-  const secondProcess = (app: TestApp) =>
-    startTestApp({ database: createDatabase({ databaseUrl: app.database.connectionString }), chunkDelayMs: 10 });
+  const secondProcessWith = (app: TestApp, chunkDelayMs: number) =>
+    startTestApp({ database: createDatabase({ databaseUrl: app.database.connectionString }), chunkDelayMs });
+  const secondProcess = (app: TestApp) => secondProcessWith(app, 10);
   const ids = (events: Array<{ eventData: { eventId: string } }>) => events.map((event) => event.eventData.eventId);
 
   beforeAll(async () => {
@@ -55,7 +56,7 @@ describe.skipIf(testDatabaseKind() !== 'postgres')('several server processes on 
 
   it('closes an execution whose process died, once, and its watchers on other processes see the end', async () => {
     const { prisma } = a.services.database;
-    const user = (await a.services.users.findByName('demo'))!;
+    const user = a.people.demo;
     // A run whose process died after its first event: running, lease long expired.
     const { executionId } = await a.client('demo').executions.execute.mutate({ assistantId: demoAssistantId, input: { topic: 'ferns' } });
     await a.services.runner.waitFor(executionId);
@@ -83,5 +84,31 @@ describe.skipIf(testDatabaseKind() !== 'postgres')('several server processes on 
     const row = await prisma.execution.findUniqueOrThrow({ where: { id: orphan.id } });
     expect(row.status).toBe('failed');
     expect(await b.services.runner.recoverOrphans()).toEqual([]);
+  });
+
+  it('cuts a disabled account’s open streams on every process at once', async () => {
+    const admin = a.client('admin');
+    const person = await admin.users.create.mutate({ name: 'Roamer', email: 'roamer@example.test', password: 'roamer password' });
+    const { cookie } = await signIn(b.url, person.email, 'roamer password');
+    const { token } = await mutateWithCookie<{ token: string }>(b.url, cookie!, 'tokens.create', {
+      name: 'roaming',
+      scopes: ['executions:read', 'executions:write', 'assistants:read'],
+    });
+    const onB = createAaeClient({ baseUrl: b.url, token });
+    // A run slow enough to be still streaming when the account is disabled on the other process.
+    const slow = await secondProcessWith(a, 200);
+    try {
+      const { executionId } = await createAaeClient({ baseUrl: slow.url, token }).executions.execute.mutate({
+        assistantId: demoAssistantId,
+        input: { topic: 'tundra' },
+      });
+      const stream = collectExecutionEvents(onB, { executionId });
+      await stream.received(2);
+      await admin.users.setDisabled.mutate({ userId: person.id, disabled: true });
+      await expect(stream.completed).rejects.toMatchObject({ data: { code: 'UNAUTHORIZED' }, message: 'This account was disabled' });
+      await expect(onB.users.me.query()).rejects.toMatchObject({ data: { code: 'UNAUTHORIZED' } });
+    } finally {
+      await slow.stop({ cancelRunning: true });
+    }
   });
 });

@@ -1,8 +1,9 @@
 import { createRequire } from 'node:module';
-import { startTestApp, type TestApp } from '@aae/server/testing';
+import { startTestApp, TEST_PEOPLE, type TestApp, type TestPerson } from '@aae/server/testing';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, webDist, type TestBrowser } from './browser.ts';
+import { launchBrowser, screenshot, webDist, type TestBrowser } from './browser.ts';
+import { createTokenInPage, openAccountMenu, signInThroughPage } from './identity-helpers.ts';
 import { collectExecutionEventsForTest } from './run-helpers.ts';
 
 const axeSource = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
@@ -34,6 +35,11 @@ async function audit(page: Page) {
   return result.violations
     .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
     .map((violation) => `${violation.id} (${violation.impact}): ${violation.help} — ${violation.nodes.map((node) => node.target.join(' ')).slice(0, 3).join(', ')}`);
+}
+
+/** How far the page is wider than the window: anything above 0 scrolls sideways. */
+function overflow(page: Page): Promise<number> {
+  return page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
 }
 
 describe('accessibility (axe-core, WCAG 2.1 AA)', () => {
@@ -70,5 +76,79 @@ describe('accessibility (axe-core, WCAG 2.1 AA)', () => {
     expect(reached).toContain('input[audience]:');
     expect(reached).toContain('button:Run assistant');
     expect(reached.indexOf('input[topic]:')).toBeLessThan(reached.indexOf('button:Run assistant'));
+  });
+
+  for (const width of [1280, 390]) {
+    for (const [name, path, ready, user] of [
+      ['account page', '/account', '#account-current', 'demo'],
+      ['tokens page', '/tokens', '.tokens-table', 'demo'],
+      ['people page', '/people', '.people-table', 'admin'],
+      ['audit log', '/audit', '.audit-table', 'admin'],
+    ] as const satisfies ReadonlyArray<readonly [string, string, string, TestPerson]>) {
+      it(`finds no serious problem on the ${name} at ${width} px, and nothing scrolls sideways`, async () => {
+        const page = await browser.newPage({ baseUrl: app.url, user, width });
+        await page.goto(`${app.url}${path}`);
+        await page.locator(ready).first().waitFor();
+        expect(await audit(page)).toEqual([]);
+        expect(await overflow(page)).toBeLessThanOrEqual(0);
+        if (width === 390) await screenshot(page, `a11y-${path.slice(1)}-390`);
+      });
+    }
+
+    it(`finds no serious problem on the sign-in page with a refusal shown at ${width} px`, async () => {
+      const page = await browser.newPage({ baseUrl: app.url, width });
+      await page.goto(`${app.url}/executions`);
+      await signInThroughPage(page, TEST_PEOPLE.demo.email, 'not the password at all');
+      await page.getByRole('alert').waitFor();
+      expect(await audit(page)).toEqual([]);
+      expect(await overflow(page)).toBeLessThanOrEqual(0);
+    });
+  }
+
+  it('finds no serious problem on the set-up page of a first run, at either width', async () => {
+    const fresh = await startTestApp({ seedPeople: false, webDist });
+    try {
+      for (const width of [1280, 390]) {
+        const page = await browser.newPage({ baseUrl: fresh.url, width });
+        await page.goto(`${fresh.url}/`);
+        await page.getByRole('button', { name: 'Create admin and sign in' }).click();
+        await page.locator('#setup-name-error').waitFor();
+        expect(await audit(page)).toEqual([]);
+        expect(await overflow(page)).toBeLessThanOrEqual(0);
+        if (width === 390) await screenshot(page, 'a11y-setup-390');
+      }
+    } finally {
+      await fresh.stop();
+    }
+  });
+
+  it('finds no serious problem with a new token shown or the account menu open, on a phone', async () => {
+    const page = await browser.newPage({ baseUrl: app.url, user: 'demo', width: 390, height: 844 });
+    await page.goto(`${app.url}/tokens`);
+    await createTokenInPage(page, 'axe', ['executions:read'], '7');
+    expect(await audit(page)).toEqual([]);
+    expect(await overflow(page)).toBeLessThanOrEqual(0);
+    await screenshot(page, 'a11y-new-token-390');
+    await openAccountMenu(page);
+    expect(await audit(page)).toEqual([]);
+    expect(await overflow(page)).toBeLessThanOrEqual(0);
+    await screenshot(page, 'a11y-account-menu-390');
+  });
+
+  it('opens the account menu from the keyboard, and Escape closes it where it was', async () => {
+    const page = await browser.newPage({ baseUrl: app.url, user: 'demo' });
+    await page.goto(`${app.url}/assistant-architect`);
+    await page.locator('form').waitFor();
+    const summary = page.locator('.account-menu summary');
+    await summary.focus();
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Tab');
+    await expect(page.evaluate(() => document.activeElement?.textContent)).resolves.toBe('Account');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    await expect(page.evaluate(() => document.activeElement?.textContent)).resolves.toBe('Sign out');
+    await page.keyboard.press('Escape');
+    expect(await page.locator('.account-links').isVisible()).toBe(false);
+    await expect(page.evaluate(() => document.activeElement?.tagName)).resolves.toBe('SUMMARY');
   });
 });

@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { TEST_PASSWORD, TEST_PEOPLE, type TestPerson } from '@aae/server/testing';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 export const webDist = fileURLToPath(new URL('../dist', import.meta.url));
 /** Screenshots land here; CI keeps the folder as the run's artifacts. */
@@ -11,7 +12,8 @@ const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 export interface TestBrowser {
   browser: Browser;
-  newPage(options?: { user?: string; width?: number; height?: number; baseUrl: string }): Promise<Page>;
+  /** A page in a fresh context (its own cookies), signed in as `user` when given. */
+  newPage(options?: { user?: TestPerson; width?: number; height?: number; baseUrl: string }): Promise<Page>;
   close(): Promise<void>;
 }
 
@@ -39,16 +41,22 @@ export async function launchBrowser(): Promise<TestBrowser> {
     browser,
     async newPage(options) {
       const context = await browser.newContext({ viewport: { width: options?.width ?? 1280, height: options?.height ?? 900 } });
-      if (options?.user) {
-        const url = new URL(options.baseUrl);
-        await context.addCookies([{ name: 'aae_user', value: options.user, domain: url.hostname, path: '/' }]);
-      }
+      if (options?.user) await signInContext(context, options.baseUrl, TEST_PEOPLE[options.user].email, TEST_PASSWORD);
       const page = await context.newPage();
       page.on('pageerror', (error) => console.error('[browser] page error:', error));
       return page;
     },
     close: () => browser.close(),
   };
+}
+
+/**
+ * Signs a browser context in through the real endpoint; the session cookie it sets is the
+ * context's, so every page of it is signed in. The Origin header is what a browser would send.
+ */
+export async function signInContext(context: BrowserContext, baseUrl: string, email: string, password: string): Promise<void> {
+  const response = await context.request.post(`${baseUrl}/api/auth/sign-in/email`, { data: { email, password }, headers: { origin: baseUrl } });
+  if (!response.ok()) throw new Error(`${email} could not sign in (${response.status()}): ${await response.text()}`);
 }
 
 export async function screenshot(page: Page, name: string): Promise<string> {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { getExecutionEvents } from '@aae/client';
-import { startTestApp, type TestApp } from '@aae/server/testing';
+import { startTestApp, type TestApp, type TestPerson } from '@aae/server/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectExecutionEventsForTest } from './run-helpers.ts';
 import { launchBrowser, screenshot, webDist, type TestBrowser } from './browser.ts';
@@ -19,7 +19,7 @@ afterAll(async () => {
   await app?.stop();
 });
 
-async function runAs(user: string, topic: string) {
+async function runAs(user: TestPerson, topic: string) {
   const { executionId } = await app.client(user).executions.execute.mutate({ assistantId, input: { topic } });
   await app.services.runner.waitFor(executionId);
   await collectExecutionEventsForTest(app, user, executionId);
@@ -161,7 +161,7 @@ describe('journeys through the web app', () => {
     await page.goto(`${app.url}/live`);
     await page.getByRole('heading', { name: 'Admins only' }).waitFor();
     await screenshot(page, 'journey-admins-only-390');
-    const analytics = await fetch(`${app.url}/trpc/analytics.errorRateByTool`, { headers: { 'x-aae-user': 'demo' } });
+    const analytics = await fetch(`${app.url}/trpc/analytics.errorRateByTool`, { headers: { authorization: `Bearer ${app.tokenOf('demo')}` } });
     expect(analytics.status).toBe(403);
 
     await page.goto(`${app.url}/assistant-architect`);

@@ -101,15 +101,15 @@ describe('a person runs the demo assistant in the browser', () => {
     await expect(page.locator('.connection').textContent()).resolves.toBe('Stream ended');
   });
 
-  it('shows another user’s execution as not allowed', async () => {
+  it('shows another person’s execution as not found, as if it did not exist', async () => {
     const { executionId } = await app.client('admin').executions.execute.mutate({
       assistantId: (await app.client('admin').assistants.list.query())[0]!.id,
       input: { topic: 'private matter' },
     });
     const page = await browser.newPage({ baseUrl: app.url, user: 'demo' });
     await page.goto(`${app.url}/executions/${executionId}`);
-    await page.getByText('Not allowed').waitFor();
-    await expect(page.getByRole('alert').textContent()).resolves.toContain(`Execution ${executionId} belongs to another user`);
+    await page.getByText('Not found', { exact: true }).waitFor();
+    await expect(page.getByRole('alert').textContent()).resolves.toContain(`Execution ${executionId} does not exist`);
     await screenshot(page, 'execution-forbidden');
   });
 });

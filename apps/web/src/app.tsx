@@ -1,67 +1,61 @@
-import { Navigate, NavLink, Route, Routes } from 'react-router';
+import { lazy, Suspense, type ReactNode } from 'react';
+import { Navigate, Route, Routes } from 'react-router';
 import { AdminOnly } from './components/admin-only.tsx';
-import { useMe } from './identity/use-me.ts';
-import { UserSwitcher } from './identity/user-switcher.tsx';
-import { lazy, Suspense } from 'react';
-
-// Charts are heavy and admins-only: loaded when the page is opened.
-const AnalyticsPage = lazy(() => import('./pages/analytics-page.tsx').then((module) => ({ default: module.AnalyticsPage })));
-const LiveFeedPage = lazy(() => import('./pages/live-feed-page.tsx').then((module) => ({ default: module.LiveFeedPage })));
+import { AppShell } from './components/app-shell.tsx';
+import { RequireSignIn } from './identity/require-sign-in.tsx';
+import { HOME_PATH } from './identity/return-path.ts';
+import { AccountPage } from './pages/account-page.tsx';
 import { ExecutionPage } from './pages/execution-page.tsx';
 import { ExecutionsPage } from './pages/executions-page.tsx';
 import { NotFoundPage } from './pages/not-found-page.tsx';
 import { RunPage } from './pages/run-page.tsx';
+import { SetupPage } from './pages/setup-page.tsx';
+import { SignInPage } from './pages/sign-in-page.tsx';
+import { TokensPage } from './pages/tokens-page.tsx';
+
+// Charts are heavy and admins-only, like the other admin pages: loaded when a page is opened.
+const AnalyticsPage = lazy(() => import('./pages/analytics-page.tsx').then((module) => ({ default: module.AnalyticsPage })));
+const LiveFeedPage = lazy(() => import('./pages/live-feed-page.tsx').then((module) => ({ default: module.LiveFeedPage })));
+const PeoplePage = lazy(() => import('./pages/people-page.tsx').then((module) => ({ default: module.PeoplePage })));
+const AuditPage = lazy(() => import('./pages/audit-page.tsx').then((module) => ({ default: module.AuditPage })));
+
+function AdminPage({ children }: { children: ReactNode }) {
+  return (
+    <AdminOnly>
+      <Suspense
+        fallback={
+          <p className="muted" role="status">
+            Loading…
+          </p>
+        }
+      >
+        {children}
+      </Suspense>
+    </AdminOnly>
+  );
+}
 
 export function App() {
-  const me = useMe();
-  const admin = me.data?.role === 'admin';
   return (
-    <div className="shell">
-      <a className="skip-link" href="#main">
-        Skip to content
-      </a>
-      <header className="topbar">
-        <NavLink to="/" className="brand">
-          Assistant Architect <span>Events</span>
-        </NavLink>
-        <nav aria-label="Main">
-          <NavLink to="/assistant-architect">Run</NavLink>
-          <NavLink to="/executions">{admin ? 'History' : 'Executions'}</NavLink>
-          {admin ? <NavLink to="/analytics">Analytics</NavLink> : null}
-          {admin ? <NavLink to="/live">Live feed</NavLink> : null}
-        </nav>
-        <UserSwitcher />
-      </header>
-      <main id="main" className="content">
-        <Routes>
-          <Route path="/" element={<Navigate to="/assistant-architect" replace />} />
+    <Routes>
+      <Route element={<AppShell />}>
+        <Route path="/setup" element={<SetupPage />} />
+        <Route path="/sign-in" element={<SignInPage />} />
+        <Route element={<RequireSignIn />}>
+          <Route path="/" element={<Navigate to={HOME_PATH} replace />} />
           <Route path="/assistant-architect" element={<RunPage />} />
           <Route path="/assistant-architect/:assistantId" element={<RunPage />} />
           <Route path="/executions" element={<ExecutionsPage />} />
           <Route path="/executions/:executionId" element={<ExecutionPage />} />
-          <Route
-            path="/analytics"
-            element={
-              <AdminOnly>
-                <Suspense fallback={<p className="muted" role="status">Loading…</p>}>
-                  <AnalyticsPage />
-                </Suspense>
-              </AdminOnly>
-            }
-          />
-          <Route
-            path="/live"
-            element={
-              <AdminOnly>
-                <Suspense fallback={<p className="muted" role="status">Loading…</p>}>
-                  <LiveFeedPage />
-                </Suspense>
-              </AdminOnly>
-            }
-          />
+          <Route path="/account" element={<AccountPage />} />
+          <Route path="/tokens" element={<TokensPage />} />
+          <Route path="/analytics" element={<AdminPage><AnalyticsPage /></AdminPage>} />
+          <Route path="/live" element={<AdminPage><LiveFeedPage /></AdminPage>} />
+          <Route path="/people" element={<AdminPage><PeoplePage /></AdminPage>} />
+          <Route path="/audit" element={<AdminPage><AuditPage /></AdminPage>} />
           <Route path="*" element={<NotFoundPage />} />
-        </Routes>
-      </main>
-    </div>
+        </Route>
+      </Route>
+    </Routes>
   );
 }

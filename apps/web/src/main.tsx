@@ -1,21 +1,20 @@
 import { createLinks } from '@aae/client/links';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { TRPCClientError } from '@trpc/client';
+import { getQueryKey } from '@trpc/react-query';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { BrowserRouter } from 'react-router';
 import { App } from './app.tsx';
-import { ensureCurrentUser } from './identity/current-user.ts';
+import { unauthorizedLink } from './identity/unauthorized-link.ts';
 import { trpc } from './trpc.ts';
 import './styles.css';
-
-ensureCurrentUser();
 
 const queryClient = new QueryClient({
   defaultOptions: {
     queries: {
       staleTime: 5_000,
-      // A 4xx answer (not found, forbidden, bad input) will not change on retry.
+      // A 4xx answer (not found, forbidden, bad input, signed out) will not change on retry.
       retry: (failureCount, error) => {
         const status = error instanceof TRPCClientError ? (error.data as { httpStatus?: number } | undefined)?.httpStatus : undefined;
         return (status === undefined || status >= 500) && failureCount < 2;
@@ -23,7 +22,11 @@ const queryClient = new QueryClient({
     },
   },
 });
-const trpcClient = trpc.createClient({ links: createLinks({ baseUrl: window.location.origin, retryQueries: false }) });
+// Any call refused as signed out makes the app ask who it is again; the answer leads to sign-in.
+const checkSession = () => void queryClient.invalidateQueries({ queryKey: getQueryKey(trpc.users.me) }, { cancelRefetch: false });
+const trpcClient = trpc.createClient({
+  links: [unauthorizedLink(checkSession), ...createLinks({ baseUrl: window.location.origin, retryQueries: false })],
+});
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

@@ -1,44 +1,49 @@
-import type { User } from '@aae/db';
+import type { Identity } from '@aae/auth';
 import type { AppServices } from './services.ts';
+
+/** Where a request came from, for the audit log. */
+export interface RequestOrigin {
+  ipAddress: string | null;
+  userAgent: string | null;
+}
 
 export interface Context {
   services: AppServices;
-  /** The calling user, or null when the request named none (or an unknown one). */
-  user: User | null;
-  /** The name the request gave, kept for a precise error when it matched no user. */
-  requestedUserName: string | null;
+  /** Who the request acts as, or null (anonymous, or a refused credential). */
+  identity: Identity | null;
+  /** Why a credential that was sent was refused (expired, revoked, disabled…); null when none was sent. */
+  authProblem: string | null;
+  origin: RequestOrigin;
 }
 
-/** Pure: tests build a context from services and a user without any HTTP request. */
-export function createContextInner(opts: { services: AppServices; user: User | null; requestedUserName?: string | null }): Context {
-  return { services: opts.services, user: opts.user, requestedUserName: opts.requestedUserName ?? opts.user?.name ?? null };
+/** Pure: tests build a context from services and an identity without any HTTP request. */
+export function createContextInner(opts: {
+  services: AppServices;
+  identity: Identity | null;
+  authProblem?: string | null;
+  origin?: RequestOrigin;
+}): Context {
+  return {
+    services: opts.services,
+    identity: opts.identity,
+    authProblem: opts.authProblem ?? null,
+    origin: opts.origin ?? { ipAddress: null, userAgent: null },
+  };
 }
 
-export const USER_HEADER = 'x-aae-user';
-export const USER_COOKIE = 'aae_user';
-
-function readCookie(cookieHeader: string | undefined, name: string): string | null {
-  if (!cookieHeader) return null;
-  for (const part of cookieHeader.split(';')) {
-    const [key, ...value] = part.trim().split('=');
-    if (key === name) return decodeURIComponent(value.join('='));
-  }
-  return null;
-}
-
-/** The dev identity: the `x-aae-user` header, else the `aae_user` cookie (EventSource cannot send headers). */
+/**
+ * A request's context: the identity its session cookie, `Authorization: Bearer` token, or a token
+ * passed outside the headers (tRPC connection params, a watch token in a URL) proves.
+ */
 export async function createContext(
   services: AppServices,
-  headers: { get(name: string): string | null } | Record<string, string | string[] | undefined>,
+  request: { headers: Headers; token?: string | null | undefined; ipAddress: string | null },
 ): Promise<Context> {
-  const header = (name: string): string | undefined => {
-    if (typeof (headers as { get?: unknown }).get === 'function') {
-      return (headers as { get(name: string): string | null }).get(name) ?? undefined;
-    }
-    const value = (headers as Record<string, string | string[] | undefined>)[name];
-    return Array.isArray(value) ? value[0] : value;
-  };
-  const name = header(USER_HEADER)?.trim() || readCookie(header('cookie'), USER_COOKIE);
-  const user = name ? await services.users.findByName(name) : null;
-  return createContextInner({ services, user, requestedUserName: name ?? null });
+  const { identity, problem } = await services.resolveIdentity({ headers: request.headers, token: request.token });
+  return createContextInner({
+    services,
+    identity,
+    authProblem: problem,
+    origin: { ipAddress: request.ipAddress, userAgent: request.headers.get('user-agent') },
+  });
 }

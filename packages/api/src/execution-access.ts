@@ -1,21 +1,30 @@
+import type { Identity } from '@aae/auth';
+import type { Viewer } from '@aae/db';
 import { TRPCError } from '@trpc/server';
-import type { User } from '@aae/db';
 import type { AppServices } from './services.ts';
+import { viewerOf } from './trpc.ts';
 
-/** An execution exists and the user may read it: its owner, or an admin. */
-export async function assertCanReadExecution(services: AppServices, user: User, executionId: number): Promise<void> {
+/**
+ * An execution exists and the caller may read it: its owner, an admin, or a watch token for it.
+ * Someone else's execution answers exactly like a missing one.
+ */
+export async function assertCanReadExecution(services: AppServices, identity: Identity, executionId: number): Promise<void> {
+  if (identity.via === 'watch' && identity.executionId !== executionId) {
+    throw new TRPCError({ code: 'FORBIDDEN', message: `This watch token reads execution ${identity.executionId} only` });
+  }
+  // A watch token reads as the person who asked for it could, for as long as they still can.
+  const isAdmin = identity.via === 'watch' ? identity.user.role === 'admin' : viewerOf(identity).isAdmin;
   const ownerId = await services.executions.ownerOf(executionId);
-  if (ownerId === null) throw new TRPCError({ code: 'NOT_FOUND', message: `Execution ${executionId} does not exist` });
-  if (ownerId !== user.id && user.role !== 'admin') {
-    throw new TRPCError({ code: 'FORBIDDEN', message: `Execution ${executionId} belongs to another user` });
+  if (ownerId === null || (ownerId !== identity.user.id && !isAdmin)) {
+    throw new TRPCError({ code: 'NOT_FOUND', message: `Execution ${executionId} does not exist` });
   }
 }
 
 /**
- * Whose executions a listing covers: a user's own; an admin's everyone's (filtered by `userName`
- * if given), unless they ask for only theirs.
+ * Whose executions a listing covers: a person's own; an admin's everyone's (filtered by
+ * `userName` if given), unless they ask for only theirs.
  */
-export function executionListScope(user: User, request: { mine?: boolean; userName?: string | undefined }): { userId?: number; userName?: string } {
-  if (user.role === 'admin' && !request.mine) return request.userName ? { userName: request.userName } : {};
-  return { userId: user.id };
+export function executionListScope(viewer: Viewer, request: { mine?: boolean; userName?: string | undefined }): { userId?: number; userName?: string } {
+  if (viewer.isAdmin && !request.mine) return request.userName ? { userName: request.userName } : {};
+  return { userId: viewer.userId };
 }

@@ -11,6 +11,7 @@ import type { StoredEvent } from '@aae/events';
 import {
   CancelledError,
   runAssistant,
+  scopedResponseCache,
   type EngineLimits,
   type KnowledgeSearch,
   type ModelRegistry,
@@ -58,9 +59,10 @@ export class ExecutionRunner {
     this.staleAfterMs = deps.staleAfterMs ?? 60_000;
   }
 
-  start(executionId: number, assistant: Assistant, input: Record<string, string>): void {
+  /** Runs an execution for `userId`, whose responses alone its prompts may reuse from the cache. */
+  start(executionId: number, assistant: Assistant, input: Record<string, string>, userId: number): void {
     const controller = new AbortController();
-    const done = this.run(executionId, assistant, input, controller.signal)
+    const done = this.run(executionId, assistant, input, userId, controller.signal)
       .catch((error: unknown) => this.logger.error(`[runner] execution ${executionId} crashed:`, error))
       .finally(() => this.running.delete(executionId));
     this.running.set(executionId, { controller, done });
@@ -123,7 +125,7 @@ export class ExecutionRunner {
     return written.map((event) => event.executionId);
   }
 
-  private async run(executionId: number, assistant: Assistant, input: Record<string, string>, signal: AbortSignal) {
+  private async run(executionId: number, assistant: Assistant, input: Record<string, string>, userId: number, signal: AbortSignal) {
     const { executions, buffer } = this.deps;
     const recorder = createEventRecorder({ executionId, enqueue: (event) => buffer.enqueue(event) });
     await executions.markRunning(executionId, new Date(), this.workerId);
@@ -138,7 +140,7 @@ export class ExecutionRunner {
       models: this.deps.models,
       tools: this.deps.tools,
       knowledge: this.deps.knowledge,
-      cache: this.deps.cache,
+      cache: this.deps.cache && scopedResponseCache(this.deps.cache, `user:${userId}`),
       limits: this.deps.limits,
       signal,
       onPromptResult: (result) => executions.savePromptResult({ executionId, ...result }),

@@ -3,10 +3,11 @@ import type { AppRouter } from './root.ts';
 
 export { appRouter, type AppRouter } from './root.ts';
 export { createCallerFactory } from './trpc.ts';
-export { createContext, createContextInner, USER_COOKIE, USER_HEADER, type Context } from './context.ts';
-export { createAppServices, type AppServices, type AppServicesOptions } from './services.ts';
+export { createContext, createContextInner, type Context, type RequestOrigin } from './context.ts';
+export { createAppServices, type AppServices, type AppServicesOptions, type IdentityOptions } from './services.ts';
 export { seedFieldGuide } from './seed-field-guide.ts';
 export { assertCanReadExecution, executionListScope } from './execution-access.ts';
+export { assertScope, unauthorized, viewerOf } from './trpc.ts';
 
 export type RouterInputs = inferRouterInputs<AppRouter>;
 export type RouterOutputs = inferRouterOutputs<AppRouter>;

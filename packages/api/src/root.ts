@@ -1,8 +1,11 @@
 import { analyticsRouter } from './router/analytics.ts';
 import { assistantsRouter } from './router/assistants.ts';
+import { auditRouter } from './router/audit.ts';
 import { eventsRouter } from './router/events.ts';
 import { executionsRouter } from './router/executions.ts';
 import { knowledgeRouter } from './router/knowledge.ts';
+import { setupRouter } from './router/setup.ts';
+import { tokensRouter } from './router/tokens.ts';
 import { usersRouter } from './router/users.ts';
 import { createTRPCRouter } from './trpc.ts';
 
@@ -13,6 +16,9 @@ export const appRouter = createTRPCRouter({
   users: usersRouter,
   analytics: analyticsRouter,
   knowledge: knowledgeRouter,
+  tokens: tokensRouter,
+  setup: setupRouter,
+  audit: auditRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -49,20 +49,22 @@ between June and September.`,
 
 /**
  * On a first start, a second demo: a knowledge repository of field notes and an assistant that
- * searches it and calls tools, so a new user sees every kind of event in the live view.
+ * searches it and calls tools, so a new user sees every kind of event in the live view. Both are
+ * shared with everyone and owned by nobody.
  */
 export async function seedFieldGuide(services: AppServices): Promise<void> {
-  const admin = await services.users.findByName('admin');
-  if (!admin) return;
   const repository = await services.knowledge.createRepository({
     name: 'Field notes',
     description: 'Short notes on tides, volcanoes, coral reefs and monsoons.',
-    ownerId: admin.id,
+    ownerId: null,
+    visibility: 'shared',
   });
   await services.knowledge.addDocuments(repository.id, FIELD_NOTES);
   await services.assistants.create({
     name: 'Field Guide',
     description: 'Answers a nature question from the field notes, then works out a number with the calculator.',
+    ownerId: null,
+    visibility: 'shared',
     inputVariables: [
       { name: 'question', label: 'Question', type: 'textarea', required: true, description: 'For example: why are there two tides a day?' },
     ],

@@ -1,6 +1,9 @@
+import { createAuth, createIdentityResolver, createWatchTokens, type OidcProviderConfig, type SignInThrottle } from '@aae/auth';
 import {
   createAnalytics,
+  createAuditLog,
   createAssistantRepository,
+  createPersonalTokenRepository,
   createEventStore,
   createKnowledgeStore,
   createExecutionRepository,
@@ -32,8 +35,21 @@ import {
 } from '@aae/engine';
 import { ExecutionRunner, type ExecutionRunnerDeps } from './execution-runner.ts';
 
+/** Sign-in and tokens. */
+export interface IdentityOptions {
+  /** Signs session cookies and watch tokens; every process of a deployment shares it. */
+  secret: string;
+  /** Where people reach the server (sign-in redirects, `Secure` cookies over HTTPS). */
+  baseURL: string;
+  /** Single sign-on through one OpenID Connect provider. */
+  oidc?: OidcProviderConfig | undefined;
+  /** Throttles failed password sign-ins; none when absent. */
+  throttle?: SignInThrottle | undefined;
+}
+
 export interface AppServicesOptions {
   database: Database;
+  identity: IdentityOptions;
   /** OpenAI-compatible endpoints; their models join the built-in `local` one. */
   providers?: readonly ProviderConfig[];
   /** How provider calls that fail transiently are retried. */
@@ -71,6 +87,9 @@ export function createAppServices(options: AppServicesOptions) {
     logger,
   });
   const users = createUserRepository(prisma);
+  const audit = createAuditLog(prisma);
+  const auth = createAuth({ prisma, audit, logger, ...options.identity });
+  const watchTokens = createWatchTokens(options.identity.secret);
   const assistants = createAssistantRepository(prisma);
   const executions = createExecutionRepository(prisma);
   const providerModels = createOpenAICompatibleModels(options.providers ?? [], options.providerRetry ? { retry: options.providerRetry } : {});
@@ -106,6 +125,13 @@ export function createAppServices(options: AppServicesOptions) {
   return {
     database: options.database,
     users,
+    auth,
+    audit,
+    watchTokens,
+    resolveIdentity: createIdentityResolver({ auth, users, watchTokens }),
+    personalTokens: createPersonalTokenRepository(prisma),
+    /** The single sign-on provider people may choose on the sign-in page. */
+    sso: options.identity.oidc ? [{ id: options.identity.oidc.id, name: options.identity.oidc.name }] : [],
     assistants,
     executions,
     events,

@@ -1,3 +1,5 @@
+import type { Identity, TokenScope } from '@aae/auth';
+import type { Viewer } from '@aae/db';
 import { initTRPC, TRPCError } from '@trpc/server';
 import { z, ZodError } from 'zod';
 import type { Context } from './context.ts';
@@ -23,21 +25,61 @@ const t = initTRPC.context<Context>().create({
 
 export const createTRPCRouter = t.router;
 export const createCallerFactory = t.createCallerFactory;
+
+/** Anyone, signed in or not: the first-run set-up and the sign-in page's options. */
 export const publicProcedure = t.procedure;
 
-export const authedProcedure = t.procedure.use(({ ctx, next }) => {
-  if (!ctx.user) {
-    throw new TRPCError({
-      code: 'UNAUTHORIZED',
-      message: ctx.requestedUserName
-        ? `Unknown user "${ctx.requestedUserName}"`
-        : 'No user: send the x-aae-user header or the aae_user cookie',
-    });
-  }
-  return next({ ctx: { ...ctx, user: ctx.user } });
+/** Admins' powers need the role and, on a token, the `admin` scope; otherwise an admin sees as a member. */
+export function viewerOf(identity: Identity): Viewer {
+  return { userId: identity.user.id, isAdmin: identity.user.role === 'admin' && identity.scopes.has('admin') };
+}
+
+const WATCH_ONLY = 'A watch token only reads the events and output of its one execution';
+
+const signedIn = t.middleware(({ ctx, next }) => {
+  if (!ctx.identity) throw unauthorized(ctx.authProblem);
+  return next({ ctx: { ...ctx, identity: ctx.identity, viewer: viewerOf(ctx.identity) } });
 });
 
-export const adminProcedure = authedProcedure.use(({ ctx, next }) => {
-  if (ctx.user.role !== 'admin') throw new TRPCError({ code: 'FORBIDDEN', message: 'Only admins may do this' });
+/** Any signed-in person or personal access token, whatever its scopes; not a watch token. */
+export const signedInProcedure = t.procedure.use(signedIn).use(({ ctx, next }) => {
+  if (ctx.identity.via === 'watch') throw new TRPCError({ code: 'FORBIDDEN', message: WATCH_ONLY });
   return next();
 });
+
+/** Only from a signed-in browser session: tokens cannot manage tokens. */
+export const sessionProcedure = signedInProcedure.use(({ ctx, next }) => {
+  if (ctx.identity.via !== 'session') {
+    throw new TRPCError({ code: 'FORBIDDEN', message: 'Personal access tokens are managed from a signed-in session, not with a token' });
+  }
+  return next();
+});
+
+/**
+ * Needs `scope`: a session has every scope of its role, a token those it was given. A watch token
+ * passes only where `watch` is set, and the caller then checks its execution.
+ */
+export function assertScope(identity: Identity, scope: TokenScope, options: { watch?: boolean } = {}): void {
+  if (identity.via === 'watch') {
+    if (!options.watch) throw new TRPCError({ code: 'FORBIDDEN', message: WATCH_ONLY });
+  } else if (scope === 'admin' && identity.user.role !== 'admin') {
+    throw new TRPCError({ code: 'FORBIDDEN', message: 'Only admins may do this' });
+  } else if (!identity.scopes.has(scope)) {
+    throw new TRPCError({ code: 'FORBIDDEN', message: `This token lacks the "${scope}" scope` });
+  }
+}
+
+/** The caller must be signed in and hold `scope` (see `assertScope`). */
+export function scopedProcedure(scope: TokenScope, options: { watch?: boolean } = {}) {
+  return t.procedure.use(signedIn).use(({ ctx, next }) => {
+    assertScope(ctx.identity, scope, options);
+    return next();
+  });
+}
+
+/** The refusal for a request without a usable credential. */
+export function unauthorized(authProblem: string | null): TRPCError {
+  return new TRPCError({ code: 'UNAUTHORIZED', message: authProblem ?? 'Sign in first: send a session cookie or an Authorization: Bearer token' });
+}
+
+export const adminProcedure = scopedProcedure('admin');

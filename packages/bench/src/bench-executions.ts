@@ -2,7 +2,7 @@ import { createAssistantRepository, createExecutionRepository, createUserReposit
 
 /** Execution rows for events to belong to, made through the product's repositories. */
 export async function createBenchExecutions(database: Database, count: number): Promise<number[]> {
-  const user = await createUserRepository(database.prisma).ensure('bench', 'user');
+  const user = await createUserRepository(database.prisma).ensure({ name: 'bench', email: 'bench@example.test', role: 'member' });
   const assistant = await createAssistantRepository(database.prisma).create({
     name: 'Benchmark assistant',
     inputVariables: [],

@@ -82,7 +82,7 @@ function latencies(arrivals: Arrival[][], published: Map<string, number>, clock:
 async function productRun(server: ChildServer<ProductServerMethods>, clock: ClockOffset, subscribers: number): Promise<ProductRun> {
   const { executionId } = await server.call('prepare');
   const before = await server.call('memory');
-  const client = createAaeClient({ baseUrl: server.url, user: 'demo' });
+  const client = createAaeClient({ baseUrl: server.url, token: await server.call('token') });
   const arrivals: Arrival[][] = [];
   const firstSubscriberEvents: StoredEvent[] = [];
   const subscriptions: Array<{ unsubscribe(): void }> = [];

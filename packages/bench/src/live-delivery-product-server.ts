@@ -4,6 +4,7 @@
  * and when each subscription has finished its back-fill read.
  */
 import type { AppServices } from '@aae/api';
+import { createPersonalToken } from '@aae/auth';
 import { DEMO_ASSISTANT } from '@aae/db';
 import { createTestDatabase } from '@aae/db/testing';
 import { startApp, type RunningApp } from '@aae/server';
@@ -68,13 +69,19 @@ function observe(services: AppServices) {
 
 async function productServerMethods(app: RunningApp) {
   const { services } = app;
-  const user = await services.users.findByName('demo');
+  const user = await services.users.ensure({ name: 'bench', email: 'bench@example.test', role: 'member' });
   const assistant = (await services.assistants.list()).find((candidate) => candidate.name === DEMO_ASSISTANT.name);
-  if (!user || !assistant) throw new Error('the demo user and assistant were not seeded');
+  if (!assistant) throw new Error('the demo assistant was not seeded');
+  const { token } = await createPersonalToken(services.auth, { userId: user.id, name: 'bench', scopes: ['executions:read'], expiresInDays: 1 });
   const { publishedAt, enqueuedAt, backfillReads, fanOuts } = observe(services);
   const inputs = new Map<number, Record<string, string>>();
 
   return {
+    /** A personal access token that reads the benchmark's executions. */
+    token(): string {
+      return token;
+    },
+
     /** A new execution of the demo assistant, not started yet, so subscribers can attach first. */
     async prepare(): Promise<{ executionId: number }> {
       const input = demoInput(inputs.size + 1);
@@ -95,7 +102,7 @@ async function productServerMethods(app: RunningApp) {
 
     /** What `executions.execute` does after creating the row. */
     start({ executionId }: { executionId: number }): void {
-      services.runner.start(executionId, assistant, inputs.get(executionId) ?? {});
+      services.runner.start(executionId, assistant, inputs.get(executionId) ?? {}, user.id);
     },
 
     timings({ executionId }: { executionId: number }): { events: EventTiming[]; fanOuts: FanOut[] } {

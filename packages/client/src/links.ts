@@ -5,8 +5,14 @@ import { httpBatchStreamLink, httpSubscriptionLink, retryLink, splitLink, type T
 export interface LinkOptions {
   /** The server's origin, e.g. `http://127.0.0.1:3000`; the tRPC endpoint is `/trpc` under it. */
   baseUrl: string;
-  /** The user to act as (sent as the `x-aae-user` header). Browsers may rely on the cookie instead. */
-  user?: string;
+  /**
+   * A personal access token (`aae_pat_…`, made in the web app under Tokens) or a watch token for
+   * one execution (`aae_watch_…`), sent as `Authorization: Bearer`. Browsers signed in to the
+   * web app send their session cookie instead.
+   */
+  token?: string;
+  /** More headers for every request (in Node, subscriptions too): a proxy's, or a session cookie. */
+  headers?: Record<string, string>;
   /** An EventSource implementation for runtimes without one (Node 20): `import { EventSource } from 'eventsource'`. */
   EventSource?: Parameters<typeof httpSubscriptionLink>[0]['EventSource'];
   /**
@@ -32,7 +38,8 @@ function isTransient(error: { data?: { code?: string } | null | undefined }): bo
  */
 export function createLinks(options: LinkOptions): TRPCLink<AppRouter>[] {
   const url = `${options.baseUrl.replace(/\/$/, '')}/trpc`;
-  const userHeaders: Record<string, string> = options.user ? { 'x-aae-user': options.user } : {};
+  const authHeaders: Record<string, string> = { ...options.headers, ...(options.token ? { authorization: `Bearer ${options.token}` } : {}) };
+  const sendsHeaders = Object.keys(authHeaders).length > 0;
   const retryQueries = options.retryQueries ?? true;
   return [
     retryLink({
@@ -49,17 +56,19 @@ export function createLinks(options: LinkOptions): TRPCLink<AppRouter>[] {
         url,
         transformer,
         ...(options.EventSource ? { EventSource: options.EventSource } : {}),
-        // The `eventsource` package accepts a fetch to send headers with; browsers send the cookie.
-        ...(options.user
+        // The `eventsource` package (Node) accepts a fetch to send the header with; a browser's
+        // EventSource cannot send headers, so there the token travels as a connection parameter.
+        ...(sendsHeaders && options.EventSource
           ? {
               eventSourceOptions: {
                 fetch: (input: string | URL, init?: RequestInit) =>
-                  fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), ...userHeaders } }),
+                  fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), ...authHeaders } }),
               },
             }
           : {}),
+        ...(options.token && !options.EventSource ? { connectionParams: { token: options.token } } : {}),
       }),
-      false: httpBatchStreamLink({ url, transformer, headers: () => userHeaders }),
+      false: httpBatchStreamLink({ url, transformer, headers: () => authHeaders }),
     }),
   ];
 }

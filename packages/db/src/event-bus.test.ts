@@ -44,4 +44,25 @@ describe('in-process event bus', () => {
     for await (const item of late) items.push(item);
     expect(items).toEqual([]);
   });
+
+  it('gives a reader who attaches mid-prompt the text so far, then the rest; forgets a prompt once it completes', async () => {
+    const bus = createInProcessEventBus();
+    bus.publishOutput({ executionId: 3, promptId: 10, text: 'Tides ' });
+    bus.publishOutput({ executionId: 3, promptId: 10, text: 'rise ' });
+    bus.publishOutput({ executionId: 4, promptId: 20, text: 'elsewhere' });
+    const controller = new AbortController();
+    const reader = bus.watchOutput(3, controller.signal);
+    bus.publishOutput({ executionId: 3, promptId: 10, text: 'twice a day.' });
+    const seen: Array<{ text: string; replace?: boolean }> = [];
+    for await (const delta of reader) {
+      seen.push({ text: delta.text, ...(delta.replace ? { replace: true } : {}) });
+      if (seen.length === 2) break;
+    }
+    expect(seen).toEqual([{ text: 'Tides rise ', replace: true }, { text: 'twice a day.' }]);
+
+    bus.publish([{ executionId: 3, sequence: 5, eventType: 'prompt-complete', eventData: { promptId: 10 } } as unknown as StoredEvent]);
+    const afterwards: string[] = [];
+    for await (const delta of bus.watchOutput(3, AbortSignal.abort())) afterwards.push(delta.text);
+    expect(afterwards).toEqual([]);
+  });
 });

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { StoredEvent } from '@aae/events';
+import { isTerminalEvent, type StoredEvent } from '@aae/events';
 
 /**
  * Publishes committed events to live readers in this process. Only events already in the
@@ -10,23 +10,42 @@ export interface OutputDelta {
   executionId: number;
   promptId: number;
   text: string;
+  /** The whole text of the prompt so far (the first delta a reader gets), not a piece to append. */
+  replace?: boolean;
+}
+
+/** Why a live stream was cut: its account was disabled. */
+export class AccessRevokedError extends Error {
+  override name = 'AccessRevokedError';
+  constructor() {
+    super('This account was disabled');
+  }
 }
 
 export interface EventBus {
   publish(events: readonly StoredEvent[]): void;
   /** Live text reaches readers in this process only; the stored output is the record. */
   publishOutput(delta: OutputDelta): void;
+  /**
+   * The text of the execution's prompts still being written, first what they wrote so far (one
+   * delta per prompt), then each new piece: a reader attaching mid-prompt misses nothing.
+   */
   watchOutput(executionId: number, signal: AbortSignal): AsyncIterable<OutputDelta>;
   /** Events of one execution published from the moment of the call on, buffered until read. */
   watchExecution(executionId: number, signal: AbortSignal): AsyncIterable<StoredEvent>;
   /** Every published event, buffered from the moment of the call on. */
   watchAll(signal: AbortSignal): AsyncIterable<StoredEvent>;
+  /** Ends the open streams of `userId` in every process (their account was disabled). */
+  revokeAccess(userId: number): void;
+  /** Aborts `controller` with an `AccessRevokedError` when `userId`'s access is revoked; returns what stops listening. */
+  abortOnRevoke(userId: number, controller: AbortController): () => void;
   close?(): Promise<void>;
 }
 
 const ALL = 'all';
 const executionChannel = (executionId: number) => `execution:${executionId}`;
 const outputChannel = (executionId: number) => `output:${executionId}`;
+const accessChannel = (userId: number) => `access:${userId}`;
 
 export interface InProcessEventBus extends EventBus {
   /**
@@ -45,8 +64,8 @@ export function createInProcessEventBus(): InProcessEventBus {
    * queues what arrives until it is read. A plain array, not `events.on()`, whose queue
    * preallocates 32 KB per watcher (see BENCHMARKS.md).
    */
-  function watch<T>(channel: string, signal: AbortSignal): AsyncIterable<T> {
-    const queue: T[] = [];
+  function watch<T>(channel: string, signal: AbortSignal, initial: T[] = []): AsyncIterable<T> {
+    const queue: T[] = initial;
     let wake: (() => void) | null = null;
     const listener = (value: T) => {
       queue.push(value);
@@ -81,21 +100,47 @@ export function createInProcessEventBus(): InProcessEventBus {
     };
   }
 
+  /** What each running prompt wrote so far, until its `prompt-complete` (then the stored output is the record). */
+  const written = new Map<number, Map<number, string>>();
+  const forget = (event: StoredEvent) => {
+    if (isTerminalEvent(event)) written.delete(event.executionId);
+    else if (event.eventType === 'prompt-complete') written.get(event.executionId)?.delete(event.eventData.promptId);
+  };
+
   return {
     publish(events) {
       for (const event of events) {
+        forget(event);
         emitter.emit(executionChannel(event.executionId), event);
         emitter.emit(ALL, event);
       }
     },
     republishToExecutionWatchers(events) {
-      for (const event of events) emitter.emit(executionChannel(event.executionId), event);
+      for (const event of events) {
+        forget(event);
+        emitter.emit(executionChannel(event.executionId), event);
+      }
     },
     publishOutput(delta) {
+      let prompts = written.get(delta.executionId);
+      if (!prompts) written.set(delta.executionId, (prompts = new Map()));
+      prompts.set(delta.promptId, (prompts.get(delta.promptId) ?? '') + delta.text);
       emitter.emit(outputChannel(delta.executionId), delta);
     },
     watchExecution: (executionId, signal) => watch(executionChannel(executionId), signal),
     watchAll: (signal) => watch(ALL, signal),
-    watchOutput: (executionId, signal) => watch(outputChannel(executionId), signal),
+    revokeAccess(userId) {
+      emitter.emit(accessChannel(userId));
+    },
+    abortOnRevoke(userId, controller) {
+      const abort = () => controller.abort(new AccessRevokedError());
+      emitter.once(accessChannel(userId), abort);
+      return () => emitter.off(accessChannel(userId), abort);
+    },
+    watchOutput(executionId, signal) {
+      // Taken and subscribed in one synchronous step: nothing written in between is lost or doubled.
+      const sofar = [...(written.get(executionId) ?? new Map<number, string>())].map(([promptId, text]) => ({ executionId, promptId, text, replace: true }));
+      return watch(outputChannel(executionId), signal, sofar);
+    },
   };
 }

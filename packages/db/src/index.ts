@@ -2,7 +2,7 @@ export { createDatabase, type Database, type DatabaseKind, type DatabaseOptions,
 export { createEventStore, type EventStore, type InsertResult, type PendingEvent } from './event-store.ts';
 export { EventWriteBuffer, type EventWriteBufferOptions, type EventWriteBufferStats } from './event-write-buffer.ts';
 export { createEventRecorder, type EventRecorder } from './event-recorder.ts';
-export { createInProcessEventBus, type EventBus, type InProcessEventBus, type OutputDelta } from './event-bus.ts';
+export { AccessRevokedError, createInProcessEventBus, type EventBus, type InProcessEventBus, type OutputDelta } from './event-bus.ts';
 export { createResponseCacheStore, type ResponseCacheStore } from './repositories/response-cache.ts';
 export { createPostgresEventBus, type PostgresEventBus } from './postgres-event-bus.ts';
 export {
@@ -24,10 +24,21 @@ export {
   type ExecutionSummary,
   type PromptResult,
 } from './repositories/executions.ts';
-export { createUserRepository, type User, type UserRepository } from './repositories/users.ts';
+export {
+  createUserRepository,
+  EmailTakenError,
+  PASSWORD_PROVIDER_ID,
+  type User,
+  type UserAccount,
+  type UserRepository,
+} from './repositories/users.ts';
+export { AUDIT_ACTIONS, createAuditLog, type AuditAction, type AuditEntry, type AuditLog, type AuditRecord } from './repositories/audit-log.ts';
+export { instanceSecret } from './repositories/instance-secrets.ts';
+export { createPersonalTokenRepository, type PersonalTokenRepository, type PersonalTokenSummary } from './repositories/personal-tokens.ts';
+export { canChange, visibleTo, type Viewer } from './repositories/visibility.ts';
 export { seedDemo, DEMO_ASSISTANT } from './seed-demo.ts';
 export { closeOrphanedExecutions, ORPHAN_ERROR } from './orphan-recovery.ts';
-export type { ExecutionStatus, UserRole } from './generated/prisma/enums.ts';
+export type { ExecutionStatus, UserRole, Visibility } from './generated/prisma/enums.ts';
 export type { PrismaClient } from './generated/prisma/client.ts';
 export { createAnalytics, type Analytics, type AnalyticsRange } from './analytics.ts';
 export {

@@ -5,6 +5,8 @@ import { createInProcessEventBus, type EventBus } from './event-bus.ts';
 import type { EventStore } from './event-store.ts';
 
 const CHANNEL = 'aae_events';
+/** `<process>:<user id>`: a person's access ended; every process cuts their open streams. */
+const ACCESS_CHANNEL = 'aae_access';
 /** PostgreSQL refuses NOTIFY payloads of 8000 bytes or more. */
 const MAX_PAYLOAD_BYTES = 7_900;
 
@@ -118,6 +120,25 @@ export function createPostgresEventBus(options: PostgresEventBusOptions): Postgr
     });
   }
 
+  function receiveRevocation(payload: string) {
+    const [sender, userId] = payload.split(':');
+    if (sender !== processId && Number.isSafeInteger(Number(userId))) local.revokeAccess(Number(userId));
+  }
+
+  /** Sends in order after what is already queued; a NOTIFY that fails is logged. */
+  function notify(channel: string, payloads: readonly string[]) {
+    outgoing = outgoing.then(async () => {
+      for (const payload of payloads) {
+        try {
+          if (!client) throw new Error('not connected');
+          await client.query('SELECT pg_notify($1, $2)', [channel, payload]);
+        } catch (error) {
+          logger.warn(`[event-bus] NOTIFY on ${channel} failed: ${String(error)}`);
+        }
+      }
+    });
+  }
+
   // Catches up the watchers of each execution; the feed of every execution is live-only.
   async function resync() {
     for (const executionId of watchers.keys()) {
@@ -132,6 +153,7 @@ export function createPostgresEventBus(options: PostgresEventBusOptions): Postgr
     const next = new pg.Client({ connectionString: options.connectionString });
     next.on('notification', (message) => {
       if (message.channel === CHANNEL && message.payload) receive(message.payload);
+      if (message.channel === ACCESS_CHANNEL && message.payload) receiveRevocation(message.payload);
     });
     next.on('error', (error) => logger.warn(`[event-bus] LISTEN connection error: ${String(error)}`));
     next.on('end', () => {
@@ -140,6 +162,7 @@ export function createPostgresEventBus(options: PostgresEventBusOptions): Postgr
     });
     await next.connect();
     await next.query(`LISTEN ${CHANNEL}`);
+    await next.query(`LISTEN ${ACCESS_CHANNEL}`);
     if (closed) {
       await next.end();
       return;
@@ -189,19 +212,14 @@ export function createPostgresEventBus(options: PostgresEventBusOptions): Postgr
     ready,
     publish(events) {
       publishLocally(events);
-      const payloads = encodeNotifications(processId, events);
-      outgoing = outgoing.then(async () => {
-        for (const payload of payloads) {
-          try {
-            if (!client) throw new Error('not connected');
-            await client.query('SELECT pg_notify($1, $2)', [CHANNEL, payload]);
-          } catch (error) {
-            // Other processes' readers poll the store when idle, so they catch up regardless.
-            logger.warn(`[event-bus] NOTIFY failed: ${String(error)}`);
-          }
-        }
-      });
+      // Should a NOTIFY fail, other processes' readers poll the store when idle and catch up.
+      notify(CHANNEL, encodeNotifications(processId, events));
     },
+    revokeAccess(userId) {
+      local.revokeAccess(userId);
+      notify(ACCESS_CHANNEL, [`${processId}:${userId}`]);
+    },
+    abortOnRevoke: (userId, controller) => local.abortOnRevoke(userId, controller),
     watchExecution(executionId, signal) {
       track(executionId, signal);
       return local.watchExecution(executionId, signal);

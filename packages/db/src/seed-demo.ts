@@ -1,9 +1,10 @@
 import type { AssistantRepository, NewAssistant } from './repositories/assistants.ts';
-import type { UserRepository } from './repositories/users.ts';
 
 export const DEMO_ASSISTANT: NewAssistant = {
   name: 'Research Brief Writer',
   description: 'Outlines a topic, drafts a brief from the outline, then writes a one-paragraph summary.',
+  ownerId: null,
+  visibility: 'shared',
   inputVariables: [
     { name: 'topic', label: 'Topic', type: 'text', required: true, description: 'What the brief is about' },
     { name: 'audience', label: 'Audience', type: 'text', required: false, description: 'Who will read it' },
@@ -31,12 +32,10 @@ export const DEMO_ASSISTANT: NewAssistant = {
 };
 
 /**
- * Seeds the two dev identities and, on an empty database, the demo assistant; says whether the
- * database was empty (a first start).
+ * On an empty database, seeds the demo assistant, shared with everyone and owned by nobody (no
+ * account is ever seeded); says whether the database was empty (a first start).
  */
-export async function seedDemo(repos: { users: UserRepository; assistants: AssistantRepository }): Promise<{ firstStart: boolean }> {
-  await repos.users.ensure('admin', 'admin');
-  await repos.users.ensure('demo', 'user');
+export async function seedDemo(repos: { assistants: AssistantRepository }): Promise<{ firstStart: boolean }> {
   if ((await repos.assistants.count()) > 0) return { firstStart: false };
   await repos.assistants.create(DEMO_ASSISTANT);
   return { firstStart: true };

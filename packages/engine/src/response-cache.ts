@@ -23,3 +23,15 @@ export function responseCacheKey(parts: {
   const canonical = JSON.stringify([parts.modelId, parts.prompt, parts.context, [...parts.tools].sort(), parts.maxOutputTokens ?? null]);
   return createHash('sha256').update(canonical).digest('hex');
 }
+
+/**
+ * A view of `cache` whose entries are only shared within `scope` (a person): one never gets a
+ * response made for another, nor learns from `cached: true` that someone ran the same prompt.
+ */
+export function scopedResponseCache(cache: ResponseCache, scope: string): ResponseCache {
+  const scoped = (key: string) => `${scope}:${key}`;
+  return {
+    get: (key) => cache.get(scoped(key)),
+    set: (key, modelId, response, ttlMs) => cache.set(scoped(key), modelId, response, ttlMs),
+  };
+}

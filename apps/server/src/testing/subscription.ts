@@ -25,6 +25,8 @@ export function collectExecutionEvents(
     resolveCompleted = resolve;
     rejectCompleted = reject;
   });
+  // A stream may fail before the test awaits it (while it waits on something else): not unhandled.
+  completed.catch(() => {});
   const subscription = client.events.onExecutionEvent.subscribe(input, {
     onData(tracked) {
       if (tracked.id !== tracked.data.eventData.eventId) {

@@ -9,7 +9,7 @@ export function AdminOnly({ children }: { children: ReactNode }) {
     return (
       <section className="panel empty-state" aria-labelledby="admins-only">
         <h1 id="admins-only">Admins only</h1>
-        <p>This page shows every user’s data, so only admins may open it. Switch to an admin at the top right if you are one.</p>
+        <p>This page shows everyone’s data and accounts, so only admins may open it. If you need it, ask an admin to make you one.</p>
       </section>
     );
   }

@@ -19,6 +19,10 @@ function describeCode(code: string | undefined): string {
       return 'Not signed in';
     case 'BAD_REQUEST':
       return 'Check the input';
+    case 'CONFLICT':
+      return 'Not possible';
+    case 'TOO_MANY_REQUESTS':
+      return 'Too many requests';
     default:
       return 'Something went wrong';
   }

@@ -15,3 +15,12 @@ export function formatTime(value: Date | string): string {
   const date = typeof value === 'string' ? new Date(value) : value;
   return date.toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit', second: '2-digit', fractionalSecondDigits: 3, hour12: false });
 }
+
+const dateTimeFormat = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short' });
+const dateTimeSecondsFormat = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'medium' });
+
+/** A moment as a person reads it in a table, or a dash for none. */
+export function formatDateTime(value: Date | null | undefined, options: { seconds?: boolean } = {}): string {
+  if (!value) return '—';
+  return (options.seconds ? dateTimeSecondsFormat : dateTimeFormat).format(value);
+}

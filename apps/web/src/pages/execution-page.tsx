@@ -86,7 +86,7 @@ function ExecutionScreen({ executionId }: { executionId: number }) {
   const canCancel =
     replay.position === null &&
     (live.status === 'running' || live.status === 'idle') &&
-    (me.data?.role === 'admin' || me.data?.name === execution.data.userName) &&
+    (me.data?.role === 'admin' || me.data?.id === execution.data.userId) &&
     !execution.data.cancelRequestedAt;
   const finished = live.status === 'complete' || live.status === 'error';
 

@@ -22,6 +22,7 @@ beforeAll(async () => {
   // An assistant whose model does not exist (saved around the API's check): its run fails.
   const broken = await t.services.assistants.create({
     name: 'Broken',
+    visibility: 'shared',
     inputVariables: [],
     prompts: [{ name: 'Only', position: 1, modelId: 'retired-model', content: 'Hello' }],
   });

@@ -2,8 +2,11 @@ import { inputVariableSchema } from '@aae/db';
 import { checkTemplates } from '@aae/engine';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
+import { assertRepositoriesReadable, changeableAssistant, readableAssistant } from '../resource-access.ts';
 import { withoutNul } from '../storable-text.ts';
-import { authedProcedure } from '../trpc.ts';
+import { scopedProcedure } from '../trpc.ts';
+
+const visibilitySchema = z.enum(['private', 'shared'], { error: 'visibility must be "private" or "shared"' });
 
 const promptInputSchema = z.object({
   name: z.string().trim().min(1, 'prompt name is required').max(200).refine(...withoutNul),
@@ -21,6 +24,8 @@ export const createAssistantInputSchema = z
   .object({
     name: z.string().trim().min(1, 'name is required').max(200).refine(...withoutNul),
     description: z.string().max(5_000).refine(...withoutNul).default(''),
+    /** Private (the owner and admins) unless shared with everyone signed in. */
+    visibility: visibilitySchema.default('private'),
     inputVariables: z.array(inputVariableSchema).default([]),
     prompts: z.array(promptInputSchema).min(1, 'an assistant needs at least one prompt').max(100),
   })
@@ -46,16 +51,14 @@ export const createAssistantInputSchema = z
 
 const assistantIdSchema = z.object({ id: z.number().int().positive() });
 
+const read = scopedProcedure('assistants:read');
+const write = scopedProcedure('assistants:write');
+
 export const assistantsRouter = {
-  list: authedProcedure.query(({ ctx }) => ctx.services.assistants.list()),
-
-  get: authedProcedure.input(assistantIdSchema).query(async ({ ctx, input }) => {
-    const assistant = await ctx.services.assistants.get(input.id);
-    if (!assistant) throw new TRPCError({ code: 'NOT_FOUND', message: `Assistant ${input.id} does not exist` });
-    return assistant;
-  }),
-
-  create: authedProcedure.input(createAssistantInputSchema).mutation(async ({ ctx, input }) => {
+  /** The assistants the caller may see: their own, the shared ones, and for admins all. */
+  list: read.query(({ ctx }) => ctx.services.assistants.list(ctx.viewer)),
+  get: read.input(assistantIdSchema).query(({ ctx, input }) => readableAssistant(ctx.services, ctx.viewer, input.id)),
+  create: write.input(createAssistantInputSchema).mutation(async ({ ctx, input }) => {
     const unknown = input.prompts.find((prompt) => !ctx.services.models.has(prompt.modelId));
     if (unknown) {
       throw new TRPCError({
@@ -72,21 +75,30 @@ export const assistantsRouter = {
         });
       }
     }
-    const missing = new Set(await ctx.services.knowledge.missingRepositories(input.prompts.flatMap((prompt) => prompt.repositoryIds)));
-    for (const prompt of input.prompts) {
-      const unknownIds = prompt.repositoryIds.filter((id) => missing.has(id));
-      if (unknownIds.length > 0) {
-        throw new TRPCError({
-          code: 'BAD_REQUEST',
-          message: `Prompt "${prompt.name}" uses knowledge ${unknownIds.length === 1 ? 'repository' : 'repositories'} ${unknownIds.join(', ')}, which ${unknownIds.length === 1 ? 'does' : 'do'} not exist`,
-        });
-      }
-    }
-    return ctx.services.assistants.create(input);
+    await assertRepositoriesReadable(ctx.services, ctx.viewer, input.prompts);
+    return ctx.services.assistants.create({ ...input, ownerId: ctx.identity.user.id });
   }),
-
-  models: authedProcedure.query(({ ctx }) => ctx.services.models.ids()),
-
+  /** Renames, redescribes or shares an assistant (its owner or an admin). */
+  update: write
+    .input(
+      z.object({
+        id: z.number().int().positive(),
+        name: z.string().trim().min(1, 'name is required').max(200).refine(...withoutNul).optional(),
+        description: z.string().max(5_000).refine(...withoutNul).optional(),
+        visibility: visibilitySchema.optional(),
+      }),
+    )
+    .mutation(async ({ ctx, input: { id, ...changes } }) => {
+      await changeableAssistant(ctx.services, ctx.viewer, id);
+      return ctx.services.assistants.update(id, changes);
+    }),
+  /** Deletes an assistant (its owner or an admin): no longer listed or run; past executions keep their history. */
+  delete: write.input(assistantIdSchema).mutation(async ({ ctx, input }) => {
+    await changeableAssistant(ctx.services, ctx.viewer, input.id);
+    await ctx.services.assistants.delete(input.id);
+    return { id: input.id };
+  }),
+  models: read.query(({ ctx }) => ctx.services.models.ids()),
   /** The tools a prompt may enable. */
-  tools: authedProcedure.query(({ ctx }) => ctx.services.tools.list()),
+  tools: read.query(({ ctx }) => ctx.services.tools.list()),
 } satisfies TRPCRouterRecord;

@@ -1,8 +1,14 @@
+import type { Identity } from '@aae/auth';
+import { AccessRevokedError } from '@aae/db';
 import { eventTypeSchema, isTerminalEvent, parseEventId, type StoredEvent } from '@aae/events';
 import { tracked, TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { assertCanReadExecution } from '../execution-access.ts';
-import { adminProcedure, authedProcedure } from '../trpc.ts';
+import type { AppServices } from '../services.ts';
+import { adminProcedure, scopedProcedure } from '../trpc.ts';
+
+/** Reading one execution: with `executions:read`, or a watch token for it. */
+const readExecution = scopedProcedure('executions:read', { watch: true });
 
 const BACKFILL_PAGE = 500;
 
@@ -22,9 +28,35 @@ function resumeSequence(executionId: number, lastEventId: string | null | undefi
   return parsed.sequence;
 }
 
+/**
+ * A stream's own signal: aborted when its client goes, when it ends, or when its account loses
+ * access (disabled, in any process).
+ */
+function streamScope(ctx: { services: AppServices; identity: Identity }, requestSignal: AbortSignal | undefined) {
+  const stop = new AbortController();
+  const onAbort = () => stop.abort();
+  requestSignal?.addEventListener('abort', onAbort, { once: true });
+  const stopOnRevoke = ctx.services.bus.abortOnRevoke(ctx.identity.user.id, stop);
+  const revoked = () => stop.signal.reason instanceof AccessRevokedError;
+  return {
+    signal: stop.signal,
+    /** Its account lost access: nothing more is sent. */
+    revoked,
+    /** Ends a revoked stream with an error, so its client does not take the end for completion. */
+    throwIfRevoked() {
+      if (revoked()) throw new TRPCError({ code: 'UNAUTHORIZED', message: (stop.signal.reason as AccessRevokedError).message });
+    },
+    close() {
+      requestSignal?.removeEventListener('abort', onAbort);
+      stopOnRevoke();
+      stop.abort();
+    },
+  };
+}
+
 export const eventsRouter = {
   /** One page of an execution's stored events, oldest first; `cursor` is the last sequence seen. */
-  list: authedProcedure
+  list: readExecution
     .input(
       z.object({
         executionId: z.number().int().positive(),
@@ -34,7 +66,7 @@ export const eventsRouter = {
       }),
     )
     .query(async ({ ctx, input }) => {
-      await assertCanReadExecution(ctx.services, ctx.user, input.executionId);
+      await assertCanReadExecution(ctx.services, ctx.identity, input.executionId);
       const rows = await ctx.services.events.listEvents(input.executionId, {
         type: input.type,
         afterSequence: input.cursor ?? 0,
@@ -49,7 +81,7 @@ export const eventsRouter = {
    * back-fill from the database after `lastEventId`, then stream live events, skipping what was
    * already sent. Ends after the terminal event.
    */
-  onExecutionEvent: authedProcedure
+  onExecutionEvent: readExecution
     .input(
       z.object({
         executionId: z.number().int().positive(),
@@ -58,13 +90,11 @@ export const eventsRouter = {
     )
     .subscription(async function* ({ ctx, input, signal }) {
       const { executionId } = input;
-      await assertCanReadExecution(ctx.services, ctx.user, executionId);
+      await assertCanReadExecution(ctx.services, ctx.identity, executionId);
       let cursor = resumeSequence(executionId, input.lastEventId);
 
-      const stop = new AbortController();
-      const onAbort = () => stop.abort();
-      signal?.addEventListener('abort', onAbort, { once: true });
-      const live = ctx.services.bus.watchExecution(executionId, stop.signal);
+      const scope = streamScope(ctx, signal);
+      const live = ctx.services.bus.watchExecution(executionId, scope.signal);
       const store = ctx.services.events;
 
       const deliver = (event: StoredEvent) => {
@@ -92,6 +122,7 @@ export const eventsRouter = {
         }
 
         for await (const event of live) {
+          if (scope.revoked()) break;
           if (event.sequence <= cursor) continue;
           if (event.sequence > cursor + 1) {
             // Published out of reach of this reader (it attached mid-batch): read the gap from the store.
@@ -104,9 +135,9 @@ export const eventsRouter = {
           yield deliver(event);
           if (isTerminalEvent(event)) return;
         }
+        scope.throwIfRevoked();
       } finally {
-        signal?.removeEventListener('abort', onAbort);
-        stop.abort();
+        scope.close();
       }
     }),
 
@@ -127,10 +158,8 @@ export const eventsRouter = {
         .default({ backlog: 50 }),
     )
     .subscription(async function* ({ ctx, input, signal }) {
-      const stop = new AbortController();
-      const onAbort = () => stop.abort();
-      signal?.addEventListener('abort', onAbort, { once: true });
-      const live = ctx.services.bus.watchAll(stop.signal);
+      const scope = streamScope(ctx, signal);
+      const live = ctx.services.bus.watchAll(scope.signal);
       const owners = new Map<number, { assistantName: string; userName: string } | null>();
       const describe = async (executionId: number) => {
         if (!owners.has(executionId)) {
@@ -172,42 +201,45 @@ export const eventsRouter = {
           }
         }
         for await (const event of live) {
+          if (scope.revoked()) break;
           if (fromBacklog.delete(event.id)) continue;
           const item = await deliver(event);
           if (item) yield item;
         }
+        scope.throwIfRevoked();
       } finally {
-        signal?.removeEventListener('abort', onAbort);
-        stop.abort();
+        scope.close();
       }
     }),
 
   /**
-   * The text models write, as they write it: live only, from the moment of subscribing (the
-   * whole output of each prompt is stored and returned by `executions.get`). Served by the
-   * process running the execution; ends when the execution does.
+   * The text models write, as they write it: first the text so far of each prompt still being
+   * written (`replace: true`), then each new piece (the whole output of each prompt is stored and
+   * returned by `executions.get` once it completes). Served by the process running the
+   * execution; ends when the execution does.
    */
-  onExecutionOutput: authedProcedure
+  onExecutionOutput: readExecution
     .input(z.object({ executionId: z.number().int().positive() }))
     .subscription(async function* ({ ctx, input, signal }) {
-      await assertCanReadExecution(ctx.services, ctx.user, input.executionId);
-      const stop = new AbortController();
-      const onAbort = () => stop.abort();
-      signal?.addEventListener('abort', onAbort, { once: true });
-      const output = ctx.services.bus.watchOutput(input.executionId, stop.signal);
+      await assertCanReadExecution(ctx.services, ctx.identity, input.executionId);
+      const scope = streamScope(ctx, signal);
+      const output = ctx.services.bus.watchOutput(input.executionId, scope.signal);
       // Ends with the execution: its terminal event closes the output stream too.
       const ended = (async () => {
-        for await (const event of ctx.services.bus.watchExecution(input.executionId, stop.signal)) {
+        for await (const event of ctx.services.bus.watchExecution(input.executionId, scope.signal)) {
           if (isTerminalEvent(event)) break;
         }
-        stop.abort();
+        scope.close();
       })();
       try {
         if ((await ctx.services.events.terminalSequence(input.executionId)) !== null) return;
-        for await (const delta of output) yield { promptId: delta.promptId, text: delta.text };
+        for await (const delta of output) {
+          if (scope.revoked()) break;
+          yield { promptId: delta.promptId, text: delta.text, replace: delta.replace === true };
+        }
+        scope.throwIfRevoked();
       } finally {
-        signal?.removeEventListener('abort', onAbort);
-        stop.abort();
+        scope.close();
         await ended.catch(() => {});
       }
     }),

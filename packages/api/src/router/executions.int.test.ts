@@ -116,15 +116,14 @@ describe('executions: bad input gets a clear error', () => {
     });
   });
 
-  it('denies another user’s execution and events; an admin may read them', async () => {
+  it('hides another person’s execution and events as if they did not exist; an admin may read them', async () => {
     const admin = await t.caller('admin');
     const demo = await t.caller('demo');
     const { executionId } = await runDemoToEnd(admin, t.demoAssistantId);
-    await expect(demo.executions.get({ executionId })).rejects.toMatchObject({
-      code: 'FORBIDDEN',
-      message: `Execution ${executionId} belongs to another user`,
-    });
-    await expect(demo.events.list({ executionId })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    const missing = { code: 'NOT_FOUND', message: `Execution ${executionId} does not exist` };
+    await expect(demo.executions.get({ executionId })).rejects.toMatchObject(missing);
+    await expect(demo.events.list({ executionId })).rejects.toMatchObject(missing);
+    await expect(demo.executions.get({ executionId: 987_654 })).rejects.toMatchObject({ code: 'NOT_FOUND', message: 'Execution 987654 does not exist' });
     const own = await runDemoToEnd(demo, t.demoAssistantId);
     expect((await admin.executions.get({ executionId: own.executionId })).userName).toBe('demo');
     const listedForDemo = await demo.executions.list();

@@ -1,10 +1,15 @@
+import { MAX_WATCH_TOKEN_SECONDS } from '@aae/auth';
 import { EXECUTION_SORTS, InvalidCursorError, type Assistant } from '@aae/db';
 import { eventTypeSchema } from '@aae/events';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { assertCanReadExecution, executionListScope } from '../execution-access.ts';
+import { assertRepositoriesReadable, readableAssistant } from '../resource-access.ts';
 import { withoutNul } from '../storable-text.ts';
-import { authedProcedure } from '../trpc.ts';
+import { scopedProcedure } from '../trpc.ts';
+
+const read = scopedProcedure('executions:read');
+const write = scopedProcedure('executions:write');
 
 const executionIdSchema = z.object({ executionId: z.number().int().positive() });
 
@@ -39,7 +44,7 @@ function validateExecutionInput(assistant: Assistant, input: Record<string, stri
 
 export const executionsRouter = {
   /** Starts an execution and returns its id at once; the run continues in the background. */
-  execute: authedProcedure
+  execute: write
     .input(
       z.object({
         assistantId: z.number().int().positive(),
@@ -47,11 +52,13 @@ export const executionsRouter = {
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      const assistant = await ctx.services.assistants.get(input.assistantId);
-      if (!assistant) throw new TRPCError({ code: 'NOT_FOUND', message: `Assistant ${input.assistantId} does not exist` });
+      const assistant = await readableAssistant(ctx.services, ctx.viewer, input.assistantId);
       const values = validateExecutionInput(assistant, input.input);
-      const executionId = await ctx.services.executions.create({ assistantId: assistant.id, userId: ctx.user.id, input: values });
-      ctx.services.runner.start(executionId, assistant, values);
+      // A shared assistant may name a repository its runner may not read: it then cannot run for them.
+      await assertRepositoriesReadable(ctx.services, ctx.viewer, assistant.prompts);
+      const userId = ctx.identity.user.id;
+      const executionId = await ctx.services.executions.create({ assistantId: assistant.id, userId, input: values });
+      ctx.services.runner.start(executionId, assistant, values, userId);
       return { executionId };
     }),
 
@@ -60,18 +67,20 @@ export const executionsRouter = {
    * `execution-error` naming who cancelled it; a run on another server process stops within one
    * heartbeat.
    */
-  cancel: authedProcedure.input(executionIdSchema).mutation(async ({ ctx, input }) => {
-    await assertCanReadExecution(ctx.services, ctx.user, input.executionId);
-    const requested = await ctx.services.executions.requestCancel(input.executionId, ctx.user.name);
+  cancel: write.input(executionIdSchema).mutation(async ({ ctx, input }) => {
+    await assertCanReadExecution(ctx.services, ctx.identity, input.executionId);
+    const by = ctx.identity.user.name;
+    const requested = await ctx.services.executions.requestCancel(input.executionId, by);
     if (!requested) {
       throw new TRPCError({ code: 'CONFLICT', message: `Execution ${input.executionId} has already finished` });
     }
-    const here = ctx.services.runner.cancel(input.executionId, ctx.user.name);
+    const here = ctx.services.runner.cancel(input.executionId, by);
     return { executionId: input.executionId, cancelled: true as const, stoppedHere: here };
   }),
 
-  get: authedProcedure.input(executionIdSchema).query(async ({ ctx, input }) => {
-    await assertCanReadExecution(ctx.services, ctx.user, input.executionId);
+  /** One execution with its prompts' outputs (also with a watch token for it). */
+  get: scopedProcedure('executions:read', { watch: true }).input(executionIdSchema).query(async ({ ctx, input }) => {
+    await assertCanReadExecution(ctx.services, ctx.identity, input.executionId);
     const execution = await ctx.services.executions.get(input.executionId);
     if (!execution) throw new TRPCError({ code: 'NOT_FOUND', message: `Execution ${input.executionId} does not exist` });
     return execution;
@@ -81,7 +90,7 @@ export const executionsRouter = {
    * A page of executions, newest first unless sorted otherwise. A user sees their own; an admin
    * sees everyone's (or only theirs with `mine`) and may filter by user.
    */
-  list: authedProcedure
+  list: read
     .input(
       z
         .object({
@@ -106,7 +115,7 @@ export const executionsRouter = {
       try {
         return await ctx.services.executions.list({
           ...filters,
-          ...executionListScope(ctx.user, { mine, userName }),
+          ...executionListScope(ctx.viewer, { mine, userName }),
           assistantName: filters.assistantName || undefined,
           cursor: filters.cursor ?? undefined,
         });
@@ -114,5 +123,27 @@ export const executionsRouter = {
         if (error instanceof InvalidCursorError) throw new TRPCError({ code: 'BAD_REQUEST', message: error.message, cause: error });
         throw error;
       }
+    }),
+
+  /**
+   * A token that reads this one execution's events and output for at most 15 minutes, for
+   * clients that cannot send headers (a plain EventSource, an embedded page): pass it as
+   * `?token=` or as the bearer token.
+   */
+  createWatchToken: read
+    .input(
+      z.object({
+        executionId: z.number().int().positive(),
+        ttlSeconds: z.number().int().min(10).max(MAX_WATCH_TOKEN_SECONDS).default(MAX_WATCH_TOKEN_SECONDS),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      await assertCanReadExecution(ctx.services, ctx.identity, input.executionId);
+      const { token, expiresAt } = await ctx.services.watchTokens.issue({
+        userId: ctx.identity.user.id,
+        executionId: input.executionId,
+        ttlSeconds: input.ttlSeconds,
+      });
+      return { token, expiresAt, executionId: input.executionId };
     }),
 } satisfies TRPCRouterRecord;

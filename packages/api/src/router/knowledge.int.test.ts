@@ -16,7 +16,7 @@ beforeAll(async () => {
   t = await createTestServices();
   admin = await t.caller('admin');
   demo = await t.caller('demo');
-  const repository = await admin.knowledge.repositories.create({ name: 'Encyclopedia', description: 'Twelve short articles' });
+  const repository = await admin.knowledge.repositories.create({ name: 'Encyclopedia', description: 'Twelve short articles', visibility: 'shared' });
   corpusId = repository.id;
   const { documents } = await admin.knowledge.documents.add({ repositoryId: corpusId, documents: KNOWLEDGE_CORPUS });
   titles = new Map(documents.map((document) => [document.id, document.title]));
@@ -90,10 +90,10 @@ describe('knowledge search over a corpus with known answers', () => {
 });
 
 describe('knowledge repositories and documents', () => {
-  it('lists and gets repositories with counts for anyone signed in', async () => {
+  it('lists and gets a shared repository with counts for anyone signed in', async () => {
     const listed = await demo.knowledge.repositories.list();
     const corpus = listed.find((repository) => repository.id === corpusId);
-    expect(corpus).toMatchObject({ name: 'Encyclopedia', ownerName: 'admin', embeddingModel: 'local-hash-384', documentCount: 12 });
+    expect(corpus).toMatchObject({ name: 'Encyclopedia', ownerName: 'admin', visibility: 'shared', embeddingModel: 'local-hash-384', documentCount: 12 });
     expect(corpus!.chunkCount).toBeGreaterThanOrEqual(12);
     expect(await demo.knowledge.repositories.get({ repositoryId: corpusId })).toEqual(corpus);
     const documents = await demo.knowledge.documents.list({ repositoryId: corpusId });
@@ -142,14 +142,16 @@ describe('knowledge: who may change what', () => {
     const document = { title: 'Note', mediaType: 'text/plain' as const, content: 'A note about herons.' };
     await expect(demo.knowledge.documents.add({ repositoryId: corpusId, documents: [document] })).rejects.toMatchObject({
       code: 'FORBIDDEN',
-      message: `Knowledge repository ${corpusId} belongs to admin; only its owner or an admin may change it`,
+      message: `Only the owner of knowledge repository ${corpusId} or an admin may change it`,
     });
     const [first] = await demo.knowledge.documents.list({ repositoryId: corpusId });
     await expect(demo.knowledge.documents.delete({ documentId: first!.id })).rejects.toMatchObject({ code: 'FORBIDDEN' });
     await expect(demo.knowledge.repositories.delete({ repositoryId: corpusId })).rejects.toMatchObject({ code: 'FORBIDDEN' });
 
+    await expect(demo.knowledge.repositories.update({ repositoryId: corpusId, visibility: 'private' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
     const own = await demo.knowledge.repositories.create({ name: 'Demo notes' });
-    expect(own.ownerName).toBe('demo');
+    expect(own).toMatchObject({ ownerName: 'demo', visibility: 'private' });
+    await expect(demo.knowledge.repositories.update({ repositoryId: own.id, name: 'Demo field notes' })).resolves.toMatchObject({ name: 'Demo field notes' });
     const { documents } = await demo.knowledge.documents.add({ repositoryId: own.id, documents: [document] });
     // An admin may change anyone's repository.
     await admin.knowledge.documents.delete({ documentId: documents[0]!.id });
@@ -276,5 +278,57 @@ describe('assistants and knowledge repositories', () => {
     const retrieved = events.find((event) => event.eventType === 'knowledge-retrieved');
     expect(events.at(-1)?.eventType).toBe('execution-complete');
     expect(retrieved?.eventType === 'knowledge-retrieved' && retrieved.eventData.documentsFound).toBeGreaterThan(0);
+  });
+});
+
+describe('private repositories', () => {
+  const note = { title: 'Salary notes', mediaType: 'text/plain' as const, content: 'The heron project budget is confidential: forty thousand.' };
+  let privateId: number;
+  let other: Caller;
+
+  beforeAll(async () => {
+    other = await t.caller('other');
+    privateId = (await demo.knowledge.repositories.create({ name: 'Private notes' })).id;
+    await demo.knowledge.documents.add({ repositoryId: privateId, documents: [note] });
+  });
+
+  it('is, to another member, exactly a repository that does not exist', async () => {
+    const missing = { code: 'NOT_FOUND', message: `Knowledge repository ${privateId} does not exist` };
+    expect((await other.knowledge.repositories.list()).some((repository) => repository.id === privateId)).toBe(false);
+    await expect(other.knowledge.repositories.get({ repositoryId: privateId })).rejects.toMatchObject(missing);
+    await expect(other.knowledge.documents.list({ repositoryId: privateId })).rejects.toMatchObject(missing);
+    for (const searchType of searchTypes) {
+      await expect(other.knowledge.search({ repositoryIds: [privateId], query: 'heron budget', searchType })).rejects.toMatchObject(missing);
+    }
+    await expect(other.knowledge.repositories.delete({ repositoryId: privateId })).rejects.toMatchObject(missing);
+    await expect(other.knowledge.repositories.update({ repositoryId: privateId, visibility: 'shared' })).rejects.toMatchObject(missing);
+    await expect(other.knowledge.documents.add({ repositoryId: privateId, documents: [note] })).rejects.toMatchObject(missing);
+    const [document] = await demo.knowledge.documents.list({ repositoryId: privateId });
+    await expect(other.knowledge.documents.delete({ documentId: document!.id })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+      message: `Document ${document!.id} does not exist`,
+    });
+    // Its owner and admins read it.
+    expect(await demo.knowledge.search({ repositoryIds: [privateId], query: 'heron budget', searchType: 'keyword' })).toHaveLength(1);
+    expect(await admin.knowledge.search({ repositoryIds: [privateId], query: 'heron budget', searchType: 'keyword' })).toHaveLength(1);
+  });
+
+  it('cannot be used by another member’s assistant, nor by a shared assistant they run', async () => {
+    const prompt = { name: 'Answer', position: 1, content: 'What is the heron budget?', repositoryIds: [privateId] };
+    const refusal = { code: 'BAD_REQUEST', message: `Prompt "Answer" uses knowledge repository ${privateId}, which does not exist` };
+    await expect(other.assistants.create({ name: 'Snoop', prompts: [prompt] })).rejects.toMatchObject(refusal);
+    const shared = await demo.assistants.create({ name: 'Budget helper', visibility: 'shared', prompts: [prompt] });
+    await expect(other.executions.execute({ assistantId: shared.id, input: {} })).rejects.toMatchObject(refusal);
+    const { executionId } = await demo.executions.execute({ assistantId: shared.id, input: {} });
+    const events = (await readSubscription(demo, { executionId })).map((entry) => entry.event);
+    expect(events.at(-1)?.eventType).toBe('execution-complete');
+  });
+
+  it('can be shared by its owner, and then everyone reads it', async () => {
+    const { id } = await demo.knowledge.repositories.create({ name: 'Soon shared' });
+    await expect(other.knowledge.repositories.get({ repositoryId: id })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await demo.knowledge.repositories.update({ repositoryId: id, visibility: 'shared' });
+    await expect(other.knowledge.repositories.get({ repositoryId: id })).resolves.toMatchObject({ visibility: 'shared', ownerName: 'demo' });
+    await expect(other.knowledge.repositories.delete({ repositoryId: id })).rejects.toMatchObject({ code: 'FORBIDDEN' });
   });
 });

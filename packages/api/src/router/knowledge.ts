@@ -3,9 +3,13 @@ import { KnowledgeRepositoryNotFoundError, MixedEmbeddingModelsError } from '@aa
 import { UnknownEmbeddingModelError } from '@aae/engine';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
-import { assertCanChangeRepository } from '../knowledge-access.ts';
+import { changeableRepository, readableRepository } from '../resource-access.ts';
 import { withoutNul } from '../storable-text.ts';
-import { authedProcedure } from '../trpc.ts';
+import { scopedProcedure } from '../trpc.ts';
+
+const read = scopedProcedure('assistants:read');
+const write = scopedProcedure('assistants:write');
+const visibilitySchema = z.enum(['private', 'shared'], { error: 'visibility must be "private" or "shared"' });
 
 export const MAX_DOCUMENTS_PER_ADD = 100;
 export const MAX_DOCUMENT_BYTES = 1024 * 1024;
@@ -29,7 +33,7 @@ const documentInputSchema = z.object({
 
 const searchInputSchema = z.object({
   repositoryIds: z.array(repositoryIdSchema).min(1, 'name at least one repository').max(20),
-  query: z.string().trim().min(1, 'query is empty').max(2_000),
+  query: z.string().trim().min(1, 'query is empty').max(2_000).refine(...withoutNul),
   searchType: z.enum(['vector', 'keyword', 'hybrid']).default('hybrid'),
   limit: z.number().int().min(1).max(MAX_SEARCH_LIMIT).default(5),
 });
@@ -63,20 +67,19 @@ const addDocumentsInputSchema = z.object({
 
 export const knowledgeRouter = {
   repositories: {
-    list: authedProcedure.query(({ ctx }) => ctx.services.knowledge.listRepositories()),
-
-    get: authedProcedure.input(z.object({ repositoryId: repositoryIdSchema })).query(async ({ ctx, input }) => {
-      const repository = await ctx.services.knowledge.getRepository(input.repositoryId);
-      if (!repository) throw new TRPCError({ code: 'NOT_FOUND', message: `Knowledge repository ${input.repositoryId} does not exist` });
-      return repository;
-    }),
-
-    create: authedProcedure
+    /** The repositories the caller may read: their own, the shared ones, and for admins all. */
+    list: read.query(({ ctx }) => ctx.services.knowledge.listRepositories(ctx.viewer)),
+    get: read
+      .input(z.object({ repositoryId: repositoryIdSchema }))
+      .query(({ ctx, input }) => readableRepository(ctx.services, ctx.viewer, input.repositoryId)),
+    create: write
       .input(
         z.object({
-          name: z.string().trim().min(1, 'name is required').max(200),
-          description: z.string().max(5_000).default(''),
-          embeddingModel: z.string().min(1).optional(),
+          name: z.string().trim().min(1, 'name is required').max(200).refine(...withoutNul),
+          description: z.string().max(5_000).refine(...withoutNul).default(''),
+          /** Private (the owner and admins) unless shared with everyone signed in. */
+          visibility: visibilitySchema.default('private'),
+          embeddingModel: z.string().min(1).max(200).optional(),
         }),
       )
       .mutation(({ ctx, input }) => {
@@ -86,74 +89,80 @@ export const knowledgeRouter = {
             message: `Unknown embedding model "${input.embeddingModel}"; available: ${ctx.services.embeddings.ids().join(', ')}`,
           });
         }
-        return ctx.services.knowledge.createRepository({ ...input, ownerId: ctx.user.id });
+        return ctx.services.knowledge.createRepository({ ...input, ownerId: ctx.identity.user.id });
       }),
-
+    /** Renames, redescribes or shares a repository (its owner or an admin). */
+    update: write
+      .input(
+        z.object({
+          repositoryId: repositoryIdSchema,
+          name: z.string().trim().min(1, 'name is required').max(200).refine(...withoutNul).optional(),
+          description: z.string().max(5_000).refine(...withoutNul).optional(),
+          visibility: visibilitySchema.optional(),
+        }),
+      )
+      .mutation(async ({ ctx, input: { repositoryId, ...changes } }) => {
+        await changeableRepository(ctx.services, ctx.viewer, repositoryId);
+        return ctx.services.knowledge.updateRepository(repositoryId, changes);
+      }),
     /** Deletes the repository with its documents; prompts that name it fail to retrieve from then on. */
-    delete: authedProcedure.input(z.object({ repositoryId: repositoryIdSchema })).mutation(async ({ ctx, input }) => {
-      await assertCanChangeRepository(ctx.services, ctx.user, input.repositoryId);
+    delete: write.input(z.object({ repositoryId: repositoryIdSchema })).mutation(async ({ ctx, input }) => {
+      await changeableRepository(ctx.services, ctx.viewer, input.repositoryId);
       await ctx.services.knowledge.deleteRepository(input.repositoryId);
       return { repositoryId: input.repositoryId };
     }),
-
-    embeddingModels: authedProcedure.query(({ ctx }) => ({ models: ctx.services.embeddings.ids(), default: ctx.services.embeddings.defaultId })),
+    embeddingModels: read.query(({ ctx }) => ({ models: ctx.services.embeddings.ids(), default: ctx.services.embeddings.defaultId })),
   },
-
   documents: {
-    add: authedProcedure
-      .input(addDocumentsInputSchema)
-      .mutation(async ({ ctx, input, signal }) => {
-        await assertCanChangeRepository(ctx.services, ctx.user, input.repositoryId);
-        const documents = await withKnowledgeErrors(ctx.services.knowledge.addDocuments(input.repositoryId, input.documents, { signal }));
-        return { documents };
-      }),
-
+    add: write.input(addDocumentsInputSchema).mutation(async ({ ctx, input, signal }) => {
+      await changeableRepository(ctx.services, ctx.viewer, input.repositoryId);
+      const documents = await withKnowledgeErrors(ctx.services.knowledge.addDocuments(input.repositoryId, input.documents, { signal }));
+      return { documents };
+    }),
     /**
      * `add` for large batches: reports progress as the chunks are embedded (the `progress`
      * payload, at a bounded rate), then the stored documents, and ends.
      */
-    import: authedProcedure
-      .input(addDocumentsInputSchema)
-      .subscription(async function* ({ ctx, input, signal }) {
-        await assertCanChangeRepository(ctx.services, ctx.user, input.repositoryId);
-        const progress = new EventEmitter();
-        let lastSent = 0;
-        const work = withKnowledgeErrors(
-          ctx.services.knowledge.addDocuments(input.repositoryId, input.documents, {
-            signal,
-            onProgress(step) {
-              const now = Date.now();
-              // At most four updates a second; the last step always goes out.
-              if (step.currentStep < step.totalSteps && now - lastSent < 250) return;
-              lastSent = now;
-              progress.emit('progress', {
-                ...step,
-                percentage: step.totalSteps > 0 ? Math.round((step.currentStep / step.totalSteps) * 100) : 100,
-              });
-            },
-          }),
-        ).finally(() => progress.emit('done'));
-        const updates = on(progress, 'progress', { signal, close: ['done'] });
-        for await (const [update] of updates) {
-          yield { kind: 'progress' as const, ...(update as { currentStep: number; totalSteps: number; percentage: number; message: string }) };
-        }
-        yield { kind: 'done' as const, documents: await work };
-      }),
-
-    list: authedProcedure
+    import: write.input(addDocumentsInputSchema).subscription(async function* ({ ctx, input, signal }) {
+      await changeableRepository(ctx.services, ctx.viewer, input.repositoryId);
+      const progress = new EventEmitter();
+      let lastSent = 0;
+      const work = withKnowledgeErrors(
+        ctx.services.knowledge.addDocuments(input.repositoryId, input.documents, {
+          signal,
+          onProgress(step) {
+            const now = Date.now();
+            // At most four updates a second; the last step always goes out.
+            if (step.currentStep < step.totalSteps && now - lastSent < 250) return;
+            lastSent = now;
+            progress.emit('progress', {
+              ...step,
+              percentage: step.totalSteps > 0 ? Math.round((step.currentStep / step.totalSteps) * 100) : 100,
+            });
+          },
+        }),
+      ).finally(() => progress.emit('done'));
+      const updates = on(progress, 'progress', { signal, close: ['done'] });
+      for await (const [update] of updates) {
+        yield { kind: 'progress' as const, ...(update as { currentStep: number; totalSteps: number; percentage: number; message: string }) };
+      }
+      yield { kind: 'done' as const, documents: await work };
+    }),
+    list: read
       .input(z.object({ repositoryId: repositoryIdSchema }))
-      .query(({ ctx, input }) => withKnowledgeErrors(ctx.services.knowledge.listDocuments(input.repositoryId))),
-
-    delete: authedProcedure.input(z.object({ documentId: z.number().int().positive() })).mutation(async ({ ctx, input }) => {
+      .query(({ ctx, input }) => withKnowledgeErrors(ctx.services.knowledge.listDocuments(input.repositoryId, ctx.viewer))),
+    delete: write.input(z.object({ documentId: z.number().int().positive() })).mutation(async ({ ctx, input }) => {
       const document = await ctx.services.knowledge.getDocument(input.documentId);
-      if (!document) throw new TRPCError({ code: 'NOT_FOUND', message: `Document ${input.documentId} does not exist` });
-      await assertCanChangeRepository(ctx.services, ctx.user, document.repositoryId);
+      const missing = new TRPCError({ code: 'NOT_FOUND', message: `Document ${input.documentId} does not exist` });
+      if (!document) throw missing;
+      // A document in a repository the caller cannot see does not exist for them either.
+      if (!(await ctx.services.knowledge.getRepository(document.repositoryId, ctx.viewer))) throw missing;
+      await changeableRepository(ctx.services, ctx.viewer, document.repositoryId);
       await ctx.services.knowledge.deleteDocument(input.documentId);
       return { documentId: input.documentId };
     }),
   },
-
-  search: authedProcedure
+  search: read
     .input(searchInputSchema)
-    .query(({ ctx, input, signal }) => withKnowledgeErrors(ctx.services.knowledge.search({ ...input, signal }))),
+    .query(({ ctx, input, signal }) => withKnowledgeErrors(ctx.services.knowledge.search({ ...input, signal, viewer: ctx.viewer }))),
 } satisfies TRPCRouterRecord;

@@ -1,39 +1,76 @@
-import { seedDemo, type User } from '@aae/db';
+import { randomBytes } from 'node:crypto';
+import { hashPassword, roleScopes, type Identity } from '@aae/auth';
+import { seedDemo, type User, type UserRole } from '@aae/db';
 import { createProjectTestDatabase } from '@aae/db/testing';
 import type { StoredEvent } from '@aae/events';
 import { createContextInner } from '../context.ts';
 import { appRouter } from '../root.ts';
-import { createAppServices, type AppServices } from '../services.ts';
+import { createAppServices, type AppServices, type AppServicesOptions } from '../services.ts';
 import { createCallerFactory } from '../trpc.ts';
 
 const createCaller = createCallerFactory(appRouter);
 export type Caller = ReturnType<typeof createCaller>;
 
+/** The people every test database has: an admin and two members. */
+export const TEST_PEOPLE = {
+  admin: { name: 'admin', email: 'admin@example.test', role: 'admin' },
+  demo: { name: 'demo', email: 'demo@example.test', role: 'member' },
+  other: { name: 'other', email: 'other@example.test', role: 'member' },
+} as const satisfies Record<string, { name: string; email: string; role: UserRole }>;
+export type TestPerson = keyof typeof TEST_PEOPLE;
+/** Their password, for tests that sign in. */
+export const TEST_PASSWORD = 'correct horse battery staple';
+
+/** A fresh secret per test run: sessions and watch tokens are signed with it. */
+export const testIdentityOptions = (baseURL = 'http://127.0.0.1'): AppServicesOptions['identity'] => ({
+  secret: randomBytes(32).toString('base64url'),
+  baseURL,
+});
+
+/** Creates the test people (who sign in with `TEST_PASSWORD`); returns them by key. */
+export async function seedTestPeople(services: AppServices): Promise<Record<TestPerson, User>> {
+  const passwordHash = await hashPassword(TEST_PASSWORD);
+  const people = {} as Record<TestPerson, User>;
+  for (const [key, person] of Object.entries(TEST_PEOPLE) as Array<[TestPerson, (typeof TEST_PEOPLE)[TestPerson]]>) {
+    people[key] = await services.users.createWithPassword({ ...person, passwordHash });
+  }
+  return people;
+}
+
+/** A signed-in browser session's identity: every scope of the person's role. */
+export function sessionIdentity(user: User): Identity {
+  return { user, via: 'session', scopes: new Set(roleScopes(user.role)), executionId: null };
+}
+
 export interface TestServices {
   services: AppServices;
-  /** A server-side caller acting as a seeded user (`admin`, `demo`) or as nobody (`null`). */
-  caller(user: 'admin' | 'demo' | null): Promise<Caller>;
+  people: Record<TestPerson, User>;
+  /** A server-side caller signed in as one of the test people, or as nobody (`null`). */
+  caller(person: TestPerson | null): Promise<Caller>;
+  /** A caller with exactly this identity. */
+  callerAs(identity: Identity | null): Caller;
   demoAssistantId: number;
   close(): Promise<void>;
 }
 
 const quiet = { info: () => {}, warn: console.warn, error: console.error };
 
-/** App services on a fresh, migrated, seeded database of the test project's kind. */
+/** App services on a fresh, migrated, seeded database of the test project's kind, with the test people. */
 export async function createTestServices(): Promise<TestServices> {
   const database = await createProjectTestDatabase();
-  const services = createAppServices({ database, localModel: { chunkDelayMs: 0 }, logger: quiet });
+  const services = createAppServices({ database, localModel: { chunkDelayMs: 0 }, logger: quiet, identity: testIdentityOptions() });
   await seedDemo(services);
+  const people = await seedTestPeople(services);
   const demo = (await services.assistants.list()).find((assistant) => assistant.name === 'Research Brief Writer');
   if (!demo) throw new Error('the demo assistant was not seeded');
-  const users = new Map<string, User>();
-  for (const user of await services.users.list()) users.set(user.name, user);
+  const callerAs = (identity: Identity | null) => createCaller(createContextInner({ services, identity }));
   return {
     services,
+    people,
     demoAssistantId: demo.id,
-    async caller(name) {
-      const user = name ? (users.get(name) ?? null) : null;
-      return createCaller(createContextInner({ services, user }));
+    callerAs,
+    async caller(person) {
+      return callerAs(person ? sessionIdentity(people[person]) : null);
     },
     close: () => services.close(),
   };

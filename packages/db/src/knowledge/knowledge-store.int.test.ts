@@ -28,7 +28,7 @@ let db: TestDatabase;
 let ownerId: number;
 beforeAll(async () => {
   db = await createProjectTestDatabase();
-  ownerId = (await db.prisma.user.create({ data: { name: 'owner' } })).id;
+  ownerId = (await db.prisma.user.create({ data: { name: 'owner', email: 'owner@example.test' } })).id;
 });
 afterAll(() => db?.close());
 

@@ -1,5 +1,7 @@
 import type { VectorSearchMode } from '../client.ts';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
+import type { Visibility } from '../generated/prisma/enums.ts';
+import { visibleTo, type Viewer } from '../repositories/visibility.ts';
 import {
   chunkDocument,
   DEFAULT_CHUNK_OVERLAP_TOKENS,
@@ -55,6 +57,7 @@ const repositorySelect = {
   name: true,
   description: true,
   ownerId: true,
+  visibility: true,
   embeddingModel: true,
   createdAt: true,
   owner: { select: { name: true } },
@@ -64,13 +67,14 @@ const repositorySelect = {
 type RepositoryRow = Prisma.KnowledgeRepositoryGetPayload<{ select: typeof repositorySelect }>;
 
 export type KnowledgeRepositorySummary = Omit<RepositoryRow, 'owner' | '_count'> & {
-  ownerName: string;
+  /** Null for the product's own repositories. */
+  ownerName: string | null;
   documentCount: number;
   chunkCount: number;
 };
 
 function toRepository({ owner, _count, ...row }: RepositoryRow): KnowledgeRepositorySummary {
-  return { ...row, ownerName: owner.name, documentCount: _count.documents, chunkCount: _count.chunks };
+  return { ...row, ownerName: owner?.name ?? null, documentCount: _count.documents, chunkCount: _count.chunks };
 }
 
 const documentFieldsSelect = {
@@ -120,18 +124,18 @@ export function createKnowledgeStore(prisma: PrismaClient, options: KnowledgeSto
   const batchSize = options.embedBatchSize ?? 64;
   const vectorMode = options.vectorSearch ?? (async (): Promise<VectorSearchMode> => 'exact');
 
-  async function findRepositories(ids: readonly number[]) {
+  async function findRepositories(ids: readonly number[], viewer?: Viewer) {
     const unique = [...new Set(ids)];
     const rows = await prisma.knowledgeRepository.findMany({
-      where: { id: { in: unique } },
+      where: { id: { in: unique }, ...(viewer ? visibleTo(viewer) : {}) },
       select: { id: true, embeddingModel: true },
     });
     const found = new Set(rows.map((row) => row.id));
     return { rows, missing: unique.filter((id) => !found.has(id)) };
   }
 
-  async function requireRepositories(ids: readonly number[]) {
-    const { rows, missing } = await findRepositories(ids);
+  async function requireRepositories(ids: readonly number[], viewer?: Viewer) {
+    const { rows, missing } = await findRepositories(ids, viewer);
     if (missing.length > 0) throw new KnowledgeRepositoryNotFoundError(missing);
     return rows;
   }
@@ -156,12 +160,20 @@ export function createKnowledgeStore(prisma: PrismaClient, options: KnowledgeSto
   }
 
   return {
-    async createRepository(input: { name: string; description?: string; ownerId: number; embeddingModel?: string }) {
+    async createRepository(input: {
+      name: string;
+      description?: string;
+      /** Null: the product's own. */
+      ownerId: number | null;
+      visibility?: Visibility;
+      embeddingModel?: string;
+    }) {
       const row = await prisma.knowledgeRepository.create({
         data: {
           name: input.name,
           description: input.description ?? '',
           ownerId: input.ownerId,
+          visibility: input.visibility ?? 'private',
           embeddingModel: input.embeddingModel ?? options.defaultEmbeddingModel,
         },
         select: repositorySelect,
@@ -169,19 +181,29 @@ export function createKnowledgeStore(prisma: PrismaClient, options: KnowledgeSto
       return toRepository(row);
     },
 
-    async listRepositories(): Promise<KnowledgeRepositorySummary[]> {
-      const rows = await prisma.knowledgeRepository.findMany({ orderBy: { id: 'asc' }, select: repositorySelect });
+    /** The repositories `viewer` may read (all without a viewer). */
+    async listRepositories(viewer?: Viewer): Promise<KnowledgeRepositorySummary[]> {
+      const rows = await prisma.knowledgeRepository.findMany({
+        where: viewer ? visibleTo(viewer) : {},
+        orderBy: { id: 'asc' },
+        select: repositorySelect,
+      });
       return rows.map(toRepository);
     },
 
-    async getRepository(id: number): Promise<KnowledgeRepositorySummary | null> {
-      const row = await prisma.knowledgeRepository.findUnique({ where: { id }, select: repositorySelect });
+    /** A repository `viewer` may read; null when it does not exist or is not theirs to see. */
+    async getRepository(id: number, viewer?: Viewer): Promise<KnowledgeRepositorySummary | null> {
+      const row = await prisma.knowledgeRepository.findFirst({ where: { id, ...(viewer ? visibleTo(viewer) : {}) }, select: repositorySelect });
       return row ? toRepository(row) : null;
     },
 
-    /** The ids among `ids` that name no repository. */
-    async missingRepositories(ids: readonly number[]): Promise<number[]> {
-      return (await findRepositories(ids)).missing;
+    async updateRepository(id: number, changes: { name?: string | undefined; description?: string | undefined; visibility?: Visibility | undefined }) {
+      return toRepository(await prisma.knowledgeRepository.update({ where: { id }, data: changes, select: repositorySelect }));
+    },
+
+    /** The ids among `ids` that name no repository `viewer` may read (none at all, without a viewer). */
+    async missingRepositories(ids: readonly number[], viewer?: Viewer): Promise<number[]> {
+      return (await findRepositories(ids, viewer)).missing;
     },
 
     /** Deletes a repository with its documents and chunks; false when it did not exist. */
@@ -268,8 +290,8 @@ export function createKnowledgeStore(prisma: PrismaClient, options: KnowledgeSto
       return stored;
     },
 
-    async listDocuments(repositoryId: number): Promise<KnowledgeDocumentSummary[]> {
-      await requireRepositories([repositoryId]);
+    async listDocuments(repositoryId: number, viewer?: Viewer): Promise<KnowledgeDocumentSummary[]> {
+      await requireRepositories([repositoryId], viewer);
       const rows = await prisma.knowledgeDocument.findMany({ where: { repositoryId }, orderBy: { id: 'asc' }, select: documentSelect });
       return rows.map(toDocument);
     },
@@ -288,12 +310,13 @@ export function createKnowledgeStore(prisma: PrismaClient, options: KnowledgeSto
     /**
      * The passages best matching `query`, best first, scores in 0..1: `keyword` by full-text rank,
      * `vector` by cosine similarity of embeddings, `hybrid` by reciprocal rank fusion of the two.
+     * With a `viewer`, a repository they may not read counts as missing.
      */
-    async search(request: KnowledgeSearchRequest): Promise<KnowledgePassage[]> {
+    async search(request: KnowledgeSearchRequest & { viewer?: Viewer | undefined }): Promise<KnowledgePassage[]> {
       const limit = Math.max(0, Math.floor(request.limit));
       if (request.repositoryIds.length === 0 || request.query.trim() === '' || limit === 0) return [];
       request.signal?.throwIfAborted();
-      const repositories = await requireRepositories(request.repositoryIds);
+      const repositories = await requireRepositories(request.repositoryIds, request.viewer);
       if (request.searchType === 'vector') return searchByVector(request, repositories, limit);
       if (request.searchType === 'keyword') return keywordSearch(prisma, { ...request, limit });
 

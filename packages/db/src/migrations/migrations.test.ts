@@ -166,3 +166,41 @@ describe('createMigration', () => {
     await expect(createMigration(' !? ', { migrationsDir: await copyOfMigrations() })).rejects.toThrow(/Invalid migration name/);
   });
 });
+
+describe('the identity migration on a database from before sign-in existed', () => {
+  it('keeps the dev identities’ data, makes them members and admins who cannot sign in, and shares what was open to all', slow, async () => {
+    const dir = await copyOfMigrations();
+    const names = await migrationNames(dir);
+    const identity = names.find((name) => name.endsWith('_identity_and_access'))!;
+    const later = names.slice(names.indexOf(identity));
+    const parked = path.join(await tempDir(), 'parked');
+    await mkdir(parked);
+    for (const name of later) await cp(path.join(dir, name), path.join(parked, name), { recursive: true });
+    for (const name of later) await rm(path.join(dir, name), { recursive: true });
+
+    const db = await memoryDb();
+    const factory = pgliteAdapterFactory(db);
+    await deployMigrations(factory, { migrationsDir: dir });
+    await db.exec(`
+      INSERT INTO users (name, role) VALUES ('admin', 'admin'), ('demo', 'user');
+      INSERT INTO assistants (name) VALUES ('Research Brief Writer');
+      INSERT INTO knowledge_repositories (name, owner_id, embedding_model) VALUES ('Field notes', 1, 'local-hash-384');
+      INSERT INTO executions (assistant_id, user_id, status) VALUES (1, 2, 'completed');
+    `);
+    for (const name of later) await cp(path.join(parked, name), path.join(dir, name), { recursive: true });
+    expect(await deployMigrations(factory, { migrationsDir: dir })).toEqual(later);
+
+    const users = await db.query<{ id: number; name: string; email: string; role: string }>('SELECT id, name, email, role::text FROM users ORDER BY id');
+    expect(users.rows).toEqual([
+      { id: 1, name: 'admin', email: 'legacy-1@users.invalid', role: 'admin' },
+      { id: 2, name: 'demo', email: 'legacy-2@users.invalid', role: 'member' },
+    ]);
+    expect((await db.query('SELECT * FROM accounts')).rows).toEqual([]);
+    expect((await db.query('SELECT owner_id, visibility::text FROM assistants')).rows).toEqual([{ owner_id: null, visibility: 'shared' }]);
+    expect((await db.query('SELECT owner_id, visibility::text FROM knowledge_repositories')).rows).toEqual([{ owner_id: 1, visibility: 'shared' }]);
+    expect((await db.query('SELECT user_id FROM executions')).rows).toEqual([{ user_id: 2 }]);
+    expect((await db.query(`SELECT column_default FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'role'`)).rows).toEqual([
+      { column_default: "'member'::user_role" },
+    ]);
+  });
+});

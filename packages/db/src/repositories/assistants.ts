@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
+import type { Visibility } from '../generated/prisma/enums.ts';
+import { visibleTo, type Viewer } from './visibility.ts';
 
 export const inputVariableSchema = z.object({
   name: z
@@ -20,7 +22,10 @@ const assistantSelect = {
   name: true,
   description: true,
   inputVariables: true,
+  ownerId: true,
+  visibility: true,
   createdAt: true,
+  owner: { select: { name: true } },
   prompts: {
     orderBy: [{ position: 'asc' }, { id: 'asc' }],
     select: {
@@ -40,16 +45,23 @@ const assistantSelect = {
 
 type AssistantRow = Prisma.AssistantGetPayload<{ select: typeof assistantSelect }>;
 
-export type Assistant = Omit<AssistantRow, 'inputVariables'> & { inputVariables: InputVariable[] };
+export type Assistant = Omit<AssistantRow, 'inputVariables' | 'owner'> & {
+  inputVariables: InputVariable[];
+  /** Null for the product's own assistants. */
+  ownerName: string | null;
+};
 export type AssistantPrompt = Assistant['prompts'][number];
 
-function toAssistant(row: AssistantRow): Assistant {
-  return { ...row, inputVariables: inputVariablesSchema.parse(row.inputVariables) };
+function toAssistant({ owner, ...row }: AssistantRow): Assistant {
+  return { ...row, ownerName: owner?.name ?? null, inputVariables: inputVariablesSchema.parse(row.inputVariables) };
 }
 
 export interface NewAssistant {
   name: string;
   description?: string;
+  /** Null or absent: the product's own (only admins change it). */
+  ownerId?: number | null;
+  visibility?: Visibility;
   inputVariables: InputVariable[];
   prompts: Array<{
     name: string;
@@ -66,14 +78,33 @@ export interface NewAssistant {
 
 export function createAssistantRepository(prisma: PrismaClient) {
   return {
-    async list(): Promise<Assistant[]> {
-      const rows = await prisma.assistant.findMany({ orderBy: { id: 'asc' }, select: assistantSelect });
+    /** The assistants `viewer` may see (all of them without a viewer), oldest first; deleted ones never. */
+    async list(viewer?: Viewer): Promise<Assistant[]> {
+      const rows = await prisma.assistant.findMany({
+        where: { deletedAt: null, ...(viewer ? visibleTo(viewer) : {}) },
+        orderBy: { id: 'asc' },
+        select: assistantSelect,
+      });
       return rows.map(toAssistant);
     },
 
-    async get(id: number): Promise<Assistant | null> {
-      const row = await prisma.assistant.findUnique({ where: { id }, select: assistantSelect });
+    /** An assistant `viewer` may see (any, without a viewer); null when deleted, missing or not theirs to see. */
+    async get(id: number, viewer?: Viewer): Promise<Assistant | null> {
+      const row = await prisma.assistant.findFirst({
+        where: { id, deletedAt: null, ...(viewer ? visibleTo(viewer) : {}) },
+        select: assistantSelect,
+      });
       return row ? toAssistant(row) : null;
+    },
+
+    async update(id: number, changes: { name?: string | undefined; description?: string | undefined; visibility?: Visibility | undefined }) {
+      const row = await prisma.assistant.update({ where: { id }, data: changes, select: assistantSelect });
+      return toAssistant(row);
+    },
+
+    /** Hides the assistant from lists and runs; its executions and their history stay. */
+    async delete(id: number): Promise<void> {
+      await prisma.assistant.updateMany({ where: { id, deletedAt: null }, data: { deletedAt: new Date() } });
     },
 
     async create(input: NewAssistant): Promise<Assistant> {
@@ -81,6 +112,8 @@ export function createAssistantRepository(prisma: PrismaClient) {
         data: {
           name: input.name,
           description: input.description ?? '',
+          ownerId: input.ownerId ?? null,
+          visibility: input.visibility ?? 'private',
           inputVariables: input.inputVariables as Prisma.InputJsonValue,
           prompts: {
             create: input.prompts.map((prompt) => ({
@@ -101,6 +134,7 @@ export function createAssistantRepository(prisma: PrismaClient) {
       return toAssistant(row);
     },
 
+    /** Every assistant ever made, deleted ones included: zero only on a first start. */
     count(): Promise<number> {
       return prisma.assistant.count();
     },

@@ -5,7 +5,7 @@ import { createUserRepository } from '../repositories/users.ts';
 
 /** An execution row (and the user and one-prompt assistant it needs), for tests that write events directly. */
 export async function createTestExecution(prisma: PrismaClient, assistantName = 'Test'): Promise<number> {
-  const user = await createUserRepository(prisma).ensure('demo', 'user');
+  const user = await createUserRepository(prisma).ensure({ name: 'demo', email: 'demo@example.test', role: 'member' });
   const assistant = await createAssistantRepository(prisma).create({
     name: assistantName,
     inputVariables: [],

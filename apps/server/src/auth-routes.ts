@@ -1,0 +1,52 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Auth } from '@aae/auth';
+
+/** Sign-in, sign-out and the rest are small JSON or form bodies. */
+const MAX_AUTH_BODY_BYTES = 64 * 1024;
+
+class BodyTooLargeError extends Error {}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > limit) throw new BodyTooLargeError();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw new BodyTooLargeError();
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+/**
+ * `/api/auth/*`: better-auth's own endpoints (sign-in by password or single sign-on, its
+ * callback, sign-out, the session), handed a Fetch request built on the deployment's public URL.
+ */
+export async function handleAuth(auth: Auth, baseURL: string, req: IncomingMessage, res: ServerResponse, headers: Headers): Promise<void> {
+  let body: Buffer | undefined;
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    try {
+      body = await readBody(req, MAX_AUTH_BODY_BYTES);
+    } catch (error) {
+      if (!(error instanceof BodyTooLargeError)) throw error;
+      res.writeHead(413, { 'content-type': 'application/json', connection: 'close' });
+      res.end(JSON.stringify({ message: `The request body is larger than ${MAX_AUTH_BODY_BYTES} bytes`, code: 'BODY_TOO_LARGE' }));
+      return;
+    }
+  }
+  const request = new Request(new URL(req.url ?? '/', baseURL), {
+    method: req.method ?? 'GET',
+    headers,
+    ...(body ? { body: new Uint8Array(body) } : {}),
+  });
+  const response = await auth.handler(request);
+  const outgoing: Record<string, string | string[]> = {};
+  response.headers.forEach((value, name) => {
+    if (name !== 'set-cookie') outgoing[name] = value;
+  });
+  const cookies = response.headers.getSetCookie();
+  if (cookies.length > 0) outgoing['set-cookie'] = cookies;
+  res.writeHead(response.status, outgoing);
+  res.end(Buffer.from(await response.arrayBuffer()));
+}

@@ -1,0 +1,402 @@
+import { createAaeClient, getExecutionEvents } from '@aae/client';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { collectExecutionEvents } from './testing/subscription.ts';
+import { mutateWithCookie, startTestApp, TEST_PASSWORD, type TestApp } from './testing/test-app.ts';
+
+const cookieClient = (app: TestApp, cookie: string) => createAaeClient({ baseUrl: app.url, headers: { cookie } });
+
+describe('first run', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp({ seedPeople: false });
+  });
+  afterAll(() => app?.stop());
+
+  it('has no account at all, asks for the first admin once, and that admin then signs in', async () => {
+    expect(await app.services.database.prisma.user.count()).toBe(0);
+    const anonymous = createAaeClient({ baseUrl: app.url });
+    expect(await anonymous.setup.status.query()).toEqual({ needsSetup: true, sso: [] });
+    await expect(anonymous.assistants.list.query()).rejects.toMatchObject({ data: { code: 'UNAUTHORIZED' } });
+    await expect(
+      anonymous.setup.createAdmin.mutate({ name: 'Ada', email: 'ada@example.test', password: 'short' }),
+    ).rejects.toMatchObject({ data: { code: 'BAD_REQUEST' }, message: expect.stringContaining('password must be at least 10 characters') });
+
+    const admin = await anonymous.setup.createAdmin.mutate({ name: 'Ada', email: 'Ada@Example.test', password: 'a long enough password' });
+    expect(admin).toMatchObject({ name: 'Ada', email: 'ada@example.test', role: 'admin' });
+    expect(await anonymous.setup.status.query()).toEqual({ needsSetup: false, sso: [] });
+    await expect(
+      anonymous.setup.createAdmin.mutate({ name: 'Mallory', email: 'mallory@example.test', password: 'a long enough password' }),
+    ).rejects.toMatchObject({ data: { code: 'CONFLICT' }, message: 'Set-up is done: an admin exists. Sign in instead.' });
+
+    const { status, cookie } = await app.signIn('ada@example.test', 'a long enough password');
+    expect(status).toBe(200);
+    const me = await cookieClient(app, cookie!).users.me.query();
+    expect(me).toMatchObject({ email: 'ada@example.test', role: 'admin', via: 'session' });
+    // The demo assistants are there for the first run.
+    expect((await cookieClient(app, cookie!).assistants.list.query()).map((assistant) => assistant.name)).toEqual([
+      'Research Brief Writer',
+      'Field Guide',
+    ]);
+  });
+
+  it('creates the admin from ADMIN_EMAIL and ADMIN_PASSWORD on a start with none, and only then', async () => {
+    const scripted = await startTestApp({
+      seedPeople: false,
+      identity: { bootstrapAdmin: { email: 'ops@example.test', password: 'scripted install password' } },
+    });
+    try {
+      expect(await scripted.services.users.needsSetup()).toBe(false);
+      expect((await scripted.signIn('ops@example.test', 'scripted install password')).status).toBe(200);
+      expect((await scripted.services.users.list()).map((user) => [user.email, user.role])).toEqual([['ops@example.test', 'admin']]);
+    } finally {
+      await scripted.stop();
+    }
+  });
+});
+
+describe('password sign-in, sessions and sign-out', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    // Behind a proxy on loopback: each test signs in from its own address (X-Forwarded-For).
+    app = await startTestApp({
+      identity: { trustProxy: 'loopback', signInLimits: { maxFailuresPerAccount: 3, maxFailuresPerAddress: 6, windowSeconds: 600 } },
+    });
+  });
+  afterAll(() => app?.stop());
+
+  const signInFrom = (address: string, email: string, password: string) =>
+    fetch(`${app.url}/api/auth/sign-in/email`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': address },
+      body: JSON.stringify({ email, password }),
+    });
+
+  it('sets an HttpOnly, SameSite=Lax session cookie (not Secure over plain HTTP)', async () => {
+    const response = await fetch(`${app.url}/api/auth/sign-in/email`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'demo@example.test', password: TEST_PASSWORD }),
+    });
+    expect(response.status).toBe(200);
+    const cookie = response.headers.getSetCookie().find((value) => value.startsWith('aae.session_token='))!;
+    expect(cookie).toMatch(/; HttpOnly/);
+    expect(cookie).toMatch(/; SameSite=Lax/);
+    expect(cookie).not.toMatch(/; Secure/);
+  });
+
+  it('answers a wrong password and an unknown address with the same message', async () => {
+    const wrongPassword = await app.signIn('other@example.test', 'not the password at all');
+    const unknown = await app.signIn('nobody@example.test', TEST_PASSWORD);
+    expect(wrongPassword.status).toBe(401);
+    expect(unknown.status).toBe(401);
+    expect(wrongPassword.body).toMatchObject({ message: 'Invalid email or password' });
+    expect(unknown.body).toEqual(wrongPassword.body);
+    expect(wrongPassword.cookie).toBeNull();
+  });
+
+  it('ends the session on sign-out: the cookie no longer works', async () => {
+    const { cookie } = await app.signIn('demo@example.test', TEST_PASSWORD);
+    const client = cookieClient(app, cookie!);
+    expect(await client.users.me.query()).toMatchObject({ email: 'demo@example.test', via: 'session' });
+    const out = await fetch(`${app.url}/api/auth/sign-out`, {
+      method: 'POST',
+      headers: { cookie: cookie!, origin: app.url, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(out.status).toBe(200);
+    await expect(client.users.me.query()).rejects.toMatchObject({
+      data: { code: 'UNAUTHORIZED' },
+      message: 'Your session has ended; sign in again',
+    });
+  });
+
+  it('refuses an expired session', async () => {
+    const { cookie } = await app.signIn('demo@example.test', TEST_PASSWORD);
+    const token = decodeURIComponent(cookie!.split('=')[1]!).split('.')[0]!;
+    await app.services.database.prisma.session.update({ where: { token }, data: { expiresAt: new Date(Date.now() - 1_000) } });
+    await expect(cookieClient(app, cookie!).users.me.query()).rejects.toMatchObject({
+      data: { code: 'UNAUTHORIZED' },
+      message: 'Your session has ended; sign in again',
+    });
+  });
+
+  it('throttles failed sign-ins per account: the attempt after the limit gets 429 with Retry-After, even with the right password', async () => {
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      expect((await signInFrom('198.51.100.1', 'admin@example.test', `wrong guess ${attempt}`)).status).toBe(401);
+    }
+    // From anywhere: the account is what is locked.
+    for (const [address, password] of [['198.51.100.1', 'wrong guess 4'], ['198.51.100.2', TEST_PASSWORD]] as const) {
+      const response = await signInFrom(address, 'admin@example.test', password);
+      expect(response.status).toBe(429);
+      const retryAfter = Number(response.headers.get('retry-after'));
+      expect(retryAfter).toBeGreaterThan(0);
+      expect(retryAfter).toBeLessThanOrEqual(600);
+      expect(await response.json()).toMatchObject({ message: expect.stringMatching(/^Too many failed sign-ins; try again in \d+ minutes$/) });
+    }
+    // Another account, from the same address, is not locked by it.
+    expect((await signInFrom('198.51.100.1', 'demo@example.test', TEST_PASSWORD)).status).toBe(200);
+  });
+
+  it('throttles failed sign-ins per address, whatever the account', async () => {
+    for (let attempt = 1; attempt <= 6; attempt++) {
+      expect((await signInFrom('203.0.113.7', `guess${attempt}@example.test`, 'a guess')).status).toBe(401);
+    }
+    expect((await signInFrom('203.0.113.7', 'other@example.test', TEST_PASSWORD)).status).toBe(429);
+    expect((await signInFrom('203.0.113.8', 'other@example.test', TEST_PASSWORD)).status).toBe(200);
+    const { items } = await app.client('admin').audit.list.query({ action: 'sign-in-throttled' });
+    expect(items[0]).toMatchObject({ subject: 'other@example.test', ipAddress: '203.0.113.7' });
+  });
+
+  it('records sign-ins, failures, throttling and sign-outs with who, when and from where', async () => {
+    const { items } = await app.client('admin').audit.list.query({ limit: 200 });
+    const actions = items.map((item) => item.action);
+    for (const action of ['sign-in', 'sign-in-failed', 'sign-in-throttled', 'sign-out', 'token-created']) expect(actions).toContain(action);
+    const failed = items.find((item) => item.action === 'sign-in-failed' && item.subject === 'nobody@example.test')!;
+    expect(failed).toMatchObject({ actor: null, details: { method: 'password' } });
+    expect(failed.ipAddress).toMatch(/127\.0\.0\.1$/);
+    const signedIn = items.find((item) => item.action === 'sign-in' && item.subject === 'demo@example.test')!;
+    expect(signedIn.actor).toMatchObject({ email: 'demo@example.test' });
+    expect(signedIn.createdAt).toBeInstanceOf(Date);
+    expect(signedIn.userAgent).toBeTruthy();
+  });
+});
+
+describe('secure cookies behind HTTPS', () => {
+  it('marks the session cookie Secure when the public URL is https', async () => {
+    const app = await startTestApp({ identity: { publicUrl: 'https://events.example.test' } });
+    try {
+      const response = await fetch(`${app.url}/api/auth/sign-in/email`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'demo@example.test', password: TEST_PASSWORD }),
+      });
+      const cookie = response.headers.getSetCookie().find((value) => value.includes('session_token='))!;
+      expect(cookie.startsWith('__Secure-aae.session_token=')).toBe(true);
+      expect(cookie).toMatch(/; Secure/);
+    } finally {
+      await app.stop();
+    }
+  });
+});
+
+describe('people, tokens and disabled accounts', () => {
+  let app: TestApp;
+  let assistantId: number;
+  beforeAll(async () => {
+    app = await startTestApp({ chunkDelayMs: 25 });
+    assistantId = (await app.client('demo').assistants.list.query())[0]!.id;
+  });
+  afterAll(() => app?.stop());
+
+  it('lets an admin create a member who signs in, and refuses a second account with the same address', async () => {
+    const admin = app.client('admin');
+    const created = await admin.users.create.mutate({ name: 'Grace', email: 'grace@example.test', password: 'grace password 1' });
+    expect(created).toMatchObject({ role: 'member', email: 'grace@example.test' });
+    expect((await app.signIn('grace@example.test', 'grace password 1')).status).toBe(200);
+    await expect(
+      admin.users.create.mutate({ name: 'Grace again', email: 'GRACE@example.test', password: 'grace password 2' }),
+    ).rejects.toMatchObject({ data: { code: 'CONFLICT' }, message: 'Someone already signs in as grace@example.test' });
+    await expect(app.client('demo').users.create.mutate({ name: 'X', email: 'x@example.test', password: 'x password 12' })).rejects.toMatchObject({
+      data: { code: 'FORBIDDEN' },
+    });
+  });
+
+  it('lets a person change their password with the current one; the change is in the audit log', async () => {
+    const { cookie } = await app.signIn('grace@example.test', 'grace password 1');
+    const change = (currentPassword: string) =>
+      fetch(`${app.url}/api/auth/change-password`, {
+        method: 'POST',
+        headers: { cookie: cookie!, origin: app.url, 'content-type': 'application/json' },
+        body: JSON.stringify({ currentPassword, newPassword: 'grace password 2', revokeOtherSessions: true }),
+      });
+    expect((await change('not my password')).status).toBe(400);
+    expect((await change('grace password 1')).status).toBe(200);
+    expect((await app.signIn('grace@example.test', 'grace password 1')).status).toBe(401);
+    expect((await app.signIn('grace@example.test', 'grace password 2')).status).toBe(200);
+    const { items } = await app.client('admin').audit.list.query({ action: 'password-changed' });
+    expect(items).toHaveLength(1);
+    expect(items[0]).toMatchObject({ actor: { email: 'grace@example.test' }, subject: 'grace@example.test' });
+  });
+
+  it('changes roles, but never leaves the deployment without an active admin', async () => {
+    const admin = app.client('admin');
+    await expect(admin.users.setRole.mutate({ userId: app.people.admin.id, role: 'member' })).rejects.toMatchObject({
+      data: { code: 'CONFLICT' },
+      message: expect.stringContaining('last active admin'),
+    });
+    await expect(admin.users.setDisabled.mutate({ userId: app.people.admin.id, disabled: true })).rejects.toMatchObject({
+      data: { code: 'CONFLICT' },
+    });
+    const promoted = await admin.users.setRole.mutate({ userId: app.people.other.id, role: 'admin' });
+    expect(promoted.role).toBe('admin');
+    // The token `other` holds was made with member scopes: promotion does not widen it.
+    await expect(app.client('other').users.list.query()).rejects.toMatchObject({ data: { code: 'FORBIDDEN' } });
+    await admin.users.setRole.mutate({ userId: app.people.other.id, role: 'member' });
+    const { items } = await admin.audit.list.query({ action: 'role-changed' });
+    expect(items.map((item) => item.details)).toEqual([
+      { from: 'admin', to: 'member' },
+      { from: 'member', to: 'admin' },
+    ]);
+  });
+
+  it('lets a member grant only their role’s scopes, and never from a token', async () => {
+    const { cookie } = await app.signIn('demo@example.test', TEST_PASSWORD);
+    await expect(mutateWithCookie(app.url, cookie!, 'tokens.create', { name: 'too much', scopes: ['admin'] })).rejects.toThrow(
+      'Your role cannot grant "admin"',
+    );
+    await expect(app.client('demo').tokens.create.mutate({ name: 'from a token', scopes: ['executions:read'] })).rejects.toMatchObject({
+      data: { code: 'FORBIDDEN' },
+      message: 'Personal access tokens are managed from a signed-in session, not with a token',
+    });
+    const { token, id } = await mutateWithCookie<{ token: string; id: number }>(app.url, cookie!, 'tokens.create', {
+      name: 'read only',
+      scopes: ['executions:read'],
+      expiresInDays: 30,
+    });
+    const readOnly = createAaeClient({ baseUrl: app.url, token });
+    expect(await readOnly.executions.list.query()).toMatchObject({ items: expect.any(Array) });
+    await expect(readOnly.executions.execute.mutate({ assistantId, input: { topic: 'x' } })).rejects.toMatchObject({
+      data: { code: 'FORBIDDEN' },
+      message: 'This token lacks the "executions:write" scope',
+    });
+    const listed = await cookieClient(app, cookie!).tokens.list.query();
+    expect(listed.find((entry) => entry.id === id)).toMatchObject({ name: 'read only', scopes: ['executions:read'], status: 'active' });
+    expect(token.startsWith(listed.find((entry) => entry.id === id)!.start!)).toBe(true);
+    // Only the hash is kept.
+    const row = await app.services.database.prisma.apiKey.findUniqueOrThrow({ where: { id } });
+    expect(row.key).not.toContain(token.slice(8));
+    // better-auth's own token routes are closed: tokens go through the API, with scopes and the audit log.
+    for (const route of ['create', 'update', 'list', 'delete']) {
+      const direct = await fetch(`${app.url}/api/auth/api-key/${route}`, {
+        method: route === 'list' ? 'GET' : 'POST',
+        headers: { cookie: cookie!, origin: app.url, 'content-type': 'application/json' },
+        ...(route === 'list' ? {} : { body: JSON.stringify({ keyId: String(id), enabled: true, name: 'sneaky' }) }),
+      });
+      expect(direct.status).toBe(404);
+    }
+    await mutateWithCookie(app.url, cookie!, 'tokens.revoke', { tokenId: id });
+    await expect(readOnly.executions.list.query()).rejects.toMatchObject({ data: { code: 'UNAUTHORIZED' }, message: 'This token was revoked' });
+    expect((await cookieClient(app, cookie!).tokens.list.query()).find((entry) => entry.id === id)?.status).toBe('revoked');
+  });
+
+  it('disables an account at once: its session, its tokens and its open streams stop; enabling lets it back', async () => {
+    const admin = app.client('admin');
+    const person = await admin.users.create.mutate({ name: 'Leaving', email: 'leaving@example.test', password: 'leaving password' });
+    const { cookie } = await app.signIn(person.email, 'leaving password');
+    const { token } = await mutateWithCookie<{ token: string }>(app.url, cookie!, 'tokens.create', {
+      name: 'script',
+      scopes: ['executions:read', 'executions:write', 'assistants:read'],
+    });
+    const client = createAaeClient({ baseUrl: app.url, token });
+    const { executionId } = await client.executions.execute.mutate({ assistantId, input: { topic: 'a long walk' } });
+    const stream = collectExecutionEvents(client, { executionId });
+    await stream.received(2);
+
+    await admin.users.setDisabled.mutate({ userId: person.id, disabled: true });
+    await expect(stream.completed).rejects.toMatchObject({ data: { code: 'UNAUTHORIZED' } });
+    const disabled = { data: { code: 'UNAUTHORIZED' } };
+    await expect(client.users.me.query()).rejects.toMatchObject({ ...disabled, message: 'This account is disabled; ask an admin to enable it' });
+    await expect(cookieClient(app, cookie!).users.me.query()).rejects.toMatchObject(disabled);
+    const again = await app.signIn(person.email, 'leaving password');
+    expect(again.status).toBe(403);
+    expect(again.body).toMatchObject({ message: 'This account is disabled; ask an admin to enable it' });
+
+    await admin.users.setDisabled.mutate({ userId: person.id, disabled: false });
+    expect(await client.users.me.query()).toMatchObject({ email: 'leaving@example.test' });
+    expect((await app.signIn(person.email, 'leaving password')).status).toBe(200);
+    const actions = (await admin.audit.list.query({ userId: person.id })).items.map((item) => item.action);
+    expect(actions).toEqual(expect.arrayContaining(['user-created', 'account-disabled', 'account-enabled', 'token-created']));
+  });
+});
+
+describe('watch tokens', () => {
+  let app: TestApp;
+  let executionId: number;
+  let otherExecutionId: number;
+  beforeAll(async () => {
+    app = await startTestApp();
+    const demo = app.client('demo');
+    const [assistant] = await demo.assistants.list.query();
+    for (const topic of ['mudflats', 'dunes']) {
+      const run = await demo.executions.execute.mutate({ assistantId: assistant!.id, input: { topic } });
+      await collectExecutionEvents(demo, run).completed;
+      if (topic === 'mudflats') executionId = run.executionId;
+      else otherExecutionId = run.executionId;
+    }
+  });
+  afterAll(() => app?.stop());
+
+  it('lives at most 15 minutes and reads only its execution’s events and output, and is never logged', async () => {
+    const logged = [vi.spyOn(console, 'info'), vi.spyOn(console, 'warn'), vi.spyOn(console, 'error'), vi.spyOn(console, 'log')];
+    try {
+      const { token, expiresAt } = await app.client('demo').executions.createWatchToken.mutate({ executionId });
+      expect(token.startsWith('aae_watch_')).toBe(true);
+      expect(expiresAt.getTime() - Date.now()).toBeLessThanOrEqual(15 * 60_000);
+      expect(expiresAt.getTime() - Date.now()).toBeGreaterThan(14 * 60_000);
+
+      const watcher = createAaeClient({ baseUrl: app.url, token });
+      const stored = await getExecutionEvents(app.client('demo'), executionId);
+      expect(await getExecutionEvents(watcher, executionId)).toEqual(stored);
+      const streamed = collectExecutionEvents(watcher, { executionId });
+      await streamed.completed;
+      expect(streamed.events).toEqual(stored);
+      expect((await watcher.executions.get.query({ executionId })).id).toBe(executionId);
+
+      await expect(watcher.events.list.query({ executionId: otherExecutionId })).rejects.toMatchObject({
+        data: { code: 'FORBIDDEN' },
+        message: `This watch token reads execution ${executionId} only`,
+      });
+      for (const call of [() => watcher.executions.list.query(), () => watcher.assistants.list.query(), () => watcher.users.me.query()]) {
+        await expect(call()).rejects.toMatchObject({ data: { code: 'FORBIDDEN' }, message: 'A watch token only reads the events and output of its one execution' });
+      }
+
+      // In a URL, as a link or a plain EventSource sends it: the download, and the tRPC stream.
+      const download = await fetch(`${app.url}/api/executions/${executionId}/events.ndjson?token=${token}`);
+      expect(download.status).toBe(200);
+      expect((await download.text()).trim().split('\n')).toHaveLength(stored.length);
+      expect((await fetch(`${app.url}/api/executions/${otherExecutionId}/events.ndjson?token=${token}`)).status).toBe(403);
+      const input = encodeURIComponent(JSON.stringify({ json: { executionId } }));
+      const sse = await fetch(`${app.url}/trpc/events.onExecutionEvent?input=${input}&token=${token}`, { headers: { accept: 'text/event-stream' } });
+      expect(sse.status).toBe(200);
+      const body = await sse.text();
+      expect(body.match(/^id: /gm)).toHaveLength(stored.length);
+      expect(body).toContain(stored.at(-1)!.eventData.eventId);
+      // A personal access token is not taken from a URL (URLs end up in logs).
+      const pat = app.tokenOf('demo');
+      expect((await fetch(`${app.url}/api/executions/${executionId}/events.ndjson?token=${pat}`)).status).toBe(401);
+
+      const printed = logged.flatMap((spy) => spy.mock.calls.flat().map((value) => String(value))).join('\n');
+      expect(printed).not.toContain(token.slice('aae_watch_'.length, 40));
+    } finally {
+      for (const spy of logged) spy.mockRestore();
+    }
+  });
+
+  it('is asked for only by someone who may read the execution', async () => {
+    await expect(app.client('other').executions.createWatchToken.mutate({ executionId })).rejects.toMatchObject({ data: { code: 'NOT_FOUND' } });
+    const { token } = await app.client('admin').executions.createWatchToken.mutate({ executionId, ttlSeconds: 60 });
+    expect((await createAaeClient({ baseUrl: app.url, token }).executions.get.query({ executionId })).userName).toBe('demo');
+  });
+});
+
+describe('people never share responses', () => {
+  it('answers a person from the response cache only with their own earlier response', async () => {
+    const app = await startTestApp();
+    try {
+      const run = async (person: 'demo' | 'other') => {
+        const client = app.client(person);
+        const [assistant] = await client.assistants.list.query();
+        const { executionId } = await client.executions.execute.mutate({ assistantId: assistant!.id, input: { topic: 'cached kelp', audience: 'divers' } });
+        await collectExecutionEvents(client, { executionId }).completed;
+        const completes = (await getExecutionEvents(client, executionId)).filter((event) => event.eventType === 'prompt-complete');
+        return completes.map((event) => event.eventType === 'prompt-complete' && event.eventData.cached);
+      };
+      expect(await run('demo')).toEqual([false, false, false]);
+      expect(await run('other')).toEqual([false, false, false]);
+      expect(await run('demo')).toEqual([true, true, true]);
+    } finally {
+      await app.stop();
+    }
+  });
+});
+

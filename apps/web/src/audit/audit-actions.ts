@@ -1,0 +1,33 @@
+import type { RouterInputs } from '@aae/api';
+
+export type AuditAction = NonNullable<Exclude<RouterInputs['audit']['list'], void | undefined>['action']>;
+
+/** Every action the log records, as a person reads it; the Record keeps the list complete. */
+export const AUDIT_ACTION_LABELS: Record<AuditAction, string> = {
+  'sign-in': 'Signed in',
+  'sign-in-failed': 'Sign-in failed',
+  'sign-in-throttled': 'Sign-in refused: too many attempts',
+  'sign-out': 'Signed out',
+  'password-changed': 'Password changed',
+  setup: 'First admin created',
+  'user-created': 'Person added',
+  'role-changed': 'Role changed',
+  'account-disabled': 'Account disabled',
+  'account-enabled': 'Account enabled',
+  'token-created': 'Token created',
+  'token-revoked': 'Token revoked',
+};
+
+export const AUDIT_ACTIONS = Object.keys(AUDIT_ACTION_LABELS) as AuditAction[];
+
+export function isAuditAction(value: string | null): value is AuditAction {
+  return value !== null && Object.hasOwn(AUDIT_ACTION_LABELS, value);
+}
+
+/** An entry's details as short `name: value` phrases. */
+export function describeDetails(details: Record<string, unknown>): string[] {
+  return Object.entries(details).map(([name, value]) => {
+    const shown = Array.isArray(value) ? value.join(', ') : typeof value === 'string' ? value : JSON.stringify(value);
+    return `${name}: ${shown}`;
+  });
+}

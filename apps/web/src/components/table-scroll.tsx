@@ -1,0 +1,13 @@
+import type { ReactNode } from 'react';
+
+/**
+ * A wide table that scrolls sideways on a narrow screen. The region can take focus so the
+ * keyboard can scroll it too (a table of plain text has nothing else to focus).
+ */
+export function TableScroll({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <div className="table-scroll" role="region" aria-label={label} tabIndex={0}>
+      {children}
+    </div>
+  );
+}
