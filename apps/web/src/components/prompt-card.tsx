@@ -7,9 +7,12 @@ export function PromptCard({
   total,
   output,
   liveText,
+  promptName,
 }: {
   prompt: PromptView;
   total: number;
+  /** An earlier prompt's name by its id, for where substituted values came from. */
+  promptName: (promptId: number) => string | undefined;
   /** The stored output, once the prompt is complete. */
   output?: string | undefined;
   /** Text streamed so far while the prompt runs. */
@@ -46,7 +49,7 @@ export function PromptCard({
           <summary>
             {Object.keys(prompt.substitution.variables).length} variable(s) substituted
             {prompt.substitution.sourcePrompts.length > 0
-              ? `, from prompt${prompt.substitution.sourcePrompts.length > 1 ? 's' : ''} ${prompt.substitution.sourcePrompts.join(', ')}`
+              ? `, from ${prompt.substitution.sourcePrompts.map((id) => `“${promptName(id) ?? `prompt ${id}`}”`).join(', ')}`
               : ''}
           </summary>
           <dl>

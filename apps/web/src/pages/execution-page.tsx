@@ -213,6 +213,7 @@ function ExecutionScreen({ executionId }: { executionId: number }) {
                 <PromptCard
                   prompt={prompt}
                   total={total}
+                  promptName={(id) => view.prompts.find((candidate) => candidate.promptId === id)?.name}
                   output={prompt.status === 'complete' ? outputs.get(prompt.promptId) : undefined}
                   liveText={replay.position === null ? liveText.get(prompt.promptId) : undefined}
                 />
