@@ -13,9 +13,12 @@ export interface IdentitySettings {
   oidc?: OidcProviderConfig | undefined;
   /** `TRUST_PROXY`: whose `X-Forwarded-For` to believe. */
   trustProxy?: string | undefined;
-  signInLimits?: Partial<Pick<SignInThrottleOptions, 'maxFailuresPerAccount' | 'maxFailuresPerAddress' | 'windowSeconds'>>;
-  /** Creates this admin on a start with none (scripted installs), instead of the set-up page. */
-  bootstrapAdmin?: { email: string; password: string; name?: string | undefined } | undefined;
+  signInLimits?: Partial<Omit<SignInThrottleOptions, 'store'>>;
+  /**
+   * Creates this admin on a start with none (scripted installs), instead of the set-up page; with
+   * `reset`, also makes an existing account with this address an active admin with this password.
+   */
+  bootstrapAdmin?: { email: string; password: string; name?: string | undefined; reset?: boolean } | undefined;
 }
 
 export interface StartAppOptions {
@@ -46,6 +49,23 @@ export interface RunningApp {
 
 const THROTTLE_PURGE_MS = 10 * 60_000;
 
+/** `ADMIN_EMAIL` / `ADMIN_PASSWORD`: the first admin of a scripted install, or with `ADMIN_RESET` a way back in. */
+async function bootstrapAdmin(services: AppServices, admin: IdentitySettings['bootstrapAdmin'], logger: Pick<Console, 'info'>) {
+  if (!admin) return;
+  const input = { name: admin.name ?? admin.email.split('@')[0]!, email: admin.email, passwordHash: await hashPassword(admin.password) };
+  if (admin.reset) {
+    const user = await services.users.restoreAdmin(input);
+    await services.audit.record({ action: 'password-reset', actorId: user.id, subjectId: user.id, subject: user.email, details: { from: 'ADMIN_RESET' } });
+    logger.info(`[setup] ${user.email} is an active admin with the password from ADMIN_PASSWORD (ADMIN_RESET)`);
+    return;
+  }
+  if (!(await services.users.needsSetup())) return;
+  const user = await services.users.createFirstAdmin(input);
+  if (!user) return;
+  await services.audit.record({ action: 'setup', actorId: user.id, subjectId: user.id, subject: user.email, details: { from: 'ADMIN_EMAIL' } });
+  logger.info(`[setup] created the admin ${user.email} from ADMIN_EMAIL`);
+}
+
 /**
  * Starts the whole product in this process: migrate, listen, seed the demo data (no account),
  * close executions a previous process left running, serve tRPC, sign-in and the web app.
@@ -73,11 +93,20 @@ async function serveApp(
 ): Promise<RunningApp> {
   const identity = options.identity ?? {};
   const publicUrl = identity.publicUrl?.replace(/\/$/, '') ?? http.url;
+  // Without a public URL, the loopback names of this address all reach it: each may open the app.
+  const { port, hostname } = new URL(http.url);
+  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(hostname);
+  const trustedOrigins = identity.publicUrl || !loopback ? [] : ['127.0.0.1', 'localhost', '[::1]'].map((name) => `http://${name}:${port}`);
+  if (!identity.publicUrl && !loopback) {
+    logger.warn(`[auth] set PUBLIC_URL to the address people open (listening on ${http.url}): sign-in only accepts requests from it`);
+  }
   const throttle = createSignInThrottle({
     store: { prisma: database.prisma },
-    maxFailuresPerAccount: identity.signInLimits?.maxFailuresPerAccount ?? 5,
-    maxFailuresPerAddress: identity.signInLimits?.maxFailuresPerAddress ?? 50,
-    windowSeconds: identity.signInLimits?.windowSeconds ?? 15 * 60,
+    maxAttemptsPerAccountAndAddress: 5,
+    maxAttemptsPerAddress: 50,
+    maxAttemptsPerAccount: 50,
+    windowSeconds: 15 * 60,
+    ...identity.signInLimits,
   });
   const services = createAppServices({
     database,
@@ -86,6 +115,7 @@ async function serveApp(
     identity: {
       secret: identity.secret ?? (await instanceSecret(database.prisma, 'auth')),
       baseURL: publicUrl,
+      trustedOrigins,
       oidc: identity.oidc,
       throttle,
     },
@@ -93,14 +123,7 @@ async function serveApp(
   });
   const { firstStart } = await seedDemo(services);
   if (firstStart && options.seedFieldGuide !== false) await seedFieldGuide(services);
-  if (identity.bootstrapAdmin && (await services.users.needsSetup())) {
-    const { email, password, name } = identity.bootstrapAdmin;
-    const admin = await services.users.createFirstAdmin({ name: name ?? email.split('@')[0]!, email, passwordHash: await hashPassword(password) });
-    if (admin) {
-      await services.audit.record({ action: 'setup', actorId: admin.id, subjectId: admin.id, subject: admin.email, details: { from: 'ADMIN_EMAIL' } });
-      logger.info(`[setup] created the admin ${admin.email} from ADMIN_EMAIL`);
-    }
-  }
+  await bootstrapAdmin(services, identity.bootstrapAdmin, logger);
   // The embedded database belongs to this process alone: whatever is unfinished was left by a
   // previous run of it. On a server, other live processes may be running executions.
   const recovered = await services.runner.recoverOrphans(database.kind === 'pglite' ? 0 : undefined);

@@ -35,6 +35,12 @@ export async function handleAuth(auth: Auth, baseURL: string, req: IncomingMessa
       return;
     }
   }
+  // PostgreSQL cannot store U+0000: a request carrying one is refused before it reaches a query.
+  if (/\\u0000|\u0000|%00/i.test(`${req.url ?? ''}${body?.toString('utf8') ?? ''}`)) {
+    res.writeHead(400, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ message: 'The request contains a NUL character (\\u0000), which nothing here accepts', code: 'NUL_CHARACTER' }));
+    return;
+  }
   const request = new Request(new URL(req.url ?? '/', baseURL), {
     method: req.method ?? 'GET',
     headers,

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { PASSWORD_MIN_LENGTH, type OidcProviderConfig } from '@aae/auth';
 import { parseProvidersConfig, type ProviderConfig } from '@aae/engine';
+import { compileTrustProxy } from './request-identity.ts';
 import { z } from 'zod';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -9,6 +10,10 @@ const optionalText = z
   .string()
   .optional()
   .transform((value) => (value?.trim() ? value.trim() : undefined));
+const booleanText = z
+  .enum(['true', 'false', ''], { error: 'must be true or false' })
+  .default('false')
+  .transform((value) => value === 'true');
 const httpUrl = optionalText.refine((value) => value === undefined || /^https?:\/\/[^/]+/.test(value), 'must be an http:// or https:// URL');
 
 const envSchema = z
@@ -34,7 +39,15 @@ const envSchema = z
     PUBLIC_URL: httpUrl,
     /** Signs sessions and watch tokens; every process must share it. Default: one kept in the database. */
     AUTH_SECRET: optionalText.refine((value) => value === undefined || value.length >= 32, 'must be at least 32 characters'),
-    TRUST_PROXY: optionalText,
+    TRUST_PROXY: optionalText.refine((value) => {
+      if (value === undefined) return true;
+      try {
+        compileTrustProxy(value);
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'must be loopback, addresses or CIDRs separated by commas, or a number of hops'),
     OIDC_ISSUER: httpUrl,
     OIDC_CLIENT_ID: optionalText,
     OIDC_CLIENT_SECRET: optionalText,
@@ -44,19 +57,20 @@ const envSchema = z
       .regex(/^[a-z0-9-]{1,40}$/, 'must be lower-case letters, digits and dashes')
       .default('sso'),
     OIDC_SCOPES: z.string().default('openid email profile'),
-    /** Whether someone the provider signs in but nobody created here becomes a member (default true). */
-    OIDC_SIGN_UP: z
-      .enum(['true', 'false'])
-      .default('true')
-      .transform((value) => value === 'true'),
+    /** Whether someone the provider signs in but nobody created here becomes a member (default false). */
+    OIDC_SIGN_UP: booleanText,
     ADMIN_EMAIL: optionalText,
     ADMIN_PASSWORD: optionalText.refine(
       (value) => value === undefined || value.length >= PASSWORD_MIN_LENGTH,
       `must be at least ${PASSWORD_MIN_LENGTH} characters`,
     ),
     ADMIN_NAME: optionalText,
-    SIGN_IN_MAX_FAILURES: z.coerce.number().int().min(1).default(5),
-    SIGN_IN_MAX_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).default(50),
+    /** With ADMIN_EMAIL and ADMIN_PASSWORD: make that person an active admin with that password, even if admins exist. */
+    ADMIN_RESET: booleanText,
+    /** Password sign-in attempts per window: on one account from one address, from one address, on one account. */
+    SIGN_IN_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(5),
+    SIGN_IN_MAX_ATTEMPTS_PER_ADDRESS: z.coerce.number().int().min(1).default(50),
+    SIGN_IN_MAX_ATTEMPTS_PER_ACCOUNT: z.coerce.number().int().min(1).default(50),
     SIGN_IN_LOCK_MINUTES: z.coerce.number().int().min(1).default(15),
   })
   .superRefine((env, ctx) => {
@@ -66,6 +80,9 @@ const envSchema = z
     }
     if (Boolean(env.ADMIN_EMAIL) !== Boolean(env.ADMIN_PASSWORD)) {
       ctx.addIssue({ code: 'custom', path: ['ADMIN_EMAIL'], message: 'ADMIN_EMAIL and ADMIN_PASSWORD go together' });
+    }
+    if (env.ADMIN_RESET && !env.ADMIN_EMAIL) {
+      ctx.addIssue({ code: 'custom', path: ['ADMIN_RESET'], message: 'needs ADMIN_EMAIL and ADMIN_PASSWORD (the admin to restore)' });
     }
     if (env.ADMIN_EMAIL && !z.email().safeParse(env.ADMIN_EMAIL).success) {
       ctx.addIssue({ code: 'custom', path: ['ADMIN_EMAIL'], message: 'is not an email address' });

@@ -7,7 +7,7 @@ import { EXECUTION_SORTS, InvalidCursorError, type ExecutionSummary, type Viewer
 import { eventTypeSchema, type StoredEvent } from '@aae/events';
 import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
-import { clientAddress, requestHeaders, urlWatchToken, type TrustProxy } from './request-identity.ts';
+import { clientAddress, requestHeaders, watchTokenInUrl, type TrustProxy } from './request-identity.ts';
 
 /**
  * Downloads by URL, with the same identity and rules as the API (a session cookie, a bearer token
@@ -186,7 +186,7 @@ export async function handleExport(services: AppServices, req: IncomingMessage, 
   try {
     if (req.method !== 'GET') throw new HttpError(405, 'Exports are downloaded with GET');
     const ipAddress = clientAddress(req, trustProxy);
-    const context = await createContext(services, { headers: requestHeaders(req, ipAddress), token: urlWatchToken(url), ipAddress });
+    const context = await createContext(services, { headers: requestHeaders(req, ipAddress), token: watchTokenInUrl(url.searchParams.get('token')), ipAddress });
     if (!context.identity) throw unauthorized(context.authProblem);
     const identity = context.identity;
     assertScope(identity, 'executions:read', { watch: Boolean(one) });

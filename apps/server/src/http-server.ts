@@ -6,7 +6,7 @@ import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import sirv from 'sirv';
 import { handleAuth } from './auth-routes.ts';
 import { handleExport } from './export-routes.ts';
-import { clientAddress, requestHeaders, urlWatchToken, type TrustProxy } from './request-identity.ts';
+import { clientAddress, requestHeaders, watchTokenInUrl, type TrustProxy } from './request-identity.ts';
 
 export interface RunningHttpServer {
   server: Server;
@@ -67,8 +67,8 @@ export function createRequestHandler(options: RequestHandlerOptions): RequestLis
       const url = new URL(req.url ?? '/', 'http://localhost');
       return createContext(services, {
         headers: requestHeaders(req, ipAddress),
-        // EventSource cannot send headers: tRPC's connection params, or a watch token in the URL.
-        token: info.connectionParams?.['token'] ?? urlWatchToken(url),
+        // EventSource cannot send headers: a watch token in tRPC's connection params or the URL.
+        token: watchTokenInUrl(info.connectionParams?.['token']) ?? watchTokenInUrl(url.searchParams.get('token')),
         ipAddress,
       });
     },

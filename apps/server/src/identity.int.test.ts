@@ -1,4 +1,5 @@
 import { createAaeClient, getExecutionEvents } from '@aae/client';
+import { createGatedModel } from '@aae/engine/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { collectExecutionEvents } from './testing/subscription.ts';
 import { mutateWithCookie, startTestApp, TEST_PASSWORD, type TestApp } from './testing/test-app.ts';
@@ -17,15 +18,20 @@ describe('first run', () => {
     const anonymous = createAaeClient({ baseUrl: app.url });
     expect(await anonymous.setup.status.query()).toEqual({ needsSetup: true, sso: [] });
     await expect(anonymous.assistants.list.query()).rejects.toMatchObject({ data: { code: 'UNAUTHORIZED' } });
+    const code = await app.services.setupCode();
     await expect(
-      anonymous.setup.createAdmin.mutate({ name: 'Ada', email: 'ada@example.test', password: 'short' }),
+      anonymous.setup.createAdmin.mutate({ code, name: 'Ada', email: 'ada@example.test', password: 'short' }),
     ).rejects.toMatchObject({ data: { code: 'BAD_REQUEST' }, message: expect.stringContaining('password must be at least 10 characters') });
+    // Whoever reaches a fresh server first still needs the code it printed.
+    await expect(
+      anonymous.setup.createAdmin.mutate({ code: 'a guess', name: 'Mallory', email: 'mallory@example.test', password: 'a long enough password' }),
+    ).rejects.toMatchObject({ data: { code: 'FORBIDDEN' }, message: expect.stringContaining('set-up link the server printed') });
 
-    const admin = await anonymous.setup.createAdmin.mutate({ name: 'Ada', email: 'Ada@Example.test', password: 'a long enough password' });
+    const admin = await anonymous.setup.createAdmin.mutate({ code, name: 'Ada', email: 'Ada@Example.test', password: 'a long enough password' });
     expect(admin).toMatchObject({ name: 'Ada', email: 'ada@example.test', role: 'admin' });
     expect(await anonymous.setup.status.query()).toEqual({ needsSetup: false, sso: [] });
     await expect(
-      anonymous.setup.createAdmin.mutate({ name: 'Mallory', email: 'mallory@example.test', password: 'a long enough password' }),
+      anonymous.setup.createAdmin.mutate({ code, name: 'Mallory', email: 'mallory@example.test', password: 'a long enough password' }),
     ).rejects.toMatchObject({ data: { code: 'CONFLICT' }, message: 'Set-up is done: an admin exists. Sign in instead.' });
 
     const { status, cookie } = await app.signIn('ada@example.test', 'a long enough password');
@@ -59,7 +65,10 @@ describe('password sign-in, sessions and sign-out', () => {
   beforeAll(async () => {
     // Behind a proxy on loopback: each test signs in from its own address (X-Forwarded-For).
     app = await startTestApp({
-      identity: { trustProxy: 'loopback', signInLimits: { maxFailuresPerAccount: 3, maxFailuresPerAddress: 6, windowSeconds: 600 } },
+      identity: {
+        trustProxy: 'loopback',
+        signInLimits: { maxAttemptsPerAccountAndAddress: 3, maxAttemptsPerAddress: 6, maxAttemptsPerAccount: 8, windowSeconds: 600 },
+      },
     });
   });
   afterAll(() => app?.stop());
@@ -110,6 +119,21 @@ describe('password sign-in, sessions and sign-out', () => {
     });
   });
 
+  it('does not use the session cookie on a request another site’s page made', async () => {
+    const { cookie } = await app.signIn('demo@example.test', TEST_PASSWORD);
+    const me = (site: string) => fetch(`${app.url}/trpc/users.me`, { headers: { cookie: cookie!, 'sec-fetch-site': site } });
+    expect((await me('same-origin')).status).toBe(200);
+    const crossSite = await me('cross-site');
+    expect(crossSite.status).toBe(401);
+    expect(JSON.stringify(await crossSite.json())).toContain('Requests from other sites do not carry your session');
+    // A link elsewhere cannot start a document import (a stream, sent with GET) in someone's repository either.
+    const input = encodeURIComponent(JSON.stringify({ json: { repositoryId: 1, documents: [{ title: 't', mediaType: 'text/plain', content: 'x' }] } }));
+    const importing = await fetch(`${app.url}/trpc/knowledge.documents.import?input=${input}`, {
+      headers: { cookie: cookie!, 'sec-fetch-site': 'cross-site', accept: 'text/event-stream' },
+    });
+    expect(await importing.text()).toContain('UNAUTHORIZED');
+  });
+
   it('refuses an expired session', async () => {
     const { cookie } = await app.signIn('demo@example.test', TEST_PASSWORD);
     const token = decodeURIComponent(cookie!.split('=')[1]!).split('.')[0]!;
@@ -120,24 +144,23 @@ describe('password sign-in, sessions and sign-out', () => {
     });
   });
 
-  it('throttles failed sign-ins per account: the attempt after the limit gets 429 with Retry-After, even with the right password', async () => {
+  it('throttles sign-ins on an account from one address: the attempt after the limit gets 429 with Retry-After, even with the right password', async () => {
     for (let attempt = 1; attempt <= 3; attempt++) {
       expect((await signInFrom('198.51.100.1', 'admin@example.test', `wrong guess ${attempt}`)).status).toBe(401);
     }
-    // From anywhere: the account is what is locked.
-    for (const [address, password] of [['198.51.100.1', 'wrong guess 4'], ['198.51.100.2', TEST_PASSWORD]] as const) {
-      const response = await signInFrom(address, 'admin@example.test', password);
+    for (const password of ['wrong guess 4', TEST_PASSWORD]) {
+      const response = await signInFrom('198.51.100.1', 'admin@example.test', password);
       expect(response.status).toBe(429);
       const retryAfter = Number(response.headers.get('retry-after'));
       expect(retryAfter).toBeGreaterThan(0);
       expect(retryAfter).toBeLessThanOrEqual(600);
       expect(await response.json()).toMatchObject({ message: expect.stringMatching(/^Too many failed sign-ins; try again in \d+ minutes$/) });
     }
-    // Another account, from the same address, is not locked by it.
-    expect((await signInFrom('198.51.100.1', 'demo@example.test', TEST_PASSWORD)).status).toBe(200);
+    // A stranger's guesses do not lock the person out from their own address.
+    expect((await signInFrom('198.51.100.2', 'admin@example.test', TEST_PASSWORD)).status).toBe(200);
   });
 
-  it('throttles failed sign-ins per address, whatever the account', async () => {
+  it('throttles sign-ins from one address, whatever the account', async () => {
     for (let attempt = 1; attempt <= 6; attempt++) {
       expect((await signInFrom('203.0.113.7', `guess${attempt}@example.test`, 'a guess')).status).toBe(401);
     }
@@ -145,6 +168,15 @@ describe('password sign-in, sessions and sign-out', () => {
     expect((await signInFrom('203.0.113.8', 'other@example.test', TEST_PASSWORD)).status).toBe(200);
     const { items } = await app.client('admin').audit.list.query({ action: 'sign-in-throttled' });
     expect(items[0]).toMatchObject({ subject: 'other@example.test', ipAddress: '203.0.113.7' });
+  });
+
+  it('throttles sign-ins on one account from many addresses, and counts parallel guesses before checking them', async () => {
+    const guesses = await Promise.all(
+      Array.from({ length: 12 }, (_, index) => signInFrom(`192.0.2.${index + 1}`, 'demo@example.test', `parallel guess ${index}`)),
+    );
+    expect(guesses.filter((response) => response.status === 401)).toHaveLength(8);
+    expect(guesses.filter((response) => response.status === 429)).toHaveLength(4);
+    expect((await signInFrom('192.0.2.200', 'demo@example.test', TEST_PASSWORD)).status).toBe(429);
   });
 
   it('records sign-ins, failures, throttling and sign-outs with who, when and from where', async () => {
@@ -182,11 +214,22 @@ describe('secure cookies behind HTTPS', () => {
 describe('people, tokens and disabled accounts', () => {
   let app: TestApp;
   let assistantId: number;
+  let gatedAssistantId: number;
+  const gated = createGatedModel();
   beforeAll(async () => {
-    app = await startTestApp({ chunkDelayMs: 25 });
+    app = await startTestApp({ services: { models: [gated.model] } });
     assistantId = (await app.client('demo').assistants.list.query())[0]!.id;
+    const slow = await app.client('admin').assistants.create.mutate({
+      name: 'Held',
+      visibility: 'shared',
+      prompts: [{ name: 'Held', position: 1, modelId: 'gated', content: 'Wait for it' }],
+    });
+    gatedAssistantId = slow.id;
   });
-  afterAll(() => app?.stop());
+  afterAll(async () => {
+    gated.release();
+    await app?.stop();
+  });
 
   it('lets an admin create a member who signs in, and refuses a second account with the same address', async () => {
     const admin = app.client('admin');
@@ -279,6 +322,27 @@ describe('people, tokens and disabled accounts', () => {
     expect((await cookieClient(app, cookie!).tokens.list.query()).find((entry) => entry.id === id)?.status).toBe('revoked');
   });
 
+  it('ends a token’s open streams when it is revoked, and a person’s when their role changes', async () => {
+    const { cookie } = await app.signIn('demo@example.test', TEST_PASSWORD);
+    const { token, id } = await mutateWithCookie<{ token: string; id: number }>(app.url, cookie!, 'tokens.create', {
+      name: 'watching',
+      scopes: ['executions:read', 'executions:write', 'assistants:read'],
+    });
+    const client = createAaeClient({ baseUrl: app.url, token });
+    const { executionId } = await client.executions.execute.mutate({ assistantId: gatedAssistantId, input: {} });
+    const viaToken = collectExecutionEvents(client, { executionId });
+    const viaOtherToken = collectExecutionEvents(app.client('demo'), { executionId });
+    await Promise.all([viaToken.received(2), viaOtherToken.received(2)]);
+    await mutateWithCookie(app.url, cookie!, 'tokens.revoke', { tokenId: id });
+    await expect(viaToken.completed).rejects.toMatchObject({ data: { code: 'UNAUTHORIZED' }, message: 'This token was revoked' });
+
+    // The other token's stream is untouched, until the person's role changes.
+    await app.client('admin').users.setRole.mutate({ userId: app.people.demo.id, role: 'admin' });
+    await expect(viaOtherToken.completed).rejects.toMatchObject({ data: { code: 'UNAUTHORIZED' }, message: 'Your role changed; connect again' });
+    await app.client('admin').users.setRole.mutate({ userId: app.people.demo.id, role: 'member' });
+    await app.client('admin').executions.cancel.mutate({ executionId });
+  });
+
   it('disables an account at once: its session, its tokens and its open streams stop; enabling lets it back', async () => {
     const admin = app.client('admin');
     const person = await admin.users.create.mutate({ name: 'Leaving', email: 'leaving@example.test', password: 'leaving password' });
@@ -288,7 +352,8 @@ describe('people, tokens and disabled accounts', () => {
       scopes: ['executions:read', 'executions:write', 'assistants:read'],
     });
     const client = createAaeClient({ baseUrl: app.url, token });
-    const { executionId } = await client.executions.execute.mutate({ assistantId, input: { topic: 'a long walk' } });
+    // A run held mid-prompt, so the stream is certainly open when the account is disabled.
+    const { executionId } = await client.executions.execute.mutate({ assistantId: gatedAssistantId, input: {} });
     const stream = collectExecutionEvents(client, { executionId });
     await stream.received(2);
 
@@ -364,6 +429,8 @@ describe('watch tokens', () => {
       // A personal access token is not taken from a URL (URLs end up in logs).
       const pat = app.tokenOf('demo');
       expect((await fetch(`${app.url}/api/executions/${executionId}/events.ndjson?token=${pat}`)).status).toBe(401);
+      const params = encodeURIComponent(JSON.stringify({ token: pat }));
+      expect((await fetch(`${app.url}/trpc/users.me?connectionParams=${params}`)).status).toBe(401);
 
       const printed = logged.flatMap((spy) => spy.mock.calls.flat().map((value) => String(value))).join('\n');
       expect(printed).not.toContain(token.slice('aae_watch_'.length, 40));

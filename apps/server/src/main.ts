@@ -25,11 +25,15 @@ const app = await startApp({
     oidc: config.oidc,
     trustProxy: config.TRUST_PROXY,
     signInLimits: {
-      maxFailuresPerAccount: config.SIGN_IN_MAX_FAILURES,
-      maxFailuresPerAddress: config.SIGN_IN_MAX_FAILURES_PER_ADDRESS,
+      maxAttemptsPerAccountAndAddress: config.SIGN_IN_MAX_ATTEMPTS,
+      maxAttemptsPerAddress: config.SIGN_IN_MAX_ATTEMPTS_PER_ADDRESS,
+      maxAttemptsPerAccount: config.SIGN_IN_MAX_ATTEMPTS_PER_ACCOUNT,
       windowSeconds: config.SIGN_IN_LOCK_MINUTES * 60,
     },
-    bootstrapAdmin: config.ADMIN_EMAIL && config.ADMIN_PASSWORD ? { email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD, name: config.ADMIN_NAME } : undefined,
+    bootstrapAdmin:
+      config.ADMIN_EMAIL && config.ADMIN_PASSWORD
+        ? { email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD, name: config.ADMIN_NAME, reset: config.ADMIN_RESET }
+        : undefined,
   },
   services: {
     providers: config.providers,
@@ -56,7 +60,8 @@ console.info(
   `Assistant Architect Events is running at ${app.url} (database: ${app.services.database.kind} at ${app.services.database.location})`,
 );
 if (await app.services.users.needsSetup()) {
-  console.info(`No admin yet: open ${app.publicUrl}/setup to create the first one (or set ADMIN_EMAIL and ADMIN_PASSWORD).`);
+  const setup = `${app.publicUrl}/setup?code=${await app.services.setupCode()}`;
+  console.info(`No admin yet: open ${setup} to create the first one (or set ADMIN_EMAIL and ADMIN_PASSWORD).`);
 }
 
 let stopping = false;

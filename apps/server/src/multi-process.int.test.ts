@@ -1,9 +1,10 @@
 import { createAaeClient, getExecutionEvents } from '@aae/client';
+import { createGatedModel } from '@aae/engine/testing';
 import { createDatabase, ORPHAN_ERROR, type PostgresEventBus } from '@aae/db';
 import { testDatabaseKind } from '@aae/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectExecutionEvents } from './testing/subscription.ts';
-import { mutateWithCookie, signIn, startTestApp, type TestApp } from './testing/test-app.ts';
+import { mutateWithCookie, signIn, startTestApp, type TestApp, type TestAppOptions } from './testing/test-app.ts';
 
 // Several server processes share one PostgreSQL database (PGlite belongs to one process).
 // Each TestApp here is a whole server with its own connection pool, LISTEN connection and runner.
@@ -12,9 +13,8 @@ describe.skipIf(testDatabaseKind() !== 'postgres')('several server processes on 
   let b: TestApp;
   let demoAssistantId: number;
 
-  const secondProcessWith = (app: TestApp, chunkDelayMs: number) =>
-    startTestApp({ database: createDatabase({ databaseUrl: app.database.connectionString }), chunkDelayMs });
-  const secondProcess = (app: TestApp) => secondProcessWith(app, 10);
+  const secondProcess = (app: TestApp, services?: TestAppOptions['services']) =>
+    startTestApp({ database: createDatabase({ databaseUrl: app.database.connectionString }), chunkDelayMs: 10, services });
   const ids = (events: Array<{ eventData: { eventId: string } }>) => events.map((event) => event.eventData.eventId);
 
   beforeAll(async () => {
@@ -95,20 +95,24 @@ describe.skipIf(testDatabaseKind() !== 'postgres')('several server processes on 
       scopes: ['executions:read', 'executions:write', 'assistants:read'],
     });
     const onB = createAaeClient({ baseUrl: b.url, token });
-    // A run slow enough to be still streaming when the account is disabled on the other process.
-    const slow = await secondProcessWith(a, 200);
+    // A run held mid-prompt on a third process: still streaming when the account is disabled on the first.
+    const gated = createGatedModel();
+    const holder = await secondProcess(a, { models: [gated.model] });
     try {
-      const { executionId } = await createAaeClient({ baseUrl: slow.url, token }).executions.execute.mutate({
-        assistantId: demoAssistantId,
-        input: { topic: 'tundra' },
+      const held = await holder.client('admin').assistants.create.mutate({
+        name: 'Held',
+        visibility: 'shared',
+        prompts: [{ name: 'Held', position: 1, modelId: 'gated', content: 'Wait for it' }],
       });
+      const { executionId } = await createAaeClient({ baseUrl: holder.url, token }).executions.execute.mutate({ assistantId: held.id, input: {} });
       const stream = collectExecutionEvents(onB, { executionId });
       await stream.received(2);
       await admin.users.setDisabled.mutate({ userId: person.id, disabled: true });
-      await expect(stream.completed).rejects.toMatchObject({ data: { code: 'UNAUTHORIZED' }, message: 'This account was disabled' });
+      await expect(stream.completed).rejects.toMatchObject({ data: { code: 'UNAUTHORIZED' }, message: 'This account is disabled; ask an admin to enable it' });
       await expect(onB.users.me.query()).rejects.toMatchObject({ data: { code: 'UNAUTHORIZED' } });
     } finally {
-      await slow.stop({ cancelRunning: true });
+      gated.release();
+      await holder.stop({ cancelRunning: true });
     }
   });
 });

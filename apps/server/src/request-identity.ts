@@ -43,11 +43,11 @@ export function requestHeaders(req: IncomingMessage, address: string | null): He
 }
 
 /**
- * A token in the URL's `token` parameter, for clients that cannot send headers (a plain
- * EventSource, a link): only watch tokens are taken from there, since URLs end up in logs and
- * browser histories; a personal access token goes in the Authorization header.
+ * A token sent in the URL (`?token=`, or tRPC's connection params, which travel in the URL of a
+ * stream), for clients that cannot send headers (a plain EventSource, a link): only a watch token
+ * is taken from there, since URLs end up in logs and browser histories; a personal access token
+ * goes in the Authorization header.
  */
-export function urlWatchToken(url: URL): string | null {
-  const token = url.searchParams.get('token');
-  return token?.startsWith(WATCH_TOKEN_PREFIX) ? token : null;
+export function watchTokenInUrl(value: string | null | undefined): string | null {
+  return value?.startsWith(WATCH_TOKEN_PREFIX) ? value : null;
 }

@@ -1,15 +1,6 @@
 import { createAaeClient } from '@aae/client';
-import { OAuth2Server } from 'oauth2-mock-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from './testing/test-app.ts';
-
-/** Who the identity provider says signs in next (the mock signs in whoever asks). */
-interface ProviderPerson {
-  sub: string;
-  email: string;
-  name: string;
-  emailVerified?: boolean;
-}
+import { startTestApp, startTestOidcProvider, type TestApp, type TestOidcProvider } from './testing/test-app.ts';
 
 /** Cookies as a browser keeps them across the redirects of one sign-in. */
 class CookieJar {
@@ -58,40 +49,19 @@ async function signInThroughProvider(app: TestApp, providerId: string) {
   return { status: back.status, location: back.headers.get('location'), cookie: jar.header(), session: jar.get('aae.session_token') };
 }
 
-/** An OpenID Connect provider on loopback that signs in whoever `person()` names, and an app that trusts it. */
-async function startProviderAndApp(person: () => ProviderPerson, signUp: boolean) {
-  const provider = new OAuth2Server();
-  await provider.issuer.keys.generate('RS256');
-  await provider.start(0, '127.0.0.1');
-  const claims = () => {
-    const { sub, email, name, emailVerified } = person();
-    return { sub, email, name, email_verified: emailVerified ?? true };
-  };
-  provider.service.on('beforeTokenSigning', (token: { payload: Record<string, unknown> }) => Object.assign(token.payload, claims()));
-  provider.service.on('beforeUserinfo', (userInfo: { body: Record<string, unknown> }) => Object.assign(userInfo.body, claims()));
-  const app = await startTestApp({
-    identity: {
-      oidc: {
-        id: 'corp',
-        name: 'Corp SSO',
-        issuer: provider.issuer.url!,
-        clientId: 'assistant-architect',
-        clientSecret: 'a client secret',
-        scopes: ['openid', 'email', 'profile'],
-        signUp,
-      },
-    },
-  });
+/** A loopback provider, and an app that offers it as `corp`. */
+async function startProviderAndApp(signUp: boolean) {
+  const provider = await startTestOidcProvider({ id: 'corp', name: 'Corp SSO', signUp });
+  const app = await startTestApp({ identity: { oidc: provider.config } });
   return { provider, app };
 }
 
 describe('single sign-on through an OpenID Connect provider', () => {
-  let provider: OAuth2Server;
+  let provider: TestOidcProvider;
   let app: TestApp;
-  let next: ProviderPerson;
 
   beforeAll(async () => {
-    ({ provider, app } = await startProviderAndApp(() => next, true));
+    ({ provider, app } = await startProviderAndApp(true));
   });
   afterAll(async () => {
     await app?.stop();
@@ -103,7 +73,7 @@ describe('single sign-on through an OpenID Connect provider', () => {
   });
 
   it('signs in someone the provider knows as a new member, with a session like a password sign-in', async () => {
-    next = { sub: 'corp-1001', email: 'Lin@Corp.example', name: 'Lin Chen' };
+    provider.signInAs({ sub: 'corp-1001', email: 'Lin@Corp.example', name: 'Lin Chen' });
     const result = await signInThroughProvider(app, 'corp');
     expect(result.status).toBe(302);
     expect(result.location).toBe('/executions');
@@ -119,20 +89,31 @@ describe('single sign-on through an OpenID Connect provider', () => {
   });
 
   it('signs a person an admin created into that same account', async () => {
-    next = { sub: 'corp-1002', email: 'demo@example.test', name: 'Demo at Corp' };
+    provider.signInAs({ sub: 'corp-1002', email: 'demo@example.test', name: 'Demo at Corp' });
     const result = await signInThroughProvider(app, 'corp');
     expect(result.location).toBe('/executions');
     const me = await createAaeClient({ baseUrl: app.url, headers: { cookie: result.cookie } }).users.me.query();
     expect(me).toMatchObject({ id: app.people.demo.id, email: 'demo@example.test' });
     const demo = (await app.client('admin').users.list.query()).find((person) => person.id === app.people.demo.id)!;
     expect(demo.signInMethods).toEqual(['corp', 'credential']);
+    const { items } = await app.client('admin').audit.list.query({ action: 'account-linked', userId: app.people.demo.id });
+    expect(items[0]).toMatchObject({ subject: 'demo@example.test', details: { provider: 'corp' } });
+  });
+
+  it('never joins an account on an address the provider did not verify', async () => {
+    provider.signInAs({ sub: 'corp-evil', email: 'admin@example.test', name: 'Not the admin', emailVerified: false });
+    const result = await signInThroughProvider(app, 'corp');
+    expect(result.session).toBeUndefined();
+    expect(result.location).toMatch(/^\/sign-in\?error=/);
+    const admin = (await app.client('admin').users.list.query()).find((person) => person.email === 'admin@example.test')!;
+    expect(admin.signInMethods).toEqual(['credential']);
   });
 
   it('refuses a disabled account, and says so on the sign-in page', async () => {
     const admin = app.client('admin');
     await admin.users.setDisabled.mutate({ userId: app.people.other.id, disabled: true });
     try {
-      next = { sub: 'corp-1003', email: 'other@example.test', name: 'Other' };
+      provider.signInAs({ sub: 'corp-1003', email: 'other@example.test', name: 'Other' });
       const result = await signInThroughProvider(app, 'corp');
       expect(result.session).toBeUndefined();
       expect(result.location).toMatch(/^\/sign-in\?error=/);
@@ -146,7 +127,8 @@ describe('single sign-on through an OpenID Connect provider', () => {
 
 describe('single sign-on for known people only', () => {
   it('refuses someone nobody created when sign-up through the provider is off', async () => {
-    const { provider, app } = await startProviderAndApp(() => ({ sub: 'stranger', email: 'stranger@corp.example', name: 'Stranger' }), false);
+    const { provider, app } = await startProviderAndApp(false);
+    provider.signInAs({ sub: 'stranger', email: 'stranger@corp.example', name: 'Stranger' });
     try {
       const result = await signInThroughProvider(app, 'corp');
       expect(result.session).toBeUndefined();

@@ -26,6 +26,8 @@ describe('the first run', () => {
     const page = await browser.newPage({ baseUrl: app.url });
     await page.goto(`${app.url}/executions?status=failed`);
     await page.waitForURL(`${app.url}/setup`);
+    // Opened without the printed link: the code is asked for, and a wrong one is refused.
+    await page.getByLabel('Set-up code').fill('a guess');
     await page.getByLabel('Your name').fill('Ada Lovelace');
     await page.getByLabel('Email').fill('ada@example.test');
     await page.getByLabel('Password', { exact: true }).fill('too short');
@@ -40,6 +42,10 @@ describe('the first run', () => {
 
     await page.getByLabel('Password', { exact: true }).fill('analytical engine');
     await page.getByLabel('Confirm password').fill('analytical engine');
+    await page.getByRole('button', { name: 'Create admin and sign in' }).click();
+    await page.getByRole('alert').filter({ hasText: 'set-up link the server printed' }).waitFor();
+    expect(await app.services.users.needsSetup()).toBe(true);
+    await page.getByLabel('Set-up code').fill(await app.services.setupCode());
     await page.getByRole('button', { name: 'Create admin and sign in' }).click();
     await page.waitForURL(`${app.url}/assistant-architect`);
     await expect(page.locator('.account-menu summary').textContent()).resolves.toBe('Signed in as Ada Lovelace admin');
@@ -59,7 +65,7 @@ describe('the first run', () => {
     const again = await fetch(`${app.url}/trpc/setup.createAdmin`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ json: { name: 'Eve', email: 'eve@example.test', password: 'a long enough password' } }),
+      body: JSON.stringify({ json: { code: await app.services.setupCode(), name: 'Eve', email: 'eve@example.test', password: 'a long enough password' } }),
     });
     expect(again.status).toBe(409);
   });
@@ -141,6 +147,27 @@ describe('signing in and out', () => {
       await member.getByRole('heading', { name: 'Personal access tokens' }).waitFor();
     } finally {
       await app.services.users.setDisabled(app.people.other.id, false);
+    }
+  });
+
+  it('lets an admin set a new password for someone who forgot theirs', async () => {
+    const admin = await browser.newPage({ baseUrl: app.url, user: 'admin' });
+    await admin.goto(`${app.url}/people`);
+    const row = admin.locator(`tr[data-person="${TEST_PEOPLE.demo.email}"]`);
+    await row.getByRole('button', { name: 'Set password for demo' }).click();
+    const form = admin.getByRole('form', { name: 'Set a password for demo' });
+    await form.getByLabel('New password for demo').fill('short');
+    await form.getByRole('button', { name: 'Set password' }).click();
+    await form.locator('.field-error', { hasText: 'Use at least 10 characters.' }).waitFor();
+    await form.getByLabel('New password for demo').fill('a brand new password');
+    await form.getByRole('button', { name: 'Set password' }).click();
+    await admin.getByRole('status').filter({ hasText: 'New password set for demo' }).waitFor();
+    await screenshot(admin, 'identity-people-password-set');
+    try {
+      expect((await app.signIn(TEST_PEOPLE.demo.email, TEST_PASSWORD)).status).toBe(401);
+      expect((await app.signIn(TEST_PEOPLE.demo.email, 'a brand new password')).status).toBe(200);
+    } finally {
+      await app.client('admin').users.setPassword.mutate({ userId: app.people.demo.id, password: TEST_PASSWORD });
     }
   });
 

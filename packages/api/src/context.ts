@@ -32,14 +32,21 @@ export function createContextInner(opts: {
 }
 
 /**
- * A request's context: the identity its session cookie, `Authorization: Bearer` token, or a token
- * passed outside the headers (tRPC connection params, a watch token in a URL) proves.
+ * A request's context: the identity its session cookie, `Authorization: Bearer` token, or a watch
+ * token passed outside the headers (tRPC connection params, a URL) proves. A session cookie sent
+ * because another site's page asked the browser to is not used.
  */
 export async function createContext(
   services: AppServices,
   request: { headers: Headers; token?: string | null | undefined; ipAddress: string | null },
 ): Promise<Context> {
-  const { identity, problem } = await services.resolveIdentity({ headers: request.headers, token: request.token });
+  // A browser marks what another site's page made it send: a link, a form, an image elsewhere.
+  const fetchSite = request.headers.get('sec-fetch-site');
+  const { identity, problem } = await services.resolveIdentity({
+    headers: request.headers,
+    token: request.token,
+    crossSite: fetchSite === 'cross-site' || fetchSite === 'same-site',
+  });
   return createContextInner({
     services,
     identity,

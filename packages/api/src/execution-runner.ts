@@ -6,6 +6,7 @@ import {
   type EventWriteBuffer,
   type ExecutionRepository,
   type PrismaClient,
+  type Viewer,
 } from '@aae/db';
 import type { StoredEvent } from '@aae/events';
 import {
@@ -25,7 +26,8 @@ export interface ExecutionRunnerDeps {
   buffer: EventWriteBuffer;
   models: ModelRegistry;
   tools: ToolRegistry;
-  knowledge?: KnowledgeSearch | undefined;
+  /** Searches as someone: a run reads only the repositories its runner may read. */
+  knowledge?: { search(request: Parameters<KnowledgeSearch['search']>[0] & { viewer: Viewer }): ReturnType<KnowledgeSearch['search']> } | undefined;
   cache?: ResponseCache | undefined;
   limits?: Partial<EngineLimits> | undefined;
   /** Publishes events written outside the buffer (an orphan's terminal event). */
@@ -59,10 +61,13 @@ export class ExecutionRunner {
     this.staleAfterMs = deps.staleAfterMs ?? 60_000;
   }
 
-  /** Runs an execution for `userId`, whose responses alone its prompts may reuse from the cache. */
-  start(executionId: number, assistant: Assistant, input: Record<string, string>, userId: number): void {
+  /**
+   * Runs an execution as `runner`: it searches only the repositories they may read, and reuses
+   * from the cache only responses made for them.
+   */
+  start(executionId: number, assistant: Assistant, input: Record<string, string>, runner: Viewer): void {
     const controller = new AbortController();
-    const done = this.run(executionId, assistant, input, userId, controller.signal)
+    const done = this.run(executionId, assistant, input, runner, controller.signal)
       .catch((error: unknown) => this.logger.error(`[runner] execution ${executionId} crashed:`, error))
       .finally(() => this.running.delete(executionId));
     this.running.set(executionId, { controller, done });
@@ -125,7 +130,8 @@ export class ExecutionRunner {
     return written.map((event) => event.executionId);
   }
 
-  private async run(executionId: number, assistant: Assistant, input: Record<string, string>, userId: number, signal: AbortSignal) {
+  private async run(executionId: number, assistant: Assistant, input: Record<string, string>, runner: Viewer, signal: AbortSignal) {
+    const { knowledge } = this.deps;
     const { executions, buffer } = this.deps;
     const recorder = createEventRecorder({ executionId, enqueue: (event) => buffer.enqueue(event) });
     await executions.markRunning(executionId, new Date(), this.workerId);
@@ -139,8 +145,8 @@ export class ExecutionRunner {
       },
       models: this.deps.models,
       tools: this.deps.tools,
-      knowledge: this.deps.knowledge,
-      cache: this.deps.cache && scopedResponseCache(this.deps.cache, `user:${userId}`),
+      knowledge: knowledge && { search: (request) => knowledge.search({ ...request, viewer: runner }) },
+      cache: this.deps.cache && scopedResponseCache(this.deps.cache, `user:${runner.userId}`),
       limits: this.deps.limits,
       signal,
       onPromptResult: (result) => executions.savePromptResult({ executionId, ...result }),

@@ -2,10 +2,9 @@ import { canChange, type Assistant, type KnowledgeRepositorySummary, type Viewer
 import { TRPCError } from '@trpc/server';
 import type { AppServices } from './services.ts';
 
-/**
- * Assistants and knowledge repositories: visible to their owner, to admins, and to everyone when
- * shared; changed by their owner or an admin. One nobody may see answers like one that does not exist.
- */
+// Assistants and knowledge repositories are visible to their owner, to admins, and to everyone
+// when shared; changed by their owner or an admin. One the caller may not see answers exactly
+// like one that does not exist.
 
 export async function readableAssistant(services: AppServices, viewer: Viewer, id: number): Promise<Assistant> {
   const assistant = await services.assistants.get(id, viewer);

@@ -12,6 +12,7 @@ import {
   createResponseCacheStore,
   createUserRepository,
   EventWriteBuffer,
+  instanceSecret,
   type Database,
   type EventBus,
 } from '@aae/db';
@@ -41,6 +42,8 @@ export interface IdentityOptions {
   secret: string;
   /** Where people reach the server (sign-in redirects, `Secure` cookies over HTTPS). */
   baseURL: string;
+  /** Other origins the web app may be opened from. */
+  trustedOrigins?: string[] | undefined;
   /** Single sign-on through one OpenID Connect provider. */
   oidc?: OidcProviderConfig | undefined;
   /** Throttles failed password sign-ins; none when absent. */
@@ -90,6 +93,7 @@ export function createAppServices(options: AppServicesOptions) {
   const audit = createAuditLog(prisma);
   const auth = createAuth({ prisma, audit, logger, ...options.identity });
   const watchTokens = createWatchTokens(options.identity.secret);
+  const personalTokens = createPersonalTokenRepository(prisma);
   const assistants = createAssistantRepository(prisma);
   const executions = createExecutionRepository(prisma);
   const providerModels = createOpenAICompatibleModels(options.providers ?? [], options.providerRetry ? { retry: options.providerRetry } : {});
@@ -128,8 +132,13 @@ export function createAppServices(options: AppServicesOptions) {
     auth,
     audit,
     watchTokens,
-    resolveIdentity: createIdentityResolver({ auth, users, watchTokens }),
-    personalTokens: createPersonalTokenRepository(prisma),
+    resolveIdentity: createIdentityResolver({ auth, users, watchTokens, personalTokens }),
+    personalTokens,
+    /**
+     * The code the first admin's set-up needs, printed in the set-up link at start: whoever
+     * reaches a fresh server first cannot make themselves its admin without it.
+     */
+    setupCode: () => instanceSecret(prisma, 'setup-code'),
     /** The single sign-on provider people may choose on the sign-in page. */
     sso: options.identity.oidc ? [{ id: options.identity.oidc.id, name: options.identity.oidc.name }] : [],
     assistants,

@@ -5,12 +5,14 @@ import { z, ZodError } from 'zod';
 import type { Context } from './context.ts';
 import { transformer } from './transformer.ts';
 
+/** Streams are cut after this long and resumed from their last event id, which also rebalances them. */
+export const STREAM_MAX_DURATION_MS = 15 * 60_000;
+
 const t = initTRPC.context<Context>().create({
   transformer,
   sse: {
     ping: { enabled: true, intervalMs: 10_000 },
-    // Long-lived streams are cut and resumed from the last event id, which also rebalances them.
-    maxDurationMs: 15 * 60_000,
+    maxDurationMs: STREAM_MAX_DURATION_MS,
     client: { reconnectAfterInactivityMs: 25_000 },
   },
   errorFormatter({ shape, error }) {

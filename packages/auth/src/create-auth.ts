@@ -1,4 +1,4 @@
-import type { AuditLog, PrismaClient } from '@aae/db';
+import type { AuditEntry, AuditLog, PrismaClient } from '@aae/db';
 import { apiKey } from '@better-auth/api-key';
 import { betterAuth } from 'better-auth';
 import { prismaAdapter } from 'better-auth/adapters/prisma';
@@ -16,7 +16,26 @@ export const CLIENT_ADDRESS_HEADER = 'x-aae-client-address';
 export const PASSWORD_MIN_LENGTH = 10;
 export const PASSWORD_MAX_LENGTH = 128;
 const SESSION_SECONDS = 7 * 24 * 3600;
-const CALLER_MISTAKES = ['Invalid password', 'User not found', 'Failed to validate API key', 'Credential account not found', 'account_not_linked', 'signup_disabled'];
+
+/**
+ * better-auth's routes this product does not offer: tokens are made and revoked through the API
+ * (scopes, audit log); names and addresses are set by admins; nobody deletes their own account;
+ * session tokens are not handed to scripts.
+ */
+const CLOSED_ROUTES = [
+  '/api-key/create',
+  '/api-key/get',
+  '/api-key/update',
+  '/api-key/delete',
+  '/api-key/list',
+  '/update-user',
+  '/change-email',
+  '/delete-user',
+  '/list-sessions',
+];
+
+/** better-auth's log lines for a caller's mistake (answered with 4xx and kept in the audit log), by their wording. */
+const CALLER_MISTAKES = ['Invalid password', 'User not found', 'Credential account not found', 'account_not_linked', 'signup_disabled'];
 
 /** One OpenID Connect provider for single sign-on, found through its issuer's discovery document. */
 export interface OidcProviderConfig {
@@ -38,42 +57,142 @@ export interface AuthOptions {
   secret: string;
   /** Where people reach the server, e.g. `https://events.example.com` (cookies are `Secure` over HTTPS). */
   baseURL: string;
+  /** Other origins the web app may be opened from (sign-in refuses requests from any other). */
+  trustedOrigins?: string[] | undefined;
   oidc?: OidcProviderConfig | undefined;
   throttle?: SignInThrottle | undefined;
   audit: AuditLog;
   logger?: Pick<Console, 'info' | 'warn' | 'error'>;
 }
 
-function clientAddress(headers: Headers | undefined): string | null {
-  return headers?.get(CLIENT_ADDRESS_HEADER) ?? null;
-}
+type Record = (entry: AuditEntry) => Promise<void>;
+type HookContext = Parameters<Parameters<typeof createAuthMiddleware>[0]>[0];
+
+const clientAddress = (ctx: HookContext) => ctx.request?.headers.get(CLIENT_ADDRESS_HEADER) ?? null;
+const userAgent = (ctx: HookContext) => ctx.request?.headers.get('user-agent') ?? null;
+const providerOf = (ctx: { params?: unknown } | null | undefined) => (ctx?.params as { id?: string } | undefined)?.id;
 
 function retryMessage(ms: number): string {
   const minutes = Math.ceil(ms / 60_000);
   return `Too many failed sign-ins; try again in ${minutes === 1 ? 'a minute' : `${minutes} minutes`}`;
 }
 
+/** Password sign-in: counted before the password is checked, refused with 429 once over a limit, audited. */
+function passwordSignInHooks(throttle: SignInThrottle | undefined, record: Record) {
+  const emailOf = (ctx: HookContext) => (typeof ctx.body?.email === 'string' ? ctx.body.email : '');
+  return {
+    async before(ctx: HookContext) {
+      if (!throttle) return;
+      const email = emailOf(ctx);
+      const attempt = await throttle.attempt(email, clientAddress(ctx));
+      if (attempt.allowed) return;
+      // One entry when a lock starts, not one per refused attempt.
+      if (attempt.newlyLocked) await record({ action: 'sign-in-throttled', subject: email, ipAddress: clientAddress(ctx), userAgent: userAgent(ctx) });
+      throw new APIError(
+        'TOO_MANY_REQUESTS',
+        { message: retryMessage(attempt.retryAfterMs), code: 'TOO_MANY_ATTEMPTS' },
+        { 'Retry-After': String(Math.ceil(attempt.retryAfterMs / 1000)) },
+      );
+    },
+    async after(ctx: HookContext) {
+      const email = emailOf(ctx);
+      if (ctx.context.newSession) {
+        await throttle?.succeeded(email, clientAddress(ctx));
+      } else if (isAPIError(ctx.context.returned) && ctx.context.returned.statusCode === 401) {
+        await record({ action: 'sign-in-failed', subject: email, ipAddress: clientAddress(ctx), userAgent: userAgent(ctx), details: { method: 'password' } });
+      }
+    },
+  };
+}
+
+/** Sign-outs, password changes and refused single sign-ons, for the audit log. */
+function accountHooks(record: Record, baseURL: string) {
+  return {
+    async before(ctx: HookContext) {
+      if (ctx.path !== '/sign-out') return;
+      const current = await getSessionFromCtx(ctx).catch(() => null);
+      if (!current) return;
+      const id = Number(current.user.id);
+      await record({ action: 'sign-out', actorId: id, subjectId: id, subject: current.user.email, ipAddress: clientAddress(ctx), userAgent: userAgent(ctx) });
+    },
+    async after(ctx: HookContext) {
+      const returned = ctx.context.returned;
+      if (ctx.path === '/change-password' && !isAPIError(returned) && ctx.context.session) {
+        const { user } = ctx.context.session;
+        const id = Number(user.id);
+        await record({ action: 'password-changed', actorId: id, subjectId: id, subject: user.email, ipAddress: clientAddress(ctx), userAgent: userAgent(ctx) });
+      }
+      if (ctx.path.startsWith('/callback/') && !ctx.context.newSession) {
+        const location = isAPIError(returned) ? new Headers(returned.headers).get('location') : null;
+        const reason = location ? (new URL(location, baseURL).searchParams.get('error') ?? 'unknown') : 'unknown';
+        const details = { method: `sso:${providerOf(ctx) ?? 'unknown'}`, reason };
+        await record({ action: 'sign-in-failed', ipAddress: clientAddress(ctx), userAgent: userAgent(ctx), details });
+      }
+    },
+  };
+}
+
+/** Refuses a session to a disabled account; audits sign-ins and single sign-on accounts joined to a person. */
+function databaseHooks(prisma: PrismaClient, record: Record) {
+  const emailOf = async (userId: string | number) =>
+    (await prisma.user.findUnique({ where: { id: Number(userId) }, select: { email: true } }))?.email;
+  return {
+    session: {
+      create: {
+        async before(session: { userId: string | number }) {
+          const user = await prisma.user.findUnique({ where: { id: Number(session.userId) }, select: { disabledAt: true } });
+          if (!user || user.disabledAt) {
+            throw new APIError('FORBIDDEN', { message: 'This account is disabled; ask an admin to enable it', code: 'ACCOUNT_DISABLED' });
+          }
+        },
+        async after(session: { userId: string | number; ipAddress?: string | null; userAgent?: string | null }, context: { params?: unknown } | null) {
+          const provider = providerOf(context);
+          await record({
+            action: 'sign-in',
+            actorId: Number(session.userId),
+            subjectId: Number(session.userId),
+            subject: await emailOf(session.userId),
+            ipAddress: session.ipAddress,
+            userAgent: session.userAgent,
+            details: { method: provider ? `sso:${provider}` : 'password' },
+          });
+        },
+      },
+    },
+    account: {
+      create: {
+        async after(account: { userId: string | number; providerId: string; accountId: string }) {
+          if (account.providerId === 'credential') return;
+          const userId = Number(account.userId);
+          await record({ action: 'account-linked', actorId: userId, subjectId: userId, subject: await emailOf(userId), details: { provider: account.providerId } });
+        },
+      },
+    },
+  };
+}
+
 /**
  * better-auth for this product: email and password (no self sign-up: admins create people),
  * optional OIDC single sign-on, sessions in HttpOnly SameSite=Lax cookies, personal access tokens
  * (the api-key plugin) with scopes. Disabled accounts cannot start a session; sign-ins, failures,
- * sign-outs and password changes go to the audit log; failed password sign-ins are throttled.
+ * sign-outs and password changes go to the audit log; password sign-ins are throttled.
  */
 export function createAuth(options: AuthOptions) {
   const { prisma, audit, throttle, oidc } = options;
   const logger = options.logger ?? console;
-  const record = (entry: Parameters<AuditLog['record']>[0]) =>
-    audit.record(entry).catch((error: unknown) => logger.error('[auth] could not write the audit log:', error));
+  const record: Record = (entry) => audit.record(entry).catch((error: unknown) => logger.error('[auth] could not write the audit log:', error));
+  const signIn = passwordSignInHooks(throttle, record);
+  const account = accountHooks(record, options.baseURL);
 
   return betterAuth({
     appName: 'Assistant Architect Events',
     baseURL: options.baseURL,
     basePath: '/api/auth',
     secret: options.secret,
+    trustedOrigins: options.trustedOrigins ?? [],
     database: prismaAdapter(prisma, { provider: 'postgresql' }),
     telemetry: { enabled: false },
-    // Tokens are made, listed and revoked through the API (scopes, audit log), never these routes.
-    disabledPaths: ['/api-key/create', '/api-key/get', '/api-key/update', '/api-key/delete', '/api-key/list', '/api-key/delete-all-expired-api-keys'],
+    disabledPaths: CLOSED_ROUTES,
     // Sign-in throttling is ours (per account and per address); other limits are the server's.
     rateLimit: { enabled: false },
     emailAndPassword: {
@@ -88,10 +207,10 @@ export function createAuth(options: AuthOptions) {
         disabledAt: { type: 'date', required: false, input: false },
       },
     },
-    // People an admin created (by email) sign in through the configured provider with the same
-    // address. Nobody signs up by themselves here, so an account's address was set by an admin and
-    // need not have been verified by mail before the provider's sign-in joins it.
-    account: { accountLinking: { enabled: true, trustedProviders: oidc ? [oidc.id] : [], requireLocalEmailVerified: false } },
+    // A person an admin created (by address) signs in through the provider with that address only
+    // when the provider says it verified it: the provider is not trusted to vouch otherwise.
+    // Nobody signs up by themselves here, so the local address need not have been verified by mail.
+    account: { accountLinking: { enabled: true, trustedProviders: [], requireLocalEmailVerified: false } },
     session: { expiresIn: SESSION_SECONDS, updateAge: 24 * 3600 },
     advanced: {
       database: { generateId: 'serial' },
@@ -101,7 +220,6 @@ export function createAuth(options: AuthOptions) {
     logger: {
       level: 'warn',
       log(level, message, ...args) {
-        // A wrong password or token is the caller's mistake, answered with 401 and kept in the audit log.
         if (CALLER_MISTAKES.some((prefix) => message.startsWith(prefix))) return;
         (level === 'error' ? logger.error : logger.warn)(`[auth] ${message}`, ...args);
       },
@@ -142,83 +260,15 @@ export function createAuth(options: AuthOptions) {
           ]
         : []),
     ],
-    databaseHooks: {
-      session: {
-        create: {
-          async before(session) {
-            const user = await prisma.user.findUnique({ where: { id: Number(session.userId) }, select: { disabledAt: true } });
-            if (!user || user.disabledAt) {
-              throw new APIError('FORBIDDEN', { message: 'This account is disabled; ask an admin to enable it', code: 'ACCOUNT_DISABLED' });
-            }
-          },
-          async after(session, context) {
-            const user = await prisma.user.findUnique({ where: { id: Number(session.userId) }, select: { email: true } });
-            const provider = (context?.params as { id?: string } | undefined)?.id;
-            await record({
-              action: 'sign-in',
-              actorId: Number(session.userId),
-              subjectId: Number(session.userId),
-              subject: user?.email,
-              ipAddress: session.ipAddress,
-              userAgent: session.userAgent,
-              details: { method: provider ? `sso:${provider}` : 'password' },
-            });
-          },
-        },
-      },
-    },
+    databaseHooks: databaseHooks(prisma, record),
     hooks: {
       before: createAuthMiddleware(async (ctx) => {
-        const address = clientAddress(ctx.request?.headers);
-        if (ctx.path === '/sign-in/email' && throttle) {
-          const email = typeof ctx.body?.email === 'string' ? ctx.body.email : '';
-          const waitMs = await throttle.retryAfterMs(email, address);
-          if (waitMs > 0) {
-            await record({ action: 'sign-in-throttled', subject: email, ipAddress: address, userAgent: ctx.request?.headers.get('user-agent') });
-            throw new APIError(
-              'TOO_MANY_REQUESTS',
-              { message: retryMessage(waitMs), code: 'TOO_MANY_ATTEMPTS' },
-              { 'Retry-After': String(Math.ceil(waitMs / 1000)) },
-            );
-          }
-        }
-        if (ctx.path === '/sign-out') {
-          const current = await getSessionFromCtx(ctx).catch(() => null);
-          if (current) {
-            await record({
-              action: 'sign-out',
-              actorId: Number(current.user.id),
-              subjectId: Number(current.user.id),
-              subject: current.user.email,
-              ipAddress: address,
-              userAgent: ctx.request?.headers.get('user-agent'),
-            });
-          }
-        }
+        if (ctx.path === '/sign-in/email') await signIn.before(ctx);
+        await account.before(ctx);
       }),
       after: createAuthMiddleware(async (ctx) => {
-        const address = clientAddress(ctx.request?.headers);
-        const userAgent = ctx.request?.headers.get('user-agent');
-        const returned = ctx.context.returned;
-        if (ctx.path === '/sign-in/email') {
-          const email = typeof ctx.body?.email === 'string' ? ctx.body.email : '';
-          if (ctx.context.newSession) {
-            await throttle?.succeeded(email, address);
-          } else if (isAPIError(returned) && returned.statusCode === 401) {
-            await throttle?.failed(email, address);
-            await record({ action: 'sign-in-failed', subject: email, ipAddress: address, userAgent, details: { method: 'password' } });
-          }
-        }
-        if (ctx.path === '/change-password' && !isAPIError(returned) && ctx.context.session) {
-          const { user } = ctx.context.session;
-          await record({ action: 'password-changed', actorId: Number(user.id), subjectId: Number(user.id), subject: user.email, ipAddress: address, userAgent });
-        }
-        if (ctx.path.startsWith('/callback/') && !ctx.context.newSession) {
-          const location = isAPIError(returned) ? new Headers(returned.headers).get('location') : null;
-          const reason = location ? (new URL(location, options.baseURL).searchParams.get('error') ?? 'unknown') : 'unknown';
-          const provider = (ctx.params as { id?: string } | undefined)?.id ?? 'unknown';
-          await record({ action: 'sign-in-failed', ipAddress: address, userAgent, details: { method: `sso:${provider}`, reason } });
-        }
+        if (ctx.path === '/sign-in/email') await signIn.after(ctx);
+        await account.after(ctx);
       }),
     },
   });

@@ -1,6 +1,7 @@
-import type { User, UserRepository, UserRole } from '@aae/db';
+import type { PersonalTokenRepository, User, UserRepository } from '@aae/db';
+import { defaultKeyHasher } from '@better-auth/api-key';
 import { PERSONAL_TOKEN_PREFIX, type Auth } from './create-auth.ts';
-import { roleScopes, TOKEN_SCOPES, type TokenScope } from './scopes.ts';
+import { roleScopes, type TokenScope } from './scopes.ts';
 import { WATCH_TOKEN_PREFIX, WatchTokenError, type WatchTokens } from './watch-tokens.ts';
 
 /** Who a request acts as, and how they proved it. */
@@ -12,6 +13,10 @@ export interface Identity {
   scopes: ReadonlySet<TokenScope>;
   /** For a watch token, the one execution it reads. */
   executionId: number | null;
+  /** For a personal access token, its id (revoking it ends its open streams). */
+  tokenId: number | null;
+  /** When the credential stops working, if it does on its own. */
+  expiresAt: Date | null;
 }
 
 /** An identity, or none with the reason a credential was refused (null when none was sent). */
@@ -19,50 +24,56 @@ export type IdentityResult = { identity: Identity; problem: null } | { identity:
 
 export interface CredentialSource {
   headers: Headers;
-  /** A token sent outside the Authorization header (tRPC connection params, a watch token in a URL). */
+  /** A token sent outside the Authorization header (a watch token in a URL or in tRPC's connection params). */
   token?: string | null | undefined;
+  /**
+   * The browser says another site made this request (`Sec-Fetch-Site`): its session cookie is not
+   * used, so a link or form elsewhere cannot act as the person (a token still works).
+   */
+  crossSite?: boolean;
 }
 
 const SESSION_COOKIE = /(?:^|;\s*)(?:__Secure-)?aae\.session_token=/;
-const DISABLED = 'This account is disabled; ask an admin to enable it';
+export const ACCOUNT_DISABLED = 'This account is disabled; ask an admin to enable it';
 
 function bearer(headers: Headers): string | null {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(headers.get('authorization') ?? '');
   return match?.[1] ?? null;
 }
 
-function tokenScopes(permissions: unknown, role: UserRole): Set<TokenScope> {
-  const granted = (permissions as { scopes?: unknown } | null)?.scopes;
-  const allowed = new Set(roleScopes(role));
-  return new Set(Array.isArray(granted) ? TOKEN_SCOPES.filter((scope) => granted.includes(scope) && allowed.has(scope)) : []);
-}
-
-const TOKEN_PROBLEMS: Record<string, string> = {
-  KEY_EXPIRED: 'This token has expired; create a new one',
-  KEY_DISABLED: 'This token was revoked',
-};
-
 /**
  * Finds who a request acts as: a bearer (or passed) token first, then the session cookie. Every
  * path re-reads the account, so disabling it takes effect on the next request.
  */
-export function createIdentityResolver(deps: { auth: Auth; users: UserRepository; watchTokens: WatchTokens }) {
+export function createIdentityResolver(deps: { auth: Auth; users: UserRepository; personalTokens: PersonalTokenRepository; watchTokens: WatchTokens }) {
+  /** Looked up by the hash better-auth stored; a read, and at most a write a minute per token. */
   async function fromPersonalToken(token: string): Promise<IdentityResult> {
-    const result = await deps.auth.api.verifyApiKey({ body: { key: token } });
-    if (!result.valid || !result.key) {
-      return { identity: null, problem: TOKEN_PROBLEMS[result.error?.code ?? ''] ?? 'This token is not valid (mistyped, revoked or expired)' };
-    }
-    const user = await deps.users.findActive(Number(result.key.referenceId));
-    if (!user) return { identity: null, problem: DISABLED };
-    return { identity: { user, via: 'token', scopes: tokenScopes(result.key.permissions, user.role), executionId: null }, problem: null };
+    const stored = await deps.personalTokens.findByHash(await defaultKeyHasher(token));
+    if (!stored) return { identity: null, problem: 'This token is not valid (mistyped, or deleted)' };
+    if (!stored.enabled) return { identity: null, problem: 'This token was revoked' };
+    if (stored.expiresAt && stored.expiresAt.getTime() <= Date.now()) return { identity: null, problem: 'This token has expired; create a new one' };
+    const user = await deps.users.findActive(stored.userId);
+    if (!user) return { identity: null, problem: ACCOUNT_DISABLED };
+    void deps.personalTokens.markUsed(stored.id).catch(() => {});
+    // A token never holds more than its owner's role allows today.
+    const scopes = new Set(roleScopes(user.role).filter((scope) => stored.scopes.includes(scope)));
+    return { identity: { user, via: 'token', scopes, executionId: null, tokenId: stored.id, expiresAt: stored.expiresAt }, problem: null };
   }
 
   async function fromWatchToken(token: string): Promise<IdentityResult> {
     try {
       const claims = await deps.watchTokens.verify(token);
       const user = await deps.users.findActive(claims.userId);
-      if (!user) return { identity: null, problem: DISABLED };
-      return { identity: { user, via: 'watch', scopes: new Set(['executions:read']), executionId: claims.executionId }, problem: null };
+      if (!user) return { identity: null, problem: ACCOUNT_DISABLED };
+      const identity: Identity = {
+        user,
+        via: 'watch',
+        scopes: new Set(['executions:read']),
+        executionId: claims.executionId,
+        tokenId: null,
+        expiresAt: claims.expiresAt,
+      };
+      return { identity, problem: null };
     } catch (error) {
       if (error instanceof WatchTokenError) return { identity: null, problem: error.message };
       throw error;
@@ -74,8 +85,16 @@ export function createIdentityResolver(deps: { auth: Auth; users: UserRepository
     const session = await deps.auth.api.getSession({ headers, query: { disableRefresh: true } });
     if (!session) return { identity: null, problem: 'Your session has ended; sign in again' };
     const user = await deps.users.findActive(Number(session.user.id));
-    if (!user) return { identity: null, problem: DISABLED };
-    return { identity: { user, via: 'session', scopes: new Set(roleScopes(user.role)), executionId: null }, problem: null };
+    if (!user) return { identity: null, problem: ACCOUNT_DISABLED };
+    const identity: Identity = {
+      user,
+      via: 'session',
+      scopes: new Set(roleScopes(user.role)),
+      executionId: null,
+      tokenId: null,
+      expiresAt: new Date(session.session.expiresAt),
+    };
+    return { identity, problem: null };
   }
 
   return async function resolveIdentity(source: CredentialSource): Promise<IdentityResult> {
@@ -88,7 +107,10 @@ export function createIdentityResolver(deps: { auth: Auth; users: UserRepository
         problem: `Unrecognised token: send a personal access token (${PERSONAL_TOKEN_PREFIX}…) or a watch token (${WATCH_TOKEN_PREFIX}…)`,
       };
     }
-    if (SESSION_COOKIE.test(source.headers.get('cookie') ?? '')) return fromSession(source.headers);
+    if (SESSION_COOKIE.test(source.headers.get('cookie') ?? '')) {
+      if (source.crossSite) return { identity: null, problem: 'Requests from other sites do not carry your session' };
+      return fromSession(source.headers);
+    }
     return { identity: null, problem: null };
   };
 }

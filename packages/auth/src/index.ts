@@ -8,7 +8,7 @@ export {
   type AuthOptions,
   type OidcProviderConfig,
 } from './create-auth.ts';
-export { createIdentityResolver, type CredentialSource, type Identity, type IdentityResolver, type IdentityResult } from './identity.ts';
+export { ACCOUNT_DISABLED, createIdentityResolver, type CredentialSource, type Identity, type IdentityResolver, type IdentityResult } from './identity.ts';
 export { createPersonalToken, type NewPersonalToken } from './personal-tokens.ts';
 export { roleScopes, SCOPE_DESCRIPTIONS, TOKEN_SCOPES, type TokenScope } from './scopes.ts';
 export { createSignInThrottle, type SignInThrottle, type SignInThrottleOptions } from './sign-in-throttle.ts';

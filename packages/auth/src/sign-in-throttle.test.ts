@@ -1,25 +1,55 @@
 import { describe, expect, it } from 'vitest';
-import { createSignInThrottle } from './sign-in-throttle.ts';
+import { createSignInThrottle, type SignInThrottleOptions } from './sign-in-throttle.ts';
 
-describe('sign-in throttle', () => {
-  it('locks an account after its limit of failures, whatever the address, and a success clears it', async () => {
-    const throttle = createSignInThrottle({ store: 'memory', maxFailuresPerAccount: 3, maxFailuresPerAddress: 100, windowSeconds: 60 });
-    for (let attempt = 1; attempt <= 3; attempt++) {
-      expect(await throttle.retryAfterMs('Ada@example.test', `10.0.0.${attempt}`)).toBe(0);
-      await throttle.failed('Ada@example.test', `10.0.0.${attempt}`);
-    }
-    const wait = await throttle.retryAfterMs('ada@example.test', '10.0.0.9');
-    expect(wait).toBeGreaterThan(0);
-    expect(wait).toBeLessThanOrEqual(60_000);
-    expect(await throttle.retryAfterMs('grace@example.test', '10.0.0.9')).toBe(0);
-    await throttle.succeeded('ADA@example.test', '10.0.0.1');
-    expect(await throttle.retryAfterMs('ada@example.test', '10.0.0.9')).toBe(0);
+const throttle = (limits: Partial<SignInThrottleOptions> = {}) =>
+  createSignInThrottle({
+    store: 'memory',
+    maxAttemptsPerAccountAndAddress: 3,
+    maxAttemptsPerAddress: 100,
+    maxAttemptsPerAccount: 100,
+    windowSeconds: 60,
+    ...limits,
   });
 
-  it('locks an address after its limit of failures, whatever the account', async () => {
-    const throttle = createSignInThrottle({ store: 'memory', maxFailuresPerAccount: 100, maxFailuresPerAddress: 4, windowSeconds: 60 });
-    for (let attempt = 1; attempt <= 4; attempt++) await throttle.failed(`person${attempt}@example.test`, '203.0.113.5');
-    expect(await throttle.retryAfterMs('someone-new@example.test', '203.0.113.5')).toBeGreaterThan(0);
-    expect(await throttle.retryAfterMs('someone-new@example.test', '203.0.113.6')).toBe(0);
+describe('sign-in throttle', () => {
+  it('refuses the attempt after the limit on an account from one address, with the wait; a success clears it', async () => {
+    const limits = throttle();
+    for (let attempt = 1; attempt <= 3; attempt++) expect(await limits.attempt('Ada@example.test', '10.0.0.1')).toEqual({ allowed: true });
+    const refused = await limits.attempt('ada@example.test', '10.0.0.1');
+    expect(refused).toMatchObject({ allowed: false, newlyLocked: true });
+    expect(refused.allowed === false && refused.retryAfterMs).toBeGreaterThan(0);
+    expect(refused.allowed === false && refused.retryAfterMs).toBeLessThanOrEqual(60_000);
+    expect(await limits.attempt('ada@example.test', '10.0.0.1')).toMatchObject({ allowed: false, newlyLocked: false });
+    // The same account from elsewhere, and another account from here, are not locked by it.
+    expect(await limits.attempt('ada@example.test', '10.0.0.2')).toEqual({ allowed: true });
+    expect(await limits.attempt('grace@example.test', '10.0.0.1')).toEqual({ allowed: true });
+
+    const other = throttle();
+    await other.attempt('ada@example.test', '10.0.0.1');
+    await other.attempt('ada@example.test', '10.0.0.1');
+    await other.succeeded('ADA@example.test', '10.0.0.1');
+    for (let attempt = 1; attempt <= 3; attempt++) expect(await other.attempt('ada@example.test', '10.0.0.1')).toEqual({ allowed: true });
+  });
+
+  it('counts attempts before the password is checked: parallel guesses cannot pass the limit', async () => {
+    const limits = throttle();
+    const answers = await Promise.all(Array.from({ length: 40 }, () => limits.attempt('ada@example.test', '10.0.0.1')));
+    expect(answers.filter((answer) => answer.allowed)).toHaveLength(3);
+  });
+
+  it('locks an address after its limit, whatever the account, and an account after its own, whatever the address', async () => {
+    const byAddress = throttle({ maxAttemptsPerAddress: 4 });
+    for (let attempt = 1; attempt <= 4; attempt++) await byAddress.attempt(`person${attempt}@example.test`, '203.0.113.5');
+    expect((await byAddress.attempt('someone-new@example.test', '203.0.113.5')).allowed).toBe(false);
+    expect((await byAddress.attempt('someone-new@example.test', '203.0.113.6')).allowed).toBe(true);
+
+    const byAccount = throttle({ maxAttemptsPerAccount: 5 });
+    for (let attempt = 1; attempt <= 5; attempt++) await byAccount.attempt('ada@example.test', `198.51.100.${attempt}`);
+    expect((await byAccount.attempt('ada@example.test', '198.51.100.99')).allowed).toBe(false);
+  });
+
+  it('takes any address or account text as a key, however long or odd', async () => {
+    const limits = throttle();
+    expect(await limits.attempt(`${'x'.repeat(8_000)}\u0000@example.test`, null)).toEqual({ allowed: true });
   });
 });

@@ -1,12 +1,17 @@
+import { createHash } from 'node:crypto';
 import type { PrismaClient } from '@aae/db';
-import { RateLimiterMemory, RateLimiterPrisma, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterPrisma, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 
-/** Counts failed sign-ins per account and per address, and says how long to wait once over a limit. */
+export type SignInAttempt = { allowed: true } | { allowed: false; retryAfterMs: number; /** The attempt that reached a limit (later ones are refused quietly). */ newlyLocked: boolean };
+
+/**
+ * Counts password sign-in attempts before the password is checked (so parallel guesses cannot
+ * slip past a limit), per account from one address, per address and per account, and says how
+ * long to wait once one is reached.
+ */
 export interface SignInThrottle {
-  /** Milliseconds until an attempt for this account from this address may be made, or 0. */
-  retryAfterMs(account: string, address: string | null): Promise<number>;
-  failed(account: string, address: string | null): Promise<void>;
-  /** A successful sign-in clears the account's count (not the address's). */
+  attempt(account: string, address: string | null): Promise<SignInAttempt>;
+  /** A successful sign-in gives its point back and clears the account's count from that address. */
   succeeded(account: string, address: string | null): Promise<void>;
   /** Drops counts whose window has passed (the process calls it now and then). */
   purgeExpired(): Promise<void>;
@@ -15,16 +20,22 @@ export interface SignInThrottle {
 export interface SignInThrottleOptions {
   /** Where counts live: the database (shared by every process) or this process's memory. */
   store: { prisma: PrismaClient } | 'memory';
-  /** Failed attempts on one account before it is locked for `windowSeconds`. */
-  maxFailuresPerAccount: number;
-  /** Failed attempts from one address, whatever the account, before it is locked. */
-  maxFailuresPerAddress: number;
+  /** Attempts on one account from one address (a person's typos) before it is locked there. */
+  maxAttemptsPerAccountAndAddress: number;
+  /** Attempts from one address, whatever the account (one guesser, many accounts). */
+  maxAttemptsPerAddress: number;
+  /** Attempts on one account, whatever the address (many guessers, one account). */
+  maxAttemptsPerAccount: number;
   windowSeconds: number;
 }
 
+/** Keys are hashed: an address of any length or content makes a short, storable key. */
+const keyOf = (...parts: string[]) => createHash('sha256').update(parts.join('\u0000')).digest('base64url');
+
 /**
- * The brute-force protection rate-limiter-flexible documents for login endpoints: consecutive
- * failures by account, and failures by address; each locks for the window once reached.
+ * rate-limiter-flexible's brute-force protection for logins: counters with a lock of one window
+ * once reached. The account-and-address counter is the tight one, so a stranger's guesses lock
+ * the account for a person only once the looser per-account limit is reached.
  */
 export function createSignInThrottle(options: SignInThrottleOptions): SignInThrottle {
   const limiter = (keyPrefix: string, points: number): RateLimiterAbstract => {
@@ -33,36 +44,38 @@ export function createSignInThrottle(options: SignInThrottleOptions): SignInThro
       ? new RateLimiterMemory(common)
       : new RateLimiterPrisma({ ...common, storeClient: options.store.prisma, tableName: 'rateLimit', clearExpiredByTimeout: false });
   };
-  const byAccount = limiter('sign-in-account', options.maxFailuresPerAccount);
-  const byAddress = limiter('sign-in-address', options.maxFailuresPerAddress);
-  const accountKey = (account: string) => account.trim().toLowerCase();
-
-  /** Time left once `limit`'s count for `key` reached its points. */
-  async function lockedFor(limit: RateLimiterAbstract, key: string): Promise<number> {
-    const state = await limit.get(key);
-    return state && state.consumedPoints >= limit.points ? Math.max(state.msBeforeNext, 1) : 0;
-  }
-
-  /** Counts one failure; a consume past the limit rejects (with the lock's state), which is expected. */
-  async function count(limit: RateLimiterAbstract, key: string): Promise<void> {
-    await limit.consume(key).catch((rejection: unknown) => {
-      if (rejection instanceof Error) throw rejection;
-    });
-  }
+  const perAccountAndAddress = limiter('sign-in-account-address', options.maxAttemptsPerAccountAndAddress);
+  const perAddress = limiter('sign-in-address', options.maxAttemptsPerAddress);
+  const perAccount = limiter('sign-in-account', options.maxAttemptsPerAccount);
+  const keys = (account: string, address: string | null) => {
+    const who = account.trim().toLowerCase();
+    return [
+      [perAccountAndAddress, keyOf(who, address ?? '')],
+      [perAccount, keyOf(who)],
+      ...(address ? [[perAddress, keyOf(address)] as const] : []),
+    ] as const;
+  };
 
   return {
-    async retryAfterMs(account, address) {
-      const [forAccount, forAddress] = await Promise.all([
-        lockedFor(byAccount, accountKey(account)),
-        address ? lockedFor(byAddress, address) : 0,
-      ]);
-      return Math.max(forAccount, forAddress);
+    async attempt(account, address) {
+      const counters = keys(account, address);
+      const results = await Promise.allSettled(counters.map(([limit, key]) => limit.consume(key)));
+      const refused = results.flatMap((result, index) => {
+        if (result.status === 'fulfilled') return [];
+        // A refusal comes as the counter's state; anything else is the store failing.
+        if (!(result.reason instanceof RateLimiterRes)) throw result.reason;
+        return [{ res: result.reason, points: counters[index]![0].points }];
+      });
+      if (refused.length === 0) return { allowed: true };
+      return {
+        allowed: false,
+        retryAfterMs: Math.max(...refused.map(({ res }) => res.msBeforeNext), 1),
+        newlyLocked: refused.some(({ res, points }) => res.consumedPoints === points + 1),
+      };
     },
-    async failed(account, address) {
-      await Promise.all([count(byAccount, accountKey(account)), address ? count(byAddress, address) : undefined]);
-    },
-    async succeeded(account) {
-      await byAccount.delete(accountKey(account));
+    async succeeded(account, address) {
+      const [[accountAndAddress, accountAndAddressKey], ...others] = keys(account, address);
+      await Promise.all([accountAndAddress.delete(accountAndAddressKey), ...others.map(([limit, key]) => limit.reward(key, 1))]);
     },
     async purgeExpired() {
       if (options.store !== 'memory') await options.store.prisma.rateLimit.deleteMany({ where: { expire: { lt: new Date() } } });

@@ -5,7 +5,7 @@
  */
 import type { AppServices } from '@aae/api';
 import { createPersonalToken } from '@aae/auth';
-import { DEMO_ASSISTANT } from '@aae/db';
+import { DEMO_ASSISTANT, SYSTEM_VIEWER } from '@aae/db';
 import { createTestDatabase } from '@aae/db/testing';
 import { startApp, type RunningApp } from '@aae/server';
 import { reportStartFailure, serveParent } from './child-server.ts';
@@ -70,7 +70,7 @@ function observe(services: AppServices) {
 async function productServerMethods(app: RunningApp) {
   const { services } = app;
   const user = await services.users.ensure({ name: 'bench', email: 'bench@example.test', role: 'member' });
-  const assistant = (await services.assistants.list()).find((candidate) => candidate.name === DEMO_ASSISTANT.name);
+  const assistant = (await services.assistants.list(SYSTEM_VIEWER)).find((candidate) => candidate.name === DEMO_ASSISTANT.name);
   if (!assistant) throw new Error('the demo assistant was not seeded');
   const { token } = await createPersonalToken(services.auth, { userId: user.id, name: 'bench', scopes: ['executions:read'], expiresInDays: 1 });
   const { publishedAt, enqueuedAt, backfillReads, fanOuts } = observe(services);
@@ -102,7 +102,7 @@ async function productServerMethods(app: RunningApp) {
 
     /** What `executions.execute` does after creating the row. */
     start({ executionId }: { executionId: number }): void {
-      services.runner.start(executionId, assistant, inputs.get(executionId) ?? {}, user.id);
+      services.runner.start(executionId, assistant, inputs.get(executionId) ?? {}, { userId: user.id, isAdmin: false });
     },
 
     timings({ executionId }: { executionId: number }): { events: EventTiming[]; fanOuts: FanOut[] } {

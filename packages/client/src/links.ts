@@ -8,7 +8,8 @@ export interface LinkOptions {
   /**
    * A personal access token (`aae_pat_…`, made in the web app under Tokens) or a watch token for
    * one execution (`aae_watch_…`), sent as `Authorization: Bearer`. Browsers signed in to the
-   * web app send their session cookie instead.
+   * web app send their session cookie instead; a browser's EventSource cannot send headers, so
+   * there streams carry only a watch token (in the URL) or the cookie.
    */
   token?: string;
   /** More headers for every request (in Node, subscriptions too): a proxy's, or a session cookie. */
@@ -66,7 +67,8 @@ export function createLinks(options: LinkOptions): TRPCLink<AppRouter>[] {
               },
             }
           : {}),
-        ...(options.token && !options.EventSource ? { connectionParams: { token: options.token } } : {}),
+        // Only a watch token: the server never takes a personal access token from a URL.
+        ...(options.token?.startsWith('aae_watch_') && !options.EventSource ? { connectionParams: { token: options.token } } : {}),
       }),
       false: httpBatchStreamLink({ url, transformer, headers: () => authHeaders }),
     }),

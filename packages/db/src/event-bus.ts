@@ -14,11 +14,23 @@ export interface OutputDelta {
   replace?: boolean;
 }
 
-/** Why a live stream was cut: its account was disabled. */
+/** Why streams are cut: what happened to the person or token they were opened with. */
+export const ACCESS_CHANGES = {
+  disabled: 'This account is disabled; ask an admin to enable it',
+  'role-changed': 'Your role changed; connect again',
+  'token-revoked': 'This token was revoked',
+  expired: 'The credential this stream was opened with has expired',
+} as const;
+export type AccessChange = keyof typeof ACCESS_CHANGES;
+
+/** Whose streams to cut: a person's (all their credentials) or one personal access token's. */
+export type AccessKey = `user:${number}` | `token:${number}`;
+
+/** The reason a stream's controller is aborted with when the access it was opened with ends. */
 export class AccessRevokedError extends Error {
   override name = 'AccessRevokedError';
-  constructor() {
-    super('This account was disabled');
+  constructor(readonly change: AccessChange) {
+    super(ACCESS_CHANGES[change]);
   }
 }
 
@@ -35,17 +47,17 @@ export interface EventBus {
   watchExecution(executionId: number, signal: AbortSignal): AsyncIterable<StoredEvent>;
   /** Every published event, buffered from the moment of the call on. */
   watchAll(signal: AbortSignal): AsyncIterable<StoredEvent>;
-  /** Ends the open streams of `userId` in every process (their account was disabled). */
-  revokeAccess(userId: number): void;
-  /** Aborts `controller` with an `AccessRevokedError` when `userId`'s access is revoked; returns what stops listening. */
-  abortOnRevoke(userId: number, controller: AbortController): () => void;
+  /** Ends the open streams of a person or a token in every process. */
+  revokeAccess(key: AccessKey, change: AccessChange): void;
+  /** Aborts `controller` with an `AccessRevokedError` when access under any of `keys` ends; returns what stops listening. */
+  abortOnRevoke(keys: readonly AccessKey[], controller: AbortController): () => void;
   close?(): Promise<void>;
 }
 
 const ALL = 'all';
 const executionChannel = (executionId: number) => `execution:${executionId}`;
 const outputChannel = (executionId: number) => `output:${executionId}`;
-const accessChannel = (userId: number) => `access:${userId}`;
+const accessChannel = (key: AccessKey) => `access:${key}`;
 
 export interface InProcessEventBus extends EventBus {
   /**
@@ -129,13 +141,17 @@ export function createInProcessEventBus(): InProcessEventBus {
     },
     watchExecution: (executionId, signal) => watch(executionChannel(executionId), signal),
     watchAll: (signal) => watch(ALL, signal),
-    revokeAccess(userId) {
-      emitter.emit(accessChannel(userId));
+    revokeAccess(key, change) {
+      emitter.emit(accessChannel(key), change);
     },
-    abortOnRevoke(userId, controller) {
-      const abort = () => controller.abort(new AccessRevokedError());
-      emitter.once(accessChannel(userId), abort);
-      return () => emitter.off(accessChannel(userId), abort);
+    abortOnRevoke(keys, controller) {
+      const abort = (change: AccessChange) => {
+        if (!controller.signal.aborted) controller.abort(new AccessRevokedError(change));
+      };
+      for (const key of keys) emitter.on(accessChannel(key), abort);
+      return () => {
+        for (const key of keys) emitter.off(accessChannel(key), abort);
+      };
     },
     watchOutput(executionId, signal) {
       // Taken and subscribed in one synchronous step: nothing written in between is lost or doubled.

@@ -2,7 +2,16 @@ export { createDatabase, type Database, type DatabaseKind, type DatabaseOptions,
 export { createEventStore, type EventStore, type InsertResult, type PendingEvent } from './event-store.ts';
 export { EventWriteBuffer, type EventWriteBufferOptions, type EventWriteBufferStats } from './event-write-buffer.ts';
 export { createEventRecorder, type EventRecorder } from './event-recorder.ts';
-export { AccessRevokedError, createInProcessEventBus, type EventBus, type InProcessEventBus, type OutputDelta } from './event-bus.ts';
+export {
+  ACCESS_CHANGES,
+  AccessRevokedError,
+  createInProcessEventBus,
+  type AccessChange,
+  type AccessKey,
+  type EventBus,
+  type InProcessEventBus,
+  type OutputDelta,
+} from './event-bus.ts';
 export { createResponseCacheStore, type ResponseCacheStore } from './repositories/response-cache.ts';
 export { createPostgresEventBus, type PostgresEventBus } from './postgres-event-bus.ts';
 export {
@@ -27,6 +36,7 @@ export {
 export {
   createUserRepository,
   EmailTakenError,
+  LastAdminError,
   PASSWORD_PROVIDER_ID,
   type User,
   type UserAccount,
@@ -34,8 +44,13 @@ export {
 } from './repositories/users.ts';
 export { AUDIT_ACTIONS, createAuditLog, type AuditAction, type AuditEntry, type AuditLog, type AuditRecord } from './repositories/audit-log.ts';
 export { instanceSecret } from './repositories/instance-secrets.ts';
-export { createPersonalTokenRepository, type PersonalTokenRepository, type PersonalTokenSummary } from './repositories/personal-tokens.ts';
-export { canChange, visibleTo, type Viewer } from './repositories/visibility.ts';
+export {
+  createPersonalTokenRepository,
+  type PersonalTokenRepository,
+  type PersonalTokenSummary,
+  type StoredPersonalToken,
+} from './repositories/personal-tokens.ts';
+export { canChange, SYSTEM_VIEWER, visibleTo, type Viewer } from './repositories/visibility.ts';
 export { seedDemo, DEMO_ASSISTANT } from './seed-demo.ts';
 export { closeOrphanedExecutions, ORPHAN_ERROR } from './orphan-recovery.ts';
 export type { ExecutionStatus, UserRole, Visibility } from './generated/prisma/enums.ts';

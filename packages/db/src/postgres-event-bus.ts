@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { StoredEvent } from '@aae/events';
 import pg from 'pg';
-import { createInProcessEventBus, type EventBus } from './event-bus.ts';
+import { ACCESS_CHANGES, createInProcessEventBus, type AccessChange, type AccessKey, type EventBus } from './event-bus.ts';
 import type { EventStore } from './event-store.ts';
 
 const CHANNEL = 'aae_events';
-/** `<process>:<user id>`: a person's access ended; every process cuts their open streams. */
+/** `<process> <user:id|token:id> <change>`: access ended; every process cuts the matching open streams. */
 const ACCESS_CHANNEL = 'aae_access';
 /** PostgreSQL refuses NOTIFY payloads of 8000 bytes or more. */
 const MAX_PAYLOAD_BYTES = 7_900;
@@ -121,8 +121,9 @@ export function createPostgresEventBus(options: PostgresEventBusOptions): Postgr
   }
 
   function receiveRevocation(payload: string) {
-    const [sender, userId] = payload.split(':');
-    if (sender !== processId && Number.isSafeInteger(Number(userId))) local.revokeAccess(Number(userId));
+    const [sender, key, change] = payload.split(' ');
+    if (sender === processId || !key || !/^(user|token):\d+$/.test(key) || !change || !(change in ACCESS_CHANGES)) return;
+    local.revokeAccess(key as AccessKey, change as AccessChange);
   }
 
   /** Sends in order after what is already queued; a NOTIFY that fails is logged. */
@@ -215,11 +216,11 @@ export function createPostgresEventBus(options: PostgresEventBusOptions): Postgr
       // Should a NOTIFY fail, other processes' readers poll the store when idle and catch up.
       notify(CHANNEL, encodeNotifications(processId, events));
     },
-    revokeAccess(userId) {
-      local.revokeAccess(userId);
-      notify(ACCESS_CHANNEL, [`${processId}:${userId}`]);
+    revokeAccess(key, change) {
+      local.revokeAccess(key, change);
+      notify(ACCESS_CHANNEL, [`${processId} ${key} ${change}`]);
     },
-    abortOnRevoke: (userId, controller) => local.abortOnRevoke(userId, controller),
+    abortOnRevoke: (keys, controller) => local.abortOnRevoke(keys, controller),
     watchExecution(executionId, signal) {
       track(executionId, signal);
       return local.watchExecution(executionId, signal);

@@ -28,8 +28,8 @@ ADD COLUMN     "updated_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
 ALTER COLUMN "role" SET DEFAULT 'member';
 
 -- Users from before sign-in existed keep their executions but cannot sign in: they get a
--- placeholder address, no password and no session.
-UPDATE "users" SET "email" = 'legacy-' || "id" || '@users.invalid' WHERE "email" IS NULL;
+-- placeholder address, no password, no session, and are disabled (nothing can ever join them).
+UPDATE "users" SET "email" = 'legacy-' || "id" || '@users.invalid', "disabled_at" = CURRENT_TIMESTAMP WHERE "email" IS NULL;
 ALTER TABLE "users" ALTER COLUMN "email" SET NOT NULL;
 
 -- Assistants and repositories made before visibility existed were open to everyone: they stay shared.

@@ -98,11 +98,19 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   };
 }
 
+/** Someone the test provider signs in: its subject defaults from the address, which it says it verified unless told otherwise. */
+export interface ProviderPerson {
+  email: string;
+  name: string;
+  sub?: string;
+  emailVerified?: boolean;
+}
+
 /** A loopback OpenID Connect provider for single sign-on tests, and the settings that point the app at it. */
 export interface TestOidcProvider {
   config: OidcProviderConfig;
   /** Who the provider says signed in from now on (it has no login page: it approves at once). */
-  signInAs(person: { email: string; name: string }): void;
+  signInAs(person: ProviderPerson): void;
   stop(): Promise<void>;
 }
 
@@ -112,8 +120,8 @@ export async function startTestOidcProvider(options: { id?: string; name?: strin
   const server = new OAuth2Server();
   await server.issuer.keys.generate('RS256');
   await server.start(0, '127.0.0.1');
-  let person = { email: 'nobody@example.test', name: 'Nobody' };
-  const claims = () => ({ sub: `sub-${person.email}`, email: person.email, email_verified: true, name: person.name });
+  let person: ProviderPerson = { email: 'nobody@example.test', name: 'Nobody' };
+  const claims = () => ({ sub: person.sub ?? `sub-${person.email}`, email: person.email, email_verified: person.emailVerified ?? true, name: person.name });
   server.service.on('beforeTokenSigning', (token) => Object.assign(token.payload, claims()));
   server.service.on('beforeUserinfo', (response) => {
     response.body = claims();

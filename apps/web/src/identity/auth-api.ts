@@ -36,6 +36,15 @@ async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Pr
   }
   const payload = (await response.json().catch(() => null)) as (T & { message?: unknown; code?: unknown }) | null;
   if (response.ok) return { ok: true, data: payload as T };
+  if (payload?.code === 'INVALID_ORIGIN') {
+    // The page was opened at an address the server was not told about (another name for it, a proxy).
+    return {
+      ok: false,
+      status: response.status,
+      code: 'INVALID_ORIGIN',
+      message: `The server does not accept sign-ins from ${window.location.origin}: open the app at the address it was started with, or have it started with PUBLIC_URL=${window.location.origin}`,
+    };
+  }
   return {
     ok: false,
     status: response.status,

@@ -10,7 +10,8 @@ const AUTH_PAGES = ['/sign-in', '/setup'];
 export function safeReturnPath(next: string | null | undefined): string {
   if (!next || !next.startsWith('/') || next.startsWith('//') || next.includes('\\')) return HOME_PATH;
   const url = new URL(next, 'http://app.invalid');
-  if (url.origin !== 'http://app.invalid' || AUTH_PAGES.includes(url.pathname)) return HOME_PATH;
+  // Normalising can make `//host` again (`/.//evil.example`): checked on the result too.
+  if (url.origin !== 'http://app.invalid' || url.pathname.startsWith('//') || AUTH_PAGES.includes(url.pathname)) return HOME_PATH;
   return `${url.pathname}${url.search}${url.hash}`;
 }
 

@@ -1,6 +1,7 @@
 import type { RouterOutputs } from '@aae/api';
 import { useSearchParams } from 'react-router';
 import { AUDIT_ACTION_LABELS, AUDIT_ACTIONS, describeDetails, isAuditAction } from '../audit/audit-actions.ts';
+import { ColumnHeads } from '../components/column-heads.tsx';
 import { ErrorMessage } from '../components/error-message.tsx';
 import { formatDateTime } from '../components/format.ts';
 import { TableScroll } from '../components/table-scroll.tsx';
@@ -84,16 +85,7 @@ function AuditTable({ entries }: { entries: Entry[] }) {
   return (
     <TableScroll label="Audit log entries">
       <table className="executions-table audit-table">
-        <thead>
-          <tr>
-            <th scope="col">Time</th>
-            <th scope="col">Action</th>
-            <th scope="col">Who</th>
-            <th scope="col">Subject</th>
-            <th scope="col">Address</th>
-            <th scope="col">Details</th>
-          </tr>
-        </thead>
+        <ColumnHeads columns={['Time', 'Action', 'Who', 'Subject', 'Address', 'Details']} />
         <tbody>
           {entries.map((entry) => (
             <tr key={entry.id} data-action={entry.action}>

@@ -1,3 +1,4 @@
+import { ColumnHeads } from '../components/column-heads.tsx';
 import { ErrorMessage } from '../components/error-message.tsx';
 import { TableScroll } from '../components/table-scroll.tsx';
 import { useMe } from '../identity/use-me.ts';
@@ -23,18 +24,7 @@ export function PeoplePage() {
         {people.data ? (
           <TableScroll label="People">
             <table className="executions-table people-table">
-              <thead>
-                <tr>
-                  {PEOPLE_COLUMNS.map((column) => (
-                    <th key={column} scope="col">
-                      {column}
-                    </th>
-                  ))}
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
+              <ColumnHeads columns={PEOPLE_COLUMNS} actions />
               <tbody>
                 {people.data.map((person) => (
                   <PersonRow key={person.id} person={person} isMe={person.id === me.data?.id} />

@@ -1,6 +1,6 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
-import { Link, Navigate, useNavigate } from 'react-router';
+import { Link, Navigate, useNavigate, useSearchParams } from 'react-router';
 import { ErrorMessage } from '../components/error-message.tsx';
 import { findFieldErrors, type FieldErrors } from '../components/field-errors.ts';
 import { TextField } from '../components/text-field.tsx';
@@ -24,17 +24,22 @@ export function SetupPage() {
         Nobody has an account yet. Create the first admin: you can then add the people who use the app on the People page. Every
         field is needed.
       </p>
+      <p className="muted">
+        Open this page with the set-up link the server printed when it started (it ends in <code>?code=…</code>), or paste that code
+        below: whoever reaches a new server first cannot become its admin without it.
+      </p>
       <SetupForm onFinishing={setFinishing} />
     </section>
   );
 }
 
-type Field = 'name' | 'email' | 'password' | 'confirm';
+type Field = 'code' | 'name' | 'email' | 'password' | 'confirm';
 
 function SetupForm({ onFinishing }: { onFinishing(finishing: boolean): void }) {
   const queryClient = useQueryClient();
   const navigate = useNavigate();
-  const [values, setValues] = useState<Record<Field, string>>({ name: '', email: '', password: '', confirm: '' });
+  const [params] = useSearchParams();
+  const [values, setValues] = useState<Record<Field, string>>({ code: params.get('code') ?? '', name: '', email: '', password: '', confirm: '' });
   const [errors, setErrors] = useState<FieldErrors<Field>>({});
   const [signInProblem, setSignInProblem] = useState<string | null>(null);
   const createAdmin = trpc.setup.createAdmin.useMutation();
@@ -44,6 +49,7 @@ function SetupForm({ onFinishing }: { onFinishing(finishing: boolean): void }) {
     event.preventDefault();
     const found = findFieldErrors<Field>(
       {
+        code: values.code.trim() ? undefined : 'Paste the set-up code the server printed.',
         name: values.name.trim() ? undefined : 'Enter your name.',
         email: emailProblem(values.email),
         password: passwordProblem(values.password),
@@ -56,7 +62,7 @@ function SetupForm({ onFinishing }: { onFinishing(finishing: boolean): void }) {
     onFinishing(true);
     const email = values.email.trim();
     // A refusal is shown from the mutation's own state.
-    const created = await createAdmin.mutateAsync({ name: values.name, email, password: values.password }).catch(() => null);
+    const created = await createAdmin.mutateAsync({ code: values.code.trim(), name: values.name, email, password: values.password }).catch(() => null);
     if (!created) return onFinishing(false);
     const signedIn = await signInWithEmail(email, values.password);
     if (!signedIn.ok) return setSignInProblem(signedIn.message);
@@ -68,6 +74,9 @@ function SetupForm({ onFinishing }: { onFinishing(finishing: boolean): void }) {
   const busy = createAdmin.isPending || (createAdmin.isSuccess && !signInProblem);
   return (
     <form onSubmit={(event) => void submit(event)} noValidate>
+      {params.get('code') ? null : (
+        <TextField id="setup-code" label="Set-up code" autoComplete="off" value={values.code} onChange={set('code')} error={errors.code} />
+      )}
       <TextField id="setup-name" label="Your name" autoComplete="name" value={values.name} onChange={set('name')} error={errors.name} />
       <TextField id="setup-email" label="Email" type="email" autoComplete="email" value={values.email} onChange={set('email')} error={errors.email} />
       <NewPasswordFields idPrefix="setup" label="Password" values={values} errors={errors} onChange={(field, value) => set(field)(value)} />

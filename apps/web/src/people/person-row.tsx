@@ -1,8 +1,10 @@
 import type { RouterOutputs } from '@aae/api';
+import { useState } from 'react';
 import { ConfirmAction } from '../components/confirm-action.tsx';
 import { ErrorMessage } from '../components/error-message.tsx';
 import { formatDateTime } from '../components/format.ts';
 import { trpc } from '../trpc.ts';
+import { SetPasswordForm } from './set-password-form.tsx';
 
 type Person = RouterOutputs['users']['list'][number];
 type Changes = ReturnType<typeof usePersonChanges>;
@@ -14,6 +16,7 @@ const METHOD_LABELS: Record<string, string> = { credential: 'password' };
 /** One person, with their role and access changes; a refusal shows under the row it concerns. */
 export function PersonRow({ person, isMe }: { person: Person; isMe: boolean }) {
   const changes = usePersonChanges(person, isMe);
+  const [settingPassword, setSettingPassword] = useState(false);
   const disabled = person.disabledAt !== null;
   return (
     <>
@@ -30,9 +33,16 @@ export function PersonRow({ person, isMe }: { person: Person; isMe: boolean }) {
         <td>{person.signInMethods.map((method) => METHOD_LABELS[method] ?? method).join(', ') || 'none yet'}</td>
         <td>{formatDateTime(person.createdAt)}</td>
         <td>
-          <PersonActions person={person} isMe={isMe} changes={changes} />
+          <PersonActions person={person} isMe={isMe} changes={changes} onSetPassword={() => setSettingPassword(true)} />
         </td>
       </tr>
+      {settingPassword ? (
+        <tr className="row-problem">
+          <td colSpan={PEOPLE_COLUMNS.length + 1}>
+            <SetPasswordForm person={person} onClose={() => setSettingPassword(false)} />
+          </td>
+        </tr>
+      ) : null}
       {changes.error ? (
         <tr className="row-problem">
           <td colSpan={PEOPLE_COLUMNS.length + 1}>
@@ -66,7 +76,7 @@ function usePersonChanges(person: Person, isMe: boolean) {
   };
 }
 
-function PersonActions({ person, isMe, changes }: { person: Person; isMe: boolean; changes: Changes }) {
+function PersonActions({ person, isMe, changes, onSetPassword }: { person: Person; isMe: boolean; changes: Changes; onSetPassword(): void }) {
   const disabled = person.disabledAt !== null;
   return (
     <div className="row-actions">
@@ -74,6 +84,12 @@ function PersonActions({ person, isMe, changes }: { person: Person; isMe: boolea
         {person.role === 'admin' ? 'Make member' : 'Make admin'}
         <span className="visually-hidden"> {person.name}</span>
       </button>
+      {/* Your own password is changed on the Account page, with the current one. */}
+      {isMe ? null : (
+        <button type="button" className="small" onClick={onSetPassword}>
+          Set password<span className="visually-hidden"> for {person.name}</span>
+        </button>
+      )}
       {/* The server refuses disabling yourself; the button is not offered. */}
       {isMe ? null : (
         <ConfirmAction

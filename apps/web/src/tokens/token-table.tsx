@@ -1,4 +1,5 @@
 import type { RouterOutputs } from '@aae/api';
+import { ColumnHeads } from '../components/column-heads.tsx';
 import { ConfirmAction } from '../components/confirm-action.tsx';
 import { ErrorMessage } from '../components/error-message.tsx';
 import { formatDateTime } from '../components/format.ts';
@@ -16,20 +17,7 @@ export function TokenTable() {
   return (
     <TableScroll label="Your tokens">
       <table className="executions-table tokens-table">
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Token</th>
-            <th scope="col">Scopes</th>
-            <th scope="col">Created</th>
-            <th scope="col">Expires</th>
-            <th scope="col">Last used</th>
-            <th scope="col">Status</th>
-            <th scope="col">
-              <span className="visually-hidden">Actions</span>
-            </th>
-          </tr>
-        </thead>
+        <ColumnHeads columns={['Name', 'Token', 'Scopes', 'Created', 'Expires', 'Last used', 'Status']} actions />
         <tbody>
           {tokens.data.map((token) => (
             <TokenRow key={token.id} token={token} />

@@ -1,5 +1,6 @@
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
+import { idSchema } from '../schemas.ts';
 import { adminProcedure } from '../trpc.ts';
 
 const range = z
@@ -18,7 +19,7 @@ export const analyticsRouter = {
     .input(z.object({ from: z.date().optional(), to: z.date().optional(), limit: z.number().int().min(1).max(100).default(20) }).default({ limit: 20 }))
     .query(({ ctx, input }) => ctx.services.analytics.mostUsedRepositories(input, input.limit)),
   averagePromptDuration: adminProcedure
-    .input(z.object({ from: z.date().optional(), to: z.date().optional(), executionId: z.number().int().positive().optional() }).default({}))
+    .input(z.object({ from: z.date().optional(), to: z.date().optional(), executionId: idSchema.optional() }).default({}))
     .query(({ ctx, input }) => ctx.services.analytics.averagePromptDuration(input)),
   executionsOverTime: adminProcedure
     .input(z.object({ from: z.date().optional(), to: z.date().optional(), bucket: z.enum(['hour', 'day']).default('day') }).default({ bucket: 'day' }))

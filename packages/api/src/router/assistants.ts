@@ -2,18 +2,18 @@ import { inputVariableSchema } from '@aae/db';
 import { checkTemplates } from '@aae/engine';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
+import { idSchema, nameSchema, visibilitySchema } from '../schemas.ts';
 import { assertRepositoriesReadable, changeableAssistant, readableAssistant } from '../resource-access.ts';
 import { withoutNul } from '../storable-text.ts';
 import { scopedProcedure } from '../trpc.ts';
 
-const visibilitySchema = z.enum(['private', 'shared'], { error: 'visibility must be "private" or "shared"' });
 
 const promptInputSchema = z.object({
   name: z.string().trim().min(1, 'prompt name is required').max(200).refine(...withoutNul),
-  position: z.number().int().positive(),
+  position: z.number().int().positive().max(1_000),
   modelId: z.string().min(1).default('local'),
   content: z.string().min(1, 'prompt content is required').max(100_000).refine(...withoutNul),
-  repositoryIds: z.array(z.number().int().positive()).max(20).default([]),
+  repositoryIds: z.array(idSchema).max(20).default([]),
   searchType: z.enum(['vector', 'keyword', 'hybrid']).default('hybrid'),
   enabledTools: z.array(z.string().min(1)).max(20).default([]),
   timeoutMs: z.number().int().min(1_000).max(30 * 60_000).nullish(),
@@ -22,7 +22,7 @@ const promptInputSchema = z.object({
 
 export const createAssistantInputSchema = z
   .object({
-    name: z.string().trim().min(1, 'name is required').max(200).refine(...withoutNul),
+    name: nameSchema,
     description: z.string().max(5_000).refine(...withoutNul).default(''),
     /** Private (the owner and admins) unless shared with everyone signed in. */
     visibility: visibilitySchema.default('private'),
@@ -49,7 +49,7 @@ export const createAssistantInputSchema = z
     }
   });
 
-const assistantIdSchema = z.object({ id: z.number().int().positive() });
+const assistantIdSchema = z.object({ id: idSchema });
 
 const read = scopedProcedure('assistants:read');
 const write = scopedProcedure('assistants:write');
@@ -82,8 +82,8 @@ export const assistantsRouter = {
   update: write
     .input(
       z.object({
-        id: z.number().int().positive(),
-        name: z.string().trim().min(1, 'name is required').max(200).refine(...withoutNul).optional(),
+        id: idSchema,
+        name: nameSchema.optional(),
         description: z.string().max(5_000).refine(...withoutNul).optional(),
         visibility: visibilitySchema.optional(),
       }),

@@ -1,6 +1,7 @@
 import { AUDIT_ACTIONS } from '@aae/db';
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
+import { idSchema } from '../schemas.ts';
 import { adminProcedure } from '../trpc.ts';
 
 export const auditRouter = {
@@ -12,7 +13,7 @@ export const auditRouter = {
           cursor: z.string().regex(/^\d{1,18}$/, 'cursor must be an id from the previous page').nullish(),
           limit: z.number().int().min(1).max(200).default(50),
           action: z.enum(AUDIT_ACTIONS).optional(),
-          userId: z.number().int().positive().optional(),
+          userId: idSchema.optional(),
         })
         .default({ limit: 50 }),
     )

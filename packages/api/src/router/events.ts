@@ -1,11 +1,12 @@
 import type { Identity } from '@aae/auth';
-import { AccessRevokedError } from '@aae/db';
+import { AccessRevokedError, type AccessKey } from '@aae/db';
 import { eventTypeSchema, isTerminalEvent, parseEventId, type StoredEvent } from '@aae/events';
 import { tracked, TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
+import { idSchema } from '../schemas.ts';
 import { assertCanReadExecution } from '../execution-access.ts';
 import type { AppServices } from '../services.ts';
-import { adminProcedure, scopedProcedure } from '../trpc.ts';
+import { adminProcedure, scopedProcedure, STREAM_MAX_DURATION_MS } from '../trpc.ts';
 
 /** Reading one execution: with `executions:read`, or a watch token for it. */
 const readExecution = scopedProcedure('executions:read', { watch: true });
@@ -29,18 +30,23 @@ function resumeSequence(executionId: number, lastEventId: string | null | undefi
 }
 
 /**
- * A stream's own signal: aborted when its client goes, when it ends, or when its account loses
- * access (disabled, in any process).
+ * A stream's own signal: aborted when its client goes, when it ends, or when the access it was
+ * opened with ends (account disabled or role changed, token revoked, in any process; the
+ * credential expiring).
  */
 function streamScope(ctx: { services: AppServices; identity: Identity }, requestSignal: AbortSignal | undefined) {
+  const { identity } = ctx;
   const stop = new AbortController();
   const onAbort = () => stop.abort();
   requestSignal?.addEventListener('abort', onAbort, { once: true });
-  const stopOnRevoke = ctx.services.bus.abortOnRevoke(ctx.identity.user.id, stop);
+  const keys: AccessKey[] = [`user:${identity.user.id}`, ...(identity.tokenId === null ? [] : [`token:${identity.tokenId}` as const])];
+  const stopOnRevoke = ctx.services.bus.abortOnRevoke(keys, stop);
+  const untilExpiry = identity.expiresAt ? identity.expiresAt.getTime() - Date.now() : Number.POSITIVE_INFINITY;
+  const expiry = untilExpiry < STREAM_MAX_DURATION_MS ? setTimeout(() => stop.abort(new AccessRevokedError('expired')), Math.max(untilExpiry, 0)) : null;
   const revoked = () => stop.signal.reason instanceof AccessRevokedError;
   return {
     signal: stop.signal,
-    /** Its account lost access: nothing more is sent. */
+    /** The access it was opened with ended: nothing more is sent. */
     revoked,
     /** Ends a revoked stream with an error, so its client does not take the end for completion. */
     throwIfRevoked() {
@@ -49,6 +55,7 @@ function streamScope(ctx: { services: AppServices; identity: Identity }, request
     close() {
       requestSignal?.removeEventListener('abort', onAbort);
       stopOnRevoke();
+      if (expiry) clearTimeout(expiry);
       stop.abort();
     },
   };
@@ -59,7 +66,7 @@ export const eventsRouter = {
   list: readExecution
     .input(
       z.object({
-        executionId: z.number().int().positive(),
+        executionId: idSchema,
         type: eventTypeSchema.optional(),
         cursor: z.number().int().nonnegative().nullish(),
         limit: z.number().int().min(1).max(1000).default(200),
@@ -84,7 +91,7 @@ export const eventsRouter = {
   onExecutionEvent: readExecution
     .input(
       z.object({
-        executionId: z.number().int().positive(),
+        executionId: idSchema,
         lastEventId: z.string().nullish(),
       }),
     )
@@ -219,7 +226,7 @@ export const eventsRouter = {
    * execution; ends when the execution does.
    */
   onExecutionOutput: readExecution
-    .input(z.object({ executionId: z.number().int().positive() }))
+    .input(z.object({ executionId: idSchema }))
     .subscription(async function* ({ ctx, input, signal }) {
       await assertCanReadExecution(ctx.services, ctx.identity, input.executionId);
       const scope = streamScope(ctx, signal);

@@ -3,6 +3,7 @@ import { EXECUTION_SORTS, InvalidCursorError, type Assistant } from '@aae/db';
 import { eventTypeSchema } from '@aae/events';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
+import { idSchema } from '../schemas.ts';
 import { assertCanReadExecution, executionListScope } from '../execution-access.ts';
 import { assertRepositoriesReadable, readableAssistant } from '../resource-access.ts';
 import { withoutNul } from '../storable-text.ts';
@@ -11,7 +12,7 @@ import { scopedProcedure } from '../trpc.ts';
 const read = scopedProcedure('executions:read');
 const write = scopedProcedure('executions:write');
 
-const executionIdSchema = z.object({ executionId: z.number().int().positive() });
+const executionIdSchema = z.object({ executionId: idSchema });
 
 /** Checks an execution's input against what the assistant declares; names the offending variable. */
 function validateExecutionInput(assistant: Assistant, input: Record<string, string>): Record<string, string> {
@@ -47,7 +48,7 @@ export const executionsRouter = {
   execute: write
     .input(
       z.object({
-        assistantId: z.number().int().positive(),
+        assistantId: idSchema,
         input: z.record(z.string().refine(...withoutNul), z.string().max(100_000).refine(...withoutNul)).default({}),
       }),
     )
@@ -56,9 +57,8 @@ export const executionsRouter = {
       const values = validateExecutionInput(assistant, input.input);
       // A shared assistant may name a repository its runner may not read: it then cannot run for them.
       await assertRepositoriesReadable(ctx.services, ctx.viewer, assistant.prompts);
-      const userId = ctx.identity.user.id;
-      const executionId = await ctx.services.executions.create({ assistantId: assistant.id, userId, input: values });
-      ctx.services.runner.start(executionId, assistant, values, userId);
+      const executionId = await ctx.services.executions.create({ assistantId: assistant.id, userId: ctx.identity.user.id, input: values });
+      ctx.services.runner.start(executionId, assistant, values, ctx.viewer);
       return { executionId };
     }),
 
@@ -97,7 +97,7 @@ export const executionsRouter = {
           cursor: z.string().max(200).nullish(),
           limit: z.number().int().min(1).max(100).default(20),
           mine: z.boolean().default(false),
-          assistantId: z.number().int().positive().optional(),
+          assistantId: idSchema.optional(),
           assistantName: z.string().trim().max(200).optional(),
           userName: z.string().trim().max(200).optional(),
           status: z.enum(['pending', 'running', 'completed', 'failed']).optional(),
@@ -133,7 +133,7 @@ export const executionsRouter = {
   createWatchToken: read
     .input(
       z.object({
-        executionId: z.number().int().positive(),
+        executionId: idSchema,
         ttlSeconds: z.number().int().min(10).max(MAX_WATCH_TOKEN_SECONDS).default(MAX_WATCH_TOKEN_SECONDS),
       }),
     )

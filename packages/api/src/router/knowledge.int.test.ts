@@ -1,4 +1,4 @@
-import { createKnowledgeStore } from '@aae/db';
+import { createKnowledgeStore, SYSTEM_VIEWER } from '@aae/db';
 import { KNOWLEDGE_CORPUS, KNOWLEDGE_QUERIES, testDatabaseKind } from '@aae/db/testing';
 import { countTokens, normalise, type EmbeddingModel } from '@aae/engine';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -75,7 +75,7 @@ describe('knowledge search over a corpus with known answers', () => {
     });
     for (const searchType of ['vector', 'hybrid'] as const) {
       for (const { query } of KNOWLEDGE_QUERIES) {
-        const request = { repositoryIds: [corpusId], query, searchType, limit: 50 };
+        const request = { repositoryIds: [corpusId], query, searchType, limit: 50, viewer: SYSTEM_VIEWER };
         const viaPgvector = await t.services.knowledge.search(request);
         const viaSql = await exact.search(request);
         expect(viaPgvector.map((passage) => passage.chunkId)).toEqual(viaSql.map((passage) => passage.chunkId));

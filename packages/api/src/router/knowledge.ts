@@ -3,19 +3,20 @@ import { KnowledgeRepositoryNotFoundError, MixedEmbeddingModelsError } from '@aa
 import { UnknownEmbeddingModelError } from '@aae/engine';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
+import { idSchema, nameSchema, visibilitySchema } from '../schemas.ts';
 import { changeableRepository, readableRepository } from '../resource-access.ts';
 import { withoutNul } from '../storable-text.ts';
 import { scopedProcedure } from '../trpc.ts';
 
 const read = scopedProcedure('assistants:read');
 const write = scopedProcedure('assistants:write');
-const visibilitySchema = z.enum(['private', 'shared'], { error: 'visibility must be "private" or "shared"' });
+
 
 export const MAX_DOCUMENTS_PER_ADD = 100;
 export const MAX_DOCUMENT_BYTES = 1024 * 1024;
 export const MAX_SEARCH_LIMIT = 50;
 
-const repositoryIdSchema = z.number().int().positive();
+const repositoryIdSchema = idSchema;
 
 const documentInputSchema = z.object({
   title: z.string().trim().min(1, 'title is required').max(300).refine(...withoutNul),
@@ -75,7 +76,7 @@ export const knowledgeRouter = {
     create: write
       .input(
         z.object({
-          name: z.string().trim().min(1, 'name is required').max(200).refine(...withoutNul),
+          name: nameSchema,
           description: z.string().max(5_000).refine(...withoutNul).default(''),
           /** Private (the owner and admins) unless shared with everyone signed in. */
           visibility: visibilitySchema.default('private'),
@@ -96,7 +97,7 @@ export const knowledgeRouter = {
       .input(
         z.object({
           repositoryId: repositoryIdSchema,
-          name: z.string().trim().min(1, 'name is required').max(200).refine(...withoutNul).optional(),
+          name: nameSchema.optional(),
           description: z.string().max(5_000).refine(...withoutNul).optional(),
           visibility: visibilitySchema.optional(),
         }),
@@ -151,7 +152,7 @@ export const knowledgeRouter = {
     list: read
       .input(z.object({ repositoryId: repositoryIdSchema }))
       .query(({ ctx, input }) => withKnowledgeErrors(ctx.services.knowledge.listDocuments(input.repositoryId, ctx.viewer))),
-    delete: write.input(z.object({ documentId: z.number().int().positive() })).mutation(async ({ ctx, input }) => {
+    delete: write.input(z.object({ documentId: idSchema })).mutation(async ({ ctx, input }) => {
       const document = await ctx.services.knowledge.getDocument(input.documentId);
       const missing = new TRPCError({ code: 'NOT_FOUND', message: `Document ${input.documentId} does not exist` });
       if (!document) throw missing;

@@ -1,6 +1,7 @@
 import { createPersonalToken, roleScopes, SCOPE_DESCRIPTIONS, TOKEN_SCOPES } from '@aae/auth';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
+import { idSchema } from '../schemas.ts';
 import { withoutNul } from '../storable-text.ts';
 import { sessionProcedure } from '../trpc.ts';
 
@@ -45,11 +46,12 @@ export const tokensRouter = {
       return created;
     }),
 
-  /** Revokes one of the caller's tokens: it stops working at once and stays listed as revoked. */
-  revoke: sessionProcedure.input(z.object({ tokenId: z.number().int().positive() })).mutation(async ({ ctx, input }) => {
+  /** Revokes one of the caller's tokens: it stops working at once (its open streams too) and stays listed as revoked. */
+  revoke: sessionProcedure.input(z.object({ tokenId: idSchema })).mutation(async ({ ctx, input }) => {
     if (!(await ctx.services.personalTokens.revoke(ctx.identity.user.id, input.tokenId))) {
       throw new TRPCError({ code: 'NOT_FOUND', message: `Token ${input.tokenId} does not exist` });
     }
+    ctx.services.bus.revokeAccess(`token:${input.tokenId}`, 'token-revoked');
     await ctx.services.audit.record({
       action: 'token-revoked',
       actorId: ctx.identity.user.id,

@@ -1,25 +1,21 @@
-import { hashPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '@aae/auth';
-import { EmailTakenError } from '@aae/db';
+import { hashPassword } from '@aae/auth';
+import { EmailTakenError, LastAdminError } from '@aae/db';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
-import { withoutNul } from '../storable-text.ts';
+import { emailSchema, idSchema, nameSchema, passwordSchema } from '../schemas.ts';
 import { adminProcedure, signedInProcedure } from '../trpc.ts';
 
-export const personNameSchema = z.string().trim().min(1, 'name is required').max(200).refine(...withoutNul);
-export const emailSchema = z.string().trim().max(320).pipe(z.email({ error: 'email is not an email address' }));
-export const passwordSchema = z
-  .string()
-  .min(PASSWORD_MIN_LENGTH, `password must be at least ${PASSWORD_MIN_LENGTH} characters`)
-  .max(PASSWORD_MAX_LENGTH, `password must be at most ${PASSWORD_MAX_LENGTH} characters`)
-  .refine(...withoutNul);
 const roleSchema = z.enum(['member', 'admin'], { error: 'role must be "member" or "admin"' });
-const userIdSchema = z.number().int().positive();
 
-/** The email address in use as a clear refusal; anything else as it was. */
-export function emailTaken(error: unknown): never {
-  if (error instanceof EmailTakenError) throw new TRPCError({ code: 'CONFLICT', message: error.message, cause: error });
+/** The people repository's refusals as codes a caller can act on; anything else as it was. */
+export function peopleErrors(error: unknown): never {
+  if (error instanceof EmailTakenError || error instanceof LastAdminError) {
+    throw new TRPCError({ code: 'CONFLICT', message: error.message, cause: error });
+  }
   throw error;
 }
+
+const missingPerson = (userId: number) => new TRPCError({ code: 'NOT_FOUND', message: `User ${userId} does not exist` });
 
 export const usersRouter = {
   /** Who the caller is, and what their credential allows. */
@@ -34,11 +30,11 @@ export const usersRouter = {
 
   /** Creates a person who signs in with this password (admins); they may change it later. */
   create: adminProcedure
-    .input(z.object({ name: personNameSchema, email: emailSchema, password: passwordSchema, role: roleSchema.default('member') }))
+    .input(z.object({ name: nameSchema, email: emailSchema, password: passwordSchema, role: roleSchema.default('member') }))
     .mutation(async ({ ctx, input }) => {
       const user = await ctx.services.users
         .createWithPassword({ name: input.name, email: input.email, role: input.role, passwordHash: await hashPassword(input.password) })
-        .catch(emailTaken);
+        .catch(peopleErrors);
       await ctx.services.audit.record({
         action: 'user-created',
         actorId: ctx.identity.user.id,
@@ -50,44 +46,39 @@ export const usersRouter = {
       return user;
     }),
 
-  /** Makes someone an admin or a member (admins); the last active admin stays one. */
-  setRole: adminProcedure.input(z.object({ userId: userIdSchema, role: roleSchema })).mutation(async ({ ctx, input }) => {
-    const people = await ctx.services.users.list();
-    const person = people.find((candidate) => candidate.id === input.userId);
-    if (!person) throw new TRPCError({ code: 'NOT_FOUND', message: `User ${input.userId} does not exist` });
-    if (person.role === input.role) return person;
-    if (person.role === 'admin' && (await ctx.services.users.countOtherActiveAdmins(person.id)) === 0) {
-      throw new TRPCError({ code: 'CONFLICT', message: `${person.email} is the last active admin; make someone else an admin first` });
+  /**
+   * Makes someone an admin or a member (admins); the last active admin stays one. Their open
+   * streams are cut, so they reconnect with what the new role allows.
+   */
+  setRole: adminProcedure.input(z.object({ userId: idSchema, role: roleSchema })).mutation(async ({ ctx, input }) => {
+    const changed = await ctx.services.users.changeRole(input.userId, input.role).catch(peopleErrors);
+    if (!changed) throw missingPerson(input.userId);
+    const { user, previous } = changed;
+    if (previous !== user.role) {
+      ctx.services.bus.revokeAccess(`user:${user.id}`, 'role-changed');
+      await ctx.services.audit.record({
+        action: 'role-changed',
+        actorId: ctx.identity.user.id,
+        subjectId: user.id,
+        subject: user.email,
+        ...ctx.origin,
+        details: { from: previous, to: user.role },
+      });
     }
-    const user = (await ctx.services.users.setRole(person.id, input.role))!;
-    await ctx.services.audit.record({
-      action: 'role-changed',
-      actorId: ctx.identity.user.id,
-      subjectId: user.id,
-      subject: user.email,
-      ...ctx.origin,
-      details: { from: person.role, to: user.role },
-    });
     return user;
   }),
 
   /**
    * Disables an account (admins): its sessions end, its tokens stop working and its open streams
-   * close, at once. Enabling it lets the person sign in again.
+   * close, at once, in every process. Enabling it lets the person sign in again.
    */
-  setDisabled: adminProcedure.input(z.object({ userId: userIdSchema, disabled: z.boolean() })).mutation(async ({ ctx, input }) => {
+  setDisabled: adminProcedure.input(z.object({ userId: idSchema, disabled: z.boolean() })).mutation(async ({ ctx, input }) => {
     if (input.disabled && input.userId === ctx.identity.user.id) {
       throw new TRPCError({ code: 'CONFLICT', message: 'You cannot disable your own account' });
     }
-    if (input.disabled && (await ctx.services.users.countOtherActiveAdmins(input.userId)) === 0) {
-      const target = (await ctx.services.users.list()).find((person) => person.id === input.userId);
-      if (target?.role === 'admin' && !target.disabledAt) {
-        throw new TRPCError({ code: 'CONFLICT', message: `${target.email} is the last active admin` });
-      }
-    }
-    const user = await ctx.services.users.setDisabled(input.userId, input.disabled);
-    if (!user) throw new TRPCError({ code: 'NOT_FOUND', message: `User ${input.userId} does not exist` });
-    if (input.disabled) ctx.services.bus.revokeAccess(user.id);
+    const user = await ctx.services.users.setDisabled(input.userId, input.disabled).catch(peopleErrors);
+    if (!user) throw missingPerson(input.userId);
+    if (input.disabled) ctx.services.bus.revokeAccess(`user:${user.id}`, 'disabled');
     await ctx.services.audit.record({
       action: input.disabled ? 'account-disabled' : 'account-enabled',
       actorId: ctx.identity.user.id,
@@ -96,5 +87,13 @@ export const usersRouter = {
       ...ctx.origin,
     });
     return { ...user, disabled: input.disabled };
+  }),
+
+  /** Sets someone's password (admins), for a person who forgot theirs: their sessions end. */
+  setPassword: adminProcedure.input(z.object({ userId: idSchema, password: passwordSchema })).mutation(async ({ ctx, input }) => {
+    const person = await ctx.services.users.find(input.userId);
+    if (!person || !(await ctx.services.users.setPassword(person.id, await hashPassword(input.password)))) throw missingPerson(input.userId);
+    await ctx.services.audit.record({ action: 'password-reset', actorId: ctx.identity.user.id, subjectId: person.id, subject: person.email, ...ctx.origin });
+    return { userId: person.id };
   }),
 } satisfies TRPCRouterRecord;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hashPassword, roleScopes, type Identity } from '@aae/auth';
-import { seedDemo, type User, type UserRole } from '@aae/db';
+import { seedDemo, SYSTEM_VIEWER, type User, type UserRole } from '@aae/db';
 import { createProjectTestDatabase } from '@aae/db/testing';
 import type { StoredEvent } from '@aae/events';
 import { createContextInner } from '../context.ts';
@@ -39,7 +39,7 @@ export async function seedTestPeople(services: AppServices): Promise<Record<Test
 
 /** A signed-in browser session's identity: every scope of the person's role. */
 export function sessionIdentity(user: User): Identity {
-  return { user, via: 'session', scopes: new Set(roleScopes(user.role)), executionId: null };
+  return { user, via: 'session', scopes: new Set(roleScopes(user.role)), executionId: null, tokenId: null, expiresAt: null };
 }
 
 export interface TestServices {
@@ -61,7 +61,7 @@ export async function createTestServices(): Promise<TestServices> {
   const services = createAppServices({ database, localModel: { chunkDelayMs: 0 }, logger: quiet, identity: testIdentityOptions() });
   await seedDemo(services);
   const people = await seedTestPeople(services);
-  const demo = (await services.assistants.list()).find((assistant) => assistant.name === 'Research Brief Writer');
+  const demo = (await services.assistants.list(SYSTEM_VIEWER)).find((assistant) => assistant.name === 'Research Brief Writer');
   if (!demo) throw new Error('the demo assistant was not seeded');
   const callerAs = (identity: Identity | null) => createCaller(createContextInner({ services, identity }));
   return {

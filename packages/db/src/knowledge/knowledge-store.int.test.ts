@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProjectTestDatabase, type TestDatabase } from '../testing/index.ts';
 import { KnowledgeRepositoryNotFoundError, MixedEmbeddingModelsError } from './knowledge-errors.ts';
 import { createKnowledgeStore, type KnowledgeStoreOptions } from './knowledge-store.ts';
+import { SYSTEM_VIEWER } from '../repositories/visibility.ts';
 
 // The engine's counter and embedders live in @aae/engine, which db must not import; api's tests use the real ones.
 const countTokens = (text: string) => text.match(/[\p{L}\p{N}]+|[^\s\p{L}\p{N}]/gu)?.length ?? 0;
@@ -62,11 +63,11 @@ describe('knowledge store', () => {
       { title: 'Long', mediaType: 'text/plain', content: sentences(60, 'otters') },
       { title: 'Short', mediaType: 'text/markdown', content: '# Heading\n\nOne line.' },
     ]);
-    const fetched = await knowledge.getRepository(created.id);
+    const fetched = await knowledge.getRepository(created.id, SYSTEM_VIEWER);
     expect(fetched?.documentCount).toBe(2);
     expect(fetched?.chunkCount).toBeGreaterThanOrEqual(4);
-    expect((await knowledge.listRepositories()).map((repository) => repository.id)).toContain(created.id);
-    expect(await knowledge.getRepository(987_654)).toBeNull();
+    expect((await knowledge.listRepositories(SYSTEM_VIEWER)).map((repository) => repository.id)).toContain(created.id);
+    expect(await knowledge.getRepository(987_654, SYSTEM_VIEWER)).toBeNull();
   });
 
   it('stores chunks with a search vector and a unit embedding, reporting progress per batch', async () => {
@@ -109,7 +110,7 @@ describe('knowledge store', () => {
     await expect(
       knowledge.addDocuments(repository.id, [{ title: 'A', mediaType: 'text/plain', content: sentences(60, 'badgers') }]),
     ).rejects.toThrow('embedding service unavailable');
-    expect(await knowledge.listDocuments(repository.id)).toEqual([]);
+    expect(await knowledge.listDocuments(repository.id, SYSTEM_VIEWER)).toEqual([]);
   });
 
   it('refuses vectors that are not unit length', async () => {
@@ -127,17 +128,17 @@ describe('knowledge store', () => {
       { title: 'Otters', mediaType: 'text/plain', content: 'Sea otters crack shellfish open with stones while floating.' },
       { title: 'Herons', mediaType: 'text/plain', content: 'Herons stand still in shallow water and spear fish.' },
     ]);
-    const exact = await knowledge.search({ repositoryIds: [repository.id], query: 'otters stones', searchType: 'keyword', limit: 5 });
+    const exact = await knowledge.search({ viewer: SYSTEM_VIEWER, repositoryIds: [repository.id], query: 'otters stones', searchType: 'keyword', limit: 5 });
     expect(exact.map((passage) => passage.documentTitle)).toEqual(['Otters']);
-    const question = await knowledge.search({
+    const question = await knowledge.search({ viewer: SYSTEM_VIEWER,
       repositoryIds: [repository.id],
       query: 'Which birds catch fish in shallow rivers?',
       searchType: 'keyword',
       limit: 5,
     });
     expect(question[0]?.documentTitle).toBe('Herons');
-    expect(await knowledge.search({ repositoryIds: [repository.id], query: 'the of and', searchType: 'keyword', limit: 5 })).toEqual([]);
-    expect(await knowledge.search({ repositoryIds: [repository.id], query: 'giraffes', searchType: 'keyword', limit: 5 })).toEqual([]);
+    expect(await knowledge.search({ viewer: SYSTEM_VIEWER, repositoryIds: [repository.id], query: 'the of and', searchType: 'keyword', limit: 5 })).toEqual([]);
+    expect(await knowledge.search({ viewer: SYSTEM_VIEWER, repositoryIds: [repository.id], query: 'giraffes', searchType: 'keyword', limit: 5 })).toEqual([]);
   });
 
   it('returns passages shaped as the engine expects, scores in 0..1 and best first, for every search type', async () => {
@@ -148,7 +149,7 @@ describe('knowledge store', () => {
       { title: 'Herons', mediaType: 'text/plain', content: sentences(40, 'herons') },
     ]);
     for (const searchType of ['keyword', 'vector', 'hybrid'] as const) {
-      const passages = await knowledge.search({ repositoryIds: [repository.id], query: 'facts about otters', searchType, limit: 4 });
+      const passages = await knowledge.search({ viewer: SYSTEM_VIEWER, repositoryIds: [repository.id], query: 'facts about otters', searchType, limit: 4 });
       expect(passages.length).toBeGreaterThan(0);
       expect(passages.length).toBeLessThanOrEqual(4);
       expect(Object.keys(passages[0]!).sort()).toEqual(['chunkId', 'content', 'documentId', 'documentTitle', 'repositoryId', 'score', 'tokens']);
@@ -178,7 +179,7 @@ describe('knowledge store', () => {
 
     const modes = db.kind === 'pglite' ? (['exact', 'pgvector'] as const) : (['exact'] as const);
     for (const mode of modes) {
-      const passages = await store({ vectorSearch: async () => mode }).search({
+      const passages = await store({ vectorSearch: async () => mode }).search({ viewer: SYSTEM_VIEWER,
         repositoryIds: [repository.id],
         query,
         searchType: 'vector',
@@ -196,19 +197,19 @@ describe('knowledge store', () => {
     const toy = await knowledge.createRepository({ name: 'Toy', ownerId });
     const other = await knowledge.createRepository({ name: 'Other', ownerId, embeddingModel: 'other-model' });
     for (const searchType of ['vector', 'hybrid'] as const) {
-      const error = await knowledge.search({ repositoryIds: [toy.id, other.id], query: 'q', searchType, limit: 5 }).catch((e: unknown) => e);
+      const error = await knowledge.search({ viewer: SYSTEM_VIEWER, repositoryIds: [toy.id, other.id], query: 'q', searchType, limit: 5 }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(MixedEmbeddingModelsError);
       expect((error as Error).message).toContain(`repository ${other.id} uses "other-model"`);
       expect((error as Error).message).toContain(`repository ${toy.id} uses "toy"`);
     }
-    await expect(knowledge.search({ repositoryIds: [toy.id, other.id], query: 'q', searchType: 'keyword', limit: 5 })).resolves.toEqual([]);
+    await expect(knowledge.search({ viewer: SYSTEM_VIEWER, repositoryIds: [toy.id, other.id], query: 'q', searchType: 'keyword', limit: 5 })).resolves.toEqual([]);
   });
 
   it('embeds the query with the repository’s own model', async () => {
     const knowledge = store();
     const repository = await knowledge.createRepository({ name: 'Own model', ownerId, embeddingModel: 'other-model' });
     embedCalls.length = 0;
-    await knowledge.search({ repositoryIds: [repository.id], query: 'q', searchType: 'vector', limit: 5 });
+    await knowledge.search({ viewer: SYSTEM_VIEWER, repositoryIds: [repository.id], query: 'q', searchType: 'vector', limit: 5 });
     expect(embedCalls).toEqual([{ modelId: 'other-model', count: 1 }]);
   });
 
@@ -217,12 +218,12 @@ describe('knowledge store', () => {
     const repository = await knowledge.createRepository({ name: 'Known', ownerId });
     for (const searchType of ['keyword', 'vector', 'hybrid'] as const) {
       await expect(
-        knowledge.search({ repositoryIds: [repository.id, 987_654, 987_655], query: 'q', searchType, limit: 5 }),
+        knowledge.search({ viewer: SYSTEM_VIEWER, repositoryIds: [repository.id, 987_654, 987_655], query: 'q', searchType, limit: 5 }),
       ).rejects.toThrow(new KnowledgeRepositoryNotFoundError([987_654, 987_655]));
     }
     await expect(knowledge.addDocuments(987_654, [])).rejects.toThrow('Knowledge repository 987654 does not exist');
-    await expect(knowledge.listDocuments(987_654)).rejects.toBeInstanceOf(KnowledgeRepositoryNotFoundError);
-    expect(await knowledge.missingRepositories([repository.id, 987_654])).toEqual([987_654]);
+    await expect(knowledge.listDocuments(987_654, SYSTEM_VIEWER)).rejects.toBeInstanceOf(KnowledgeRepositoryNotFoundError);
+    expect(await knowledge.missingRepositories([repository.id, 987_654], SYSTEM_VIEWER)).toEqual([987_654]);
   });
 
   it('forgets a deleted document’s chunks, and a deleted repository’s documents', async () => {
@@ -232,7 +233,7 @@ describe('knowledge store', () => {
       { title: 'Otters', mediaType: 'text/plain', content: 'Otters float on their backs.' },
       { title: 'Herons', mediaType: 'text/plain', content: 'Herons wade. Otters are their neighbours.' },
     ]);
-    const search = () => knowledge.search({ repositoryIds: [repository.id], query: 'otters', searchType: 'hybrid', limit: 10 });
+    const search = () => knowledge.search({ viewer: SYSTEM_VIEWER, repositoryIds: [repository.id], query: 'otters', searchType: 'hybrid', limit: 10 });
     expect(new Set((await search()).map((passage) => passage.documentId))).toEqual(new Set([otters!.id, herons!.id]));
     expect(await knowledge.deleteDocument(otters!.id)).toBe(true);
     expect(await knowledge.deleteDocument(otters!.id)).toBe(false);
@@ -248,7 +249,7 @@ describe('knowledge store', () => {
     controller.abort();
     const repository = await store().createRepository({ name: 'Aborted', ownerId });
     await expect(
-      store().search({ repositoryIds: [repository.id], query: 'q', searchType: 'hybrid', limit: 5, signal: controller.signal }),
+      store().search({ viewer: SYSTEM_VIEWER, repositoryIds: [repository.id], query: 'q', searchType: 'hybrid', limit: 5, signal: controller.signal }),
     ).rejects.toThrow();
   });
 });

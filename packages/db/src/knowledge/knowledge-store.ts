@@ -124,17 +124,17 @@ export function createKnowledgeStore(prisma: PrismaClient, options: KnowledgeSto
   const batchSize = options.embedBatchSize ?? 64;
   const vectorMode = options.vectorSearch ?? (async (): Promise<VectorSearchMode> => 'exact');
 
-  async function findRepositories(ids: readonly number[], viewer?: Viewer) {
+  async function findRepositories(ids: readonly number[], viewer: Viewer) {
     const unique = [...new Set(ids)];
     const rows = await prisma.knowledgeRepository.findMany({
-      where: { id: { in: unique }, ...(viewer ? visibleTo(viewer) : {}) },
+      where: { id: { in: unique }, ...visibleTo(viewer) },
       select: { id: true, embeddingModel: true },
     });
     const found = new Set(rows.map((row) => row.id));
     return { rows, missing: unique.filter((id) => !found.has(id)) };
   }
 
-  async function requireRepositories(ids: readonly number[], viewer?: Viewer) {
+  async function requireRepositories(ids: readonly number[], viewer: Viewer) {
     const { rows, missing } = await findRepositories(ids, viewer);
     if (missing.length > 0) throw new KnowledgeRepositoryNotFoundError(missing);
     return rows;
@@ -181,10 +181,10 @@ export function createKnowledgeStore(prisma: PrismaClient, options: KnowledgeSto
       return toRepository(row);
     },
 
-    /** The repositories `viewer` may read (all without a viewer). */
-    async listRepositories(viewer?: Viewer): Promise<KnowledgeRepositorySummary[]> {
+    /** The repositories `viewer` may read. */
+    async listRepositories(viewer: Viewer): Promise<KnowledgeRepositorySummary[]> {
       const rows = await prisma.knowledgeRepository.findMany({
-        where: viewer ? visibleTo(viewer) : {},
+        where: visibleTo(viewer),
         orderBy: { id: 'asc' },
         select: repositorySelect,
       });
@@ -192,8 +192,8 @@ export function createKnowledgeStore(prisma: PrismaClient, options: KnowledgeSto
     },
 
     /** A repository `viewer` may read; null when it does not exist or is not theirs to see. */
-    async getRepository(id: number, viewer?: Viewer): Promise<KnowledgeRepositorySummary | null> {
-      const row = await prisma.knowledgeRepository.findFirst({ where: { id, ...(viewer ? visibleTo(viewer) : {}) }, select: repositorySelect });
+    async getRepository(id: number, viewer: Viewer): Promise<KnowledgeRepositorySummary | null> {
+      const row = await prisma.knowledgeRepository.findFirst({ where: { id, ...visibleTo(viewer) }, select: repositorySelect });
       return row ? toRepository(row) : null;
     },
 
@@ -201,8 +201,8 @@ export function createKnowledgeStore(prisma: PrismaClient, options: KnowledgeSto
       return toRepository(await prisma.knowledgeRepository.update({ where: { id }, data: changes, select: repositorySelect }));
     },
 
-    /** The ids among `ids` that name no repository `viewer` may read (none at all, without a viewer). */
-    async missingRepositories(ids: readonly number[], viewer?: Viewer): Promise<number[]> {
+    /** The ids among `ids` that name no repository `viewer` may read. */
+    async missingRepositories(ids: readonly number[], viewer: Viewer): Promise<number[]> {
       return (await findRepositories(ids, viewer)).missing;
     },
 
@@ -290,7 +290,7 @@ export function createKnowledgeStore(prisma: PrismaClient, options: KnowledgeSto
       return stored;
     },
 
-    async listDocuments(repositoryId: number, viewer?: Viewer): Promise<KnowledgeDocumentSummary[]> {
+    async listDocuments(repositoryId: number, viewer: Viewer): Promise<KnowledgeDocumentSummary[]> {
       await requireRepositories([repositoryId], viewer);
       const rows = await prisma.knowledgeDocument.findMany({ where: { repositoryId }, orderBy: { id: 'asc' }, select: documentSelect });
       return rows.map(toDocument);
@@ -310,9 +310,9 @@ export function createKnowledgeStore(prisma: PrismaClient, options: KnowledgeSto
     /**
      * The passages best matching `query`, best first, scores in 0..1: `keyword` by full-text rank,
      * `vector` by cosine similarity of embeddings, `hybrid` by reciprocal rank fusion of the two.
-     * With a `viewer`, a repository they may not read counts as missing.
+     * A repository `viewer` may not read counts as missing.
      */
-    async search(request: KnowledgeSearchRequest & { viewer?: Viewer | undefined }): Promise<KnowledgePassage[]> {
+    async search(request: KnowledgeSearchRequest & { viewer: Viewer }): Promise<KnowledgePassage[]> {
       const limit = Math.max(0, Math.floor(request.limit));
       if (request.repositoryIds.length === 0 || request.query.trim() === '' || limit === 0) return [];
       request.signal?.throwIfAborted();

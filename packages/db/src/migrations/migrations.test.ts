@@ -168,7 +168,7 @@ describe('createMigration', () => {
 });
 
 describe('the identity migration on a database from before sign-in existed', () => {
-  it('keeps the dev identities’ data, makes them members and admins who cannot sign in, and shares what was open to all', slow, async () => {
+  it('keeps the dev identities’ data, makes them disabled members and admins with no way to sign in, and shares what was open to all', slow, async () => {
     const dir = await copyOfMigrations();
     const names = await migrationNames(dir);
     const identity = names.find((name) => name.endsWith('_identity_and_access'))!;
@@ -196,6 +196,7 @@ describe('the identity migration on a database from before sign-in existed', () 
       { id: 2, name: 'demo', email: 'legacy-2@users.invalid', role: 'member' },
     ]);
     expect((await db.query('SELECT * FROM accounts')).rows).toEqual([]);
+    expect((await db.query('SELECT count(*)::int AS disabled FROM users WHERE disabled_at IS NOT NULL')).rows).toEqual([{ disabled: 2 }]);
     expect((await db.query('SELECT owner_id, visibility::text FROM assistants')).rows).toEqual([{ owner_id: null, visibility: 'shared' }]);
     expect((await db.query('SELECT owner_id, visibility::text FROM knowledge_repositories')).rows).toEqual([{ owner_id: 1, visibility: 'shared' }]);
     expect((await db.query('SELECT user_id FROM executions')).rows).toEqual([{ user_id: 2 }]);

@@ -78,20 +78,20 @@ export interface NewAssistant {
 
 export function createAssistantRepository(prisma: PrismaClient) {
   return {
-    /** The assistants `viewer` may see (all of them without a viewer), oldest first; deleted ones never. */
-    async list(viewer?: Viewer): Promise<Assistant[]> {
+    /** The assistants `viewer` may see, oldest first; deleted ones never. */
+    async list(viewer: Viewer): Promise<Assistant[]> {
       const rows = await prisma.assistant.findMany({
-        where: { deletedAt: null, ...(viewer ? visibleTo(viewer) : {}) },
+        where: { deletedAt: null, ...visibleTo(viewer) },
         orderBy: { id: 'asc' },
         select: assistantSelect,
       });
       return rows.map(toAssistant);
     },
 
-    /** An assistant `viewer` may see (any, without a viewer); null when deleted, missing or not theirs to see. */
-    async get(id: number, viewer?: Viewer): Promise<Assistant | null> {
+    /** An assistant `viewer` may see; null when deleted, missing or not theirs to see. */
+    async get(id: number, viewer: Viewer): Promise<Assistant | null> {
       const row = await prisma.assistant.findFirst({
-        where: { id, deletedAt: null, ...(viewer ? visibleTo(viewer) : {}) },
+        where: { id, deletedAt: null, ...visibleTo(viewer) },
         select: assistantSelect,
       });
       return row ? toAssistant(row) : null;

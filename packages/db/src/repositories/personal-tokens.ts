@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 
 export interface PersonalTokenSummary {
@@ -12,18 +13,32 @@ export interface PersonalTokenSummary {
   status: 'active' | 'expired' | 'revoked';
 }
 
+/** A token presented with a request, as stored: whose, whether it still works, what it may do. */
+export interface StoredPersonalToken {
+  id: number;
+  userId: number;
+  enabled: boolean;
+  expiresAt: Date | null;
+  scopes: string[];
+}
+
+/** The plugin keeps permissions as JSON text: `{ "scopes": [...] }`. */
+const permissionsSchema = z.object({ scopes: z.array(z.string()) });
+
 function scopesOf(permissions: string | null): string[] {
   try {
-    const parsed = JSON.parse(permissions ?? '{}') as { scopes?: unknown };
-    return Array.isArray(parsed.scopes) ? parsed.scopes.filter((scope): scope is string => typeof scope === 'string') : [];
+    return permissionsSchema.parse(JSON.parse(permissions ?? '')).scopes;
   } catch {
     return [];
   }
 }
 
+/** How stale `lastRequest` may get: a token in constant use is not written on every request. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
 /**
- * Listing and revoking personal access tokens (rows of better-auth's api-key plugin, created
- * through it). A revoked token stays listed, disabled.
+ * Finding, listing and revoking personal access tokens (rows of better-auth's api-key plugin,
+ * created through it). A revoked token stays listed, disabled.
  */
 export function createPersonalTokenRepository(prisma: PrismaClient) {
   return {
@@ -37,9 +52,27 @@ export function createPersonalTokenRepository(prisma: PrismaClient) {
         scopes: scopesOf(row.permissions),
         createdAt: row.createdAt,
         expiresAt: row.expiresAt,
-        lastUsedAt: row.lastRequest ?? (row.updatedAt > row.createdAt ? row.updatedAt : null),
+        lastUsedAt: row.lastRequest,
         status: !row.enabled ? 'revoked' : row.expiresAt && row.expiresAt.getTime() <= now ? 'expired' : 'active',
       }));
+    },
+
+    /** The token whose hash is `keyHash` (better-auth's hash of the token), or null. */
+    async findByHash(keyHash: string): Promise<StoredPersonalToken | null> {
+      const row = await prisma.apiKey.findUnique({
+        where: { key: keyHash },
+        select: { id: true, referenceId: true, enabled: true, expiresAt: true, permissions: true },
+      });
+      if (!row) return null;
+      return { id: row.id, userId: Number(row.referenceId), enabled: row.enabled, expiresAt: row.expiresAt, scopes: scopesOf(row.permissions) };
+    },
+
+    /** Notes that a token was used, at most once a minute per token. */
+    async markUsed(id: number, now = new Date()): Promise<void> {
+      await prisma.apiKey.updateMany({
+        where: { id, OR: [{ lastRequest: null }, { lastRequest: { lt: new Date(now.getTime() - LAST_USED_RESOLUTION_MS) } }] },
+        data: { lastRequest: now },
+      });
     },
 
     /** Revokes one of `userId`'s tokens; false when they have no such token. */

@@ -33,29 +33,44 @@ const rethrowEmailTaken = (email: string) => (error: unknown) => {
   throw error;
 };
 
+/** Sets a person's password account (better-auth's `credential`), making it if missing. */
+async function upsertPassword(tx: Prisma.TransactionClient, userId: number, passwordHash: string): Promise<void> {
+  await tx.account.upsert({
+    where: { providerId_accountId: { providerId: PASSWORD_PROVIDER_ID, accountId: String(userId) } },
+    update: { password: passwordHash },
+    create: { userId, providerId: PASSWORD_PROVIDER_ID, accountId: String(userId), password: passwordHash },
+  });
+}
+
 /** The person and their password account, in the caller's transaction. */
 async function insertWithPassword(tx: Prisma.TransactionClient, input: { name: string; email: string; role: UserRole; passwordHash: string }): Promise<User> {
   const user = await tx.user.create({ data: { name: input.name, email: input.email.toLowerCase(), role: input.role }, select: userSelect });
-  await tx.account.create({
-    data: { userId: user.id, providerId: PASSWORD_PROVIDER_ID, accountId: String(user.id), password: input.passwordHash },
-  });
+  await upsertPassword(tx, user.id, input.passwordHash);
   return user;
 }
 
 export function createUserRepository(prisma: PrismaClient) {
+  async function findAccounts(where: { id?: number }): Promise<UserAccount[]> {
+    const rows = await prisma.user.findMany({
+      where,
+      orderBy: { id: 'asc' },
+      select: { ...userSelect, disabledAt: true, createdAt: true, accounts: { select: { providerId: true } } },
+    });
+    return rows.map(({ accounts, ...row }) => ({ ...row, signInMethods: [...new Set(accounts.map((account) => account.providerId))].sort() }));
+  }
+
   return {
+    /** Someone, as admins see them in the people list; null when they do not exist. */
+    async find(id: number): Promise<UserAccount | null> {
+      return (await findAccounts({ id })).at(0) ?? null;
+    },
+
     /** An account that may act: it exists and is not disabled. */
     findActive(id: number): Promise<User | null> {
       return prisma.user.findFirst({ where: { id, disabledAt: null }, select: userSelect });
     },
 
-    async list(): Promise<UserAccount[]> {
-      const rows = await prisma.user.findMany({
-        orderBy: { id: 'asc' },
-        select: { ...userSelect, disabledAt: true, createdAt: true, accounts: { select: { providerId: true } } },
-      });
-      return rows.map(({ accounts, ...row }) => ({ ...row, signInMethods: [...new Set(accounts.map((account) => account.providerId))].sort() }));
-    },
+    list: (): Promise<UserAccount[]> => findAccounts({}),
 
     /**
      * Creates a person who signs in with a password (the hash is better-auth's), in one
@@ -66,13 +81,13 @@ export function createUserRepository(prisma: PrismaClient) {
     },
 
     /**
-     * Creates the first admin unless an active admin who can sign in exists; both decided under
-     * one lock, so two set-up pages submitted at once make one admin. Null when set-up was done.
+     * Creates the first admin unless an active admin who can sign in exists; decided under the
+     * admins' lock, so two set-up pages submitted at once make one admin. Null when set-up was done.
      */
     async createFirstAdmin(input: { name: string; email: string; passwordHash: string }): Promise<User | null> {
       return prisma
         .$transaction(async (tx) => {
-          await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('aae:first-admin'))`;
+          await lockAdmins(tx);
           if ((await tx.user.count({ where: activeAdminWhere })) > 0) return null;
           return insertWithPassword(tx, { ...input, role: 'admin' });
         })
@@ -90,29 +105,89 @@ export function createUserRepository(prisma: PrismaClient) {
       return (await prisma.user.count({ where: activeAdminWhere })) === 0;
     },
 
-    async setRole(id: number, role: UserRole): Promise<User | null> {
-      const { count } = await prisma.user.updateMany({ where: { id }, data: { role } });
-      return count > 0 ? prisma.user.findUnique({ where: { id }, select: userSelect }) : null;
-    },
-
-    /** Disables (ending every session) or enables an account; null when it does not exist. */
-    async setDisabled(id: number, disabled: boolean): Promise<User | null> {
+    /**
+     * Makes someone an admin or a member; null when they do not exist. `LastAdminError` rather than
+     * leave no active admin: decided under the admins' lock, so two admins demoting each other at
+     * once cannot both succeed.
+     */
+    async changeRole(id: number, role: UserRole): Promise<{ user: User; previous: UserRole } | null> {
       return prisma.$transaction(async (tx) => {
-        const { count } = await tx.user.updateMany({ where: { id }, data: { disabledAt: disabled ? new Date() : null } });
-        if (count === 0) return null;
-        if (disabled) await tx.session.deleteMany({ where: { userId: id } });
-        return tx.user.findUnique({ where: { id }, select: userSelect });
+        await lockAdmins(tx);
+        const current = await tx.user.findUnique({ where: { id }, select: { ...userSelect, disabledAt: true } });
+        if (!current) return null;
+        if (current.role === 'admin' && role !== 'admin') await assertAnotherActiveAdmin(tx, current);
+        const user = await tx.user.update({ where: { id }, data: { role }, select: userSelect });
+        return { user, previous: current.role };
       });
     },
 
-    /** Active admins other than `exceptId`: the last one may not be demoted or disabled. */
-    countOtherActiveAdmins(exceptId: number): Promise<number> {
-      return prisma.user.count({ where: { ...activeAdminWhere, id: { not: exceptId } } });
+    /**
+     * Disables (ending every session) or enables an account; null when it does not exist.
+     * `LastAdminError` rather than disable the last active admin (under the admins' lock).
+     */
+    async setDisabled(id: number, disabled: boolean): Promise<User | null> {
+      return prisma.$transaction(async (tx) => {
+        await lockAdmins(tx);
+        const current = await tx.user.findUnique({ where: { id }, select: { ...userSelect, disabledAt: true } });
+        if (!current) return null;
+        if (disabled) await assertAnotherActiveAdmin(tx, current);
+        const user = await tx.user.update({ where: { id }, data: { disabledAt: disabled ? (current.disabledAt ?? new Date()) : null }, select: userSelect });
+        if (disabled) await tx.session.deleteMany({ where: { userId: id } });
+        return user;
+      });
+    },
+
+    /**
+     * The way back in for a deployment whose admins cannot sign in (`ADMIN_RESET`): the person with
+     * this address becomes an active admin with this password (made if missing), their sessions end.
+     */
+    async restoreAdmin(input: { name: string; email: string; passwordHash: string }): Promise<User> {
+      const email = input.email.toLowerCase();
+      return prisma.$transaction(async (tx) => {
+        await lockAdmins(tx);
+        const existing = await tx.user.findUnique({ where: { email }, select: { id: true } });
+        if (!existing) return insertWithPassword(tx, { ...input, role: 'admin' });
+        const user = await tx.user.update({ where: { id: existing.id }, data: { role: 'admin', disabledAt: null }, select: userSelect });
+        await upsertPassword(tx, user.id, input.passwordHash);
+        await tx.session.deleteMany({ where: { userId: user.id } });
+        return user;
+      });
+    },
+
+    /**
+     * Sets a person's password (an admin's reset), making a password account if they had none,
+     * and ends their sessions; false when they do not exist.
+     */
+    async setPassword(id: number, passwordHash: string): Promise<boolean> {
+      return prisma.$transaction(async (tx) => {
+        if (!(await tx.user.findUnique({ where: { id }, select: { id: true } }))) return false;
+        await upsertPassword(tx, id, passwordHash);
+        await tx.session.deleteMany({ where: { userId: id } });
+        return true;
+      });
     },
   };
 }
 
 /** An admin who is not disabled and has a way to sign in. */
 const activeAdminWhere = { role: 'admin', disabledAt: null, accounts: { some: {} } } as const;
+
+/** Refused: the deployment would be left without an active admin. */
+export class LastAdminError extends Error {
+  override name = 'LastAdminError';
+  constructor(readonly email: string) {
+    super(`${email} is the last active admin; make someone else an admin first`);
+  }
+}
+
+/** Serialises every change that could leave no active admin (set-up, demotion, disabling). */
+async function lockAdmins(tx: Prisma.TransactionClient): Promise<void> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('aae:admins'))`;
+}
+
+async function assertAnotherActiveAdmin(tx: Prisma.TransactionClient, person: User & { disabledAt: Date | null }): Promise<void> {
+  if (person.role !== 'admin' || person.disabledAt) return;
+  if ((await tx.user.count({ where: { ...activeAdminWhere, id: { not: person.id } } })) === 0) throw new LastAdminError(person.email);
+}
 
 export type UserRepository = ReturnType<typeof createUserRepository>;

@@ -6,6 +6,9 @@ export interface Viewer {
   isAdmin: boolean;
 }
 
+/** The product itself (seeding, benchmarks, its own checks): it sees everything. */
+export const SYSTEM_VIEWER: Viewer = Object.freeze({ userId: 0, isAdmin: true });
+
 /** A `where` for assistants and knowledge repositories: what `viewer` may see. */
 export function visibleTo(viewer: Viewer): { OR?: Array<{ visibility: Visibility } | { ownerId: number }> } {
   return viewer.isAdmin ? {} : { OR: [{ visibility: 'shared' }, { ownerId: viewer.userId }] };

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { readConfig } from './config.ts';
+
+describe('configuration from the environment', () => {
+  it('has defaults that need nothing set', () => {
+    const config = readConfig({});
+    expect(config).toMatchObject({ PORT: 3000, HOST: '127.0.0.1', OIDC_SIGN_UP: false, ADMIN_RESET: false, SIGN_IN_MAX_ATTEMPTS: 5 });
+    expect(config.oidc).toBeUndefined();
+  });
+
+  it('stops the start with the variable named when a value is wrong', () => {
+    expect(() => readConfig({ TRUST_PROXY: 'true' })).toThrow(/TRUST_PROXY: must be loopback, addresses or CIDRs/);
+    expect(() => readConfig({ OIDC_ISSUER: 'https://id.example.com' })).toThrow(/OIDC_ISSUER: single sign-on needs OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET/);
+    expect(() => readConfig({ ADMIN_RESET: 'true' })).toThrow(/ADMIN_RESET: needs ADMIN_EMAIL and ADMIN_PASSWORD/);
+    expect(() => readConfig({ ADMIN_EMAIL: 'ops@example.com', ADMIN_PASSWORD: 'short' })).toThrow(/ADMIN_PASSWORD: must be at least 10 characters/);
+    expect(() => readConfig({ AUTH_SECRET: 'too short' })).toThrow(/AUTH_SECRET: must be at least 32 characters/);
+    expect(() => readConfig({ PUBLIC_URL: 'events.example.com' })).toThrow(/PUBLIC_URL: must be an http/);
+  });
+
+  it('reads a single sign-on provider and proxy trust', () => {
+    const config = readConfig({
+      OIDC_ISSUER: 'https://id.example.com/realms/team',
+      OIDC_CLIENT_ID: 'aae',
+      OIDC_CLIENT_SECRET: 'secret',
+      OIDC_SCOPES: 'openid, email profile',
+      OIDC_SIGN_UP: 'true',
+      TRUST_PROXY: '10.0.0.0/8, loopback',
+    });
+    expect(config.oidc).toEqual({
+      id: 'sso',
+      name: 'Single sign-on',
+      issuer: 'https://id.example.com/realms/team',
+      clientId: 'aae',
+      clientSecret: 'secret',
+      scopes: ['openid', 'email', 'profile'],
+      signUp: true,
+    });
+    expect(config.TRUST_PROXY).toBe('10.0.0.0/8, loopback');
+  });
+});

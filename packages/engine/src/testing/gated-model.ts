@@ -1,0 +1,29 @@
+import type { LanguageModel } from '../model.ts';
+
+/**
+ * A model (id `gated`) that writes its first words, then holds the rest until the test calls
+ * `release()`: a run that is certainly still going while the test does something to it.
+ */
+export function createGatedModel(): { model: LanguageModel; release(): void } {
+  let release: () => void = () => {};
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const model: LanguageModel = {
+    ids: ['gated'],
+    generate(request) {
+      const stopped = new Promise<void>((resolve) => request.signal?.addEventListener('abort', () => resolve(), { once: true }));
+      const finished = Promise.race([gate, stopped]);
+      return {
+        textStream: (async function* () {
+          yield 'The first words, ';
+          await finished;
+          request.signal?.throwIfAborted();
+          yield 'then the rest.';
+        })(),
+        usage: finished.then(() => ({ inputTokens: 3, outputTokens: 7 })),
+      };
+    },
+  };
+  return { model, release: () => release() };
+}
