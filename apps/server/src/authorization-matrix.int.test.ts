@@ -262,7 +262,8 @@ async function outcomeOf(caller: Caller, path: string, input: unknown): Promise<
   ) => Promise<unknown>;
   try {
     const result = await procedure(input);
-    if (procedureTypes.get(path) === 'subscription') {
+    // A subscription, or a streamed mutation: what it checks runs as it is read.
+    if (procedureTypes.get(path) === 'subscription' || (result !== null && typeof result === 'object' && Symbol.asyncIterator in result)) {
       const iterator = (result as AsyncIterable<unknown>)[Symbol.asyncIterator]();
       await iterator.next();
       await iterator.return?.();

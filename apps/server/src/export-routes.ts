@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { once } from 'node:events';
-import { assertCanReadExecution, assertScope, createContext, executionListScope, unauthorized, viewerOf, type AppServices } from '@aae/api';
+import { assertCanReadExecution, assertScope, createContext, executionListScope, idSchema, unauthorized, viewerOf, type AppServices } from '@aae/api';
 import { TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { EXECUTION_SORTS, InvalidCursorError, type ExecutionSummary, type Viewer } from '@aae/db';
@@ -200,6 +200,8 @@ export async function handleExport(services: AppServices, req: IncomingMessage, 
 
     if (one) {
       const executionId = Number(one[1]);
+      // Not an id the database could hold: no such execution (rather than a failed query).
+      if (!idSchema.safeParse(executionId).success) throw new HttpError(404, `Execution ${one[1]} does not exist`);
       await assertCanReadExecution(services, identity, executionId);
       const type = url.searchParams.get('type');
       const parsedType = type ? eventTypeSchema.safeParse(type) : null;

@@ -34,12 +34,9 @@ describe('one execution against real documents and the loopback provider', () =>
 
     // Import reports progress as the chunks are embedded, then the stored documents.
     const updates: Array<{ kind: string; percentage?: number; documents?: unknown[] }> = [];
-    await new Promise<void>((resolve, reject) => {
-      client.knowledge.documents.import.subscribe(
-        { repositoryId: repository.id, documents: KNOWLEDGE_CORPUS },
-        { onData: (update) => updates.push(update), onComplete: resolve, onError: reject },
-      );
-    });
+    for await (const update of await client.knowledge.documents.import.mutate({ repositoryId: repository.id, documents: KNOWLEDGE_CORPUS })) {
+      updates.push(update);
+    }
     const done = updates.at(-1)!;
     expect(done.kind).toBe('done');
     expect(done.documents).toHaveLength(KNOWLEDGE_CORPUS.length);

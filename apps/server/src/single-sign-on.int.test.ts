@@ -25,12 +25,12 @@ class CookieJar {
  * A browser's sign-in through the provider, step by step: ask the server for the provider's
  * URL, follow the provider's redirect back to the callback, and land where the app asked.
  */
-async function signInThroughProvider(app: TestApp, providerId: string) {
+async function signInThroughProvider(app: TestApp, providerId: string, extra: Record<string, unknown> = {}) {
   const jar = new CookieJar();
   const start = await fetch(`${app.url}/api/auth/sign-in/social`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', origin: app.url },
-    body: JSON.stringify({ provider: providerId, callbackURL: '/executions', errorCallbackURL: '/sign-in' }),
+    body: JSON.stringify({ provider: providerId, callbackURL: '/executions', errorCallbackURL: '/sign-in', ...extra }),
   });
   expect(start.status).toBe(200);
   jar.take(start);
@@ -130,9 +130,12 @@ describe('single sign-on for known people only', () => {
     const { provider, app } = await startProviderAndApp(false);
     provider.signInAs({ sub: 'stranger', email: 'stranger@corp.example', name: 'Stranger' });
     try {
-      const result = await signInThroughProvider(app, 'corp');
-      expect(result.session).toBeUndefined();
-      expect(result.location).toMatch(/^\/sign-in\?error=/);
+      // Asking for sign-up does not get past the setting either.
+      for (const extra of [{}, { requestSignUp: true }]) {
+        const result = await signInThroughProvider(app, 'corp', extra);
+        expect(result.session).toBeUndefined();
+        expect(result.location).toMatch(/^\/sign-in\?error=/);
+      }
       expect((await app.services.users.list()).some((person) => person.email === 'stranger@corp.example')).toBe(false);
     } finally {
       await app.stop();

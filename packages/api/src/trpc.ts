@@ -10,6 +10,8 @@ export const STREAM_MAX_DURATION_MS = 15 * 60_000;
 
 const t = initTRPC.context<Context>().create({
   transformer,
+  // No stack traces in answers, whatever NODE_ENV says: they name the server's files. The log has them.
+  isDev: false,
   sse: {
     ping: { enabled: true, intervalMs: 10_000 },
     maxDurationMs: STREAM_MAX_DURATION_MS,

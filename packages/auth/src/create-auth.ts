@@ -32,6 +32,8 @@ const CLOSED_ROUTES = [
   '/change-email',
   '/delete-user',
   '/list-sessions',
+  // A password check with no throttle: a stolen session must not be a way to guess the password.
+  '/verify-password',
 ];
 
 /** better-auth's log lines for a caller's mistake (answered with 4xx and kept in the audit log), by their wording. */
@@ -213,6 +215,9 @@ export function createAuth(options: AuthOptions) {
     account: { accountLinking: { enabled: true, trustedProviders: [], requireLocalEmailVerified: false } },
     session: { expiresIn: SESSION_SECONDS, updateAge: 24 * 3600 },
     advanced: {
+      // On whatever NODE_ENV or TEST says: better-auth would skip both under a test environment.
+      disableOriginCheck: false,
+      disableCSRFCheck: false,
       database: { generateId: 'serial' },
       cookiePrefix: 'aae',
       ipAddress: { ipAddressHeaders: [CLIENT_ADDRESS_HEADER] },
@@ -253,7 +258,9 @@ export function createAuth(options: AuthOptions) {
                   clientSecret: oidc.clientSecret,
                   scopes: oidc.scopes,
                   pkce: true,
+                  // Both: a caller asking for sign-up (`requestSignUp`) must not get past the setting.
                   disableImplicitSignUp: !oidc.signUp,
+                  disableSignUp: !oidc.signUp,
                 },
               ],
             }),

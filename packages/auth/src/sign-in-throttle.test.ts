@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createSignInThrottle, type SignInThrottleOptions } from './sign-in-throttle.ts';
+import { addressKey, createSignInThrottle, type SignInThrottleOptions } from './sign-in-throttle.ts';
 
 const throttle = (limits: Partial<SignInThrottleOptions> = {}) =>
   createSignInThrottle({
@@ -51,5 +51,20 @@ describe('sign-in throttle', () => {
   it('takes any address or account text as a key, however long or odd', async () => {
     const limits = throttle();
     expect(await limits.attempt(`${'x'.repeat(8_000)}\u0000@example.test`, null)).toEqual({ allowed: true });
+  });
+
+  it('does not let a guesser locked out at their address go on to lock the account for everyone', async () => {
+    const limits = throttle({ maxAttemptsPerAccount: 5 });
+    for (let attempt = 1; attempt <= 50; attempt++) await limits.attempt('ada@example.test', '203.0.113.9');
+    expect(await limits.attempt('ada@example.test', '198.51.100.7')).toEqual({ allowed: true });
+  });
+
+  it('counts an IPv6 /64 as one address', async () => {
+    expect(addressKey('2001:db8:1:2:aaaa::1')).toBe(addressKey('2001:0db8:0001:0002:bbbb:cccc:dddd:eeee'));
+    expect(addressKey('2001:db8:1:3::1')).not.toBe(addressKey('2001:db8:1:2::1'));
+    expect(addressKey('::ffff:203.0.113.5')).toBe('203.0.113.5');
+    const limits = throttle({ maxAttemptsPerAddress: 3 });
+    for (let host = 1; host <= 3; host++) await limits.attempt(`person${host}@example.test`, `2001:db8:1:2::${host}`);
+    expect((await limits.attempt('someone@example.test', '2001:db8:1:2::99')).allowed).toBe(false);
   });
 });

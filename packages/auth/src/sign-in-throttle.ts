@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { PrismaClient } from '@aae/db';
+import ipaddr from 'ipaddr.js';
 import { RateLimiterMemory, RateLimiterPrisma, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 
 export type SignInAttempt = { allowed: true } | { allowed: false; retryAfterMs: number; /** The attempt that reached a limit (later ones are refused quietly). */ newlyLocked: boolean };
@@ -33,6 +34,17 @@ export interface SignInThrottleOptions {
 const keyOf = (...parts: string[]) => createHash('sha256').update(parts.join('\u0000')).digest('base64url');
 
 /**
+ * Where attempts come from: an IPv4 address, or an IPv6 one's /64 (one subscriber usually holds a
+ * whole /64, so counting single IPv6 addresses would count nothing).
+ */
+export function addressKey(address: string): string {
+  if (!ipaddr.isValid(address)) return address;
+  const parsed = ipaddr.process(address);
+  if (parsed.kind() === 'ipv4') return parsed.toString();
+  return `${(parsed as ipaddr.IPv6).parts.slice(0, 4).map((part) => part.toString(16)).join(':')}::/64`;
+}
+
+/**
  * rate-limiter-flexible's brute-force protection for logins: counters with a lock of one window
  * once reached. The account-and-address counter is the tight one, so a stranger's guesses lock
  * the account for a person only once the looser per-account limit is reached.
@@ -47,25 +59,35 @@ export function createSignInThrottle(options: SignInThrottleOptions): SignInThro
   const perAccountAndAddress = limiter('sign-in-account-address', options.maxAttemptsPerAccountAndAddress);
   const perAddress = limiter('sign-in-address', options.maxAttemptsPerAddress);
   const perAccount = limiter('sign-in-account', options.maxAttemptsPerAccount);
-  const keys = (account: string, address: string | null) => {
-    const who = account.trim().toLowerCase();
-    return [
-      [perAccountAndAddress, keyOf(who, address ?? '')],
-      [perAccount, keyOf(who)],
-      ...(address ? [[perAddress, keyOf(address)] as const] : []),
-    ] as const;
+  const who = (account: string) => account.trim().toLowerCase();
+  const counters = (account: string, address: string | null) => {
+    const where = address ? addressKey(address) : '';
+    return {
+      accountAndAddress: [perAccountAndAddress, keyOf(who(account), where)] as const,
+      address: address ? ([perAddress, keyOf(where)] as const) : null,
+      account: [perAccount, keyOf(who(account))] as const,
+    };
   };
+  type Counter = readonly [RateLimiterAbstract, string];
+
+  /** Consumes a point from each counter; the refusals, or none. */
+  async function consume(list: readonly Counter[]): Promise<Array<{ res: RateLimiterRes; points: number }>> {
+    const results = await Promise.allSettled(list.map(([limit, key]) => limit.consume(key)));
+    return results.flatMap((result, index) => {
+      if (result.status === 'fulfilled') return [];
+      // A refusal comes as the counter's state; anything else is the store failing.
+      if (!(result.reason instanceof RateLimiterRes)) throw result.reason;
+      return [{ res: result.reason, points: list[index]![0].points }];
+    });
+  }
 
   return {
     async attempt(account, address) {
-      const counters = keys(account, address);
-      const results = await Promise.allSettled(counters.map(([limit, key]) => limit.consume(key)));
-      const refused = results.flatMap((result, index) => {
-        if (result.status === 'fulfilled') return [];
-        // A refusal comes as the counter's state; anything else is the store failing.
-        if (!(result.reason instanceof RateLimiterRes)) throw result.reason;
-        return [{ res: result.reason, points: counters[index]![0].points }];
-      });
+      const counter = counters(account, address);
+      // The account's own count moves only for attempts its tighter per-address count let through,
+      // so a guesser locked out at their address cannot go on to lock the account for everyone.
+      let refused = await consume([counter.accountAndAddress, ...(counter.address ? [counter.address] : [])]);
+      if (refused.length === 0) refused = await consume([counter.account]);
       if (refused.length === 0) return { allowed: true };
       return {
         allowed: false,
@@ -74,8 +96,9 @@ export function createSignInThrottle(options: SignInThrottleOptions): SignInThro
       };
     },
     async succeeded(account, address) {
-      const [[accountAndAddress, accountAndAddressKey], ...others] = keys(account, address);
-      await Promise.all([accountAndAddress.delete(accountAndAddressKey), ...others.map(([limit, key]) => limit.reward(key, 1))]);
+      const counter = counters(account, address);
+      const [limit, key] = counter.accountAndAddress;
+      await Promise.all([limit.delete(key), ...[counter.account, counter.address].flatMap((item) => (item ? [item[0].reward(item[1], 1)] : []))]);
     },
     async purgeExpired() {
       if (options.store !== 'memory') await options.store.prisma.rateLimit.deleteMany({ where: { expire: { lt: new Date() } } });

@@ -30,11 +30,12 @@ export interface TestAppOptions {
   seedPeople?: boolean;
 }
 
-/** Signs in with a password over HTTP; returns the session cookie (`name=value`) on success. */
+/** Signs in with a password over HTTP, as the web app's page does; returns the session cookie (`name=value`) on success. */
 export async function signIn(baseUrl: string, email: string, password: string) {
   const response = await fetch(`${baseUrl}/api/auth/sign-in/email`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    // A browser names the page's origin; sign-in refuses a request that names none.
+    headers: { 'content-type': 'application/json', origin: baseUrl },
     body: JSON.stringify({ email, password }),
   });
   const cookie = response.headers.getSetCookie().find((value) => value.includes('session_token='));

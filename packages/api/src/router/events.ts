@@ -68,7 +68,7 @@ export const eventsRouter = {
       z.object({
         executionId: idSchema,
         type: eventTypeSchema.optional(),
-        cursor: z.number().int().nonnegative().nullish(),
+        cursor: z.number().int().nonnegative().max(2_147_483_647).nullish(),
         limit: z.number().int().min(1).max(1000).default(200),
       }),
     )
@@ -160,7 +160,7 @@ export const eventsRouter = {
           types: z.array(eventTypeSchema).max(11).optional(),
           assistantName: z.string().trim().max(200).optional(),
           backlog: z.number().int().min(0).max(500).default(50),
-          lastEventId: z.string().regex(/^\d+$/, 'lastEventId must be a row id').nullish(),
+          lastEventId: z.string().regex(/^\d{1,18}$/, 'lastEventId must be a row id').nullish(),
         })
         .default({ backlog: 50 }),
     )

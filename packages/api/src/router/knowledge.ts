@@ -122,9 +122,10 @@ export const knowledgeRouter = {
     }),
     /**
      * `add` for large batches: reports progress as the chunks are embedded (the `progress`
-     * payload, at a bounded rate), then the stored documents, and ends.
+     * payload, at a bounded rate), then the stored documents, and ends. A streamed mutation (a
+     * POST), not a subscription: a write must never be reachable by a GET another site links to.
      */
-    import: write.input(addDocumentsInputSchema).subscription(async function* ({ ctx, input, signal }) {
+    import: write.input(addDocumentsInputSchema).mutation(async function* ({ ctx, input, signal }) {
       await changeableRepository(ctx.services, ctx.viewer, input.repositoryId);
       const progress = new EventEmitter();
       let lastSent = 0;
