@@ -50,13 +50,16 @@ export interface RunningApp {
 const THROTTLE_PURGE_MS = 10 * 60_000;
 
 /** `ADMIN_EMAIL` / `ADMIN_PASSWORD`: the first admin of a scripted install, or with `ADMIN_RESET` a way back in. */
-async function bootstrapAdmin(services: AppServices, admin: IdentitySettings['bootstrapAdmin'], logger: Pick<Console, 'info'>) {
+async function bootstrapAdmin(services: AppServices, admin: IdentitySettings['bootstrapAdmin'], logger: Pick<Console, 'info' | 'warn'>) {
   if (!admin) return;
   const input = { name: admin.name ?? admin.email.split('@')[0]!, email: admin.email, passwordHash: await hashPassword(admin.password) };
   if (admin.reset) {
-    const user = await services.users.restoreAdmin(input);
+    const { user, endedSessions } = await services.users.restoreAdmin(input);
+    for (const sessionId of endedSessions) services.bus.revokeAccess(`session:${sessionId}`, 'password-reset');
     await services.audit.record({ action: 'password-reset', actorId: user.id, subjectId: user.id, subject: user.email, details: { from: 'ADMIN_RESET' } });
     logger.info(`[setup] ${user.email} is an active admin with the password from ADMIN_PASSWORD (ADMIN_RESET)`);
+    // Each start resets it again, ending that admin's sessions: meant for one start only.
+    logger.warn('[setup] ADMIN_RESET is set: remove it (and ADMIN_PASSWORD) now, or every start resets this admin again');
     return;
   }
   if (!(await services.users.needsSetup())) return;
@@ -123,6 +126,9 @@ async function serveApp(
   });
   const { firstStart } = await seedDemo(services);
   if (firstStart && options.seedFieldGuide !== false) await seedFieldGuide(services);
+  // Live events and revocations from other processes reach this one before any stream opens, and
+  // this one's (ADMIN_RESET) reach them.
+  await services.bus.ready;
   await bootstrapAdmin(services, identity.bootstrapAdmin, logger);
   // The embedded database belongs to this process alone: whatever is unfinished was left by a
   // previous run of it. On a server, other live processes may be running executions.

@@ -19,6 +19,38 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/** Whether a string in the decoded request (path, query values, JSON or form fields) holds U+0000. */
+export function carriesNul(url: string, contentType: string | undefined, body: Buffer | undefined): boolean {
+  const hasNul = (value: unknown): boolean => {
+    if (typeof value === 'string') return value.includes('\u0000');
+    if (Array.isArray(value)) return value.some(hasNul);
+    if (value && typeof value === 'object') return Object.entries(value).some(([key, item]) => hasNul(key) || hasNul(item));
+    return false;
+  };
+  const parsed = new URL(url, 'http://localhost');
+  let path: string;
+  try {
+    path = decodeURIComponent(parsed.pathname);
+  } catch {
+    path = parsed.pathname;
+  }
+  if (hasNul(path) || [...parsed.searchParams].some(([key, value]) => hasNul(key) || hasNul(value))) return true;
+  if (!body || body.length === 0) return false;
+  const text = body.toString('utf8');
+  if (hasNul(text)) return true;
+  const type = (contentType ?? '').toLowerCase();
+  // As loosely as better-auth's parser matches them (`application/…+json`, `application/json-seq`…).
+  if (type.includes('x-www-form-urlencoded')) return [...new URLSearchParams(text)].some(([key, value]) => hasNul(key) || hasNul(value));
+  if (type.includes('json')) {
+    try {
+      return hasNul(JSON.parse(text));
+    } catch {
+      // Not JSON after all: better-auth answers that itself.
+    }
+  }
+  return false;
+}
+
 /**
  * `/api/auth/*`: better-auth's own endpoints (sign-in by password or single sign-on, its
  * callback, sign-out, the session), handed a Fetch request built on the deployment's public URL.
@@ -36,7 +68,7 @@ export async function handleAuth(auth: Auth, baseURL: string, req: IncomingMessa
     }
   }
   // PostgreSQL cannot store U+0000: a request carrying one is refused before it reaches a query.
-  if (/\\u0000|\u0000|%00/i.test(`${req.url ?? ''}${body?.toString('utf8') ?? ''}`)) {
+  if (carriesNul(req.url ?? '/', req.headers['content-type'], body)) {
     res.writeHead(400, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ message: 'The request contains a NUL character (\\u0000), which nothing here accepts', code: 'NUL_CHARACTER' }));
     return;

@@ -352,11 +352,90 @@ describe('people, tokens and disabled accounts', () => {
     await mutateWithCookie(app.url, cookie!, 'tokens.revoke', { tokenId: id });
     await expect(viaToken.completed).rejects.toMatchObject({ data: { code: 'UNAUTHORIZED' }, message: 'This token was revoked' });
 
-    // The other token's stream is untouched, until the person's role changes.
+    // The other token's stream is untouched, until the person's role changes: then its client
+    // connects again at once, is checked with the new role, and resumes after the last event.
     await app.client('admin').users.setRole.mutate({ userId: app.people.demo.id, role: 'admin' });
-    await expect(viaOtherToken.completed).rejects.toMatchObject({ data: { code: 'UNAUTHORIZED' }, message: 'Your role changed; connect again' });
+    await viaOtherToken.retried('Your role changed; connecting again with it');
     await app.client('admin').users.setRole.mutate({ userId: app.people.demo.id, role: 'member' });
     await app.client('admin').executions.cancel.mutate({ executionId });
+    await viaOtherToken.completed;
+    const stored = await getExecutionEvents(app.client('admin'), executionId);
+    expect(viaOtherToken.events.map((event) => event.sequence)).toEqual(stored.map((event) => event.sequence));
+  });
+
+  it('ends a session’s open streams when it signs out or a password change ends it, and leaves the person’s other access alone', async () => {
+    const person = await app.client('admin').users.create.mutate({ name: 'Many Tabs', email: 'tabs@example.test', password: 'tabs password 1' });
+    const sessions: string[] = [];
+    for (let i = 0; i < 3; i++) sessions.push((await app.signIn(person.email, 'tabs password 1')).cookie!);
+    const { token } = await mutateWithCookie<{ token: string }>(app.url, sessions[0]!, 'tokens.create', {
+      name: 'script',
+      scopes: ['executions:read', 'executions:write', 'assistants:read'],
+    });
+    const viaToken = createAaeClient({ baseUrl: app.url, token });
+    const { executionId } = await viaToken.executions.execute.mutate({ assistantId: gatedAssistantId, input: {} });
+    const streams = sessions.map((cookie) => collectExecutionEvents(cookieClient(app, cookie), { executionId }));
+    const tokenStream = collectExecutionEvents(viaToken, { executionId });
+    await Promise.all([...streams, tokenStream].map((stream) => stream.received(2)));
+
+    // A password change ends every session of the person; the one that made it gets a new one.
+    // Each stream connects again, and only one opened with a live session would go on.
+    const change = await fetch(`${app.url}/api/auth/change-password`, {
+      method: 'POST',
+      headers: { cookie: sessions[0]!, origin: app.url, 'content-type': 'application/json' },
+      body: JSON.stringify({ currentPassword: 'tabs password 1', newPassword: 'tabs password 2', revokeOtherSessions: true }),
+    });
+    expect(change.status).toBe(200);
+    const ended = { data: { code: 'UNAUTHORIZED' }, message: 'Your session has ended; sign in again' };
+    for (const stream of streams) {
+      await stream.retried('The password of this account changed; connecting again');
+      await expect(stream.completed).rejects.toMatchObject(ended);
+    }
+    const renewed = change.headers.getSetCookie().find((value) => value.includes('session_token='))!.split(';')[0]!;
+    const renewedStream = collectExecutionEvents(cookieClient(app, renewed), { executionId });
+    await renewedStream.received(2);
+
+    // Signing out ends that session's stream for good.
+    const out = await fetch(`${app.url}/api/auth/sign-out`, {
+      method: 'POST',
+      headers: { cookie: renewed, origin: app.url, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(out.status).toBe(200);
+    await expect(renewedStream.completed).rejects.toMatchObject({ data: { code: 'UNAUTHORIZED' }, message: 'This session has ended; sign in again' });
+    expect(renewedStream.connectionErrors).toEqual([]);
+
+    // An admin setting the password ends the sessions open then; tokens go on working.
+    const { cookie: later } = await app.signIn(person.email, 'tabs password 2');
+    const laterStream = collectExecutionEvents(cookieClient(app, later!), { executionId });
+    await laterStream.received(2);
+    await app.client('admin').users.setPassword.mutate({ userId: person.id, password: 'tabs password 3' });
+    await expect(laterStream.completed).rejects.toMatchObject({
+      data: { code: 'UNAUTHORIZED' },
+      message: 'An admin set a new password for this account; sign in again',
+    });
+    expect(laterStream.connectionErrors).toEqual([]);
+
+    await app.client('admin').executions.cancel.mutate({ executionId });
+    await tokenStream.completed;
+    expect(tokenStream.events.at(-1)!.eventType).toBe('execution-error');
+  });
+
+  it('counts wrong current passwords on a password change like failed sign-ins', async () => {
+    const person = await app.client('admin').users.create.mutate({ name: 'Guessed', email: 'guessed@example.test', password: 'guessed password' });
+    const { cookie } = await app.signIn(person.email, 'guessed password');
+    const change = (currentPassword: string) =>
+      fetch(`${app.url}/api/auth/change-password`, {
+        method: 'POST',
+        headers: { cookie: cookie!, origin: app.url, 'content-type': 'application/json' },
+        body: JSON.stringify({ currentPassword, newPassword: 'a new password here' }),
+      });
+    const statuses = [];
+    for (let attempt = 1; attempt <= 6; attempt++) statuses.push((await change(`wrong guess ${attempt}`)).status);
+    expect(statuses).toEqual([400, 400, 400, 400, 400, 429]);
+    const refused = await change('guessed password');
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(await refused.json()).toMatchObject({ message: expect.stringContaining('Too many failed password checks') });
   });
 
   it('disables an account at once: its session, its tokens and its open streams stop; enabling lets it back', async () => {

@@ -16,6 +16,17 @@ describe.skipIf(testDatabaseKind() !== 'postgres')('several server processes on 
   const secondProcess = (app: TestApp, services?: TestAppOptions['services']) =>
     startTestApp({ database: createDatabase({ databaseUrl: app.database.connectionString }), chunkDelayMs: 10, services });
   const ids = (events: Array<{ eventData: { eventId: string } }>) => events.map((event) => event.eventData.eventId);
+  /** A third process whose shared assistant holds its runs mid-prompt until `gated.release()`. */
+  async function holdingProcess(name: string) {
+    const gated = createGatedModel();
+    const holder = await secondProcess(a, { models: [gated.model] });
+    const held = await holder.client('admin').assistants.create.mutate({
+      name,
+      visibility: 'shared',
+      prompts: [{ name: 'Held', position: 1, modelId: 'gated', content: 'Wait for it' }],
+    });
+    return { gated, holder, heldAssistantId: held.id };
+  }
 
   beforeAll(async () => {
     a = await startTestApp({ chunkDelayMs: 10 });
@@ -86,6 +97,27 @@ describe.skipIf(testDatabaseKind() !== 'postgres')('several server processes on 
     expect(await b.services.runner.recoverOrphans()).toEqual([]);
   });
 
+  it('has every open stream of a process connect again after its LISTEN connection dropped, losing nothing', async () => {
+    // Revocations announced while a process was not listening are lost: its streams are checked afresh.
+    const { gated, holder, heldAssistantId } = await holdingProcess('Held across a reconnect');
+    try {
+      const { executionId } = await holder.client('demo').executions.execute.mutate({ assistantId: heldAssistantId, input: {} });
+      const stream = collectExecutionEvents(b.client('demo'), { executionId });
+      await stream.received(2);
+      const bus = b.services.bus as PostgresEventBus;
+      await a.services.database.prisma.$queryRaw`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = ${`aae-listen-${bus.processId}`}`;
+      await stream.retried('The server lost touch with its other processes for a moment; connecting again');
+      gated.release();
+      await stream.completed;
+      const stored = await getExecutionEvents(a.client('demo'), executionId);
+      expect(ids(stream.events)).toEqual(ids(stored));
+      expect(stream.events.at(-1)!.eventType).toBe('execution-complete');
+    } finally {
+      gated.release();
+      await holder.stop({ cancelRunning: true });
+    }
+  });
+
   it('cuts a disabled account’s open streams on every process at once', async () => {
     const admin = a.client('admin');
     const person = await admin.users.create.mutate({ name: 'Roamer', email: 'roamer@example.test', password: 'roamer password' });
@@ -96,15 +128,9 @@ describe.skipIf(testDatabaseKind() !== 'postgres')('several server processes on 
     });
     const onB = createAaeClient({ baseUrl: b.url, token });
     // A run held mid-prompt on a third process: still streaming when the account is disabled on the first.
-    const gated = createGatedModel();
-    const holder = await secondProcess(a, { models: [gated.model] });
+    const { gated, holder, heldAssistantId } = await holdingProcess('Held');
     try {
-      const held = await holder.client('admin').assistants.create.mutate({
-        name: 'Held',
-        visibility: 'shared',
-        prompts: [{ name: 'Held', position: 1, modelId: 'gated', content: 'Wait for it' }],
-      });
-      const { executionId } = await createAaeClient({ baseUrl: holder.url, token }).executions.execute.mutate({ assistantId: held.id, input: {} });
+      const { executionId } = await createAaeClient({ baseUrl: holder.url, token }).executions.execute.mutate({ assistantId: heldAssistantId, input: {} });
       const stream = collectExecutionEvents(onB, { executionId });
       await stream.received(2);
       await admin.users.setDisabled.mutate({ userId: person.id, disabled: true });

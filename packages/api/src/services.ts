@@ -91,7 +91,13 @@ export function createAppServices(options: AppServicesOptions) {
   });
   const users = createUserRepository(prisma);
   const audit = createAuditLog(prisma);
-  const auth = createAuth({ prisma, audit, logger, ...options.identity });
+  const auth = createAuth({
+    prisma,
+    audit,
+    logger,
+    ...options.identity,
+    onSessionEnded: (sessionId, reason) => bus.revokeAccess(`session:${sessionId}`, reason),
+  });
   const watchTokens = createWatchTokens(options.identity.secret);
   const personalTokens = createPersonalTokenRepository(prisma);
   const assistants = createAssistantRepository(prisma);

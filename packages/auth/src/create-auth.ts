@@ -64,6 +64,11 @@ export interface AuthOptions {
   oidc?: OidcProviderConfig | undefined;
   throttle?: SignInThrottle | undefined;
   audit: AuditLog;
+  /**
+   * A session ended (signed out, or removed by a password change): its open streams must close,
+   * in every process.
+   */
+  onSessionEnded?: ((sessionId: number, reason: 'session-ended' | 'password-changed') => void) | undefined;
   logger?: Pick<Console, 'info' | 'warn' | 'error'>;
 }
 
@@ -74,9 +79,9 @@ const clientAddress = (ctx: HookContext) => ctx.request?.headers.get(CLIENT_ADDR
 const userAgent = (ctx: HookContext) => ctx.request?.headers.get('user-agent') ?? null;
 const providerOf = (ctx: { params?: unknown } | null | undefined) => (ctx?.params as { id?: string } | undefined)?.id;
 
-function retryMessage(ms: number): string {
+function retryMessage(ms: number, what = 'sign-ins'): string {
   const minutes = Math.ceil(ms / 60_000);
-  return `Too many failed sign-ins; try again in ${minutes === 1 ? 'a minute' : `${minutes} minutes`}`;
+  return `Too many failed ${what}; try again in ${minutes === 1 ? 'a minute' : `${minutes} minutes`}`;
 }
 
 /** Password sign-in: counted before the password is checked, refused with 429 once over a limit, audited. */
@@ -107,21 +112,40 @@ function passwordSignInHooks(throttle: SignInThrottle | undefined, record: Recor
   };
 }
 
-/** Sign-outs, password changes and refused single sign-ons, for the audit log. */
-function accountHooks(record: Record, baseURL: string) {
+/**
+ * Sign-outs, password changes and refused single sign-ons, for the audit log. A password change
+ * checks the current password: it is counted like a sign-in, so a stolen session is no way to
+ * guess it.
+ */
+function accountHooks(throttle: SignInThrottle | undefined, record: Record, baseURL: string) {
   return {
     async before(ctx: HookContext) {
-      if (ctx.path !== '/sign-out') return;
+      if (ctx.path !== '/sign-out' && ctx.path !== '/change-password') return;
       const current = await getSessionFromCtx(ctx).catch(() => null);
       if (!current) return;
       const id = Number(current.user.id);
-      await record({ action: 'sign-out', actorId: id, subjectId: id, subject: current.user.email, ipAddress: clientAddress(ctx), userAgent: userAgent(ctx) });
+      if (ctx.path === '/sign-out') {
+        await record({ action: 'sign-out', actorId: id, subjectId: id, subject: current.user.email, ipAddress: clientAddress(ctx), userAgent: userAgent(ctx) });
+        return;
+      }
+      const attempt = throttle ? await throttle.attempt(current.user.email, clientAddress(ctx)) : { allowed: true as const };
+      if (attempt.allowed) return;
+      if (attempt.newlyLocked) {
+        const details = { method: 'change-password' };
+        await record({ action: 'sign-in-throttled', actorId: id, subjectId: id, subject: current.user.email, ipAddress: clientAddress(ctx), userAgent: userAgent(ctx), details });
+      }
+      throw new APIError(
+        'TOO_MANY_REQUESTS',
+        { message: retryMessage(attempt.retryAfterMs, 'password checks'), code: 'TOO_MANY_ATTEMPTS' },
+        { 'Retry-After': String(Math.ceil(attempt.retryAfterMs / 1000)) },
+      );
     },
     async after(ctx: HookContext) {
       const returned = ctx.context.returned;
       if (ctx.path === '/change-password' && !isAPIError(returned) && ctx.context.session) {
         const { user } = ctx.context.session;
         const id = Number(user.id);
+        await throttle?.succeeded(user.email, clientAddress(ctx));
         await record({ action: 'password-changed', actorId: id, subjectId: id, subject: user.email, ipAddress: clientAddress(ctx), userAgent: userAgent(ctx) });
       }
       if (ctx.path.startsWith('/callback/') && !ctx.context.newSession) {
@@ -134,8 +158,11 @@ function accountHooks(record: Record, baseURL: string) {
   };
 }
 
-/** Refuses a session to a disabled account; audits sign-ins and single sign-on accounts joined to a person. */
-function databaseHooks(prisma: PrismaClient, record: Record) {
+/**
+ * Refuses a session to a disabled account; audits sign-ins and single sign-on accounts joined to
+ * a person; reports sessions that end.
+ */
+function databaseHooks(prisma: PrismaClient, record: Record, onSessionEnded: AuthOptions['onSessionEnded']) {
   const emailOf = async (userId: string | number) =>
     (await prisma.user.findUnique({ where: { id: Number(userId) }, select: { email: true } }))?.email;
   return {
@@ -158,6 +185,11 @@ function databaseHooks(prisma: PrismaClient, record: Record) {
             userAgent: session.userAgent,
             details: { method: provider ? `sso:${provider}` : 'password' },
           });
+        },
+      },
+      delete: {
+        async after(session: { id: string | number }, context: { path?: string } | null) {
+          onSessionEnded?.(Number(session.id), context?.path === '/change-password' ? 'password-changed' : 'session-ended');
         },
       },
     },
@@ -184,7 +216,7 @@ export function createAuth(options: AuthOptions) {
   const logger = options.logger ?? console;
   const record: Record = (entry) => audit.record(entry).catch((error: unknown) => logger.error('[auth] could not write the audit log:', error));
   const signIn = passwordSignInHooks(throttle, record);
-  const account = accountHooks(record, options.baseURL);
+  const account = accountHooks(throttle, record, options.baseURL);
 
   return betterAuth({
     appName: 'Assistant Architect Events',
@@ -267,7 +299,7 @@ export function createAuth(options: AuthOptions) {
           ]
         : []),
     ],
-    databaseHooks: databaseHooks(prisma, record),
+    databaseHooks: databaseHooks(prisma, record, options.onSessionEnded),
     hooks: {
       before: createAuthMiddleware(async (ctx) => {
         if (ctx.path === '/sign-in/email') await signIn.before(ctx);

@@ -13,10 +13,17 @@ export interface Identity {
   scopes: ReadonlySet<TokenScope>;
   /** For a watch token, the one execution it reads. */
   executionId: number | null;
+  /** For a browser session, its id (signing out ends its open streams). */
+  sessionId: number | null;
   /** For a personal access token, its id (revoking it ends its open streams). */
   tokenId: number | null;
   /** When the credential stops working, if it does on its own. */
   expiresAt: Date | null;
+  /**
+   * When the credential was checked (ms since the epoch, taken before reading it): access revoked
+   * from then on may not be reflected, so a stream opened with this identity checks for that.
+   */
+  checkedAt?: number;
 }
 
 /** An identity, or none with the reason a credential was refused (null when none was sent). */
@@ -57,7 +64,7 @@ export function createIdentityResolver(deps: { auth: Auth; users: UserRepository
     void deps.personalTokens.markUsed(stored.id).catch(() => {});
     // A token never holds more than its owner's role allows today.
     const scopes = new Set(roleScopes(user.role).filter((scope) => stored.scopes.includes(scope)));
-    return { identity: { user, via: 'token', scopes, executionId: null, tokenId: stored.id, expiresAt: stored.expiresAt }, problem: null };
+    return { identity: { user, via: 'token', scopes, executionId: null, sessionId: null, tokenId: stored.id, expiresAt: stored.expiresAt }, problem: null };
   }
 
   async function fromWatchToken(token: string): Promise<IdentityResult> {
@@ -70,6 +77,7 @@ export function createIdentityResolver(deps: { auth: Auth; users: UserRepository
         via: 'watch',
         scopes: new Set(['executions:read']),
         executionId: claims.executionId,
+        sessionId: null,
         tokenId: null,
         expiresAt: claims.expiresAt,
       };
@@ -91,6 +99,7 @@ export function createIdentityResolver(deps: { auth: Auth; users: UserRepository
       via: 'session',
       scopes: new Set(roleScopes(user.role)),
       executionId: null,
+      sessionId: Number(session.session.id),
       tokenId: null,
       expiresAt: new Date(session.session.expiresAt),
     };
@@ -98,6 +107,13 @@ export function createIdentityResolver(deps: { auth: Auth; users: UserRepository
   }
 
   return async function resolveIdentity(source: CredentialSource): Promise<IdentityResult> {
+    const checkedAt = Date.now();
+    const result = await resolve(source);
+    if (result.identity) result.identity.checkedAt = checkedAt;
+    return result;
+  };
+
+  async function resolve(source: CredentialSource): Promise<IdentityResult> {
     const token = source.token?.trim() || bearer(source.headers);
     if (token) {
       if (token.startsWith(PERSONAL_TOKEN_PREFIX)) return fromPersonalToken(token);
@@ -112,7 +128,7 @@ export function createIdentityResolver(deps: { auth: Auth; users: UserRepository
       return fromSession(source.headers);
     }
     return { identity: null, problem: null };
-  };
+  }
 }
 
 export type IdentityResolver = ReturnType<typeof createIdentityResolver>;

@@ -1,6 +1,6 @@
 import type { StoredEvent } from '@aae/events';
 import { describe, expect, it } from 'vitest';
-import { createInProcessEventBus } from './event-bus.ts';
+import { AccessRevokedError, createInProcessEventBus } from './event-bus.ts';
 
 const event = (executionId: number, sequence: number) => ({ executionId, sequence }) as StoredEvent;
 
@@ -64,5 +64,28 @@ describe('in-process event bus', () => {
     const afterwards: string[] = [];
     for await (const delta of bus.watchOutput(3, AbortSignal.abort())) afterwards.push(delta.text);
     expect(afterwards).toEqual([]);
+  });
+
+  it('cuts a stream whose access was checked before a revocation that came before the stream listened', () => {
+    const bus = createInProcessEventBus();
+    const checkedBefore = Date.now();
+    bus.revokeAccess('user:5', 'disabled');
+    const late = new AbortController();
+    const stop = bus.abortOnRevoke(['all', 'user:5'], late, checkedBefore);
+    expect(late.signal.aborted).toBe(true);
+    expect(late.signal.reason).toBeInstanceOf(AccessRevokedError);
+    expect((late.signal.reason as AccessRevokedError).change).toBe('disabled');
+    stop();
+
+    // Checked after the revocation (say, after the account was enabled again): not cut; later revocations still do.
+    const fresh = new AbortController();
+    bus.abortOnRevoke(['user:5'], fresh, Date.now() + 1);
+    expect(fresh.signal.aborted).toBe(false);
+    bus.revokeAccess('user:5', 'role-changed');
+    expect((fresh.signal.reason as AccessRevokedError).recheck).toBe(true);
+    // Other keys are not touched.
+    const other = new AbortController();
+    bus.abortOnRevoke(['user:6'], other, checkedBefore);
+    expect(other.signal.aborted).toBe(false);
   });
 });

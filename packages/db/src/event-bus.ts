@@ -17,20 +17,39 @@ export interface OutputDelta {
 /** Why streams are cut: what happened to the person or token they were opened with. */
 export const ACCESS_CHANGES = {
   disabled: 'This account is disabled; ask an admin to enable it',
-  'role-changed': 'Your role changed; connect again',
+  'role-changed': 'Your role changed; connecting again with it',
+  'password-changed': 'The password of this account changed; connecting again',
+  'session-ended': 'This session has ended; sign in again',
+  'password-reset': 'An admin set a new password for this account; sign in again',
   'token-revoked': 'This token was revoked',
   expired: 'The credential this stream was opened with has expired',
+  'contact-lost': 'The server lost touch with its other processes for a moment; connecting again',
 } as const;
 export type AccessChange = keyof typeof ACCESS_CHANGES;
 
-/** Whose streams to cut: a person's (all their credentials) or one personal access token's. */
-export type AccessKey = `user:${number}` | `token:${number}`;
+/**
+ * Changes after which a client connects again at once and is checked afresh: its access may still
+ * hold (a new role; the tab that changed the password holds a new session), or it is refused then.
+ * The others end the stream for good.
+ */
+export const RECHECK_CHANGES: ReadonlySet<AccessChange> = new Set(['role-changed', 'password-changed', 'contact-lost']);
+
+/**
+ * Whose streams to cut: a person's (all their credentials), one browser session's, one personal
+ * access token's, or every stream (when revocations from other processes may have been missed).
+ */
+export type AccessKey = `user:${number}` | `session:${number}` | `token:${number}` | 'all';
+export const ACCESS_KEY_PATTERN = /^(?:(?:user|session|token):\d+|all)$/;
 
 /** The reason a stream's controller is aborted with when the access it was opened with ends. */
 export class AccessRevokedError extends Error {
   override name = 'AccessRevokedError';
   constructor(readonly change: AccessChange) {
     super(ACCESS_CHANGES[change]);
+  }
+  /** Whether the client should connect again at once rather than stop. */
+  get recheck(): boolean {
+    return RECHECK_CHANGES.has(this.change);
   }
 }
 
@@ -49,12 +68,20 @@ export interface EventBus {
   watchAll(signal: AbortSignal): AsyncIterable<StoredEvent>;
   /** Ends the open streams of a person or a token in every process. */
   revokeAccess(key: AccessKey, change: AccessChange): void;
-  /** Aborts `controller` with an `AccessRevokedError` when access under any of `keys` ends; returns what stops listening. */
-  abortOnRevoke(keys: readonly AccessKey[], controller: AbortController): () => void;
+  /**
+   * Aborts `controller` with an `AccessRevokedError` when access under any of `keys` ends, or at
+   * once if it ended at or after `since` (ms since the epoch: when the access was checked, which
+   * may be before this call); returns what stops listening.
+   */
+  abortOnRevoke(keys: readonly AccessKey[], controller: AbortController, since?: number): () => void;
+  /** Resolves once live events from every process reach this one. */
+  ready?: Promise<void>;
   close?(): Promise<void>;
 }
 
 const ALL = 'all';
+/** How long a revocation is remembered for streams whose access was checked before it. */
+const REVOCATION_MEMORY_MS = 10 * 60_000;
 const executionChannel = (executionId: number) => `execution:${executionId}`;
 const outputChannel = (executionId: number) => `output:${executionId}`;
 const accessChannel = (key: AccessKey) => `access:${key}`;
@@ -112,6 +139,18 @@ export function createInProcessEventBus(): InProcessEventBus {
     };
   }
 
+  /** The latest revocation per key, oldest first, for streams that start after it (see `abortOnRevoke`). */
+  const revocations = new Map<AccessKey, { at: number; change: AccessChange }>();
+  const remember = (key: AccessKey, change: AccessChange) => {
+    const at = Date.now();
+    revocations.delete(key);
+    revocations.set(key, { at, change });
+    for (const [old, entry] of revocations) {
+      if (entry.at >= at - REVOCATION_MEMORY_MS) break;
+      revocations.delete(old);
+    }
+  };
+
   /** What each running prompt wrote so far, until its `prompt-complete` (then the stored output is the record). */
   const written = new Map<number, Map<number, string>>();
   const forget = (event: StoredEvent) => {
@@ -142,13 +181,21 @@ export function createInProcessEventBus(): InProcessEventBus {
     watchExecution: (executionId, signal) => watch(executionChannel(executionId), signal),
     watchAll: (signal) => watch(ALL, signal),
     revokeAccess(key, change) {
+      remember(key, change);
       emitter.emit(accessChannel(key), change);
     },
-    abortOnRevoke(keys, controller) {
+    abortOnRevoke(keys, controller, since) {
       const abort = (change: AccessChange) => {
         if (!controller.signal.aborted) controller.abort(new AccessRevokedError(change));
       };
       for (const key of keys) emitter.on(accessChannel(key), abort);
+      if (since !== undefined) {
+        // Revoked between the access check and now (a stream starts after its request was authenticated).
+        for (const key of keys) {
+          const revoked = revocations.get(key);
+          if (revoked && revoked.at >= since) abort(revoked.change);
+        }
+      }
       return () => {
         for (const key of keys) emitter.off(accessChannel(key), abort);
       };

@@ -37,6 +37,7 @@ export {
   createUserRepository,
   EmailTakenError,
   LastAdminError,
+  NotAnAdminError,
   PASSWORD_PROVIDER_ID,
   type User,
   type UserAccount,

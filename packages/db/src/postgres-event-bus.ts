@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { StoredEvent } from '@aae/events';
 import pg from 'pg';
-import { ACCESS_CHANGES, createInProcessEventBus, type AccessChange, type AccessKey, type EventBus } from './event-bus.ts';
+import { ACCESS_CHANGES, ACCESS_KEY_PATTERN, createInProcessEventBus, type AccessChange, type AccessKey, type EventBus } from './event-bus.ts';
 import type { EventStore } from './event-store.ts';
 
 const CHANNEL = 'aae_events';
-/** `<process> <user:id|token:id> <change>`: access ended; every process cuts the matching open streams. */
+/** `<process> <user:id|session:id|token:id|all> <change>`: access ended; every process cuts the matching open streams. */
 const ACCESS_CHANNEL = 'aae_access';
 /** PostgreSQL refuses NOTIFY payloads of 8000 bytes or more. */
 const MAX_PAYLOAD_BYTES = 7_900;
@@ -25,6 +25,8 @@ export interface PostgresEventBusOptions {
 export interface PostgresEventBus extends EventBus {
   /** Resolves once this process listens; live events from other processes flow from then on. */
   ready: Promise<void>;
+  /** This process among the others; its LISTEN connection's `application_name` is `aae-listen-<processId>`. */
+  processId: string;
   close(): Promise<void>;
 }
 
@@ -81,6 +83,8 @@ export function createPostgresEventBus(options: PostgresEventBusOptions): Postgr
   let client: pg.Client | null = null;
   let closed = false;
   let outgoing: Promise<void> = Promise.resolve();
+  /** Revocations made while not connected: sent once connected again (events are caught up by resync instead). */
+  const unsentRevocations: string[] = [];
   let incoming: Promise<void> = Promise.resolve();
   const resyncSafely = (): Promise<void> => resync().catch((error: unknown) => logger.warn(`[event-bus] resync failed: ${String(error)}`));
   const resyncTimer = setInterval(() => {
@@ -122,11 +126,14 @@ export function createPostgresEventBus(options: PostgresEventBusOptions): Postgr
 
   function receiveRevocation(payload: string) {
     const [sender, key, change] = payload.split(' ');
-    if (sender === processId || !key || !/^(user|token):\d+$/.test(key) || !change || !(change in ACCESS_CHANGES)) return;
+    if (sender === processId || !key || !ACCESS_KEY_PATTERN.test(key) || !change || !(change in ACCESS_CHANGES)) return;
     local.revokeAccess(key as AccessKey, change as AccessChange);
   }
 
-  /** Sends in order after what is already queued; a NOTIFY that fails is logged. */
+  /**
+   * Sends in order after what is already queued; a NOTIFY that fails is logged, and a revocation
+   * is kept to send again once connected (other processes must not keep streams it ended).
+   */
   function notify(channel: string, payloads: readonly string[]) {
     outgoing = outgoing.then(async () => {
       for (const payload of payloads) {
@@ -134,7 +141,8 @@ export function createPostgresEventBus(options: PostgresEventBusOptions): Postgr
           if (!client) throw new Error('not connected');
           await client.query('SELECT pg_notify($1, $2)', [channel, payload]);
         } catch (error) {
-          logger.warn(`[event-bus] NOTIFY on ${channel} failed: ${String(error)}`);
+          if (channel === ACCESS_CHANNEL) unsentRevocations.push(payload);
+          logger.warn(`[event-bus] NOTIFY on ${channel} failed${channel === ACCESS_CHANNEL ? ' (sent again once connected)' : ''}: ${String(error)}`);
         }
       }
     });
@@ -151,7 +159,8 @@ export function createPostgresEventBus(options: PostgresEventBusOptions): Postgr
   }
 
   async function connect(isReconnect: boolean): Promise<void> {
-    const next = new pg.Client({ connectionString: options.connectionString });
+    // Kept alive, so an idle connection is not dropped along the way (each drop cuts every stream here).
+    const next = new pg.Client({ connectionString: options.connectionString, application_name: `aae-listen-${processId}`, keepAlive: true });
     next.on('notification', (message) => {
       if (message.channel === CHANNEL && message.payload) receive(message.payload);
       if (message.channel === ACCESS_CHANNEL && message.payload) receiveRevocation(message.payload);
@@ -169,7 +178,13 @@ export function createPostgresEventBus(options: PostgresEventBusOptions): Postgr
       return;
     }
     client = next;
-    if (isReconnect) incoming = incoming.then(resyncSafely);
+    if (unsentRevocations.length > 0) notify(ACCESS_CHANNEL, unsentRevocations.splice(0));
+    if (isReconnect) {
+      incoming = incoming.then(resyncSafely);
+      // Revocations announced while this process was not listening are lost: every open stream
+      // connects again, and its access is checked afresh (events resume where they stopped).
+      local.revokeAccess('all', 'contact-lost');
+    }
   }
 
   async function reconnect(): Promise<void> {
@@ -211,6 +226,7 @@ export function createPostgresEventBus(options: PostgresEventBusOptions): Postgr
 
   return {
     ready,
+    processId,
     publish(events) {
       publishLocally(events);
       // Should a NOTIFY fail, other processes' readers poll the store when idle and catch up.
@@ -220,7 +236,7 @@ export function createPostgresEventBus(options: PostgresEventBusOptions): Postgr
       local.revokeAccess(key, change);
       notify(ACCESS_CHANNEL, [`${processId} ${key} ${change}`]);
     },
-    abortOnRevoke: (keys, controller) => local.abortOnRevoke(keys, controller),
+    abortOnRevoke: (keys, controller, since) => local.abortOnRevoke(keys, controller, since),
     watchExecution(executionId, signal) {
       track(executionId, signal);
       return local.watchExecution(executionId, signal);

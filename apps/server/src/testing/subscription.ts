@@ -9,6 +9,10 @@ export interface CollectedStream {
   received(count: number): Promise<void>;
   unsubscribe(): void;
   connectionStates: string[];
+  /** Why the client went back to connecting, each time it did (an error it retries after). */
+  connectionErrors: string[];
+  /** Resolves once the client has gone back to connecting with this message. */
+  retried(message: string): Promise<void>;
 }
 
 /** Subscribes to an execution's events through the real client, collecting what arrives. */
@@ -18,7 +22,9 @@ export function collectExecutionEvents(
 ): CollectedStream {
   const events: StoredEvent[] = [];
   const connectionStates: string[] = [];
+  const connectionErrors: string[] = [];
   const waiters: Array<{ count: number; resolve: () => void }> = [];
+  const retryWaiters: Array<{ message: string; resolve: () => void }> = [];
   let resolveCompleted: () => void = () => {};
   let rejectCompleted: (error: unknown) => void = () => {};
   const completed = new Promise<void>((resolve, reject) => {
@@ -37,6 +43,10 @@ export function collectExecutionEvents(
     },
     onConnectionStateChange(state) {
       connectionStates.push(state.state);
+      if (state.state === 'connecting' && state.error) {
+        connectionErrors.push(state.error.message);
+        for (const waiter of retryWaiters.filter((w) => w.message === state.error?.message)) waiter.resolve();
+      }
     },
     onComplete: () => resolveCompleted(),
     onError: (error) => rejectCompleted(error),
@@ -45,6 +55,16 @@ export function collectExecutionEvents(
     events,
     completed,
     connectionStates,
+    connectionErrors,
+    retried(message) {
+      if (connectionErrors.includes(message)) return Promise.resolve();
+      // A stream that ends first (with another error, or none) fails the wait rather than hang it.
+      const ended = completed.then(
+        () => Promise.reject(new Error(`the stream ended without retrying after "${message}"`)),
+        (error: unknown) => Promise.reject(new Error(`the stream failed without retrying after "${message}": ${String(error)}`)),
+      );
+      return Promise.race([new Promise<void>((resolve) => retryWaiters.push({ message, resolve })), ended]);
+    },
     received(count) {
       if (events.length >= count) return Promise.resolve();
       return new Promise((resolve) => waiters.push({ count, resolve }));

@@ -101,7 +101,12 @@ export function LiveFeedPage() {
           </button>
         </div>
       </form>
-      {feed.error ? <ErrorMessage error={feed.error} title="The feed stopped" /> : null}
+      {feed.status === 'error' && feed.error ? <ErrorMessage error={feed.error} title="The feed stopped" /> : null}
+      {feed.status === 'connecting' && feed.error ? (
+        <p className="muted" role="status">
+          {feed.error.message}
+        </p>
+      ) : null}
       {items.length === 0 ? (
         <p className="empty-state muted">Waiting for events…</p>
       ) : (

@@ -39,8 +39,13 @@ function streamScope(ctx: { services: AppServices; identity: Identity }, request
   const stop = new AbortController();
   const onAbort = () => stop.abort();
   requestSignal?.addEventListener('abort', onAbort, { once: true });
-  const keys: AccessKey[] = [`user:${identity.user.id}`, ...(identity.tokenId === null ? [] : [`token:${identity.tokenId}` as const])];
-  const stopOnRevoke = ctx.services.bus.abortOnRevoke(keys, stop);
+  const keys: AccessKey[] = [
+    'all',
+    `user:${identity.user.id}`,
+    ...(identity.sessionId === null ? [] : [`session:${identity.sessionId}` as const]),
+    ...(identity.tokenId === null ? [] : [`token:${identity.tokenId}` as const]),
+  ];
+  const stopOnRevoke = ctx.services.bus.abortOnRevoke(keys, stop, identity.checkedAt);
   const untilExpiry = identity.expiresAt ? identity.expiresAt.getTime() - Date.now() : Number.POSITIVE_INFINITY;
   const expiry = untilExpiry < STREAM_MAX_DURATION_MS ? setTimeout(() => stop.abort(new AccessRevokedError('expired')), Math.max(untilExpiry, 0)) : null;
   const revoked = () => stop.signal.reason instanceof AccessRevokedError;
@@ -48,9 +53,15 @@ function streamScope(ctx: { services: AppServices; identity: Identity }, request
     signal: stop.signal,
     /** The access it was opened with ended: nothing more is sent. */
     revoked,
-    /** Ends a revoked stream with an error, so its client does not take the end for completion. */
+    /**
+     * Ends a revoked stream with an error, so its client does not take the end for completion:
+     * one its client retries at once (resuming after the last event) when only what the access
+     * allows must be checked again, one that stops it otherwise.
+     */
     throwIfRevoked() {
-      if (revoked()) throw new TRPCError({ code: 'UNAUTHORIZED', message: (stop.signal.reason as AccessRevokedError).message });
+      if (!revoked()) return;
+      const reason = stop.signal.reason as AccessRevokedError;
+      throw new TRPCError({ code: reason.recheck ? 'SERVICE_UNAVAILABLE' : 'UNAUTHORIZED', message: reason.message });
     },
     close() {
       requestSignal?.removeEventListener('abort', onAbort);
@@ -97,11 +108,9 @@ export const eventsRouter = {
     )
     .subscription(async function* ({ ctx, input, signal }) {
       const { executionId } = input;
-      await assertCanReadExecution(ctx.services, ctx.identity, executionId);
       let cursor = resumeSequence(executionId, input.lastEventId);
-
+      // Watching for revocations before access is checked: a revocation in between is not missed.
       const scope = streamScope(ctx, signal);
-      const live = ctx.services.bus.watchExecution(executionId, scope.signal);
       const store = ctx.services.events;
 
       const deliver = (event: StoredEvent) => {
@@ -110,6 +119,8 @@ export const eventsRouter = {
       };
 
       try {
+        await assertCanReadExecution(ctx.services, ctx.identity, executionId);
+        const live = ctx.services.bus.watchExecution(executionId, scope.signal);
         if (cursor > 0 && (await store.lastSequence(executionId)) < cursor) {
           throw new TRPCError({
             code: 'BAD_REQUEST',
@@ -122,6 +133,7 @@ export const eventsRouter = {
         for (;;) {
           const page = await store.listEvents(executionId, { afterSequence: cursor, limit: BACKFILL_PAGE });
           for (const event of page) {
+            scope.throwIfRevoked();
             yield deliver(event);
             if (isTerminalEvent(event)) return;
           }
@@ -135,6 +147,7 @@ export const eventsRouter = {
             // Published out of reach of this reader (it attached mid-batch): read the gap from the store.
             const gap = await store.listEvents(executionId, { afterSequence: cursor, limit: event.sequence - cursor - 1 });
             for (const missed of gap) {
+              scope.throwIfRevoked();
               yield deliver(missed);
               if (isTerminalEvent(missed)) return;
             }
@@ -190,6 +203,7 @@ export const eventsRouter = {
         if (afterId === undefined) {
           const latest = input.backlog > 0 ? await ctx.services.events.listAcrossExecutions({ types: input.types, limit: input.backlog }) : [];
           for (const event of latest.reverse()) {
+            scope.throwIfRevoked();
             fromBacklog.add(event.id);
             const item = await deliver(event);
             if (item) yield item;
@@ -199,6 +213,7 @@ export const eventsRouter = {
           for (let after = afterId; ; ) {
             const page = await ctx.services.events.listAcrossExecutions({ afterId: after, types: input.types, limit: BACKFILL_PAGE });
             for (const event of page) {
+              scope.throwIfRevoked();
               fromBacklog.add(event.id);
               const item = await deliver(event);
               if (item) yield item;
@@ -228,17 +243,18 @@ export const eventsRouter = {
   onExecutionOutput: readExecution
     .input(z.object({ executionId: idSchema }))
     .subscription(async function* ({ ctx, input, signal }) {
-      await assertCanReadExecution(ctx.services, ctx.identity, input.executionId);
       const scope = streamScope(ctx, signal);
-      const output = ctx.services.bus.watchOutput(input.executionId, scope.signal);
-      // Ends with the execution: its terminal event closes the output stream too.
-      const ended = (async () => {
-        for await (const event of ctx.services.bus.watchExecution(input.executionId, scope.signal)) {
-          if (isTerminalEvent(event)) break;
-        }
-        scope.close();
-      })();
+      let ended: Promise<void> = Promise.resolve();
       try {
+        await assertCanReadExecution(ctx.services, ctx.identity, input.executionId);
+        const output = ctx.services.bus.watchOutput(input.executionId, scope.signal);
+        // Ends with the execution: its terminal event closes the output stream too.
+        ended = (async () => {
+          for await (const event of ctx.services.bus.watchExecution(input.executionId, scope.signal)) {
+            if (isTerminalEvent(event)) break;
+          }
+          scope.close();
+        })();
         if ((await ctx.services.events.terminalSequence(input.executionId)) !== null) return;
         for await (const delta of output) {
           if (scope.revoked()) break;

@@ -24,12 +24,33 @@ describe('never without an active admin', () => {
     ]);
     expect(results.map((result) => result.status).sort()).toEqual(['fulfilled', 'rejected']);
     const refusal = results.find((result) => result.status === 'rejected') as PromiseRejectedResult;
-    expect(refusal.reason).toMatchObject({ code: 'CONFLICT', message: expect.stringContaining('is the last active admin') });
+    // The second, under the lock, is no longer an admin (were it still one, it would be the last).
+    expect(refusal.reason).toMatchObject({ code: 'FORBIDDEN', message: 'You are no longer an active admin' });
     expect(await t.services.users.needsSetup()).toBe(false);
     // Restore: whoever was demoted becomes an admin again.
     const demoted = results[0]!.status === 'fulfilled' ? second.user.id : t.people.admin.id;
     const remaining = demoted === second.user.id ? first : second.caller;
     await remaining.users.setRole({ userId: demoted, role: 'admin' });
+  });
+
+  it('lets only one of two admins remove each other, even with a third admin left: the loser is no longer one', async () => {
+    const keeper = await anotherAdmin('keeper-admin@example.test');
+    const first = await anotherAdmin('rival-one@example.test');
+    const second = await anotherAdmin('rival-two@example.test');
+    const results = await Promise.allSettled([
+      first.caller.users.setRole({ userId: second.user.id, role: 'member' }),
+      second.caller.users.setDisabled({ userId: first.user.id, disabled: true }),
+    ]);
+    expect(results.map((result) => result.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const refusal = results.find((result) => result.status === 'rejected') as PromiseRejectedResult;
+    expect(refusal.reason).toMatchObject({ code: 'FORBIDDEN', message: 'You are no longer an active admin' });
+    // Whoever lost also cannot reset anyone's password any more.
+    const loser = results[0]!.status === 'fulfilled' ? second : first;
+    await expect(loser.caller.users.setPassword({ userId: keeper.user.id, password: 'long enough now' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    for (const person of [first, second]) {
+      await keeper.caller.users.setDisabled({ userId: person.user.id, disabled: true });
+    }
+    await keeper.caller.users.setDisabled({ userId: keeper.user.id, disabled: false });
   });
 
   it('lets only one of two admins disabling each other at the same moment succeed', async () => {
@@ -44,6 +65,8 @@ describe('never without an active admin', () => {
     ]);
     expect(results.map((result) => result.status).sort()).toEqual(['fulfilled', 'rejected']);
     expect(await t.services.users.needsSetup()).toBe(false);
+    // Whichever won, both are active admins again for the tests after this one.
+    for (const id of [t.people.admin.id, second.user.id]) await t.services.users.setDisabled(id, false);
   });
 
   it('sets a forgotten password for someone, ending their sessions, and says who did it', async () => {

@@ -1,5 +1,5 @@
 import { hashPassword } from '@aae/auth';
-import { EmailTakenError, LastAdminError } from '@aae/db';
+import { EmailTakenError, LastAdminError, NotAnAdminError } from '@aae/db';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { emailSchema, idSchema, nameSchema, passwordSchema } from '../schemas.ts';
@@ -12,6 +12,7 @@ export function peopleErrors(error: unknown): never {
   if (error instanceof EmailTakenError || error instanceof LastAdminError) {
     throw new TRPCError({ code: 'CONFLICT', message: error.message, cause: error });
   }
+  if (error instanceof NotAnAdminError) throw new TRPCError({ code: 'FORBIDDEN', message: error.message, cause: error });
   throw error;
 }
 
@@ -33,7 +34,7 @@ export const usersRouter = {
     .input(z.object({ name: nameSchema, email: emailSchema, password: passwordSchema, role: roleSchema.default('member') }))
     .mutation(async ({ ctx, input }) => {
       const user = await ctx.services.users
-        .createWithPassword({ name: input.name, email: input.email, role: input.role, passwordHash: await hashPassword(input.password) })
+        .createWithPassword({ name: input.name, email: input.email, role: input.role, passwordHash: await hashPassword(input.password) }, ctx.identity.user.id)
         .catch(peopleErrors);
       await ctx.services.audit.record({
         action: 'user-created',
@@ -51,7 +52,7 @@ export const usersRouter = {
    * streams are cut, so they reconnect with what the new role allows.
    */
   setRole: adminProcedure.input(z.object({ userId: idSchema, role: roleSchema })).mutation(async ({ ctx, input }) => {
-    const changed = await ctx.services.users.changeRole(input.userId, input.role).catch(peopleErrors);
+    const changed = await ctx.services.users.changeRole(input.userId, input.role, ctx.identity.user.id).catch(peopleErrors);
     if (!changed) throw missingPerson(input.userId);
     const { user, previous } = changed;
     if (previous !== user.role) {
@@ -76,7 +77,7 @@ export const usersRouter = {
     if (input.disabled && input.userId === ctx.identity.user.id) {
       throw new TRPCError({ code: 'CONFLICT', message: 'You cannot disable your own account' });
     }
-    const user = await ctx.services.users.setDisabled(input.userId, input.disabled).catch(peopleErrors);
+    const user = await ctx.services.users.setDisabled(input.userId, input.disabled, ctx.identity.user.id).catch(peopleErrors);
     if (!user) throw missingPerson(input.userId);
     if (input.disabled) ctx.services.bus.revokeAccess(`user:${user.id}`, 'disabled');
     await ctx.services.audit.record({
@@ -92,7 +93,11 @@ export const usersRouter = {
   /** Sets someone's password (admins), for a person who forgot theirs: their sessions end. */
   setPassword: adminProcedure.input(z.object({ userId: idSchema, password: passwordSchema })).mutation(async ({ ctx, input }) => {
     const person = await ctx.services.users.find(input.userId);
-    if (!person || !(await ctx.services.users.setPassword(person.id, await hashPassword(input.password)))) throw missingPerson(input.userId);
+    const passwordHash = await hashPassword(input.password);
+    const changed = person ? await ctx.services.users.setPassword(person.id, passwordHash, ctx.identity.user.id).catch(peopleErrors) : null;
+    if (!person || !changed) throw missingPerson(input.userId);
+    // Their sessions' streams close; their tokens (and streams opened with them) go on.
+    for (const sessionId of changed.endedSessions) ctx.services.bus.revokeAccess(`session:${sessionId}`, 'password-reset');
     await ctx.services.audit.record({ action: 'password-reset', actorId: ctx.identity.user.id, subjectId: person.id, subject: person.email, ...ctx.origin });
     return { userId: person.id };
   }),

@@ -39,7 +39,7 @@ export async function seedTestPeople(services: AppServices): Promise<Record<Test
 
 /** A signed-in browser session's identity: every scope of the person's role. */
 export function sessionIdentity(user: User): Identity {
-  return { user, via: 'session', scopes: new Set(roleScopes(user.role)), executionId: null, tokenId: null, expiresAt: null };
+  return { user, via: 'session', scopes: new Set(roleScopes(user.role)), executionId: null, sessionId: null, tokenId: null, expiresAt: null };
 }
 
 export interface TestServices {

@@ -76,8 +76,14 @@ export function createUserRepository(prisma: PrismaClient) {
      * Creates a person who signs in with a password (the hash is better-auth's), in one
      * transaction with their password account. `EmailTakenError` when the address is in use.
      */
-    async createWithPassword(input: { name: string; email: string; role: UserRole; passwordHash: string }): Promise<User> {
-      return prisma.$transaction((tx) => insertWithPassword(tx, input)).catch(rethrowEmailTaken(input.email));
+    /** With `actorId`, the admin making them, who must still be one (checked under the admins' lock). */
+    async createWithPassword(input: { name: string; email: string; role: UserRole; passwordHash: string }, actorId?: number): Promise<User> {
+      return prisma
+        .$transaction(async (tx) => {
+          if (actorId !== undefined) await lockAdmins(tx, actorId);
+          return insertWithPassword(tx, input);
+        })
+        .catch(rethrowEmailTaken(input.email));
     },
 
     /**
@@ -110,9 +116,9 @@ export function createUserRepository(prisma: PrismaClient) {
      * leave no active admin: decided under the admins' lock, so two admins demoting each other at
      * once cannot both succeed.
      */
-    async changeRole(id: number, role: UserRole): Promise<{ user: User; previous: UserRole } | null> {
+    async changeRole(id: number, role: UserRole, actorId?: number): Promise<{ user: User; previous: UserRole } | null> {
       return prisma.$transaction(async (tx) => {
-        await lockAdmins(tx);
+        await lockAdmins(tx, actorId);
         const current = await tx.user.findUnique({ where: { id }, select: { ...userSelect, disabledAt: true } });
         if (!current) return null;
         if (current.role === 'admin' && role !== 'admin') await assertAnotherActiveAdmin(tx, current);
@@ -125,9 +131,9 @@ export function createUserRepository(prisma: PrismaClient) {
      * Disables (ending every session) or enables an account; null when it does not exist.
      * `LastAdminError` rather than disable the last active admin (under the admins' lock).
      */
-    async setDisabled(id: number, disabled: boolean): Promise<User | null> {
+    async setDisabled(id: number, disabled: boolean, actorId?: number): Promise<User | null> {
       return prisma.$transaction(async (tx) => {
-        await lockAdmins(tx);
+        await lockAdmins(tx, actorId);
         const current = await tx.user.findUnique({ where: { id }, select: { ...userSelect, disabledAt: true } });
         if (!current) return null;
         if (disabled) await assertAnotherActiveAdmin(tx, current);
@@ -141,16 +147,15 @@ export function createUserRepository(prisma: PrismaClient) {
      * The way back in for a deployment whose admins cannot sign in (`ADMIN_RESET`): the person with
      * this address becomes an active admin with this password (made if missing), their sessions end.
      */
-    async restoreAdmin(input: { name: string; email: string; passwordHash: string }): Promise<User> {
+    async restoreAdmin(input: { name: string; email: string; passwordHash: string }): Promise<{ user: User; endedSessions: number[] }> {
       const email = input.email.toLowerCase();
       return prisma.$transaction(async (tx) => {
         await lockAdmins(tx);
         const existing = await tx.user.findUnique({ where: { email }, select: { id: true } });
-        if (!existing) return insertWithPassword(tx, { ...input, role: 'admin' });
+        if (!existing) return { user: await insertWithPassword(tx, { ...input, role: 'admin' }), endedSessions: [] };
         const user = await tx.user.update({ where: { id: existing.id }, data: { role: 'admin', disabledAt: null }, select: userSelect });
         await upsertPassword(tx, user.id, input.passwordHash);
-        await tx.session.deleteMany({ where: { userId: user.id } });
-        return user;
+        return { user, endedSessions: await endSessions(tx, user.id) };
       });
     },
 
@@ -158,12 +163,12 @@ export function createUserRepository(prisma: PrismaClient) {
      * Sets a person's password (an admin's reset), making a password account if they had none,
      * and ends their sessions; false when they do not exist.
      */
-    async setPassword(id: number, passwordHash: string): Promise<boolean> {
+    async setPassword(id: number, passwordHash: string, actorId?: number): Promise<{ endedSessions: number[] } | null> {
       return prisma.$transaction(async (tx) => {
-        if (!(await tx.user.findUnique({ where: { id }, select: { id: true } }))) return false;
+        await lockAdmins(tx, actorId);
+        if (!(await tx.user.findUnique({ where: { id }, select: { id: true } }))) return null;
         await upsertPassword(tx, id, passwordHash);
-        await tx.session.deleteMany({ where: { userId: id } });
-        return true;
+        return { endedSessions: await endSessions(tx, id) };
       });
     },
   };
@@ -180,9 +185,30 @@ export class LastAdminError extends Error {
   }
 }
 
-/** Serialises every change that could leave no active admin (set-up, demotion, disabling). */
-async function lockAdmins(tx: Prisma.TransactionClient): Promise<void> {
+/** Deletes a person's sessions in one statement (none made meanwhile survives); their ids, whose open streams must close. */
+async function endSessions(tx: Prisma.TransactionClient, userId: number): Promise<number[]> {
+  const ended = await tx.$queryRaw<Array<{ id: number }>>`DELETE FROM sessions WHERE user_id = ${userId} RETURNING id`;
+  return ended.map((session) => session.id);
+}
+
+/** Refused: the admin acting was demoted or disabled (perhaps a moment ago, by another admin). */
+export class NotAnAdminError extends Error {
+  override name = 'NotAnAdminError';
+  constructor() {
+    super('You are no longer an active admin');
+  }
+}
+
+/**
+ * Serialises every change that could leave no active admin (set-up, demotion, disabling) or that
+ * an admin makes to someone's access; with `actorId`, checks under the lock that the admin acting
+ * still is one, so two admins removing each other at once cannot both succeed.
+ */
+async function lockAdmins(tx: Prisma.TransactionClient, actorId?: number): Promise<void> {
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('aae:admins'))`;
+  if (actorId === undefined) return;
+  const actor = await tx.user.findFirst({ where: { id: actorId, role: 'admin', disabledAt: null }, select: { id: true } });
+  if (!actor) throw new NotAnAdminError();
 }
 
 async function assertAnotherActiveAdmin(tx: Prisma.TransactionClient, person: User & { disabledAt: Date | null }): Promise<void> {
