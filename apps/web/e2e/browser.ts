@@ -14,6 +14,8 @@ export interface TestBrowser {
   browser: Browser;
   /** A page in a fresh context (its own cookies), signed in as `user` when given. */
   newPage(options?: { user?: TestPerson; width?: number; height?: number; baseUrl: string }): Promise<Page>;
+  /** What the Content-Security-Policy blocked so far (then forgotten); anything left fails `close()`. */
+  takePolicyViolations(): string[];
   close(): Promise<void>;
 }
 
@@ -37,6 +39,9 @@ export async function launchBrowser(): Promise<TestBrowser> {
       '--disable-sync',
     ],
   });
+  // The server's Content-Security-Policy must let every page of the app work: Chromium reports
+  // each thing it blocks on the console, and any report fails the file's run at close.
+  const policyViolations: string[] = [];
   return {
     browser,
     async newPage(options) {
@@ -44,9 +49,16 @@ export async function launchBrowser(): Promise<TestBrowser> {
       if (options?.user) await signInContext(context, options.baseUrl, TEST_PEOPLE[options.user].email, TEST_PASSWORD);
       const page = await context.newPage();
       page.on('pageerror', (error) => console.error('[browser] page error:', error));
+      page.on('console', (message) => {
+        if (/Content Security Policy/i.test(message.text())) policyViolations.push(`${page.url()}: ${message.text()}`);
+      });
       return page;
     },
-    close: () => browser.close(),
+    takePolicyViolations: () => policyViolations.splice(0),
+    async close() {
+      await browser.close();
+      if (policyViolations.length > 0) throw new Error(`The Content-Security-Policy blocked:\n${policyViolations.join('\n')}`);
+    },
   };
 }
 

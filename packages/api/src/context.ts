@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Identity } from '@aae/auth';
 import type { AppServices } from './services.ts';
 
@@ -14,6 +15,8 @@ export interface Context {
   /** Why a credential that was sent was refused (expired, revoked, disabled…); null when none was sent. */
   authProblem: string | null;
   origin: RequestOrigin;
+  /** Names this request in the server's log; an answer to a failure quotes it. */
+  requestId: string;
 }
 
 /** Pure: tests build a context from services and an identity without any HTTP request. */
@@ -22,12 +25,14 @@ export function createContextInner(opts: {
   identity: Identity | null;
   authProblem?: string | null;
   origin?: RequestOrigin;
+  requestId?: string;
 }): Context {
   return {
     services: opts.services,
     identity: opts.identity,
     authProblem: opts.authProblem ?? null,
     origin: opts.origin ?? { ipAddress: null, userAgent: null },
+    requestId: opts.requestId ?? randomUUID(),
   };
 }
 
@@ -38,7 +43,7 @@ export function createContextInner(opts: {
  */
 export async function createContext(
   services: AppServices,
-  request: { headers: Headers; token?: string | null | undefined; ipAddress: string | null },
+  request: { headers: Headers; token?: string | null | undefined; ipAddress: string | null; requestId?: string },
 ): Promise<Context> {
   // A browser marks what another site's page made it send: a link, a form, an image elsewhere.
   const fetchSite = request.headers.get('sec-fetch-site');
@@ -52,5 +57,6 @@ export async function createContext(
     identity,
     authProblem: problem,
     origin: { ipAddress: request.ipAddress, userAgent: request.headers.get('user-agent') },
+    ...(request.requestId ? { requestId: request.requestId } : {}),
   });
 }

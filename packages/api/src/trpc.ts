@@ -3,7 +3,7 @@ import type { Viewer } from '@aae/db';
 import { initTRPC, TRPCError } from '@trpc/server';
 import { z, ZodError } from 'zod';
 import type { Context } from './context.ts';
-import { transformer } from './transformer.ts';
+import { InputMetaError, transformer } from './transformer.ts';
 
 /** Streams are cut after this long and resumed from their last event id, which also rebalances them. */
 export const STREAM_MAX_DURATION_MS = 15 * 60_000;
@@ -17,7 +17,19 @@ const t = initTRPC.context<Context>().create({
     maxDurationMs: STREAM_MAX_DURATION_MS,
     client: { reconnectAfterInactivityMs: 25_000 },
   },
-  errorFormatter({ shape, error }) {
+  errorFormatter({ shape, error, ctx }) {
+    if (error.code === 'INTERNAL_SERVER_ERROR') {
+      // Nothing of the cause (SQL, Prisma, paths) reaches the caller; the log has it under this id.
+      const requestId = ctx?.requestId ?? null;
+      const message = `The server failed${requestId ? ` (request ${requestId})` : ''}; its log has the details`;
+      return { ...shape, message, data: { ...shape.data, zodError: null, requestId } };
+    }
+    if (error.code === 'PAYLOAD_TOO_LARGE') {
+      return { ...shape, message: 'The request body is too large', data: { ...shape.data, zodError: null } };
+    }
+    if (error.cause instanceof InputMetaError) {
+      return { ...shape, message: `Invalid input: ${error.cause.message}`, data: { ...shape.data, zodError: null } };
+    }
     if (!(error.cause instanceof ZodError)) return { ...shape, data: { ...shape.data, zodError: null } };
     // One line a person can act on, naming each field, instead of the issues' JSON.
     const message = `Invalid input: ${error.cause.issues

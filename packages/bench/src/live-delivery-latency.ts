@@ -139,7 +139,7 @@ async function productRun(server: ChildServer<ProductServerMethods>, clock: Cloc
       attachMs,
       schedule: firstSubscriberEvents.map((event) => ({
         eventId: event.eventData.eventId,
-        data: JSON.stringify(transformer.serialize(event)),
+        data: JSON.stringify(transformer.output.serialize(event)),
         atMs: publishedAt.get(event.eventData.eventId)! - firstPublished,
       })),
     };
@@ -168,7 +168,7 @@ async function plainRun(
       new Promise((resolve, reject) => {
         source.onmessage = (message) => {
           // The same client-side work as the typed client: parse and revive the payload.
-          const event = transformer.deserialize<StoredEvent>(JSON.parse(message.data));
+          const event = transformer.output.deserialize(JSON.parse(message.data)) as StoredEvent;
           received.push({ eventId: event.eventData.eventId, at: wallClockMs() });
           if (received.length === schedule.length) resolve();
         };

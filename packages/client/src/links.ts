@@ -70,7 +70,7 @@ export function createLinks(options: LinkOptions): TRPCLink<AppRouter>[] {
         // Only a watch token: the server never takes a personal access token from a URL.
         ...(options.token?.startsWith('aae_watch_') && !options.EventSource ? { connectionParams: { token: options.token } } : {}),
       }),
-      false: httpBatchStreamLink({ url, transformer, headers: () => authHeaders }),
+      false: httpBatchStreamLink({ url, transformer, headers: () => authHeaders, maxItems: 20, maxURLLength: 8_000 }),
     }),
   ];
 }
