@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { once } from 'node:events';
-import { assertCanReadExecution, assertScope, createContext, executionListScope, idSchema, unauthorized, viewerOf, type AppServices } from '@aae/api';
+import { assertCanReadExecution, assertScope, createContext, dateSchema, executionListScope, findUnstorableText, idSchema, unauthorized, viewerOf, type AppServices } from '@aae/api';
 import { TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { EXECUTION_SORTS, InvalidCursorError, type ExecutionSummary, type Viewer } from '@aae/db';
@@ -36,8 +36,8 @@ const filtersSchema = z
     assistantName: z.string().trim().max(200).optional(),
     userName: z.string().trim().max(200).optional(),
     status: z.enum(['pending', 'running', 'completed', 'failed']).optional(),
-    from: z.coerce.date().optional(),
-    to: z.coerce.date().optional(),
+    from: z.coerce.date().pipe(dateSchema).optional(),
+    to: z.coerce.date().pipe(dateSchema).optional(),
     eventType: eventTypeSchema.optional(),
     sort: z.enum(EXECUTION_SORTS).default('createdAt'),
     order: z.enum(['asc', 'desc']).default('desc'),
@@ -186,6 +186,9 @@ export async function handleExport(services: AppServices, req: IncomingMessage, 
   if (!one && !history && !events) return false;
   try {
     if (req.method !== 'GET') throw new HttpError(405, 'Exports are downloaded with GET');
+    // The API's one rule for text, on the query's names and values.
+    const unstorable = findUnstorableText(Object.fromEntries(url.searchParams.entries()));
+    if (unstorable) throw new HttpError(400, `Invalid export filters: ${unstorable.path}: ${unstorable.problem}`);
     const ipAddress = clientAddress(req, trustProxy);
     const context = await createContext(services, { headers: requestHeaders(req, ipAddress), token: watchTokenInUrl(url.searchParams.get('token')), ipAddress });
     if (!context.identity) throw unauthorized(context.authProblem);

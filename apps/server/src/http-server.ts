@@ -124,6 +124,7 @@ export function createRequestHandler(options: RequestHandlerOptions): RequestLis
   function route(req: IncomingMessage, res: ServerResponse) {
     const path = req.url ?? '/';
     if (path.startsWith('/trpc/')) {
+      if (!decodable(path.split('?')[0]!)) return badRequest(res, 'The procedure name in the URL is not valid percent-encoded UTF-8');
       // Refused before a byte is read when it says it is too large (tRPC stops reading at the limit otherwise).
       if (Number(req.headers['content-length'] ?? 0) > MAX_API_BODY_BYTES) return tooLarge(res, MAX_API_BODY_BYTES);
       return trpc(req, res);
@@ -155,6 +156,20 @@ export function createRequestHandler(options: RequestHandlerOptions): RequestLis
 function notFound(res: ServerResponse) {
   res.writeHead(404, { 'content-type': 'text/plain' });
   res.end('Not found\n');
+}
+
+function decodable(text: string): boolean {
+  try {
+    decodeURIComponent(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function badRequest(res: ServerResponse, message: string) {
+  res.writeHead(400, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ error: { message, code: 'BAD_REQUEST' } }));
 }
 
 function tooLarge(res: ServerResponse, limit: number) {

@@ -8,7 +8,8 @@ export { createAppServices, type AppServices, type AppServicesOptions, type Iden
 export { seedFieldGuide } from './seed-field-guide.ts';
 export { assertCanReadExecution, executionListScope } from './execution-access.ts';
 export { assertScope, unauthorized, viewerOf } from './trpc.ts';
-export { idSchema } from './schemas.ts';
+export { dateSchema, idSchema } from './schemas.ts';
+export { findUnstorableText } from './storable-text.ts';
 
 export type RouterInputs = inferRouterInputs<AppRouter>;
 export type RouterOutputs = inferRouterOutputs<AppRouter>;

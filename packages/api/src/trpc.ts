@@ -3,6 +3,7 @@ import type { Viewer } from '@aae/db';
 import { initTRPC, TRPCError } from '@trpc/server';
 import { z, ZodError } from 'zod';
 import type { Context } from './context.ts';
+import { findUnstorableText } from './storable-text.ts';
 import { InputMetaError, transformer } from './transformer.ts';
 
 /** Streams are cut after this long and resumed from their last event id, which also rebalances them. */
@@ -42,8 +43,18 @@ const t = initTRPC.context<Context>().create({
 export const createTRPCRouter = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
+/**
+ * Every procedure: its input's text is storable (see `findUnstorableText`) before any schema or
+ * handler sees it, so no field can forget the rule; the error names the field.
+ */
+const procedure = t.procedure.use(async ({ getRawInput, next }) => {
+  const unstorable = findUnstorableText(await getRawInput());
+  if (unstorable) throw new TRPCError({ code: 'BAD_REQUEST', message: `Invalid input: ${unstorable.path || 'input'}: ${unstorable.problem}` });
+  return next();
+});
+
 /** Anyone, signed in or not: the first-run set-up and the sign-in page's options. */
-export const publicProcedure = t.procedure;
+export const publicProcedure = procedure;
 
 /** Admins' powers need the role and, on a token, the `admin` scope; otherwise an admin sees as a member. */
 export function viewerOf(identity: Identity): Viewer {
@@ -58,7 +69,7 @@ const signedIn = t.middleware(({ ctx, next }) => {
 });
 
 /** Any signed-in person or personal access token, whatever its scopes; not a watch token. */
-export const signedInProcedure = t.procedure.use(signedIn).use(({ ctx, next }) => {
+export const signedInProcedure = procedure.use(signedIn).use(({ ctx, next }) => {
   if (ctx.identity.via === 'watch') throw new TRPCError({ code: 'FORBIDDEN', message: WATCH_ONLY });
   return next();
 });
@@ -87,7 +98,7 @@ export function assertScope(identity: Identity, scope: TokenScope, options: { wa
 
 /** The caller must be signed in and hold `scope` (see `assertScope`). */
 export function scopedProcedure(scope: TokenScope, options: { watch?: boolean } = {}) {
-  return t.procedure.use(signedIn).use(({ ctx, next }) => {
+  return procedure.use(signedIn).use(({ ctx, next }) => {
     assertScope(ctx.identity, scope, options);
     return next();
   });

@@ -4,15 +4,16 @@ import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { idSchema, nameSchema, visibilitySchema } from '../schemas.ts';
 import { assertRepositoriesReadable, changeableAssistant, readableAssistant } from '../resource-access.ts';
-import { withoutNul } from '../storable-text.ts';
 import { scopedProcedure } from '../trpc.ts';
 
+/** More than any form a person fills in; every execution's input is bounded by it. */
+export const MAX_INPUT_VARIABLES = 50;
 
 const promptInputSchema = z.object({
-  name: z.string().trim().min(1, 'prompt name is required').max(200).refine(...withoutNul),
+  name: z.string().trim().min(1, 'prompt name is required').max(200),
   position: z.number().int().positive().max(1_000),
   modelId: z.string().min(1).default('local'),
-  content: z.string().min(1, 'prompt content is required').max(100_000).refine(...withoutNul),
+  content: z.string().min(1, 'prompt content is required').max(100_000),
   repositoryIds: z.array(idSchema).max(20).default([]),
   searchType: z.enum(['vector', 'keyword', 'hybrid']).default('hybrid'),
   enabledTools: z.array(z.string().min(1)).max(20).default([]),
@@ -23,10 +24,10 @@ const promptInputSchema = z.object({
 export const createAssistantInputSchema = z
   .object({
     name: nameSchema,
-    description: z.string().max(5_000).refine(...withoutNul).default(''),
+    description: z.string().max(5_000).default(''),
     /** Private (the owner and admins) unless shared with everyone signed in. */
     visibility: visibilitySchema.default('private'),
-    inputVariables: z.array(inputVariableSchema).default([]),
+    inputVariables: z.array(inputVariableSchema).max(MAX_INPUT_VARIABLES, `an assistant declares at most ${MAX_INPUT_VARIABLES} input variables`).default([]),
     prompts: z.array(promptInputSchema).min(1, 'an assistant needs at least one prompt').max(100),
   })
   .superRefine((value, ctx) => {
@@ -84,7 +85,7 @@ export const assistantsRouter = {
       z.object({
         id: idSchema,
         name: nameSchema.optional(),
-        description: z.string().max(5_000).refine(...withoutNul).optional(),
+        description: z.string().max(5_000).optional(),
         visibility: visibilitySchema.optional(),
       }),
     )

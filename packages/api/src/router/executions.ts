@@ -3,10 +3,10 @@ import { EXECUTION_SORTS, InvalidCursorError, type Assistant } from '@aae/db';
 import { eventTypeSchema } from '@aae/events';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
-import { idSchema } from '../schemas.ts';
+import { idSchema, dateSchema } from '../schemas.ts';
+import { MAX_INPUT_VARIABLES } from './assistants.ts';
 import { assertCanReadExecution, executionListScope } from '../execution-access.ts';
 import { assertRepositoriesReadable, readableAssistant } from '../resource-access.ts';
-import { withoutNul } from '../storable-text.ts';
 import { scopedProcedure } from '../trpc.ts';
 
 const read = scopedProcedure('executions:read');
@@ -43,13 +43,23 @@ function validateExecutionInput(assistant: Assistant, input: Record<string, stri
   return clean;
 }
 
+/** An execution's whole input: enough for a long pasted text, small enough to list and replay. */
+const MAX_INPUT_CHARACTERS = 200_000;
+
 export const executionsRouter = {
   /** Starts an execution and returns its id at once; the run continues in the background. */
   execute: write
     .input(
       z.object({
         assistantId: idSchema,
-        input: z.record(z.string().refine(...withoutNul), z.string().max(100_000).refine(...withoutNul)).default({}),
+        input: z
+          .record(z.string().max(100), z.string().max(100_000))
+          .refine((values) => Object.keys(values).length <= MAX_INPUT_VARIABLES, `at most ${MAX_INPUT_VARIABLES} values`)
+          .refine(
+            (values) => Object.values(values).reduce((total, value) => total + value.length, 0) <= MAX_INPUT_CHARACTERS,
+            `at most ${MAX_INPUT_CHARACTERS.toLocaleString('en')} characters in all`,
+          )
+          .default({}),
       }),
     )
     .mutation(async ({ ctx, input }) => {
@@ -101,8 +111,8 @@ export const executionsRouter = {
           assistantName: z.string().trim().max(200).optional(),
           userName: z.string().trim().max(200).optional(),
           status: z.enum(['pending', 'running', 'completed', 'failed']).optional(),
-          from: z.date().optional(),
-          to: z.date().optional(),
+          from: dateSchema.optional(),
+          to: dateSchema.optional(),
           eventType: eventTypeSchema.optional(),
           sort: z.enum(EXECUTION_SORTS).default('createdAt'),
           order: z.enum(['asc', 'desc']).default('desc'),

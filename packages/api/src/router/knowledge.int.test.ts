@@ -211,7 +211,7 @@ describe('knowledge: bad input gets a clear error', () => {
     await expectBadRequest(admin.knowledge.documents.add({ repositoryId: corpusId, documents: [{ ...note, title: '  ' }] }), 'documents.0.title: title is required');
     await expectBadRequest(
       admin.knowledge.documents.add({ repositoryId: corpusId, documents: [{ ...note, content: 'PK\u0003\u0004\u0000\u0000' }] }),
-      'documents.0.content: content contains a NUL character',
+      'documents.0.content: must not contain a NUL character',
     );
     await expectBadRequest(
       admin.knowledge.documents.add({ repositoryId: corpusId, documents: [{ ...note, mediaType: 'text/html' as 'text/plain' }] }),

@@ -5,7 +5,6 @@ import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { idSchema, nameSchema, visibilitySchema } from '../schemas.ts';
 import { changeableRepository, readableRepository } from '../resource-access.ts';
-import { withoutNul } from '../storable-text.ts';
 import { scopedProcedure } from '../trpc.ts';
 
 const read = scopedProcedure('assistants:read');
@@ -19,13 +18,11 @@ export const MAX_SEARCH_LIMIT = 50;
 const repositoryIdSchema = idSchema;
 
 const documentInputSchema = z.object({
-  title: z.string().trim().min(1, 'title is required').max(300).refine(...withoutNul),
+  title: z.string().trim().min(1, 'title is required').max(300),
   mediaType: z.enum(['text/plain', 'text/markdown'], { error: 'mediaType must be "text/plain" or "text/markdown"' }),
   content: z
     .string()
     .refine((content) => content.trim().length > 0, 'content is empty')
-    // PostgreSQL text cannot hold NUL, so such a document could never be stored.
-    .refine((content) => !content.includes('\u0000'), 'content contains a NUL character (\\u0000); is it a binary file?')
     .refine(
       (content) => Buffer.byteLength(content, 'utf8') <= MAX_DOCUMENT_BYTES,
       `content is larger than 1 MB (${MAX_DOCUMENT_BYTES} bytes of UTF-8); split the document`,
@@ -34,7 +31,7 @@ const documentInputSchema = z.object({
 
 const searchInputSchema = z.object({
   repositoryIds: z.array(repositoryIdSchema).min(1, 'name at least one repository').max(20),
-  query: z.string().trim().min(1, 'query is empty').max(2_000).refine(...withoutNul),
+  query: z.string().trim().min(1, 'query is empty').max(2_000),
   searchType: z.enum(['vector', 'keyword', 'hybrid']).default('hybrid'),
   limit: z.number().int().min(1).max(MAX_SEARCH_LIMIT).default(5),
 });
@@ -77,7 +74,7 @@ export const knowledgeRouter = {
       .input(
         z.object({
           name: nameSchema,
-          description: z.string().max(5_000).refine(...withoutNul).default(''),
+          description: z.string().max(5_000).default(''),
           /** Private (the owner and admins) unless shared with everyone signed in. */
           visibility: visibilitySchema.default('private'),
           embeddingModel: z.string().min(1).max(200).optional(),
@@ -98,7 +95,7 @@ export const knowledgeRouter = {
         z.object({
           repositoryId: repositoryIdSchema,
           name: nameSchema.optional(),
-          description: z.string().max(5_000).refine(...withoutNul).optional(),
+          description: z.string().max(5_000).optional(),
           visibility: visibilitySchema.optional(),
         }),
       )

@@ -2,7 +2,6 @@ import { createPersonalToken, roleScopes, SCOPE_DESCRIPTIONS, TOKEN_SCOPES } fro
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { idSchema } from '../schemas.ts';
-import { withoutNul } from '../storable-text.ts';
 import { sessionProcedure } from '../trpc.ts';
 
 /** Personal access tokens, managed from a signed-in session: each person their own. */
@@ -19,7 +18,7 @@ export const tokensRouter = {
   create: sessionProcedure
     .input(
       z.object({
-        name: z.string().trim().min(1, 'name is required').max(100).refine(...withoutNul),
+        name: z.string().trim().min(1, 'name is required').max(100),
         scopes: z
           .array(z.enum(TOKEN_SCOPES, { error: `scopes are ${TOKEN_SCOPES.join(', ')}` }))
           .min(1, 'choose at least one scope')

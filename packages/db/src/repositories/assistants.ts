@@ -6,6 +6,7 @@ import { visibleTo, type Viewer } from './visibility.ts';
 export const inputVariableSchema = z.object({
   name: z
     .string()
+    .max(100)
     .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must start with a letter or underscore and contain only letters, digits and underscores'),
   label: z.string().min(1).max(200),
   type: z.enum(['text', 'textarea', 'number']).default('text'),
