@@ -2,7 +2,7 @@ import { createAppServices, seedFieldGuide, type AppServices, type AppServicesOp
 import { createSignInThrottle, hashPassword, type OidcProviderConfig, type SignInThrottleOptions } from '@aae/auth';
 import { createDatabase, instanceSecret, seedDemo, type Database } from '@aae/db';
 import { deployMigrations } from '@aae/db/migrations';
-import { createRequestHandler, startHttpServer, type RunningHttpServer } from './http-server.ts';
+import { createRequestHandler, DEFAULT_REQUESTS_PER_MINUTE_PER_ADDRESS, startHttpServer, type RunningHttpServer } from './http-server.ts';
 import { compileTrustProxy } from './request-identity.ts';
 
 export interface IdentitySettings {
@@ -33,6 +33,8 @@ export interface StartAppOptions {
   /** On a first start, also seed the knowledge demo (default true). */
   seedFieldGuide?: boolean;
   identity?: IdentitySettings;
+  /** Requests one client address may make per minute, whatever they are (0: no limit; default 1200). */
+  requestsPerMinutePerAddress?: number;
   /** Providers, tools, limits, cache and runner settings for the services. */
   services?: Omit<AppServicesOptions, 'database' | 'logger' | 'localModel' | 'identity'>;
   logger?: Pick<Console, 'info' | 'warn' | 'error'>;
@@ -139,7 +141,16 @@ async function serveApp(
     throttle.purgeExpired().catch((error: unknown) => logger.warn(`[auth] could not purge sign-in counts: ${String(error)}`));
   }, THROTTLE_PURGE_MS).unref();
 
-  http.serve(createRequestHandler({ services, baseURL: publicUrl, trustProxy: compileTrustProxy(identity.trustProxy), webDist: options.webDist }));
+  http.serve(
+    createRequestHandler({
+      services,
+      baseURL: publicUrl,
+      trustProxy: compileTrustProxy(identity.trustProxy),
+      webDist: options.webDist,
+      trustedOrigins,
+      requestsPerMinutePerAddress: options.requestsPerMinutePerAddress ?? DEFAULT_REQUESTS_PER_MINUTE_PER_ADDRESS,
+    }),
+  );
 
   return {
     url: http.url,

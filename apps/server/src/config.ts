@@ -72,6 +72,12 @@ const envSchema = z
     SIGN_IN_MAX_ATTEMPTS_PER_ADDRESS: z.coerce.number().int().min(1).default(50),
     SIGN_IN_MAX_ATTEMPTS_PER_ACCOUNT: z.coerce.number().int().min(1).default(50),
     SIGN_IN_LOCK_MINUTES: z.coerce.number().int().min(1).default(15),
+    // Usage limits; 0 turns one off.
+    EXECUTIONS_PER_MINUTE: z.coerce.number().int().min(0).default(30),
+    RUNNING_EXECUTIONS_PER_PERSON: z.coerce.number().int().min(0).default(10),
+    RUNNING_EXECUTIONS: z.coerce.number().int().min(0).default(100),
+    STREAMS_PER_PERSON: z.coerce.number().int().min(0).default(100),
+    REQUESTS_PER_MINUTE_PER_ADDRESS: z.coerce.number().int().min(0).default(1_200),
   })
   .superRefine((env, ctx) => {
     const oidc = [env.OIDC_ISSUER, env.OIDC_CLIENT_ID, env.OIDC_CLIENT_SECRET];

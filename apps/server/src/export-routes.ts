@@ -178,7 +178,13 @@ function parseFilters(url: URL) {
 }
 
 /** Handles an `/api/…` export request; returns false when the path is not an export. */
-export async function handleExport(services: AppServices, req: IncomingMessage, res: ServerResponse, trustProxy: TrustProxy): Promise<boolean> {
+export async function handleExport(
+  services: AppServices,
+  req: IncomingMessage,
+  res: ServerResponse,
+  trustProxy: TrustProxy,
+  allowedOrigins?: readonly string[],
+): Promise<boolean> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const one = EXPORT_ROUTES.executionEvents.exec(url.pathname);
   const history = EXPORT_ROUTES.executions.exec(url.pathname);
@@ -190,7 +196,12 @@ export async function handleExport(services: AppServices, req: IncomingMessage, 
     const unstorable = findUnstorableText(Object.fromEntries(url.searchParams.entries()));
     if (unstorable) throw new HttpError(400, `Invalid export filters: ${unstorable.path}: ${unstorable.problem}`);
     const ipAddress = clientAddress(req, trustProxy);
-    const context = await createContext(services, { headers: requestHeaders(req, ipAddress), token: watchTokenInUrl(url.searchParams.get('token')), ipAddress });
+    const context = await createContext(services, {
+      headers: requestHeaders(req, ipAddress),
+      token: watchTokenInUrl(url.searchParams.get('token')),
+      ipAddress,
+      ...(allowedOrigins ? { allowedOrigins } : {}),
+    });
     if (!context.identity) throw unauthorized(context.authProblem);
     const identity = context.identity;
     assertScope(identity, 'executions:read', { watch: Boolean(one) });

@@ -1,6 +1,8 @@
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGatedModel } from '@aae/engine/testing';
 import { MAX_API_BODY_BYTES, MAX_BATCH_SIZE } from './http-server.ts';
+import { collectExecutionEvents } from './testing/subscription.ts';
 import { startTestApp, type TestApp } from './testing/test-app.ts';
 
 /** Nothing of the server's insides: no stack, no file path, no SQL or Prisma text. */
@@ -103,5 +105,115 @@ describe('hostile requests', () => {
       app.services.assistants.list = original;
       console.error = error;
     }
+  });
+});
+
+describe('usage limits', () => {
+  let app: TestApp;
+  let heldAssistantId: number;
+  const gated = createGatedModel();
+  beforeAll(async () => {
+    app = await startTestApp({
+      services: { models: [gated.model], usageLimits: { executionsPerMinute: 4, runningPerPerson: 2, runningInAll: 3, streamsPerPerson: 2 } },
+    });
+    heldAssistantId = (
+      await app.client('admin').assistants.create.mutate({
+        name: 'Held',
+        visibility: 'shared',
+        prompts: [{ name: 'Held', position: 1, modelId: 'gated', content: 'Wait for it' }],
+      })
+    ).id;
+  });
+  afterAll(async () => {
+    gated.release();
+    await app?.stop();
+  });
+
+  const execute = (person: 'demo' | 'other' | 'admin') =>
+    fetch(`${app.url}/trpc/executions.execute`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${app.tokenOf(person)}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ json: { assistantId: heldAssistantId, input: {} } }),
+    });
+
+  it('refuses the run past a person’s running limit and the installation’s, with 429 and Retry-After, then the start rate; notes who in the audit log', async () => {
+    expect((await execute('demo')).status).toBe(200);
+    expect((await execute('demo')).status).toBe(200);
+    const third = await execute('demo');
+    expect(third.status).toBe(429);
+    expect(third.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(JSON.stringify(await third.json())).toContain('You have 2 executions running, the most one person may');
+    // Someone else may still run, up to the installation's limit.
+    expect((await execute('other')).status).toBe(200);
+    const overall = await execute('admin');
+    expect(overall.status).toBe(429);
+    expect(JSON.stringify(await overall.json())).toContain('The server is running 3 executions');
+    // The server answers other calls meanwhile.
+    expect((await app.client('demo').users.me.query()).email).toBe('demo@example.test');
+
+    gated.release();
+    for (const execution of (await app.client('admin').executions.list.query({ status: 'running' })).items) await app.services.runner.waitFor(execution.id);
+    // Two accepted starts so far for demo (a refused one does not count): the rate (4 a minute) allows two more, not three.
+    expect((await execute('demo')).status).toBe(200);
+    expect((await execute('demo')).status).toBe(200);
+    const tooFast = await execute('demo');
+    expect(tooFast.status).toBe(429);
+    expect(Number(tooFast.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(JSON.stringify(await tooFast.json())).toContain('You started 4 executions in the last minute');
+
+    const limited = await app.client('admin').audit.list.query({ action: 'rate-limited' });
+    expect(limited.items.map((item) => [item.subject, item.details])).toEqual(
+      expect.arrayContaining([
+        ['demo@example.test', { limit: 'runningPerPerson' }],
+        ['admin@example.test', { limit: 'runningInAll' }],
+        ['demo@example.test', { limit: 'executionsPerMinute' }],
+      ]),
+    );
+  });
+
+  it('refuses a person’s stream past their number of open streams, for good (the client does not retry it)', async () => {
+    const client = app.client('admin');
+    const feeds = Array.from({ length: 3 }, () => {
+      const states: string[] = [];
+      let settle: (error: unknown) => void = () => {};
+      const ended = new Promise<unknown>((resolve) => (settle = resolve));
+      let resolveOpen: () => void = () => {};
+      const opened = new Promise<void>((resolve) => (resolveOpen = resolve));
+      const subscription = client.events.onAnyEvent.subscribe(
+        { backlog: 0 },
+        {
+          onStarted: () => resolveOpen(),
+          onConnectionStateChange: (state) => states.push(state.state),
+          onError: (error) => settle(error),
+          onComplete: () => settle(null),
+        },
+      );
+      return { subscription, ended, opened, states };
+    });
+    const refused = await Promise.race(feeds.map((feed, index) => feed.ended.then((error) => ({ index, error }))));
+    expect(refused.error).toMatchObject({ data: { code: 'TOO_MANY_REQUESTS' }, message: expect.stringContaining('You have 2 live streams open') });
+    // The other two are open and stay so.
+    await Promise.all(feeds.filter((_, index) => index !== refused.index).map((feed) => feed.opened));
+    for (const feed of feeds) feed.subscription.unsubscribe();
+  });
+});
+
+describe('requests per address', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp({ requestsPerMinutePerAddress: 10 });
+  });
+  afterAll(() => app?.stop());
+
+  it('answers 429 with Retry-After past the limit, and /healthz still answers', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++) statuses.push((await fetch(`${app.url}/trpc/setup.status`)).status);
+    // Starting the app and seeding its people made some requests already.
+    expect(statuses.filter((status) => status === 429).length).toBeGreaterThanOrEqual(2);
+    expect(statuses.at(-1)).toBe(429);
+    const refused = await fetch(`${app.url}/trpc/setup.status`);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await refused.json()).toMatchObject({ error: { code: 'TOO_MANY_REQUESTS' } });
+    expect((await fetch(`${app.url}/healthz`)).status).toBe(200);
   });
 });

@@ -2,9 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { appRouter, createContext, type AppServices } from '@aae/api';
+import { appRouter, createContext, LimitReachedError, type AppServices } from '@aae/api';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
+import { addressKey } from '@aae/auth';
 import helmet from 'helmet';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import sirv from 'sirv';
 import { handleAuth } from './auth-routes.ts';
 import { handleExport } from './export-routes.ts';
@@ -53,6 +55,8 @@ export async function startHttpServer(options: { port: number; host: string }): 
 export const MAX_API_BODY_BYTES = 8 * 1024 * 1024;
 /** Calls in one batched request; the clients batch at most this many. */
 export const MAX_BATCH_SIZE = 20;
+/** Twenty a second, sustained for a minute: far above a person's pages, well below a flood. */
+export const DEFAULT_REQUESTS_PER_MINUTE_PER_ADDRESS = 1_200;
 
 const requestIds = new WeakMap<object, string>();
 /** The id a request is logged under (and its answer's `x-request-id`). */
@@ -65,16 +69,26 @@ export interface RequestHandlerOptions {
   trustProxy: TrustProxy;
   /** The built web app; served with an index.html fallback for client-side routes. */
   webDist?: string | undefined;
+  /** Other origins the web app may be opened from (a session cookie from any other is not used). */
+  trustedOrigins?: readonly string[];
+  /** Requests one client address (an IPv6 one by its /64) may make per minute; 0 for no limit. */
+  requestsPerMinutePerAddress?: number;
 }
 
 /** Routes: `/trpc/*` the API, `/api/auth/*` sign-in, `/api/…` downloads, `/healthz`, else the web app. */
 export function createRequestHandler(options: RequestHandlerOptions): RequestListener {
   const { services } = options;
+  const allowedOrigins = [new URL(options.baseURL).origin, ...(options.trustedOrigins ?? [])];
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: '/trpc/',
     maxBodySize: MAX_API_BODY_BYTES,
     maxBatchSize: MAX_BATCH_SIZE,
+    // A limit's refusal says when to come back.
+    responseMeta({ errors }) {
+      const limited = errors.find((error) => error.cause instanceof LimitReachedError)?.cause as LimitReachedError | undefined;
+      return limited ? { headers: { 'retry-after': String(limited.retryAfterSeconds) } } : {};
+    },
     createContext: ({ req, info }) => {
       const ipAddress = clientAddress(req, options.trustProxy);
       const url = new URL(req.url ?? '/', 'http://localhost');
@@ -84,6 +98,7 @@ export function createRequestHandler(options: RequestHandlerOptions): RequestLis
         token: watchTokenInUrl(info.connectionParams?.['token']) ?? watchTokenInUrl(url.searchParams.get('token')),
         ipAddress,
         requestId: requestIdOf(req),
+        allowedOrigins,
       });
     },
     onError({ error, path, req }) {
@@ -114,11 +129,24 @@ export function createRequestHandler(options: RequestHandlerOptions): RequestLis
     strictTransportSecurity: https ? { maxAge: 31_536_000 } : false,
   });
 
+  const perAddress = options.requestsPerMinutePerAddress ? new RateLimiterMemory({ points: options.requestsPerMinutePerAddress, duration: 60 }) : null;
+
   return (req, res) => {
     const requestId = randomUUID();
     requestIds.set(req, requestId);
     res.setHeader('x-request-id', requestId);
-    securityHeaders(req, res, () => route(req, res));
+    securityHeaders(req, res, () => {
+      if (!perAddress || req.url === '/healthz') return route(req, res);
+      perAddress.consume(addressKey(clientAddress(req, options.trustProxy) ?? 'unknown')).then(
+        () => route(req, res),
+        (refusal: unknown) => {
+          if (!(refusal instanceof RateLimiterRes)) return failed(req, res, '[limits]', refusal);
+          const wait = Math.max(1, Math.ceil(refusal.msBeforeNext / 1000));
+          res.writeHead(429, { 'content-type': 'application/json', 'retry-after': String(wait) });
+          res.end(JSON.stringify({ error: { message: `Too many requests from your address; try again in ${wait} s`, code: 'TOO_MANY_REQUESTS' } }));
+        },
+      );
+    });
   };
 
   function route(req: IncomingMessage, res: ServerResponse) {
@@ -135,7 +163,7 @@ export function createRequestHandler(options: RequestHandlerOptions): RequestLis
       return;
     }
     if (path.startsWith('/api/')) {
-      void handleExport(services, req, res, options.trustProxy)
+      void handleExport(services, req, res, options.trustProxy, allowedOrigins)
         .then((handled) => {
           if (!handled) notFound(res);
         })

@@ -138,6 +138,16 @@ describe('password sign-in, sessions and sign-out', () => {
     const { cookie } = await app.signIn('demo@example.test', TEST_PASSWORD);
     const me = (site: string) => fetch(`${app.url}/trpc/users.me`, { headers: { cookie: cookie!, 'sec-fetch-site': site } });
     expect((await me('same-origin')).status).toBe(200);
+    // A page elsewhere names itself in Origin (browsers send it on POSTs): the cookie is not used.
+    const fromElsewhere = await fetch(`${app.url}/trpc/tokens.create`, {
+      method: 'POST',
+      headers: { cookie: cookie!, origin: 'http://evil.example', 'content-type': 'application/json' },
+      body: JSON.stringify({ json: { name: 'planted', scopes: ['executions:read'] } }),
+    });
+    expect(fromElsewhere.status).toBe(401);
+    expect(JSON.stringify(await fromElsewhere.json())).toContain('Requests from other sites do not carry your session');
+    const sameOrigin = await fetch(`${app.url}/trpc/users.me`, { headers: { cookie: cookie!, origin: app.url } });
+    expect(sameOrigin.status).toBe(200);
     const crossSite = await me('cross-site');
     expect(crossSite.status).toBe(401);
     expect(JSON.stringify(await crossSite.json())).toContain('Requests from other sites do not carry your session');

@@ -19,6 +19,7 @@ const app = await startApp({
   host: config.HOST,
   webDist: config.WEB_DIST,
   localModelChunkDelayMs: config.LOCAL_MODEL_CHUNK_DELAY_MS,
+  requestsPerMinutePerAddress: config.REQUESTS_PER_MINUTE_PER_ADDRESS,
   identity: {
     secret: config.AUTH_SECRET,
     publicUrl: config.PUBLIC_URL,
@@ -44,6 +45,12 @@ const app = await startApp({
       cacheTtlMs: config.RESPONSE_CACHE_TTL_MS,
     },
     responseCache: config.RESPONSE_CACHE_TTL_MS > 0,
+    usageLimits: {
+      executionsPerMinute: config.EXECUTIONS_PER_MINUTE,
+      runningPerPerson: config.RUNNING_EXECUTIONS_PER_PERSON,
+      runningInAll: config.RUNNING_EXECUTIONS,
+      streamsPerPerson: config.STREAMS_PER_PERSON,
+    },
     runner: {
       staleAfterMs: config.EXECUTION_LEASE_STALE_MS,
       heartbeatMs: config.EXECUTION_HEARTBEAT_MS,

@@ -36,6 +36,12 @@ export function createContextInner(opts: {
   };
 }
 
+/** An `Origin` header naming a page that is not the web app's (browsers send it on POSTs, and on cross-origin GETs). */
+function foreignOrigin(origin: string | null, allowed: readonly string[] | undefined): boolean {
+  if (!origin || !allowed) return false;
+  return !allowed.includes(origin);
+}
+
 /**
  * A request's context: the identity its session cookie, `Authorization: Bearer` token, or a watch
  * token passed outside the headers (tRPC connection params, a URL) proves. A session cookie sent
@@ -43,14 +49,21 @@ export function createContextInner(opts: {
  */
 export async function createContext(
   services: AppServices,
-  request: { headers: Headers; token?: string | null | undefined; ipAddress: string | null; requestId?: string },
+  request: {
+    headers: Headers;
+    token?: string | null | undefined;
+    ipAddress: string | null;
+    requestId?: string;
+    /** The origins the web app is served from: a cookie sent with another `Origin` is not used. */
+    allowedOrigins?: readonly string[];
+  },
 ): Promise<Context> {
   // A browser marks what another site's page made it send: a link, a form, an image elsewhere.
   const fetchSite = request.headers.get('sec-fetch-site');
   const { identity, problem } = await services.resolveIdentity({
     headers: request.headers,
     token: request.token,
-    crossSite: fetchSite === 'cross-site' || fetchSite === 'same-site',
+    crossSite: fetchSite === 'cross-site' || fetchSite === 'same-site' || foreignOrigin(request.headers.get('origin'), request.allowedOrigins),
   });
   return createContextInner({
     services,

@@ -1,3 +1,4 @@
+import { createUsageLimits, type UsageLimitSettings } from './usage-limits.ts';
 import { createAuth, createIdentityResolver, createWatchTokens, type OidcProviderConfig, type SignInThrottle } from '@aae/auth';
 import {
   createAnalytics,
@@ -68,6 +69,8 @@ export interface AppServicesOptions {
   /** Set false to have every prompt call its model. */
   responseCache?: boolean;
   bus?: EventBus;
+  /** Starts per minute, running executions and open streams allowed (see `DEFAULT_USAGE_LIMITS`). */
+  usageLimits?: Partial<UsageLimitSettings>;
   runner?: Pick<ExecutionRunnerDeps, 'heartbeatMs' | 'staleAfterMs' | 'sweepMs'>;
   logger?: Pick<Console, 'info' | 'warn' | 'error'>;
 }
@@ -158,6 +161,7 @@ export function createAppServices(options: AppServicesOptions) {
     tools,
     responseCache,
     analytics: createAnalytics(prisma),
+    usageLimits: createUsageLimits({ prisma, audit, settings: options.usageLimits }),
     runner,
     /** Finishes (or cancels) running executions, drains the write buffer, closes the database. */
     async close(options: { cancelRunning?: boolean } = {}) {

@@ -5,6 +5,7 @@ import { z, ZodError } from 'zod';
 import type { Context } from './context.ts';
 import { findUnstorableText } from './storable-text.ts';
 import { InputMetaError, transformer } from './transformer.ts';
+import { LimitReachedError } from './usage-limits.ts';
 
 /** Streams are cut after this long and resumed from their last event id, which also rebalances them. */
 export const STREAM_MAX_DURATION_MS = 15 * 60_000;
@@ -27,6 +28,9 @@ const t = initTRPC.context<Context>().create({
     }
     if (error.code === 'PAYLOAD_TOO_LARGE') {
       return { ...shape, message: 'The request body is too large', data: { ...shape.data, zodError: null } };
+    }
+    if (error.cause instanceof LimitReachedError) {
+      return { ...shape, data: { ...shape.data, zodError: null, limit: error.cause.limit, retryAfterSeconds: error.cause.retryAfterSeconds } };
     }
     if (error.cause instanceof InputMetaError) {
       return { ...shape, message: `Invalid input: ${error.cause.message}`, data: { ...shape.data, zodError: null } };

@@ -11,6 +11,6 @@ export {
 export { ACCOUNT_DISABLED, createIdentityResolver, type CredentialSource, type Identity, type IdentityResolver, type IdentityResult } from './identity.ts';
 export { createPersonalToken, type NewPersonalToken } from './personal-tokens.ts';
 export { roleScopes, SCOPE_DESCRIPTIONS, TOKEN_SCOPES, type TokenScope } from './scopes.ts';
-export { createSignInThrottle, type SignInThrottle, type SignInThrottleOptions } from './sign-in-throttle.ts';
+export { addressKey, createSignInThrottle, type SignInThrottle, type SignInThrottleOptions } from './sign-in-throttle.ts';
 export { createWatchTokens, MAX_WATCH_TOKEN_SECONDS, WATCH_TOKEN_PREFIX, WatchTokenError, type WatchTokenClaims, type WatchTokens } from './watch-tokens.ts';
 export { hashPassword } from 'better-auth/crypto';

@@ -27,9 +27,11 @@ export interface LinkOptions {
  * A request that may succeed if sent again: no answer at all (network), or the server's own
  * failure. Refusals (bad input, not found, forbidden) are final.
  */
-function isTransient(error: { data?: { code?: string } | null | undefined }): boolean {
+function isTransient(error: { data?: { code?: string; limit?: string } | null | undefined }): boolean {
   const code = error.data?.code;
-  return code === undefined || code === 'INTERNAL_SERVER_ERROR' || code === 'TOO_MANY_REQUESTS' || code === 'SERVICE_UNAVAILABLE';
+  // Past the number of open streams, waiting frees nothing: the person must close some.
+  if (code === 'TOO_MANY_REQUESTS') return error.data?.limit !== 'streamsPerPerson';
+  return code === undefined || code === 'INTERNAL_SERVER_ERROR' || code === 'SERVICE_UNAVAILABLE';
 }
 
 /**

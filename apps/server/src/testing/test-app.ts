@@ -26,6 +26,8 @@ export interface TestAppOptions {
   database?: Database;
   services?: StartAppOptions['services'];
   identity?: StartAppOptions['identity'];
+  /** Requests one address may make per minute (default: no limit). */
+  requestsPerMinutePerAddress?: number;
   /** Set false for a database with no account at all (the first-run set-up). */
   seedPeople?: boolean;
 }
@@ -62,7 +64,9 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     port: 0,
     webDist: options.webDist,
     localModelChunkDelayMs: options.chunkDelayMs ?? 0,
-    services: options.services,
+    // Limits off unless a test sets them: tests start runs and send requests faster than people do.
+    services: { usageLimits: { executionsPerMinute: 0, runningPerPerson: 0, runningInAll: 0, streamsPerPerson: 0 }, ...options.services },
+    requestsPerMinutePerAddress: options.requestsPerMinutePerAddress ?? 0,
     identity: options.identity,
     logger: { info: () => {}, warn: console.warn, error: console.error },
   });

@@ -7,6 +7,7 @@ export const AUDIT_ACTION_LABELS: Record<AuditAction, string> = {
   'sign-in': 'Signed in',
   'sign-in-failed': 'Sign-in failed',
   'sign-in-throttled': 'Sign-in refused: too many attempts',
+  'rate-limited': 'Refused: over a usage limit',
   'sign-out': 'Signed out',
   'account-linked': 'Single sign-on joined to the account',
   'password-changed': 'Password changed',

@@ -34,8 +34,10 @@ function resumeSequence(executionId: number, lastEventId: string | null | undefi
  * opened with ends (account disabled or role changed, token revoked, in any process; the
  * credential expiring).
  */
-function streamScope(ctx: { services: AppServices; identity: Identity }, requestSignal: AbortSignal | undefined) {
+async function streamScope(ctx: { services: AppServices; identity: Identity }, requestSignal: AbortSignal | undefined) {
   const { identity } = ctx;
+  // Refused (429) past the person's number of open streams, before anything is held.
+  const releaseStream = await ctx.services.usageLimits.openStream(identity.user);
   const stop = new AbortController();
   const onAbort = () => stop.abort();
   requestSignal?.addEventListener('abort', onAbort, { once: true });
@@ -64,6 +66,7 @@ function streamScope(ctx: { services: AppServices; identity: Identity }, request
       throw new TRPCError({ code: reason.recheck ? 'SERVICE_UNAVAILABLE' : 'UNAUTHORIZED', message: reason.message });
     },
     close() {
+      releaseStream();
       requestSignal?.removeEventListener('abort', onAbort);
       stopOnRevoke();
       if (expiry) clearTimeout(expiry);
@@ -110,7 +113,7 @@ export const eventsRouter = {
       const { executionId } = input;
       let cursor = resumeSequence(executionId, input.lastEventId);
       // Watching for revocations before access is checked: a revocation in between is not missed.
-      const scope = streamScope(ctx, signal);
+      const scope = await streamScope(ctx, signal);
       const store = ctx.services.events;
 
       const deliver = (event: StoredEvent) => {
@@ -178,7 +181,7 @@ export const eventsRouter = {
         .default({ backlog: 50 }),
     )
     .subscription(async function* ({ ctx, input, signal }) {
-      const scope = streamScope(ctx, signal);
+      const scope = await streamScope(ctx, signal);
       const live = ctx.services.bus.watchAll(scope.signal);
       const owners = new Map<number, { assistantName: string; userName: string } | null>();
       const describe = async (executionId: number) => {
@@ -243,7 +246,7 @@ export const eventsRouter = {
   onExecutionOutput: readExecution
     .input(z.object({ executionId: idSchema }))
     .subscription(async function* ({ ctx, input, signal }) {
-      const scope = streamScope(ctx, signal);
+      const scope = await streamScope(ctx, signal);
       let ended: Promise<void> = Promise.resolve();
       try {
         await assertCanReadExecution(ctx.services, ctx.identity, input.executionId);

@@ -17,6 +17,7 @@ export const AUDIT_ACTIONS = [
   'account-enabled',
   'token-created',
   'token-revoked',
+  'rate-limited',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -1,0 +1,111 @@
+import type { AuditLog, PrismaClient, User } from '@aae/db';
+import { TRPCError } from '@trpc/server';
+import { RateLimiterPrisma, RateLimiterRes } from 'rate-limiter-flexible';
+
+/** How much one person, and the installation, may use at once. 0 turns a limit off. */
+export interface UsageLimitSettings {
+  /** Executions one person may start per minute (counted across processes). */
+  executionsPerMinute: number;
+  /** Executions of one person pending or running at once. */
+  runningPerPerson: number;
+  /** Executions of everyone pending or running at once. */
+  runningInAll: number;
+  /** Live streams one person may hold open on one process. */
+  streamsPerPerson: number;
+}
+
+export const DEFAULT_USAGE_LIMITS: UsageLimitSettings = {
+  executionsPerMinute: 30,
+  runningPerPerson: 10,
+  runningInAll: 100,
+  streamsPerPerson: 100,
+};
+
+/** A limit was reached: answered with 429 and `Retry-After`. */
+export class LimitReachedError extends Error {
+  override name = 'LimitReachedError';
+  constructor(
+    message: string,
+    readonly limit: keyof UsageLimitSettings,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
+}
+
+/** A refusal goes to the audit log once per person and limit in this long, so admins see who is limited. */
+const AUDIT_EVERY_MS = 60_000;
+
+/**
+ * The per-person and installation limits: checked before an execution starts and as a stream
+ * opens. rate-limiter-flexible counts starts in the database (shared by every process); running
+ * executions are counted there too; open streams are counted in this process.
+ */
+export function createUsageLimits(deps: { prisma: PrismaClient; audit: AuditLog; settings?: Partial<UsageLimitSettings> | undefined }) {
+  const settings = { ...DEFAULT_USAGE_LIMITS, ...deps.settings };
+  const starts =
+    settings.executionsPerMinute > 0
+      ? new RateLimiterPrisma({ storeClient: deps.prisma, tableName: 'rateLimit', keyPrefix: 'executions-started', points: settings.executionsPerMinute, duration: 60 })
+      : null;
+  const streams = new Map<number, number>();
+  const audited = new Map<string, number>();
+
+  async function refuse(user: User, error: LimitReachedError): Promise<never> {
+    const key = `${error.limit}:${user.id}`;
+    const now = Date.now();
+    if ((audited.get(key) ?? 0) < now - AUDIT_EVERY_MS) {
+      audited.set(key, now);
+      await deps.audit.record({ action: 'rate-limited', actorId: user.id, subjectId: user.id, subject: user.email, details: { limit: error.limit } }).catch(() => {});
+    }
+    throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: error.message, cause: error });
+  }
+
+  return {
+    settings,
+
+    /** Before an execution of `user` starts: within the running counts, then the start rate (a refused start does not count). */
+    async beforeExecution(user: User): Promise<void> {
+      if (settings.runningPerPerson > 0 || settings.runningInAll > 0) {
+        const [counts] = await deps.prisma.$queryRaw<Array<{ mine: bigint; all: bigint }>>`
+          SELECT count(*) FILTER (WHERE user_id = ${user.id}) AS mine, count(*) AS all
+          FROM executions WHERE status IN ('pending', 'running')`;
+        const mine = Number(counts?.mine ?? 0);
+        const all = Number(counts?.all ?? 0);
+        if (settings.runningPerPerson > 0 && mine >= settings.runningPerPerson) {
+          await refuse(user, new LimitReachedError(`You have ${mine} executions running, the most one person may; wait for one to finish`, 'runningPerPerson', 5));
+        }
+        if (settings.runningInAll > 0 && all >= settings.runningInAll) {
+          await refuse(user, new LimitReachedError(`The server is running ${all} executions, the most it takes at once; try again shortly`, 'runningInAll', 5));
+        }
+      }
+      if (starts) {
+        try {
+          await starts.consume(String(user.id));
+        } catch (error) {
+          if (!(error instanceof RateLimiterRes)) throw error;
+          const wait = Math.max(1, Math.ceil(error.msBeforeNext / 1000));
+          await refuse(user, new LimitReachedError(`You started ${settings.executionsPerMinute} executions in the last minute; try again in ${wait} s`, 'executionsPerMinute', wait));
+        }
+      }
+    },
+
+    /** As a stream of `user` opens: what releases its place when it ends. */
+    async openStream(user: User): Promise<() => void> {
+      const open = streams.get(user.id) ?? 0;
+      if (settings.streamsPerPerson > 0 && open >= settings.streamsPerPerson) {
+        await refuse(user, new LimitReachedError(`You have ${open} live streams open, the most one person may; close some (other tabs?)`, 'streamsPerPerson', 5));
+      }
+      streams.set(user.id, open + 1);
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        const left = (streams.get(user.id) ?? 1) - 1;
+        if (left > 0) streams.set(user.id, left);
+        else streams.delete(user.id);
+      };
+    },
+  };
+}
+
+export type UsageLimits = ReturnType<typeof createUsageLimits>;
