@@ -137,7 +137,9 @@ export function createRequestHandler(options: RequestHandlerOptions): RequestLis
     res.setHeader('x-request-id', requestId);
     securityHeaders(req, res, () => {
       if (!perAddress || req.url === '/healthz') return route(req, res);
-      perAddress.consume(addressKey(clientAddress(req, options.trustProxy) ?? 'unknown')).then(
+      // A batch counts each of its calls (`/trpc/a,b,c?batch=1`).
+      const calls = req.url?.startsWith('/trpc/') && req.url.includes('batch=1') ? (req.url.split('?')[0]!.split(',').length) : 1;
+      perAddress.consume(addressKey(clientAddress(req, options.trustProxy) ?? 'unknown'), calls).then(
         () => route(req, res),
         (refusal: unknown) => {
           if (!(refusal instanceof RateLimiterRes)) return failed(req, res, '[limits]', refusal);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findUnstorableText, MAX_INPUT_DEPTH } from './storable-text.ts';
+import { findUnstorableText, MAX_INPUT_DEPTH, MAX_INPUT_VALUES } from './storable-text.ts';
 
 describe('findUnstorableText', () => {
   it('names where a NUL, a lone surrogate or a bad key is, at any depth', () => {
@@ -21,5 +21,10 @@ describe('findUnstorableText', () => {
     let deep: unknown = 'end';
     for (let level = 0; level < 100_000; level++) deep = [deep];
     expect(findUnstorableText(deep)).toMatchObject({ problem: `nests deeper than ${MAX_INPUT_DEPTH} levels` });
+  });
+
+  it('refuses an input of more values than any procedure takes, before walking them all', () => {
+    expect(findUnstorableText(new Array(MAX_INPUT_VALUES + 1).fill(0))).toMatchObject({ problem: expect.stringContaining('holds more than 100,000 values') });
+    expect(findUnstorableText(new Array(1_000).fill('ok'))).toBeNull();
   });
 });

@@ -1,5 +1,7 @@
 /** How deep an input may nest: far more than any procedure's shape, far less than a stack. */
 export const MAX_INPUT_DEPTH = 32;
+/** How many values (strings, numbers, objects, keys…) an input may hold: checking stays cheap. */
+export const MAX_INPUT_VALUES = 100_000;
 
 /** Half of a surrogate pair, without its other half. */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
@@ -10,28 +12,47 @@ export interface UnstorableText {
   problem: string;
 }
 
+interface Visit {
+  value: unknown;
+  key: string | null;
+  parent: Visit | null;
+  depth: number;
+}
+
+const pathOf = (visit: Visit | null): string => {
+  const keys: string[] = [];
+  for (let at = visit; at && at.key !== null; at = at.parent) keys.push(at.key);
+  return keys.reverse().join('.');
+};
+
+const textProblem = (text: string) =>
+  text.includes('\u0000') ? 'must not contain a NUL character (\\u0000)' : LONE_SURROGATE.test(text) ? 'must be valid Unicode (it has a lone surrogate)' : null;
+
 /**
  * The one rule every input's text follows, whatever the field: PostgreSQL's text and jsonb refuse
  * U+0000, and a lone surrogate half is not Unicode (it cannot be stored or sent back as UTF-8).
- * Keys are checked like values. Walked without recursion, to a bounded depth.
+ * Keys are checked like values. Walked without recursion, to a bounded depth and number of values,
+ * keeping parent links rather than copying paths.
  */
 export function findUnstorableText(input: unknown): UnstorableText | null {
-  const textProblem = (text: string) =>
-    text.includes('\u0000') ? 'must not contain a NUL character (\\u0000)' : LONE_SURROGATE.test(text) ? 'must be valid Unicode (it has a lone surrogate)' : null;
-  const stack: Array<{ value: unknown; path: string[] }> = [{ value: input, path: [] }];
+  const stack: Visit[] = [{ value: input, key: null, parent: null, depth: 0 }];
+  let values = 0;
   while (stack.length > 0) {
-    const { value, path } = stack.pop()!;
+    const visit = stack.pop()!;
+    const { value } = visit;
+    if (++values > MAX_INPUT_VALUES) return { path: '', problem: `holds more than ${MAX_INPUT_VALUES.toLocaleString('en')} values` };
     if (typeof value === 'string') {
       const problem = textProblem(value);
-      if (problem) return { path: path.join('.'), problem };
+      if (problem) return { path: pathOf(visit), problem };
       continue;
     }
     if (!value || typeof value !== 'object' || value instanceof Date) continue;
-    if (path.length >= MAX_INPUT_DEPTH) return { path: path.join('.'), problem: `nests deeper than ${MAX_INPUT_DEPTH} levels` };
-    for (const [key, item] of Object.entries(value)) {
+    if (visit.depth >= MAX_INPUT_DEPTH) return { path: pathOf(visit), problem: `nests deeper than ${MAX_INPUT_DEPTH} levels` };
+    for (const key in value) {
+      if (!Object.hasOwn(value, key)) continue;
       const problem = textProblem(key);
-      if (problem) return { path: [...path, key.replace(/[\u0000\ud800-\udfff]/g, '?')].join('.'), problem: `has a key that ${problem}` };
-      stack.push({ value: item, path: [...path, key] });
+      if (problem) return { path: [pathOf(visit), key.replace(/[\u0000\ud800-\udfff]/g, '?')].filter(Boolean).join('.'), problem: `has a key that ${problem}` };
+      stack.push({ value: (value as Record<string, unknown>)[key], key, parent: visit, depth: visit.depth + 1 });
     }
   }
   return null;

@@ -24,6 +24,7 @@ describe('reading an input', () => {
       [{ json: {}, meta: { values: ['custom', 'x'] } }, 'meta.values must be one of'],
       [{ json: {}, meta: 'x' }, 'meta must be an object'],
       [{ json: {}, meta: { values: Object.fromEntries(Array.from({ length: 1001 }, (_, i) => [`k${i}`, ['Date']])) } }, 'more than 1000 entries'],
+      [{ json: '123', meta: { values: ['bigint'] } }, 'meta.values must be one of'],
     ];
     for (const [payload, message] of refusals) {
       expect(() => deserializeInput(payload)).toThrow(InputMetaError);

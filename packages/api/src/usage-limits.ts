@@ -54,7 +54,13 @@ export function createUsageLimits(deps: { prisma: PrismaClient; audit: AuditLog;
     const key = `${error.limit}:${user.id}`;
     const now = Date.now();
     if ((audited.get(key) ?? 0) < now - AUDIT_EVERY_MS) {
+      audited.delete(key);
       audited.set(key, now);
+      // Oldest first: what is past the interval is forgotten.
+      for (const [old, at] of audited) {
+        if (at >= now - AUDIT_EVERY_MS) break;
+        audited.delete(old);
+      }
       await deps.audit.record({ action: 'rate-limited', actorId: user.id, subjectId: user.id, subject: user.email, details: { limit: error.limit } }).catch(() => {});
     }
     throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: error.message, cause: error });

@@ -1,7 +1,7 @@
 import { EXECUTION_SORTS } from '@aae/db';
 import fc from 'fast-check';
 import { EXPORT_FORMATS, EXPORT_ROUTES } from '../export-routes.ts';
-import { PROTECTED_IDS_BELOW } from './fuzz-inputs.ts';
+import { NUMBER_TEXTS, PROTECTED_IDS_BELOW } from './fuzz-inputs.ts';
 
 type ExportRoute = keyof typeof EXPORT_ROUTES;
 
@@ -40,12 +40,7 @@ const HOSTILE_PARAM_VALUES = [
   '%2B010000-01-01',
   '275760-09-13',
   '275760-09-14',
-  '0',
-  '-1',
-  '2147483648',
-  '99999999999999999999999',
-  '1e400',
-  'NaN',
+  ...NUMBER_TEXTS,
   'not%20a%20date',
   '2020-02-30',
   'COMPLETED',

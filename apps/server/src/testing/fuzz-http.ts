@@ -48,7 +48,17 @@ function parseJson(text: string): unknown {
   }
 }
 
+/**
+ * A reset before any answer, once more: Node's fetch may still hand a request a pooled socket the
+ * server is closing (seen under load). A second reset, or any other failure, is the answer.
+ */
 async function timed(url: string, init: RequestInit, read: (response: Response) => Promise<Omit<Answer, 'ms' | 'status'>>): Promise<Answer> {
+  const first = await timedOnce(url, init, read);
+  const reset = first.status === 0 && /ECONNRESET|other side closed|socket hang up/i.test(first.failure ?? '');
+  return reset && !(init.body instanceof ReadableStream) ? timedOnce(url, init, read) : first;
+}
+
+async function timedOnce(url: string, init: RequestInit, read: (response: Response) => Promise<Omit<Answer, 'ms' | 'status'>>): Promise<Answer> {
   const started = performance.now();
   // A connection of its own: a reset then belongs to this request, not to an idle one the pool reused.
   const headers = { ...(init.headers as Record<string, string> | undefined), connection: 'close' };

@@ -155,6 +155,9 @@ export function fieldPaths(schema: InputSchema, base: unknown): FieldPath[] {
 const longString = (length: number) => 'x'.repeat(length);
 const nested = (depth: number, open: string, leaf: string, close: string) => new RawJson(`${open.repeat(depth)}${leaf}${close.repeat(depth)}`);
 
+/** Text that reads as a number to something: out of range, not finite, or not one at all. */
+export const NUMBER_TEXTS = ['0', '-1', '2147483648', '99999999999999999999999', '1e400', 'NaN'];
+
 const NASTY_NUMBERS = [0, -0, -1, 0.5, 1.5, -2_147_483_648, 2 ** 31 - 1, 2 ** 31, 2 ** 32, 2 ** 53 - 1, 2 ** 53 + 2, -(2 ** 53), 1e21, 1e308, -1e308, 5e-324];
 const NASTY_STRINGS = [
   '',
@@ -169,12 +172,7 @@ const NASTY_STRINGS = [
   '\u202eevil',
   'e\u0301'.repeat(50),
   '😀'.repeat(101),
-  '0',
-  '-1',
-  '2147483648',
-  '99999999999999999999999',
-  '1e400',
-  'NaN',
+  ...NUMBER_TEXTS,
   'null',
   '__proto__',
   'constructor',
