@@ -198,6 +198,36 @@ describe('usage limits', () => {
   });
 });
 
+describe('a batch of starts', () => {
+  let app: TestApp;
+  const gated = createGatedModel();
+  beforeAll(async () => {
+    app = await startTestApp({ services: { models: [gated.model], usageLimits: { runningPerPerson: 2 } } });
+  });
+  afterAll(async () => {
+    gated.release();
+    await app?.stop();
+  });
+
+  it('counts each start of one batched request against the running limit, so only the limit’s worth start', async () => {
+    const held = await app.client('admin').assistants.create.mutate({
+      name: 'Held',
+      visibility: 'shared',
+      prompts: [{ name: 'Held', position: 1, modelId: 'gated', content: 'Wait for it' }],
+    });
+    const calls = 5;
+    const body = Object.fromEntries(Array.from({ length: calls }, (_, index) => [index, { json: { assistantId: held.id, input: {} } }]));
+    const answer = await fetch(`${app.url}/trpc/${Array.from({ length: calls }, () => 'executions.execute').join(',')}?batch=1`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${app.tokenOf('demo')}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const results = (await answer.json()) as Array<{ result?: unknown; error?: { json: { data: { code: string } } } }>;
+    expect(results.filter((result) => result.result).length).toBe(2);
+    expect(results.filter((result) => result.error?.json.data.code === 'TOO_MANY_REQUESTS').length).toBe(calls - 2);
+  });
+});
+
 describe('requests per address', () => {
   let app: TestApp;
   beforeAll(async () => {

@@ -66,8 +66,25 @@ export function createUsageLimits(deps: { prisma: PrismaClient; audit: AuditLog;
     throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: error.message, cause: error });
   }
 
+  /** Starts checked and created one after another in this process (see `startExecution`). */
+  let startQueue: Promise<unknown> = Promise.resolve();
+
   return {
     settings,
+
+    /**
+     * Checks the limits for a start of `user`, then runs `create` (which makes the execution
+     * pending), one start at a time in this process: the running counts include every start
+     * before it. Processes sharing a database may still overlap by the starts in flight.
+     */
+    startExecution<T>(user: User, create: () => Promise<T>): Promise<T> {
+      const run = startQueue.then(async () => {
+        await this.beforeExecution(user);
+        return create();
+      });
+      startQueue = run.catch(() => {});
+      return run;
+    },
 
     /** Before an execution of `user` starts: within the running counts, then the start rate (a refused start does not count). */
     async beforeExecution(user: User): Promise<void> {

@@ -65,10 +65,12 @@ export const executionsRouter = {
     .mutation(async ({ ctx, input }) => {
       const assistant = await readableAssistant(ctx.services, ctx.viewer, input.assistantId);
       const values = validateExecutionInput(assistant, input.input);
-      await ctx.services.usageLimits.beforeExecution(ctx.identity.user);
       // A shared assistant may name a repository its runner may not read: it then cannot run for them.
       await assertRepositoriesReadable(ctx.services, ctx.viewer, assistant.prompts);
-      const executionId = await ctx.services.executions.create({ assistantId: assistant.id, userId: ctx.identity.user.id, input: values });
+      // Counted and created one at a time in this process, so a batch of starts cannot all pass one count.
+      const executionId = await ctx.services.usageLimits.startExecution(ctx.identity.user, () =>
+        ctx.services.executions.create({ assistantId: assistant.id, userId: ctx.identity.user.id, input: values }),
+      );
       ctx.services.runner.start(executionId, assistant, values, ctx.viewer);
       return { executionId };
     }),
