@@ -426,7 +426,7 @@ describe('the authorization matrix', () => {
         check('/api/executions.json', exported.map((row) => row.id), { A: resources.A.executionId, B: resources.B.executionId });
       }
       if (holder.scopes.has('assistants:read')) {
-        check('assistants.list', (await api.assistants.list()).map((item) => item.id), { A: resources.A.assistantId, B: resources.B.assistantId });
+        check('assistants.list', (await api.assistants.list()).items.map((item) => item.id), { A: resources.A.assistantId, B: resources.B.assistantId });
         const repositories = await api.knowledge.repositories.list();
         check('knowledge.repositories.list', repositories.map((item) => item.id), { A: resources.A.repositoryId, B: resources.B.repositoryId });
       }

@@ -82,7 +82,7 @@ describe('a server process killed mid-run', () => {
     const first = await startServerProcess(env);
     const token = await adminToken(first.url);
     const client = createAaeClient({ baseUrl: first.url, token });
-    const [assistant] = await client.assistants.list.query();
+    const [assistant] = (await client.assistants.list.query()).items;
     const { executionId } = await client.executions.execute.mutate({ assistantId: assistant!.id, input: { topic: 'volcanoes' } });
     const before = collectExecutionEvents(client, { executionId });
     await before.received(3);
@@ -120,7 +120,7 @@ describe('a server process cut off from the database past its lease', () => {
     const app = await startTestApp({ chunkDelayMs: 30 });
     try {
       const client = app.client('demo');
-      const [assistant] = await client.assistants.list.query();
+      const [assistant] = (await client.assistants.list.query()).items;
       const { executionId } = await client.executions.execute.mutate({ assistantId: assistant!.id, input: { topic: 'partitions' } });
       const watcher = collectExecutionEvents(client, { executionId });
       await watcher.received(3);

@@ -13,7 +13,7 @@ const ids = (events: StoredEvent[]) => events.map((event) => event.eventData.eve
 beforeAll(async () => {
   // Slow enough that a run lasts long enough to drop a connection in the middle of it.
   app = await startTestApp({ chunkDelayMs: 15 });
-  const assistants = await app.client('demo').assistants.list.query();
+  const assistants = (await app.client('demo').assistants.list.query()).items;
   demoAssistantId = assistants.find((assistant) => assistant.name === 'Research Brief Writer')!.id;
 });
 

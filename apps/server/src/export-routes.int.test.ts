@@ -10,7 +10,7 @@ let adminRun: number;
 
 async function run(user: TestPerson, topic: string) {
   const client = app.client(user);
-  const [assistant] = await client.assistants.list.query();
+  const [assistant] = (await client.assistants.list.query()).items;
   const { executionId } = await client.executions.execute.mutate({ assistantId: assistant!.id, input: { topic } });
   await collectExecutionEvents(client, { executionId }).completed;
   return executionId;

@@ -87,11 +87,11 @@ describe('hostile requests', () => {
   });
 
   it('answers a failure inside the server with a request id and nothing of the cause; the log has the cause under that id', async () => {
-    const original = app.services.assistants.list;
+    const original = app.services.assistants.listSummaries;
     const logged: unknown[][] = [];
     const error = console.error;
     console.error = (...args: unknown[]) => logged.push(args);
-    app.services.assistants.list = () => Promise.reject(new Error('Invalid `prisma.assistant.findMany()` SELECT * FROM /work/secret'));
+    app.services.assistants.listSummaries = () => Promise.reject(new Error('Invalid `prisma.assistant.findMany()` SELECT * FROM /work/secret'));
     try {
       const answer = await fetch(`${app.url}/trpc/assistants.list`, { headers: auth });
       expect(answer.status).toBe(500);
@@ -102,7 +102,7 @@ describe('hostile requests', () => {
       expect(JSON.parse(body)).toMatchObject({ error: { json: { message: `The server failed (request ${requestId}); its log has the details` } } });
       expect(logged.some((args) => String(args[0]).includes(`request ${requestId}`) && String(args[1]).includes('SELECT * FROM'))).toBe(true);
     } finally {
-      app.services.assistants.list = original;
+      app.services.assistants.listSummaries = original;
       console.error = error;
     }
   });

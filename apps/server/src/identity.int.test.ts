@@ -40,7 +40,7 @@ describe('first run', () => {
     const me = await cookieClient(app, cookie!).users.me.query();
     expect(me).toMatchObject({ email: 'ada@example.test', role: 'admin', via: 'session' });
     // The demo assistants are there for the first run.
-    expect((await cookieClient(app, cookie!).assistants.list.query()).map((assistant) => assistant.name)).toEqual([
+    expect((await cookieClient(app, cookie!).assistants.list.query()).items.map((assistant) => assistant.name)).toEqual([
       'Research Brief Writer',
       'Field Guide',
     ]);
@@ -244,7 +244,7 @@ describe('people, tokens and disabled accounts', () => {
   const gated = createGatedModel();
   beforeAll(async () => {
     app = await startTestApp({ services: { models: [gated.model] } });
-    assistantId = (await app.client('demo').assistants.list.query())[0]!.id;
+    assistantId = (await app.client('demo').assistants.list.query()).items[0]!.id;
     const slow = await app.client('admin').assistants.create.mutate({
       name: 'Held',
       visibility: 'shared',
@@ -486,7 +486,7 @@ describe('watch tokens', () => {
   beforeAll(async () => {
     app = await startTestApp();
     const demo = app.client('demo');
-    const [assistant] = await demo.assistants.list.query();
+    const [assistant] = (await demo.assistants.list.query()).items;
     for (const topic of ['mudflats', 'dunes']) {
       const run = await demo.executions.execute.mutate({ assistantId: assistant!.id, input: { topic } });
       await collectExecutionEvents(demo, run).completed;
@@ -557,7 +557,7 @@ describe('people never share responses', () => {
     try {
       const run = async (person: 'demo' | 'other') => {
         const client = app.client(person);
-        const [assistant] = await client.assistants.list.query();
+        const [assistant] = (await client.assistants.list.query()).items;
         const { executionId } = await client.executions.execute.mutate({ assistantId: assistant!.id, input: { topic: 'cached kelp', audience: 'divers' } });
         await collectExecutionEvents(client, { executionId }).completed;
         const completes = (await getExecutionEvents(client, executionId)).filter((event) => event.eventType === 'prompt-complete');

@@ -32,7 +32,7 @@ describe.skipIf(testDatabaseKind() !== 'postgres')('several server processes on 
     a = await startTestApp({ chunkDelayMs: 10 });
     b = await secondProcess(a);
     await Promise.all([a, b].map((app) => (app.services.bus as PostgresEventBus).ready));
-    demoAssistantId = (await a.client('demo').assistants.list.query())[0]!.id;
+    demoAssistantId = (await a.client('demo').assistants.list.query()).items[0]!.id;
   });
   afterAll(async () => {
     await b?.stop();

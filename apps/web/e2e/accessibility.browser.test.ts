@@ -19,7 +19,7 @@ beforeAll(async () => {
   app = await startTestApp({ webDist });
   browser = await launchBrowser();
   const client = app.client('admin');
-  const [assistant] = await client.assistants.list.query();
+  const [assistant] = (await client.assistants.list.query()).items;
   ({ executionId } = await client.executions.execute.mutate({ assistantId: assistant!.id, input: { topic: 'accessible charts' } }));
   await collectExecutionEventsForTest(app, 'admin', executionId);
 });

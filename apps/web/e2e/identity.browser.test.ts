@@ -255,7 +255,7 @@ describe('people, tokens and the audit log', () => {
 
     const client = createAaeClient({ baseUrl: app.url, token });
     await expect(client.users.me.query()).resolves.toMatchObject({ email: 'grace@example.test', role: 'member', via: 'token' });
-    const [assistant] = await client.assistants.list.query();
+    const [assistant] = (await client.assistants.list.query()).items;
     const { executionId } = await client.executions.execute.mutate({ assistantId: assistant!.id, input: { topic: 'compilers' } });
     const types = await followExecution(client, executionId);
     expect(types[0]).toBe('execution-start');

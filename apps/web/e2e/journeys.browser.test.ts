@@ -12,7 +12,7 @@ let assistantId: number;
 beforeAll(async () => {
   app = await startTestApp({ chunkDelayMs: 40, webDist });
   browser = await launchBrowser();
-  assistantId = (await app.client('demo').assistants.list.query())[0]!.id;
+  assistantId = (await app.client('demo').assistants.list.query()).items[0]!.id;
 });
 afterAll(async () => {
   await browser?.close();

@@ -89,7 +89,7 @@ describe('a person runs the demo assistant in the browser', () => {
   it('replays a finished execution from its stored events and lists it among past executions', async () => {
     const client = app.client('demo');
     const { executionId } = await client.executions.execute.mutate({
-      assistantId: (await client.assistants.list.query())[0]!.id,
+      assistantId: (await client.assistants.list.query()).items[0]!.id,
       input: { topic: 'coastal erosion' },
     });
     await app.services.runner.waitFor(executionId);
@@ -103,7 +103,7 @@ describe('a person runs the demo assistant in the browser', () => {
 
   it('shows another person’s execution as not found, as if it did not exist', async () => {
     const { executionId } = await app.client('admin').executions.execute.mutate({
-      assistantId: (await app.client('admin').assistants.list.query())[0]!.id,
+      assistantId: (await app.client('admin').assistants.list.query()).items[0]!.id,
       input: { topic: 'private matter' },
     });
     const page = await browser.newPage({ baseUrl: app.url, user: 'demo' });

@@ -52,7 +52,7 @@ describe('requests from another site', () => {
   afterAll(() => new Promise<void>((resolve) => (evil ? evil.close(() => resolve()) : resolve())));
 
   it('change nothing: a link, an image, a form POST and a fetch from a page elsewhere, with a signed-in browser', async () => {
-    const [assistant] = await app.client('demo').assistants.list.query();
+    const [assistant] = (await app.client('demo').assistants.list.query()).items;
     const input = encodeURIComponent(JSON.stringify({ json: { assistantId: assistant!.id, input: { topic: 'planted' } } }));
     const tokenInput = encodeURIComponent(JSON.stringify({ json: { name: 'planted', scopes: ['executions:read'] } }));
     const html = `<!doctype html><html><body>

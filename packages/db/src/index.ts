@@ -18,6 +18,7 @@ export {
   createAssistantRepository,
   inputVariableSchema,
   type Assistant,
+  type AssistantSummary,
   type AssistantPrompt,
   type AssistantRepository,
   type InputVariable,

@@ -4,15 +4,17 @@ import { Link, useNavigate, useParams } from 'react-router';
 import { ErrorMessage } from '../components/error-message.tsx';
 import { trpc } from '../trpc.ts';
 
-type Assistant = RouterOutputs['assistants']['list'][number];
+type Assistant = RouterOutputs['assistants']['get'];
 
 export function RunPage() {
   const params = useParams();
-  const assistants = trpc.assistants.list.useQuery();
+  // Summaries, a page at a time: the list never carries prompts or forms, however large they are.
+  const assistants = trpc.assistants.list.useInfiniteQuery({ limit: 50 }, { getNextPageParam: (page) => page.nextCursor ?? undefined });
 
   if (assistants.isPending) return <p className="muted" role="status">Loading assistants…</p>;
   if (assistants.error) return <ErrorMessage error={assistants.error} />;
-  if (assistants.data.length === 0) {
+  const list = assistants.data.pages.flatMap((page) => page.items);
+  if (list.length === 0) {
     return (
       <section className="panel empty-state">
         <h1>No assistants yet</h1>
@@ -21,15 +23,14 @@ export function RunPage() {
     );
   }
 
-  const selectedId = params.assistantId ? Number(params.assistantId) : assistants.data[0]!.id;
-  const selected = assistants.data.find((assistant) => assistant.id === selectedId);
+  const selectedId = params.assistantId ? Number(params.assistantId) : list[0]!.id;
 
   return (
     <div className="run-layout">
       <section className="panel" aria-labelledby="assistants-heading">
         <h2 id="assistants-heading">Assistants</h2>
         <ul className="assistant-list">
-          {assistants.data.map((assistant) => (
+          {list.map((assistant) => (
             <li key={assistant.id}>
               <Link
                 to={`/assistant-architect/${assistant.id}`}
@@ -38,23 +39,37 @@ export function RunPage() {
               >
                 <strong>{assistant.name}</strong>
                 <span className="muted">
-                  {assistant.prompts.length} prompt{assistant.prompts.length === 1 ? '' : 's'}
+                  {assistant.promptCount} prompt{assistant.promptCount === 1 ? '' : 's'}
                 </span>
               </Link>
             </li>
           ))}
         </ul>
+        {assistants.hasNextPage ? (
+          <button type="button" onClick={() => void assistants.fetchNextPage()} disabled={assistants.isFetchingNextPage}>
+            {assistants.isFetchingNextPage ? 'Loading…' : 'More assistants'}
+          </button>
+        ) : null}
       </section>
-      {selected ? (
-        <RunForm key={selected.id} assistant={selected} />
-      ) : (
-        <section className="panel empty-state">
-          <h1>Assistant not found</h1>
-          <p>No assistant has id {params.assistantId}. Pick one from the list.</p>
-        </section>
-      )}
+      <SelectedAssistant key={selectedId} id={selectedId} />
     </div>
   );
+}
+
+/** The chosen assistant's chain and form, read on its own. */
+function SelectedAssistant({ id }: { id: number }) {
+  const assistant = trpc.assistants.get.useQuery({ id }, { enabled: Number.isSafeInteger(id) && id > 0, retry: false });
+  if (!Number.isSafeInteger(id) || id <= 0 || assistant.error?.data?.code === 'NOT_FOUND' || assistant.error?.data?.code === 'BAD_REQUEST') {
+    return (
+      <section className="panel empty-state">
+        <h1>Assistant not found</h1>
+        <p>No assistant has id {String(id)}. Pick one from the list.</p>
+      </section>
+    );
+  }
+  if (assistant.error) return <ErrorMessage error={assistant.error} />;
+  if (assistant.isPending) return <p className="muted" role="status">Loading the assistant…</p>;
+  return <RunForm assistant={assistant.data} />;
 }
 
 function RunForm({ assistant }: { assistant: Assistant }) {

@@ -19,9 +19,9 @@ describe('who sees and changes assistants', () => {
   it('keeps a new assistant private to its owner and admins; another member cannot tell it exists', async () => {
     const mine = await demo.assistants.create({ name: 'Diary helper', inputVariables, prompts });
     expect(mine).toMatchObject({ visibility: 'private', ownerId: t.people.demo.id, ownerName: 'demo' });
-    expect((await demo.assistants.list()).map((assistant) => assistant.id)).toContain(mine.id);
-    expect((await admin.assistants.list()).map((assistant) => assistant.id)).toContain(mine.id);
-    expect((await other.assistants.list()).map((assistant) => assistant.id)).not.toContain(mine.id);
+    expect((await demo.assistants.list()).items.map((assistant) => assistant.id)).toContain(mine.id);
+    expect((await admin.assistants.list()).items.map((assistant) => assistant.id)).toContain(mine.id);
+    expect((await other.assistants.list()).items.map((assistant) => assistant.id)).not.toContain(mine.id);
 
     const missing = { code: 'NOT_FOUND', message: `Assistant ${mine.id} does not exist` };
     await expect(other.assistants.get({ id: mine.id })).rejects.toMatchObject(missing);
@@ -57,9 +57,36 @@ describe('who sees and changes assistants', () => {
     const { executionId } = await demo.executions.execute({ assistantId: doomed.id, input: { topic: 'mayflies' } });
     await readSubscription(demo, { executionId });
     expect(await demo.assistants.delete({ id: doomed.id })).toEqual({ id: doomed.id });
-    expect((await demo.assistants.list()).map((assistant) => assistant.id)).not.toContain(doomed.id);
+    expect((await demo.assistants.list()).items.map((assistant) => assistant.id)).not.toContain(doomed.id);
     await expect(demo.assistants.get({ id: doomed.id })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(demo.executions.execute({ assistantId: doomed.id, input: { topic: 'x' } })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     expect(await demo.executions.get({ executionId })).toMatchObject({ assistantName: 'Short-lived', status: 'completed' });
+  });
+});
+
+describe('the list of assistants', () => {
+  it('is paged and carries summaries only, whatever the assistants hold', async () => {
+    const big = 'x'.repeat(90_000);
+    for (const name of ['Paged one', 'Paged two', 'Paged three']) {
+      await demo.assistants.create({ name, inputVariables, prompts: [{ ...prompts[0]!, content: `${big} {{topic}}` }] });
+    }
+    const seen: number[] = [];
+    let cursor: number | null = null;
+    do {
+      const page: Awaited<ReturnType<typeof demo.assistants.list>> = await demo.assistants.list({ limit: 2, cursor });
+      expect(page.items.length).toBeLessThanOrEqual(2);
+      for (const item of page.items) {
+        expect(Object.keys(item).sort()).toEqual(['createdAt', 'description', 'id', 'name', 'ownerId', 'ownerName', 'promptCount', 'visibility']);
+        seen.push(item.id);
+      }
+      cursor = page.nextCursor;
+    } while (cursor !== null);
+    expect(seen).toEqual([...seen].sort((a, b) => a - b));
+    const all = (await demo.assistants.list({ limit: 100 })).items;
+    expect(seen).toEqual(all.map((item) => item.id));
+    expect(all.find((item) => item.name === 'Paged two')).toMatchObject({ promptCount: 1 });
+    // The whole assistant, prompts and form included, is one `get` away.
+    const two = all.find((item) => item.name === 'Paged two')!;
+    expect((await demo.assistants.get({ id: two.id })).prompts[0]!.content.length).toBeGreaterThan(90_000);
   });
 });

@@ -6,6 +6,9 @@ import { idSchema, nameSchema, visibilitySchema } from '../schemas.ts';
 import { assertRepositoriesReadable, changeableAssistant, readableAssistant } from '../resource-access.ts';
 import { scopedProcedure } from '../trpc.ts';
 
+/** Assistants one person may keep: far more than anyone builds by hand, bounded for everyone's lists. */
+export const MAX_ASSISTANTS_PER_PERSON = 500;
+
 /** More than any form a person fills in; every execution's input is bounded by it. */
 export const MAX_INPUT_VARIABLES = 50;
 
@@ -57,7 +60,21 @@ const write = scopedProcedure('assistants:write');
 
 export const assistantsRouter = {
   /** The assistants the caller may see: their own, the shared ones, and for admins all. */
-  list: read.query(({ ctx }) => ctx.services.assistants.list(ctx.viewer)),
+  list: read
+    .input(
+      z
+        .object({
+          /** The last id of the page before. */
+          cursor: idSchema.nullish(),
+          limit: z.number().int().min(1).max(100).default(50),
+        })
+        .default({ limit: 50 }),
+    )
+    .query(async ({ ctx, input }) => {
+      const items = await ctx.services.assistants.listSummaries(ctx.viewer, { afterId: input.cursor, limit: input.limit + 1 });
+      const page = items.slice(0, input.limit);
+      return { items: page, nextCursor: items.length > input.limit ? (page.at(-1)?.id ?? null) : null };
+    }),
   get: read.input(assistantIdSchema).query(({ ctx, input }) => readableAssistant(ctx.services, ctx.viewer, input.id)),
   create: write.input(createAssistantInputSchema).mutation(async ({ ctx, input }) => {
     const unknown = input.prompts.find((prompt) => !ctx.services.models.has(prompt.modelId));
@@ -77,6 +94,9 @@ export const assistantsRouter = {
       }
     }
     await assertRepositoriesReadable(ctx.services, ctx.viewer, input.prompts);
+    if ((await ctx.services.assistants.countOwnedBy(ctx.identity.user.id)) >= MAX_ASSISTANTS_PER_PERSON) {
+      throw new TRPCError({ code: 'CONFLICT', message: `You have ${MAX_ASSISTANTS_PER_PERSON} assistants, the most one person may keep; delete some first` });
+    }
     return ctx.services.assistants.create({ ...input, ownerId: ctx.identity.user.id });
   }),
   /** Renames, redescribes or shares an assistant (its owner or an admin). */

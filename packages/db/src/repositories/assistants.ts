@@ -53,6 +53,18 @@ export type Assistant = Omit<AssistantRow, 'inputVariables' | 'owner'> & {
 };
 export type AssistantPrompt = Assistant['prompts'][number];
 
+/** What a list shows of an assistant: never its prompts' text or its form. */
+export interface AssistantSummary {
+  id: number;
+  name: string;
+  description: string;
+  visibility: Visibility;
+  ownerId: number | null;
+  ownerName: string | null;
+  createdAt: Date;
+  promptCount: number;
+}
+
 function toAssistant({ owner, ...row }: AssistantRow): Assistant {
   return { ...row, ownerName: owner?.name ?? null, inputVariables: inputVariablesSchema.parse(row.inputVariables) };
 }
@@ -87,6 +99,31 @@ export function createAssistantRepository(prisma: PrismaClient) {
         select: assistantSelect,
       });
       return rows.map(toAssistant);
+    },
+
+    /** One page of the assistants `viewer` may see, oldest first, as summaries; `afterId` is the last id of the page before. */
+    async listSummaries(viewer: Viewer, page: { afterId?: number | null | undefined; limit: number }): Promise<AssistantSummary[]> {
+      const rows = await prisma.assistant.findMany({
+        where: { deletedAt: null, ...visibleTo(viewer), ...(page.afterId ? { id: { gt: page.afterId } } : {}) },
+        orderBy: { id: 'asc' },
+        take: page.limit,
+        select: {
+          id: true,
+          name: true,
+          description: true,
+          visibility: true,
+          ownerId: true,
+          createdAt: true,
+          owner: { select: { name: true } },
+          _count: { select: { prompts: true } },
+        },
+      });
+      return rows.map(({ owner, _count, ...row }) => ({ ...row, ownerName: owner?.name ?? null, promptCount: _count.prompts }));
+    },
+
+    /** How many assistants `ownerId` has (not deleted). */
+    countOwnedBy(ownerId: number): Promise<number> {
+      return prisma.assistant.count({ where: { ownerId, deletedAt: null } });
     },
 
     /** An assistant `viewer` may see; null when deleted, missing or not theirs to see. */
