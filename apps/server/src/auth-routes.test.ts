@@ -11,6 +11,8 @@ describe('carriesNul', () => {
     expect(carriesNul('/api/auth/sign-in/email', 'application/json; charset=utf-8', json({ nested: [{ ['k\u0000']: 1 }] }))).toBe(true);
     expect(carriesNul('/api/auth/sign-in/email', 'application/x-www-form-urlencoded', Buffer.from('email=a%00b'))).toBe(true);
     expect(carriesNul('/api/auth/sign-in/email', 'text/plain', Buffer.from('a\u0000b'))).toBe(true);
+    // Deep nesting is walked without recursion, and refused rather than overflowing the stack.
+    expect(carriesNul('/api/auth/sign-in/email', 'application/json', Buffer.from(`${'['.repeat(30_000)}${']'.repeat(30_000)}`))).toBe(true);
     // Any type the parser takes for JSON.
     for (const type of ['application/json-seq', 'application/vnd.api+json', 'APPLICATION/JSON']) {
       expect(carriesNul('/api/auth/sign-in/email', type, json({ email: 'a\u0000@b.c' }))).toBe(true);

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { findUnstorableText } from '@aae/api';
 import type { Auth } from '@aae/auth';
 
 /** Sign-in, sign-out and the rest are small JSON or form bodies. */
@@ -19,14 +20,12 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** Whether a string in the decoded request (path, query values, JSON or form fields) holds U+0000. */
+/**
+ * Whether the decoded request (path, query values, JSON or form fields) breaks the API's one rule
+ * for text (`findUnstorableText`: a NUL, a lone surrogate, nesting past its bound).
+ */
 export function carriesNul(url: string, contentType: string | undefined, body: Buffer | undefined): boolean {
-  const hasNul = (value: unknown): boolean => {
-    if (typeof value === 'string') return value.includes('\u0000');
-    if (Array.isArray(value)) return value.some(hasNul);
-    if (value && typeof value === 'object') return Object.entries(value).some(([key, item]) => hasNul(key) || hasNul(item));
-    return false;
-  };
+  const hasNul = (value: unknown): boolean => findUnstorableText(value) !== null;
   const parsed = new URL(url, 'http://localhost');
   let path: string;
   try {
@@ -70,7 +69,7 @@ export async function handleAuth(auth: Auth, baseURL: string, req: IncomingMessa
   // PostgreSQL cannot store U+0000: a request carrying one is refused before it reaches a query.
   if (carriesNul(req.url ?? '/', req.headers['content-type'], body)) {
     res.writeHead(400, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ message: 'The request contains a NUL character (\\u0000), which nothing here accepts', code: 'NUL_CHARACTER' }));
+    res.end(JSON.stringify({ message: 'The request contains text that cannot be stored (a NUL character (\\u0000), a lone surrogate, or nesting too deep)', code: 'NUL_CHARACTER' }));
     return;
   }
   const request = new Request(new URL(req.url ?? '/', baseURL), {
