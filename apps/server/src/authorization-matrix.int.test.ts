@@ -46,7 +46,7 @@ interface Caller {
 
 let app: TestApp;
 const people = {} as Record<Owner | 'admin', User>;
-const resources = {} as Record<Owner, { executionId: number; assistantId: number; repositoryId: number; documentId: number }>;
+const resources = {} as Record<Owner, { executionId: number; assistantId: number; repositoryId: number; documentId: number; importId: string }>;
 const callers: Caller[] = [];
 const createCaller = createCallerFactory(appRouter);
 let unique = 0;
@@ -78,6 +78,16 @@ async function freshRepository(owner: Owner) {
     documents: [{ title: 'Herons', mediaType: 'text/plain', content: `Herons wade in shallow water ${next()}.` }],
   });
   return { repositoryId: repository.id, documentId: documents[0]!.id };
+}
+
+/** An import of `owner`'s, read to its end. */
+async function finishedImport(owner: Owner, repositoryId: number): Promise<string> {
+  const caller = as(people[owner]);
+  const started = await caller.knowledge.documents.import({ repositoryId, documents: [document()] });
+  let status = started.status;
+  for await (const update of await caller.knowledge.documents.importProgress({ importId: started.id })) status = update.status;
+  expect(status).toBe('completed');
+  return started.id;
 }
 
 async function sessionCookie(email: string): Promise<string> {
@@ -179,6 +189,20 @@ const MATRIX: Record<string, Row> = {
   'knowledge.documents.import': {
     rule: { kind: 'scope', scope: 'assistants:write', own: true },
     input: (o) => ({ repositoryId: resources[o].repositoryId, documents: [document()] }),
+  },
+  'knowledge.documents.getImport': {
+    rule: { kind: 'scope', scope: 'assistants:read', own: true },
+    input: (o) => ({ importId: resources[o].importId }),
+  },
+  'knowledge.documents.importProgress': {
+    rule: { kind: 'scope', scope: 'assistants:read', own: true },
+    input: (o) => ({ importId: resources[o].importId }),
+  },
+  // The import has ended: its starter (or an admin) is told so.
+  'knowledge.documents.cancelImport': {
+    rule: { kind: 'scope', scope: 'assistants:write', own: true },
+    allowedAs: 'CONFLICT',
+    input: (o) => ({ importId: resources[o].importId }),
   },
   'knowledge.documents.list': {
     rule: { kind: 'scope', scope: 'assistants:read', own: true },
@@ -291,7 +315,8 @@ beforeAll(async () => {
   people.admin = app.people.admin;
   for (const owner of ['A', 'B'] as const) {
     const assistant = await freshAssistant(owner);
-    resources[owner] = { assistantId: assistant.id, executionId: 0, ...(await freshRepository(owner)) };
+    resources[owner] = { assistantId: assistant.id, executionId: 0, importId: '', ...(await freshRepository(owner)) };
+    resources[owner].importId = await finishedImport(owner, resources[owner].repositoryId);
     resources[owner].executionId = await runToEnd(owner);
   }
   const cookieA = (ownerCookies.A = await sessionCookie(people.A.email));
@@ -427,7 +452,7 @@ describe('the authorization matrix', () => {
       }
       if (holder.scopes.has('assistants:read')) {
         check('assistants.list', (await api.assistants.list()).items.map((item) => item.id), { A: resources.A.assistantId, B: resources.B.assistantId });
-        const repositories = await api.knowledge.repositories.list();
+        const repositories = (await api.knowledge.repositories.list()).items;
         check('knowledge.repositories.list', repositories.map((item) => item.id), { A: resources.A.repositoryId, B: resources.B.repositoryId });
       }
     }

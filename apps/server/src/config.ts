@@ -77,6 +77,7 @@ const envSchema = z
     RUNNING_EXECUTIONS_PER_PERSON: z.coerce.number().int().min(0).default(10),
     RUNNING_EXECUTIONS: z.coerce.number().int().min(0).default(100),
     STREAMS_PER_PERSON: z.coerce.number().int().min(0).default(100),
+    IMPORTS_PER_PERSON: z.coerce.number().int().min(0).default(3),
     REQUESTS_PER_MINUTE_PER_ADDRESS: z.coerce.number().int().min(0).default(1_200),
   })
   .superRefine((env, ctx) => {

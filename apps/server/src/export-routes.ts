@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { assertCanReadExecution, assertScope, createContext, dateSchema, executionListScope, findUnstorableText, idSchema, unauthorized, viewerOf, type AppServices } from '@aae/api';
 import { TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
-import { EXECUTION_SORTS, InvalidCursorError, type ExecutionSummary, type Viewer } from '@aae/db';
+import { EXECUTION_SORTS, InvalidCursorError, type ExecutionRecord, type Viewer } from '@aae/db';
 import { eventTypeSchema, type StoredEvent } from '@aae/events';
 import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
@@ -86,7 +86,7 @@ function eventCsvRow(event: StoredEvent): unknown[] {
   return [event.id, event.executionId, event.sequence, event.eventType, event.createdAt.toISOString(), event.eventData.eventId, JSON.stringify(event.eventData)];
 }
 
-function executionRecord(execution: ExecutionSummary) {
+function executionRecord(execution: ExecutionRecord) {
   return {
     id: execution.id,
     assistant: execution.assistantName,
@@ -102,7 +102,7 @@ function executionRecord(execution: ExecutionSummary) {
   };
 }
 
-function executionCsvRow(execution: ExecutionSummary): unknown[] {
+function executionCsvRow(execution: ExecutionRecord): unknown[] {
   const record = executionRecord(execution);
   return [record.id, record.assistant, record.user, record.status, record.createdAt, record.startedAt, record.finishedAt, record.durationMs, record.totalTokens, record.error, JSON.stringify(record.input)];
 }
@@ -147,10 +147,10 @@ async function* matchingExecutions(
   services: AppServices,
   viewer: Viewer,
   { userName, ...filters }: z.infer<typeof filtersSchema>,
-): AsyncIterable<ExecutionSummary> {
+): AsyncIterable<ExecutionRecord> {
   let cursor: string | undefined;
   do {
-    const page = await services.executions.list({
+    const page = await services.executions.listWithInput({
       ...filters,
       ...executionListScope(viewer, { userName }),
       assistantName: filters.assistantName || undefined,
@@ -162,7 +162,7 @@ async function* matchingExecutions(
   } while (cursor);
 }
 
-async function* eventsOf(services: AppServices, executions: AsyncIterable<ExecutionSummary>, type?: StoredEvent['eventType']) {
+async function* eventsOf(services: AppServices, executions: AsyncIterable<ExecutionRecord>, type?: StoredEvent['eventType']) {
   for await (const execution of executions) yield* executionEvents(services, execution.id, type);
 }
 
@@ -231,7 +231,7 @@ export async function handleExport(
     // The first page is read before the headers go out, so a bad filter is still a clean 400.
     const iterator = executions[Symbol.asyncIterator]();
     const first = await iterator.next();
-    const rest: AsyncIterable<ExecutionSummary> = {
+    const rest: AsyncIterable<ExecutionRecord> = {
       async *[Symbol.asyncIterator]() {
         if (!first.done) yield first.value;
         yield* { [Symbol.asyncIterator]: () => iterator };

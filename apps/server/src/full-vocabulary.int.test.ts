@@ -32,17 +32,25 @@ describe('one execution against real documents and the loopback provider', () =>
     const client = app.client('demo');
     const repository = await client.knowledge.repositories.create.mutate({ name: 'Earth science', description: 'Short explainers' });
 
-    // Import reports progress as the chunks are embedded, then the stored documents.
-    const updates: Array<{ kind: string; percentage?: number; documents?: unknown[] }> = [];
-    for await (const update of await client.knowledge.documents.import.mutate({ repositoryId: repository.id, documents: KNOWLEDGE_CORPUS })) {
-      updates.push(update);
-    }
+    // An import returns at once; its progress (chunks embedded per document) is watched apart, read-only.
+    const started = await client.knowledge.documents.import.mutate({ repositoryId: repository.id, documents: KNOWLEDGE_CORPUS });
+    expect(started).toMatchObject({ status: 'running', documents: null });
+    const updates: Array<Awaited<ReturnType<typeof client.knowledge.documents.getImport.query>>> = [];
+    await new Promise<void>((resolve, reject) => {
+      client.knowledge.documents.importProgress.subscribe(
+        { importId: started.id },
+        { onData: (update) => updates.push(update), onError: reject, onComplete: resolve },
+      );
+    });
     const done = updates.at(-1)!;
-    expect(done.kind).toBe('done');
+    expect(done.status).toBe('completed');
     expect(done.documents).toHaveLength(KNOWLEDGE_CORPUS.length);
-    const percentages = updates.filter((update) => update.kind === 'progress').map((update) => update.percentage!);
-    expect(percentages.at(-1)).toBe(100);
+    expect(done.progress.percentage).toBe(100);
+    expect(done.progress.documents.map((document) => document.title)).toEqual(KNOWLEDGE_CORPUS.map((document) => document.title));
+    for (const document of done.progress.documents) expect(document.embeddedChunks).toBe(document.chunks);
+    const percentages = updates.map((update) => update.progress.percentage);
     expect(percentages).toEqual([...percentages].sort((a, b) => a - b));
+    expect(await client.knowledge.documents.getImport.query({ importId: started.id })).toMatchObject({ status: 'completed' });
 
     // The provider first asks for a knowledge search, then answers.
     provider.reply = (request) =>

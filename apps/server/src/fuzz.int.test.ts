@@ -1,6 +1,7 @@
 import { appRouter, createCallerFactory, createContextInner } from '@aae/api';
 import { sessionIdentity } from '@aae/api/testing';
 import { hashPassword } from '@aae/auth';
+import { SYSTEM_VIEWER } from '@aae/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXPORT_FORMATS, EXPORT_ROUTES } from './export-routes.ts';
 import { exportPlan, TRANSPORT_CASES, type ExportCase } from './testing/fuzz-cases.ts';
@@ -98,7 +99,7 @@ const documentsIn = (result: unknown): number => {
  * runs write them in the background, but each belongs to an execution (a foreign key), and
  * executions are counted.
  */
-const WRITES: Record<string, (result: unknown) => Delta> = {
+const WRITES: Record<string, (result: unknown) => Delta | Promise<Delta>> = {
   'assistants.create': () => ({ assistants: 1, liveAssistants: 1 }),
   // Deleted assistants stay as rows (their executions keep their history).
   'assistants.delete': () => ({ liveAssistants: -1 }),
@@ -107,11 +108,19 @@ const WRITES: Record<string, (result: unknown) => Delta> = {
   // Its documents go with it; how many it had is not in the answer.
   'knowledge.repositories.delete': () => ({ repositories: -1, documents: '≤0' }),
   'knowledge.documents.add': (result) => ({ documents: documentsIn(result) }),
-  'knowledge.documents.import': (result) => ({ documents: documentsIn(result) }),
+  // It stores in the background: what it stored once it ended.
+  'knowledge.documents.import': async (result) => ({ documents: await importStored((result as { id: string }).id) }),
   'knowledge.documents.delete': () => ({ documents: -1 }),
 };
 
 let app: TestApp;
+
+/** How many documents an import stored, once it ended. */
+async function importStored(importId: string): Promise<number> {
+  let stored = 0;
+  for await (const view of app.services.imports.watch(importId, SYSTEM_VIEWER, AbortSignal.timeout(120_000))) stored = view.documents?.length ?? 0;
+  return stored;
+}
 /** Valid ids for the fields of that name, for one procedure: resources it may consume. */
 const ID_OVERRIDES: Record<string, Record<string, number>> = {};
 const procedures = enumerateProcedures();
@@ -175,7 +184,7 @@ async function sendMutation(procedure: Procedure, caller: Caller, input: FuzzInp
   const results = await sendTrpc(procedure, caller, input);
   sent.push(...results);
   const last = results.at(-1)!;
-  const wrong = await checkpoint(succeeded(last.answer) ? (WRITES[procedure.path]?.(last.answer.result) ?? {}) : {});
+  const wrong = await checkpoint(succeeded(last.answer) ? ((await WRITES[procedure.path]?.(last.answer.result)) ?? {}) : {});
   if (wrong.length > 0) {
     partialWrites.push(`${procedure.path} as ${caller.name}, answered ${effectiveStatus(last.answer)}: ${wrong.join(', ')}; input ${excerpt(last.request, 160)}`);
   }

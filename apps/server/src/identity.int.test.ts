@@ -155,6 +155,7 @@ describe('password sign-in, sessions and sign-out', () => {
     const input = encodeURIComponent(JSON.stringify({ json: { repositoryId: 1, documents: [{ title: 't', mediaType: 'text/plain', content: 'x' }] } }));
     const importing = await fetch(`${app.url}/trpc/knowledge.documents.import?input=${input}`, { headers: { cookie: cookie!, accept: 'text/event-stream' } });
     expect(importing.status).toBe(405);
+    expect(await app.database.prisma.documentImport.count()).toBe(0);
   });
 
   it('refuses an expired session', async () => {

@@ -50,6 +50,7 @@ const app = await startApp({
       runningPerPerson: config.RUNNING_EXECUTIONS_PER_PERSON,
       runningInAll: config.RUNNING_EXECUTIONS,
       streamsPerPerson: config.STREAMS_PER_PERSON,
+      importsPerPerson: config.IMPORTS_PER_PERSON,
     },
     runner: {
       staleAfterMs: config.EXECUTION_LEASE_STALE_MS,

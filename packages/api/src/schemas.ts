@@ -24,3 +24,12 @@ export const passwordSchema = z
   .min(PASSWORD_MIN_LENGTH, `password must be at least ${PASSWORD_MIN_LENGTH} characters`)
   .max(PASSWORD_MAX_LENGTH, `password must be at most ${PASSWORD_MAX_LENGTH} characters`)
   ;
+
+/** One page of a list ordered by id: `cursor` is the last id of the page before. */
+export const idPageSchema = { cursor: idSchema.nullish(), limit: z.number().int().min(1).max(100).default(50) };
+
+/** `rows` fetched with one more than `limit`: the page, and the cursor of the next when there is one. */
+export function idPage<T extends { id: number }>(rows: T[], limit: number): { items: T[]; nextCursor: number | null } {
+  const items = rows.slice(0, limit);
+  return { items, nextCursor: rows.length > limit ? (items.at(-1)?.id ?? null) : null };
+}

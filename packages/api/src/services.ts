@@ -7,6 +7,7 @@ import {
   createPersonalTokenRepository,
   createEventStore,
   createKnowledgeStore,
+  createDocumentImportRepository,
   createExecutionRepository,
   createInProcessEventBus,
   createPostgresEventBus,
@@ -36,6 +37,7 @@ import {
   type ToolDefinition,
 } from '@aae/engine';
 import { ExecutionRunner, type ExecutionRunnerDeps } from './execution-runner.ts';
+import { createDocumentImports, type DocumentImportsDeps } from './document-imports.ts';
 
 /** Sign-in and tokens. */
 export interface IdentityOptions {
@@ -72,6 +74,8 @@ export interface AppServicesOptions {
   /** Starts per minute, running executions and open streams allowed (see `DEFAULT_USAGE_LIMITS`). */
   usageLimits?: Partial<UsageLimitSettings>;
   runner?: Pick<ExecutionRunnerDeps, 'heartbeatMs' | 'staleAfterMs' | 'sweepMs'>;
+  /** How document imports report that they are alive, and when one counts as lost. */
+  imports?: Pick<DocumentImportsDeps, 'heartbeatMs' | 'lostAfterMs' | 'pollMs'>;
   logger?: Pick<Console, 'info' | 'warn' | 'error'>;
 }
 
@@ -118,6 +122,7 @@ export function createAppServices(options: AppServicesOptions) {
     countTokens,
     vectorSearch: () => options.database.vectorSearch(),
   });
+  const imports = createDocumentImports({ imports: createDocumentImportRepository(prisma), knowledge, logger, ...options.imports });
   const tools = new ToolRegistry([...builtInTools, ...(options.tools ?? [])]);
   const responseCache = options.responseCache === false ? undefined : createResponseCacheStore(prisma, logger);
   const runner = new ExecutionRunner({
@@ -158,6 +163,7 @@ export function createAppServices(options: AppServicesOptions) {
     models,
     embeddings,
     knowledge,
+    imports,
     tools,
     responseCache,
     analytics: createAnalytics(prisma),
@@ -165,7 +171,7 @@ export function createAppServices(options: AppServicesOptions) {
     runner,
     /** Finishes (or cancels) running executions, drains the write buffer, closes the database. */
     async close(options: { cancelRunning?: boolean } = {}) {
-      await runner.stopAll({ cancel: options.cancelRunning ?? false });
+      await Promise.all([runner.stopAll({ cancel: options.cancelRunning ?? false }), imports.stopAll()]);
       await buffer.flush();
       await bus.close?.();
       await this.database.close();

@@ -12,6 +12,8 @@ export interface UsageLimitSettings {
   runningInAll: number;
   /** Live streams one person may hold open on one process. */
   streamsPerPerson: number;
+  /** Document imports of one person running at once. */
+  importsPerPerson: number;
 }
 
 export const DEFAULT_USAGE_LIMITS: UsageLimitSettings = {
@@ -19,6 +21,7 @@ export const DEFAULT_USAGE_LIMITS: UsageLimitSettings = {
   runningPerPerson: 10,
   runningInAll: 100,
   streamsPerPerson: 100,
+  importsPerPerson: 3,
 };
 
 /** A limit was reached: answered with 429 and `Retry-After`. */
@@ -68,6 +71,7 @@ export function createUsageLimits(deps: { prisma: PrismaClient; audit: AuditLog;
 
   /** Starts checked and created one after another in this process (see `startExecution`). */
   let startQueue: Promise<unknown> = Promise.resolve();
+  let importQueue: Promise<unknown> = Promise.resolve();
 
   return {
     settings,
@@ -110,6 +114,24 @@ export function createUsageLimits(deps: { prisma: PrismaClient; audit: AuditLog;
           await refuse(user, new LimitReachedError(`You started ${settings.executionsPerMinute} executions in the last minute; try again in ${wait} s`, 'executionsPerMinute', wait));
         }
       }
+    },
+
+    /**
+     * Checks how many imports of `user` run (`countRunning`), then runs `start`, one import at a
+     * time in this process, as `startExecution` does for executions.
+     */
+    startImport<T>(user: User, countRunning: () => Promise<number>, start: () => Promise<T>): Promise<T> {
+      const run = importQueue.then(async () => {
+        if (settings.importsPerPerson > 0) {
+          const running = await countRunning();
+          if (running >= settings.importsPerPerson) {
+            await refuse(user, new LimitReachedError(`You have ${running} document imports running, the most one person may; wait for one to finish`, 'importsPerPerson', 5));
+          }
+        }
+        return start();
+      });
+      importQueue = run.catch(() => {});
+      return run;
     },
 
     /** As a stream of `user` opens: what releases its place when it ends. */

@@ -30,6 +30,7 @@ export {
   InvalidCursorError,
   type ExecutionSort,
   type ExecutionDetail,
+  type ExecutionRecord,
   type ExecutionRepository,
   type ExecutionSummary,
   type PromptResult,
@@ -72,3 +73,10 @@ export {
 export { chunkDocument, type DocumentChunk, type KnowledgeMediaType, type TokenCounter } from './knowledge/chunk-document.ts';
 export { KnowledgeRepositoryNotFoundError, MixedEmbeddingModelsError } from './knowledge/knowledge-errors.ts';
 export type { KnowledgePassage } from './knowledge/rank-passages.ts';
+export {
+  createDocumentImportRepository,
+  type DocumentImport,
+  type DocumentImportProgress,
+  type DocumentImportRepository,
+  type DocumentImportStatus,
+} from './knowledge/document-imports.ts';

@@ -9,3 +9,4 @@ export * from './tools.ts';
 export * from './response-cache.ts';
 export * from './openai-compatible.ts';
 export { createLocalEmbeddingModel, LOCAL_EMBEDDING_MODEL_ID } from './local-embedding.ts';
+export { createProgressThrottle } from './progress-throttle.ts';

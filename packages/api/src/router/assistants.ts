@@ -2,7 +2,7 @@ import { inputVariableSchema } from '@aae/db';
 import { checkTemplates } from '@aae/engine';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
-import { idSchema, nameSchema, visibilitySchema } from '../schemas.ts';
+import { idPage, idPageSchema, idSchema, nameSchema, visibilitySchema } from '../schemas.ts';
 import { assertRepositoriesReadable, changeableAssistant, readableAssistant } from '../resource-access.ts';
 import { scopedProcedure } from '../trpc.ts';
 
@@ -63,18 +63,12 @@ export const assistantsRouter = {
   list: read
     .input(
       z
-        .object({
-          /** The last id of the page before. */
-          cursor: idSchema.nullish(),
-          limit: z.number().int().min(1).max(100).default(50),
-        })
+        .object(idPageSchema)
         .default({ limit: 50 }),
     )
-    .query(async ({ ctx, input }) => {
-      const items = await ctx.services.assistants.listSummaries(ctx.viewer, { afterId: input.cursor, limit: input.limit + 1 });
-      const page = items.slice(0, input.limit);
-      return { items: page, nextCursor: items.length > input.limit ? (page.at(-1)?.id ?? null) : null };
-    }),
+    .query(async ({ ctx, input }) =>
+      idPage(await ctx.services.assistants.listSummaries(ctx.viewer, { afterId: input.cursor, limit: input.limit + 1 }), input.limit),
+    ),
   get: read.input(assistantIdSchema).query(({ ctx, input }) => readableAssistant(ctx.services, ctx.viewer, input.id)),
   create: write.input(createAssistantInputSchema).mutation(async ({ ctx, input }) => {
     const unknown = input.prompts.find((prompt) => !ctx.services.models.has(prompt.modelId));

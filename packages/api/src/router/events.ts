@@ -1,12 +1,10 @@
-import type { Identity } from '@aae/auth';
-import { AccessRevokedError, type AccessKey } from '@aae/db';
 import { eventTypeSchema, isTerminalEvent, parseEventId, type StoredEvent } from '@aae/events';
 import { tracked, TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { idSchema } from '../schemas.ts';
 import { assertCanReadExecution } from '../execution-access.ts';
-import type { AppServices } from '../services.ts';
-import { adminProcedure, scopedProcedure, STREAM_MAX_DURATION_MS } from '../trpc.ts';
+import { adminProcedure, scopedProcedure } from '../trpc.ts';
+import { streamScope } from '../stream-scope.ts';
 
 /** Reading one execution: with `executions:read`, or a watch token for it. */
 const readExecution = scopedProcedure('executions:read', { watch: true });
@@ -27,52 +25,6 @@ function resumeSequence(executionId: number, lastEventId: string | null | undefi
     });
   }
   return parsed.sequence;
-}
-
-/**
- * A stream's own signal: aborted when its client goes, when it ends, or when the access it was
- * opened with ends (account disabled or role changed, token revoked, in any process; the
- * credential expiring).
- */
-async function streamScope(ctx: { services: AppServices; identity: Identity }, requestSignal: AbortSignal | undefined) {
-  const { identity } = ctx;
-  // Refused (429) past the person's number of open streams, before anything is held.
-  const releaseStream = await ctx.services.usageLimits.openStream(identity.user);
-  const stop = new AbortController();
-  const onAbort = () => stop.abort();
-  requestSignal?.addEventListener('abort', onAbort, { once: true });
-  const keys: AccessKey[] = [
-    'all',
-    `user:${identity.user.id}`,
-    ...(identity.sessionId === null ? [] : [`session:${identity.sessionId}` as const]),
-    ...(identity.tokenId === null ? [] : [`token:${identity.tokenId}` as const]),
-  ];
-  const stopOnRevoke = ctx.services.bus.abortOnRevoke(keys, stop, identity.checkedAt);
-  const untilExpiry = identity.expiresAt ? identity.expiresAt.getTime() - Date.now() : Number.POSITIVE_INFINITY;
-  const expiry = untilExpiry < STREAM_MAX_DURATION_MS ? setTimeout(() => stop.abort(new AccessRevokedError('expired')), Math.max(untilExpiry, 0)) : null;
-  const revoked = () => stop.signal.reason instanceof AccessRevokedError;
-  return {
-    signal: stop.signal,
-    /** The access it was opened with ended: nothing more is sent. */
-    revoked,
-    /**
-     * Ends a revoked stream with an error, so its client does not take the end for completion:
-     * one its client retries at once (resuming after the last event) when only what the access
-     * allows must be checked again, one that stops it otherwise.
-     */
-    throwIfRevoked() {
-      if (!revoked()) return;
-      const reason = stop.signal.reason as AccessRevokedError;
-      throw new TRPCError({ code: reason.recheck ? 'SERVICE_UNAVAILABLE' : 'UNAUTHORIZED', message: reason.message });
-    },
-    close() {
-      releaseStream();
-      requestSignal?.removeEventListener('abort', onAbort);
-      stopOnRevoke();
-      if (expiry) clearTimeout(expiry);
-      stop.abort();
-    },
-  };
 }
 
 export const eventsRouter = {

@@ -145,6 +145,17 @@ describe('executions: bad input gets a clear error', () => {
     expect([...first.items, ...second.items].map((e) => e.id)).toEqual(all.items.slice(0, 4).map((e) => e.id));
     expect(all.items.map((e) => e.id)).toEqual([...all.items.map((e) => e.id)].sort((a, b) => b - a));
   });
+
+  it('lists summaries without inputs (each up to 200,000 characters); one execution is read with its input', async () => {
+    const caller = await t.caller('demo');
+    const topic = 'x'.repeat(100_000);
+    const { executionId } = await runDemoToEnd(caller, t.demoAssistantId, { topic });
+    const [listed] = (await caller.executions.list({ limit: 1 })).items;
+    expect(listed).toMatchObject({ id: executionId, status: 'completed' });
+    expect(listed).not.toHaveProperty('input');
+    expect(JSON.stringify(listed).length).toBeLessThan(1_000);
+    expect((await caller.executions.get({ executionId })).input).toEqual({ topic });
+  });
 });
 
 describe('executions.list: the history browser', () => {

@@ -3,8 +3,8 @@ import { KNOWLEDGE_CORPUS, KNOWLEDGE_QUERIES, testDatabaseKind } from '@aae/db/t
 import { countTokens, normalise, type EmbeddingModel } from '@aae/engine';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ZodError } from 'zod';
-import { createTestServices, readSubscription, type Caller, type TestServices } from '../testing/test-services.ts';
-import { MAX_DOCUMENT_BYTES } from './knowledge.ts';
+import { createTestServices, readSubscription, sessionIdentity, type Caller, type TestServices } from '../testing/test-services.ts';
+import { MAX_DOCUMENT_BYTES, MAX_REPOSITORIES_PER_PERSON } from './knowledge.ts';
 
 let t: TestServices;
 let admin: Caller;
@@ -91,14 +91,43 @@ describe('knowledge search over a corpus with known answers', () => {
 
 describe('knowledge repositories and documents', () => {
   it('lists and gets a shared repository with counts for anyone signed in', async () => {
-    const listed = await demo.knowledge.repositories.list();
+    const listed = (await demo.knowledge.repositories.list()).items;
     const corpus = listed.find((repository) => repository.id === corpusId);
     expect(corpus).toMatchObject({ name: 'Encyclopedia', ownerName: 'admin', visibility: 'shared', embeddingModel: 'local-hash-384', documentCount: 12 });
     expect(corpus!.chunkCount).toBeGreaterThanOrEqual(12);
     expect(await demo.knowledge.repositories.get({ repositoryId: corpusId })).toEqual(corpus);
-    const documents = await demo.knowledge.documents.list({ repositoryId: corpusId });
+    const documents = (await demo.knowledge.documents.list({ repositoryId: corpusId })).items;
     expect(documents.map((document) => document.title)).toEqual(KNOWLEDGE_CORPUS.map((document) => document.title));
     expect(documents.reduce((sum, document) => sum + document.chunkCount, 0)).toBe(corpus!.chunkCount);
+  });
+
+  it('pages repositories and documents by id, with no gap and no repeat', async () => {
+    const walk = async <T extends { id: number }>(read: (cursor: number | null) => Promise<{ items: T[]; nextCursor: number | null }>) => {
+      const ids: number[] = [];
+      let cursor: number | null = null;
+      do {
+        const page: { items: T[]; nextCursor: number | null } = await read(cursor);
+        expect(page.items.length).toBeLessThanOrEqual(5);
+        ids.push(...page.items.map((item) => item.id));
+        cursor = page.nextCursor;
+      } while (cursor !== null);
+      return ids;
+    };
+    const documents = await walk((cursor) => demo.knowledge.documents.list({ repositoryId: corpusId, cursor, limit: 5 }));
+    expect(documents).toEqual((await demo.knowledge.documents.list({ repositoryId: corpusId })).items.map((document) => document.id));
+    expect(documents).toHaveLength(KNOWLEDGE_CORPUS.length);
+    const repositories = await walk((cursor) => admin.knowledge.repositories.list({ cursor, limit: 5 }));
+    expect(repositories).toEqual((await admin.knowledge.repositories.list({ limit: 100 })).items.map((repository) => repository.id));
+  });
+
+  it(`keeps at most ${MAX_REPOSITORIES_PER_PERSON} repositories per person`, async () => {
+    const person = await t.services.users.ensure({ name: 'Collector', email: 'collector@example.test', role: 'member' });
+    const collector = t.callerAs(sessionIdentity(person));
+    for (let index = 0; index < MAX_REPOSITORIES_PER_PERSON; index++) await collector.knowledge.repositories.create({ name: `Shelf ${index}` });
+    await expect(collector.knowledge.repositories.create({ name: 'One more' })).rejects.toMatchObject({
+      code: 'CONFLICT',
+      message: `You have ${MAX_REPOSITORIES_PER_PERSON} knowledge repositories, the most one person may keep; delete some first`,
+    });
   });
 
   it('forgets a deleted document in every search type', async () => {
@@ -144,7 +173,7 @@ describe('knowledge: who may change what', () => {
       code: 'FORBIDDEN',
       message: `Only the owner of knowledge repository ${corpusId} or an admin may change it`,
     });
-    const [first] = await demo.knowledge.documents.list({ repositoryId: corpusId });
+    const [first] = (await demo.knowledge.documents.list({ repositoryId: corpusId })).items;
     await expect(demo.knowledge.documents.delete({ documentId: first!.id })).rejects.toMatchObject({ code: 'FORBIDDEN' });
     await expect(demo.knowledge.repositories.delete({ repositoryId: corpusId })).rejects.toMatchObject({ code: 'FORBIDDEN' });
 
@@ -156,7 +185,7 @@ describe('knowledge: who may change what', () => {
     // An admin may change anyone's repository.
     await admin.knowledge.documents.delete({ documentId: documents[0]!.id });
     await admin.knowledge.repositories.delete({ repositoryId: own.id });
-    expect((await demo.knowledge.repositories.list()).some((repository) => repository.id === own.id)).toBe(false);
+    expect(((await demo.knowledge.repositories.list()).items).some((repository) => repository.id === own.id)).toBe(false);
   });
 
   it('refuses callers with no identity', async () => {
@@ -294,7 +323,7 @@ describe('private repositories', () => {
 
   it('is, to another member, exactly a repository that does not exist', async () => {
     const missing = { code: 'NOT_FOUND', message: `Knowledge repository ${privateId} does not exist` };
-    expect((await other.knowledge.repositories.list()).some((repository) => repository.id === privateId)).toBe(false);
+    expect(((await other.knowledge.repositories.list()).items).some((repository) => repository.id === privateId)).toBe(false);
     await expect(other.knowledge.repositories.get({ repositoryId: privateId })).rejects.toMatchObject(missing);
     await expect(other.knowledge.documents.list({ repositoryId: privateId })).rejects.toMatchObject(missing);
     for (const searchType of searchTypes) {
@@ -303,7 +332,7 @@ describe('private repositories', () => {
     await expect(other.knowledge.repositories.delete({ repositoryId: privateId })).rejects.toMatchObject(missing);
     await expect(other.knowledge.repositories.update({ repositoryId: privateId, visibility: 'shared' })).rejects.toMatchObject(missing);
     await expect(other.knowledge.documents.add({ repositoryId: privateId, documents: [note] })).rejects.toMatchObject(missing);
-    const [document] = await demo.knowledge.documents.list({ repositoryId: privateId });
+    const [document] = (await demo.knowledge.documents.list({ repositoryId: privateId })).items;
     await expect(other.knowledge.documents.delete({ documentId: document!.id })).rejects.toMatchObject({
       code: 'NOT_FOUND',
       message: `Document ${document!.id} does not exist`,

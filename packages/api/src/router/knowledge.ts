@@ -1,11 +1,12 @@
-import { EventEmitter, on } from 'node:events';
 import { KnowledgeRepositoryNotFoundError, MixedEmbeddingModelsError } from '@aae/db';
 import { UnknownEmbeddingModelError } from '@aae/engine';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
-import { idSchema, nameSchema, visibilitySchema } from '../schemas.ts';
+import { idPage, idPageSchema, idSchema, nameSchema, visibilitySchema } from '../schemas.ts';
 import { changeableRepository, readableRepository } from '../resource-access.ts';
 import { scopedProcedure } from '../trpc.ts';
+import { ImportNotFoundError } from '../document-imports.ts';
+import { streamScope } from '../stream-scope.ts';
 
 const read = scopedProcedure('assistants:read');
 const write = scopedProcedure('assistants:write');
@@ -14,6 +15,7 @@ const write = scopedProcedure('assistants:write');
 export const MAX_DOCUMENTS_PER_ADD = 100;
 export const MAX_DOCUMENT_BYTES = 1024 * 1024;
 export const MAX_SEARCH_LIMIT = 50;
+export const MAX_REPOSITORIES_PER_PERSON = 200;
 
 const repositoryIdSchema = idSchema;
 
@@ -63,10 +65,20 @@ const addDocumentsInputSchema = z.object({
     .max(MAX_DOCUMENTS_PER_ADD, `add at most ${MAX_DOCUMENTS_PER_ADD} documents at a time`),
 });
 
+const importInputSchema = z.object({
+  importId: z.string().regex(/^imp_[0-9a-f-]{36}$/, 'importId is not an import id (imp_ followed by a UUID)'),
+});
+
+const importNotFound = (importId: string) => new TRPCError({ code: 'NOT_FOUND', message: `Import ${importId} does not exist` });
+
 export const knowledgeRouter = {
   repositories: {
-    /** The repositories the caller may read: their own, the shared ones, and for admins all. */
-    list: read.query(({ ctx }) => ctx.services.knowledge.listRepositories(ctx.viewer)),
+    /** The repositories the caller may read (their own, the shared ones, and for admins all), a page at a time. */
+    list: read
+      .input(z.object(idPageSchema).default({ limit: 50 }))
+      .query(async ({ ctx, input }) =>
+        idPage(await ctx.services.knowledge.listRepositories(ctx.viewer, { afterId: input.cursor, limit: input.limit + 1 }), input.limit),
+      ),
     get: read
       .input(z.object({ repositoryId: repositoryIdSchema }))
       .query(({ ctx, input }) => readableRepository(ctx.services, ctx.viewer, input.repositoryId)),
@@ -80,7 +92,10 @@ export const knowledgeRouter = {
           embeddingModel: z.string().min(1).max(200).optional(),
         }),
       )
-      .mutation(({ ctx, input }) => {
+      .mutation(async ({ ctx, input }) => {
+        if ((await ctx.services.knowledge.countRepositoriesOwnedBy(ctx.identity.user.id)) >= MAX_REPOSITORIES_PER_PERSON) {
+          throw new TRPCError({ code: 'CONFLICT', message: `You have ${MAX_REPOSITORIES_PER_PERSON} knowledge repositories, the most one person may keep; delete some first` });
+        }
         if (input.embeddingModel !== undefined && !ctx.services.embeddings.has(input.embeddingModel)) {
           throw new TRPCError({
             code: 'BAD_REQUEST',
@@ -118,38 +133,60 @@ export const knowledgeRouter = {
       return { documents };
     }),
     /**
-     * `add` for large batches: reports progress as the chunks are embedded (the `progress`
-     * payload, at a bounded rate), then the stored documents, and ends. A streamed mutation (a
-     * POST), not a subscription: a write must never be reachable by a GET another site links to.
+     * `add` for large batches, in the background: records the import and returns it at once
+     * (nothing embedded yet); its progress is watched with `importProgress`. Nothing is stored in
+     * the repository unless every document is.
      */
-    import: write.input(addDocumentsInputSchema).mutation(async function* ({ ctx, input, signal }) {
+    import: write.input(addDocumentsInputSchema).mutation(async ({ ctx, input }) => {
       await changeableRepository(ctx.services, ctx.viewer, input.repositoryId);
-      const progress = new EventEmitter();
-      let lastSent = 0;
-      const work = withKnowledgeErrors(
-        ctx.services.knowledge.addDocuments(input.repositoryId, input.documents, {
-          signal,
-          onProgress(step) {
-            const now = Date.now();
-            // At most four updates a second; the last step always goes out.
-            if (step.currentStep < step.totalSteps && now - lastSent < 250) return;
-            lastSent = now;
-            progress.emit('progress', {
-              ...step,
-              percentage: step.totalSteps > 0 ? Math.round((step.currentStep / step.totalSteps) * 100) : 100,
-            });
-          },
-        }),
-      ).finally(() => progress.emit('done'));
-      const updates = on(progress, 'progress', { signal, close: ['done'] });
-      for await (const [update] of updates) {
-        yield { kind: 'progress' as const, ...(update as { currentStep: number; totalSteps: number; percentage: number; message: string }) };
-      }
-      yield { kind: 'done' as const, documents: await work };
+      const { user } = ctx.identity;
+      return ctx.services.usageLimits.startImport(
+        user,
+        () => ctx.services.imports.countRunning(user.id),
+        () => ctx.services.imports.start({ repositoryId: input.repositoryId, requestedById: user.id, documents: input.documents }),
+      );
     }),
+    /** An import as it stands (its starter or an admin). */
+    getImport: read.input(importInputSchema).query(async ({ ctx, input }) => {
+      const found = await ctx.services.imports.get(input.importId, ctx.viewer);
+      if (!found) throw importNotFound(input.importId);
+      return found;
+    }),
+    /**
+     * An import now, then each change (chunks embedded of each document's total, at most four a
+     * second) until it completes, fails or is cancelled, then ends. Only reads: opening it
+     * changes nothing.
+     */
+    importProgress: read.input(importInputSchema).subscription(async function* ({ ctx, input, signal }) {
+      const scope = await streamScope(ctx, signal);
+      try {
+        yield* ctx.services.imports.watch(input.importId, ctx.viewer, scope.signal);
+        scope.throwIfRevoked();
+      } catch (error) {
+        scope.throwIfRevoked();
+        if (error instanceof ImportNotFoundError) throw new TRPCError({ code: 'NOT_FOUND', message: error.message, cause: error });
+        if (scope.signal.aborted) return;
+        throw error;
+      } finally {
+        scope.close();
+      }
+    }),
+    /** Stops a running import; nothing of it is stored. */
+    cancelImport: write.input(importInputSchema).mutation(async ({ ctx, input }) => {
+      const cancelled = await ctx.services.imports.cancel(input.importId, ctx.viewer);
+      if (cancelled === null) throw importNotFound(input.importId);
+      if (!cancelled) throw new TRPCError({ code: 'CONFLICT', message: `Import ${input.importId} has already ended` });
+      return { importId: input.importId, cancelled };
+    }),
+    /** A repository's documents (titles and chunk counts, not their text), a page at a time. */
     list: read
-      .input(z.object({ repositoryId: repositoryIdSchema }))
-      .query(({ ctx, input }) => withKnowledgeErrors(ctx.services.knowledge.listDocuments(input.repositoryId, ctx.viewer))),
+      .input(z.object({ repositoryId: repositoryIdSchema, ...idPageSchema, limit: z.number().int().min(1).max(500).default(100) }))
+      .query(async ({ ctx, input }) =>
+        idPage(
+          await withKnowledgeErrors(ctx.services.knowledge.listDocuments(input.repositoryId, ctx.viewer, { afterId: input.cursor, limit: input.limit + 1 })),
+          input.limit,
+        ),
+      ),
     delete: write.input(z.object({ documentId: idSchema })).mutation(async ({ ctx, input }) => {
       const document = await ctx.services.knowledge.getDocument(input.documentId);
       const missing = new TRPCError({ code: 'NOT_FOUND', message: `Document ${input.documentId} does not exist` });

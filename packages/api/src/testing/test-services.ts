@@ -56,9 +56,9 @@ export interface TestServices {
 const quiet = { info: () => {}, warn: console.warn, error: console.error };
 
 /** App services on a fresh, migrated, seeded database of the test project's kind, with the test people. */
-export async function createTestServices(): Promise<TestServices> {
+export async function createTestServices(options: Omit<Partial<AppServicesOptions>, 'database' | 'identity'> = {}): Promise<TestServices> {
   const database = await createProjectTestDatabase();
-  const services = createAppServices({ database, localModel: { chunkDelayMs: 0 }, logger: quiet, identity: testIdentityOptions() });
+  const services = createAppServices({ localModel: { chunkDelayMs: 0 }, logger: quiet, ...options, database, identity: testIdentityOptions() });
   await seedDemo(services);
   const people = await seedTestPeople(services);
   const demo = (await services.assistants.list(SYSTEM_VIEWER)).find((assistant) => assistant.name === 'Research Brief Writer');

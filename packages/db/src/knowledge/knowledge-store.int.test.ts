@@ -66,7 +66,7 @@ describe('knowledge store', () => {
     const fetched = await knowledge.getRepository(created.id, SYSTEM_VIEWER);
     expect(fetched?.documentCount).toBe(2);
     expect(fetched?.chunkCount).toBeGreaterThanOrEqual(4);
-    expect((await knowledge.listRepositories(SYSTEM_VIEWER)).map((repository) => repository.id)).toContain(created.id);
+    expect((await knowledge.listRepositories(SYSTEM_VIEWER, { limit: 1_000 })).map((repository) => repository.id)).toContain(created.id);
     expect(await knowledge.getRepository(987_654, SYSTEM_VIEWER)).toBeNull();
   });
 
@@ -110,7 +110,7 @@ describe('knowledge store', () => {
     await expect(
       knowledge.addDocuments(repository.id, [{ title: 'A', mediaType: 'text/plain', content: sentences(60, 'badgers') }]),
     ).rejects.toThrow('embedding service unavailable');
-    expect(await knowledge.listDocuments(repository.id, SYSTEM_VIEWER)).toEqual([]);
+    expect(await knowledge.listDocuments(repository.id, SYSTEM_VIEWER, { limit: 100 })).toEqual([]);
   });
 
   it('refuses vectors that are not unit length', async () => {
@@ -222,7 +222,7 @@ describe('knowledge store', () => {
       ).rejects.toThrow(new KnowledgeRepositoryNotFoundError([987_654, 987_655]));
     }
     await expect(knowledge.addDocuments(987_654, [])).rejects.toThrow('Knowledge repository 987654 does not exist');
-    await expect(knowledge.listDocuments(987_654, SYSTEM_VIEWER)).rejects.toBeInstanceOf(KnowledgeRepositoryNotFoundError);
+    await expect(knowledge.listDocuments(987_654, SYSTEM_VIEWER, { limit: 100 })).rejects.toBeInstanceOf(KnowledgeRepositoryNotFoundError);
     expect(await knowledge.missingRepositories([repository.id, 987_654], SYSTEM_VIEWER)).toEqual([987_654]);
   });
 

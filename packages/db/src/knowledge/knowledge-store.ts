@@ -50,6 +50,10 @@ export interface AddDocumentsProgress {
   currentStep: number;
   totalSteps: number;
   message: string;
+  /** Chunks embedded so far, of all the documents' chunks (in document order). */
+  embeddedChunks: number;
+  /** Chunks of each document, in the order given. */
+  chunksPerDocument: number[];
 }
 
 const repositorySelect = {
@@ -181,14 +185,20 @@ export function createKnowledgeStore(prisma: PrismaClient, options: KnowledgeSto
       return toRepository(row);
     },
 
-    /** The repositories `viewer` may read. */
-    async listRepositories(viewer: Viewer): Promise<KnowledgeRepositorySummary[]> {
+    /** The repositories `viewer` may read, by id, from after `afterId`. */
+    async listRepositories(viewer: Viewer, page: { afterId?: number | null | undefined; limit: number }): Promise<KnowledgeRepositorySummary[]> {
       const rows = await prisma.knowledgeRepository.findMany({
-        where: visibleTo(viewer),
+        where: { ...visibleTo(viewer), ...(page.afterId ? { id: { gt: page.afterId } } : {}) },
         orderBy: { id: 'asc' },
+        take: page.limit,
         select: repositorySelect,
       });
       return rows.map(toRepository);
+    },
+
+    /** How many repositories `ownerId` has. */
+    countRepositoriesOwnedBy(ownerId: number): Promise<number> {
+      return prisma.knowledgeRepository.count({ where: { ownerId } });
     },
 
     /** A repository `viewer` may read; null when it does not exist or is not theirs to see. */
@@ -232,6 +242,7 @@ export function createKnowledgeStore(prisma: PrismaClient, options: KnowledgeSto
         }),
       );
       const texts = chunked.flat().map((chunk) => chunk.content);
+      const chunksPerDocument = chunked.map((chunks) => chunks.length);
       const batches = Math.ceil(texts.length / batchSize);
       const totalSteps = batches + 1;
       const embeddings: number[][] = [];
@@ -247,6 +258,8 @@ export function createKnowledgeStore(prisma: PrismaClient, options: KnowledgeSto
           currentStep: batch + 1,
           totalSteps,
           message: `Embedded chunks ${first}–${first + slice.length - 1} of ${texts.length}`,
+          embeddedChunks: embeddings.length,
+          chunksPerDocument,
         });
       }
       callbacks.signal?.throwIfAborted();
@@ -286,13 +299,24 @@ export function createKnowledgeStore(prisma: PrismaClient, options: KnowledgeSto
         currentStep: totalSteps,
         totalSteps,
         message: `Stored ${documents.length} ${documents.length === 1 ? 'document' : 'documents'} (${texts.length} chunks)`,
+        embeddedChunks: texts.length,
+        chunksPerDocument,
       });
       return stored;
     },
 
-    async listDocuments(repositoryId: number, viewer: Viewer): Promise<KnowledgeDocumentSummary[]> {
+    async listDocuments(
+      repositoryId: number,
+      viewer: Viewer,
+      page: { afterId?: number | null | undefined; limit: number },
+    ): Promise<KnowledgeDocumentSummary[]> {
       await requireRepositories([repositoryId], viewer);
-      const rows = await prisma.knowledgeDocument.findMany({ where: { repositoryId }, orderBy: { id: 'asc' }, select: documentSelect });
+      const rows = await prisma.knowledgeDocument.findMany({
+        where: { repositoryId, ...(page.afterId ? { id: { gt: page.afterId } } : {}) },
+        orderBy: { id: 'asc' },
+        take: page.limit,
+        select: documentSelect,
+      });
       return rows.map(toDocument);
     },
 

@@ -2,12 +2,12 @@ import { z } from 'zod';
 import { storable } from '../storable.ts';
 import { Prisma, type ExecutionStatus, type PrismaClient } from '../generated/prisma/client.ts';
 
-const executionSelect = {
+/** What a list shows of an execution: no input (up to 200,000 characters each). */
+const summarySelect = {
   id: true,
   assistantId: true,
   userId: true,
   status: true,
-  input: true,
   totalTokens: true,
   error: true,
   createdAt: true,
@@ -19,6 +19,8 @@ const executionSelect = {
   user: { select: { name: true } },
 } satisfies Prisma.ExecutionSelect;
 
+const executionSelect = { ...summarySelect, input: true } satisfies Prisma.ExecutionSelect;
+
 const promptResultSelect = {
   promptId: true,
   output: true,
@@ -28,22 +30,30 @@ const promptResultSelect = {
   createdAt: true,
 } satisfies Prisma.PromptResultSelect;
 
+type SummaryRow = Prisma.ExecutionGetPayload<{ select: typeof summarySelect }>;
 type ExecutionRow = Prisma.ExecutionGetPayload<{ select: typeof executionSelect }>;
 
 const executionInputSchema = z.record(z.string(), z.string());
 
-export type ExecutionSummary = Omit<ExecutionRow, 'input' | 'assistant' | 'user'> & {
-  input: Record<string, string>;
+/** An execution as lists show it. */
+export type ExecutionSummary = Omit<SummaryRow, 'assistant' | 'user'> & {
   assistantName: string;
   userName: string;
 };
 
+/** An execution with the input it ran with. */
+export type ExecutionRecord = ExecutionSummary & { input: Record<string, string> };
+
 export type PromptResult = Prisma.PromptResultGetPayload<{ select: typeof promptResultSelect }>;
 
-export type ExecutionDetail = ExecutionSummary & { promptResults: PromptResult[] };
+export type ExecutionDetail = ExecutionRecord & { promptResults: PromptResult[] };
 
-function toSummary({ assistant, user, input, ...row }: ExecutionRow): ExecutionSummary {
-  return { ...row, input: executionInputSchema.parse(input), assistantName: assistant.name, userName: user.name };
+function toSummary({ assistant, user, ...row }: SummaryRow): ExecutionSummary {
+  return { ...row, assistantName: assistant.name, userName: user.name };
+}
+
+function toRecord({ input, ...row }: ExecutionRow): ExecutionRecord {
+  return { ...toSummary(row), input: executionInputSchema.parse(input) };
 }
 
 export const EXECUTION_SORTS = ['createdAt', 'duration', 'tokens'] as const;
@@ -101,6 +111,48 @@ function escapeLike(text: string): string {
 }
 
 export function createExecutionRepository(prisma: PrismaClient) {
+  /** The ids of one page of `list`, in order, and the cursor of the next. */
+  async function pageOf(options: ListExecutionsOptions): Promise<{ ids: number[]; nextCursor: string | null }> {
+    const sort = options.sort ?? 'createdAt';
+    const descending = (options.order ?? 'desc') === 'desc';
+    const sortSql = SORT_SQL[sort];
+    const conditions: Prisma.Sql[] = [Prisma.sql`TRUE`];
+    if (options.userId !== undefined) conditions.push(Prisma.sql`e.user_id = ${options.userId}`);
+    if (options.userName) conditions.push(Prisma.sql`u.name = ${options.userName}`);
+    if (options.assistantId !== undefined) conditions.push(Prisma.sql`e.assistant_id = ${options.assistantId}`);
+    if (options.assistantName) conditions.push(Prisma.sql`a.name ILIKE ${`%${escapeLike(options.assistantName)}%`}`);
+    if (options.status) conditions.push(Prisma.sql`e.status = ${options.status}::execution_status`);
+    if (options.from) conditions.push(Prisma.sql`e.created_at >= ${options.from}`);
+    if (options.to) conditions.push(Prisma.sql`e.created_at < ${options.to}`);
+    if (options.eventType) {
+      conditions.push(
+        Prisma.sql`EXISTS (SELECT 1 FROM assistant_architect_events ev WHERE ev.execution_id = e.id AND ev.event_type = ${options.eventType}::assistant_event_type)`,
+      );
+    }
+    if (options.cursor) {
+      const { value, id } = decodeCursor(options.cursor, sort);
+      conditions.push(
+        descending ? Prisma.sql`(${sortSql}, e.id) < (${value}, ${id})` : Prisma.sql`(${sortSql}, e.id) > (${value}, ${id})`,
+      );
+    }
+    const order = Prisma.raw(descending ? 'DESC' : 'ASC');
+    const page = await prisma.$queryRaw<Array<{ id: number; sort_value: unknown }>>`
+      SELECT e.id, ${sortSql} AS sort_value
+      FROM executions e
+      JOIN assistants a ON a.id = e.assistant_id
+      JOIN users u ON u.id = e.user_id
+      WHERE ${Prisma.join(conditions, ' AND ')}
+      ORDER BY ${sortSql} ${order}, e.id ${order}
+      LIMIT ${options.limit + 1}`;
+    const ids = page.slice(0, options.limit).map((row) => row.id);
+    const last = page[options.limit - 1];
+    const nextCursor =
+      page.length > options.limit && last
+        ? encodeCursor(last.sort_value instanceof Date ? last.sort_value.getTime() : Number(last.sort_value), last.id)
+        : null;
+    return { ids, nextCursor };
+  }
+
   return {
     async create(input: { assistantId: number; userId: number; input: Record<string, string> }): Promise<number> {
       const row = await prisma.execution.create({
@@ -116,8 +168,8 @@ export function createExecutionRepository(prisma: PrismaClient) {
         select: { ...executionSelect, promptResults: { select: promptResultSelect, orderBy: { id: 'asc' } } },
       });
       if (!row) return null;
-      const { promptResults, ...summary } = row;
-      return { ...toSummary(summary), promptResults };
+      const { promptResults, ...record } = row;
+      return { ...toRecord(record), promptResults };
     },
 
     /** Who owns an execution, or null when it does not exist. */
@@ -128,47 +180,18 @@ export function createExecutionRepository(prisma: PrismaClient) {
 
     /** Keyset-paged, filtered and sorted (newest first by default). */
     async list(options: ListExecutionsOptions): Promise<{ items: ExecutionSummary[]; nextCursor: string | null }> {
-      const sort = options.sort ?? 'createdAt';
-      const descending = (options.order ?? 'desc') === 'desc';
-      const sortSql = SORT_SQL[sort];
-      const conditions: Prisma.Sql[] = [Prisma.sql`TRUE`];
-      if (options.userId !== undefined) conditions.push(Prisma.sql`e.user_id = ${options.userId}`);
-      if (options.userName) conditions.push(Prisma.sql`u.name = ${options.userName}`);
-      if (options.assistantId !== undefined) conditions.push(Prisma.sql`e.assistant_id = ${options.assistantId}`);
-      if (options.assistantName) conditions.push(Prisma.sql`a.name ILIKE ${`%${escapeLike(options.assistantName)}%`}`);
-      if (options.status) conditions.push(Prisma.sql`e.status = ${options.status}::execution_status`);
-      if (options.from) conditions.push(Prisma.sql`e.created_at >= ${options.from}`);
-      if (options.to) conditions.push(Prisma.sql`e.created_at < ${options.to}`);
-      if (options.eventType) {
-        conditions.push(
-          Prisma.sql`EXISTS (SELECT 1 FROM assistant_architect_events ev WHERE ev.execution_id = e.id AND ev.event_type = ${options.eventType}::assistant_event_type)`,
-        );
-      }
-      if (options.cursor) {
-        const { value, id } = decodeCursor(options.cursor, sort);
-        conditions.push(
-          descending ? Prisma.sql`(${sortSql}, e.id) < (${value}, ${id})` : Prisma.sql`(${sortSql}, e.id) > (${value}, ${id})`,
-        );
-      }
-      const order = Prisma.raw(descending ? 'DESC' : 'ASC');
-      const page = await prisma.$queryRaw<Array<{ id: number; sort_value: unknown }>>`
-        SELECT e.id, ${sortSql} AS sort_value
-        FROM executions e
-        JOIN assistants a ON a.id = e.assistant_id
-        JOIN users u ON u.id = e.user_id
-        WHERE ${Prisma.join(conditions, ' AND ')}
-        ORDER BY ${sortSql} ${order}, e.id ${order}
-        LIMIT ${options.limit + 1}`;
-      const ids = page.slice(0, options.limit).map((row) => row.id);
-      const rows = await prisma.execution.findMany({ where: { id: { in: ids } }, select: executionSelect });
+      const { ids, nextCursor } = await pageOf(options);
+      const rows = await prisma.execution.findMany({ where: { id: { in: ids } }, select: summarySelect });
       const byId = new Map(rows.map((row) => [row.id, toSummary(row)]));
-      const items = ids.flatMap((id) => byId.get(id) ?? []);
-      const last = page[options.limit - 1];
-      const nextCursor =
-        page.length > options.limit && last
-          ? encodeCursor(last.sort_value instanceof Date ? last.sort_value.getTime() : Number(last.sort_value), last.id)
-          : null;
-      return { items, nextCursor };
+      return { items: ids.flatMap((id) => byId.get(id) ?? []), nextCursor };
+    },
+
+    /** `list` with each execution's input (exports). */
+    async listWithInput(options: ListExecutionsOptions): Promise<{ items: ExecutionRecord[]; nextCursor: string | null }> {
+      const { ids, nextCursor } = await pageOf(options);
+      const rows = await prisma.execution.findMany({ where: { id: { in: ids } }, select: executionSelect });
+      const byId = new Map(rows.map((row) => [row.id, toRecord(row)]));
+      return { items: ids.flatMap((id) => byId.get(id) ?? []), nextCursor };
     },
 
     async markRunning(id: number, startedAt: Date, workerId: string): Promise<void> {

@@ -1,0 +1,131 @@
+import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
+import type { KnowledgeDocumentSummary } from './knowledge-store.ts';
+
+export type DocumentImportStatus = 'running' | 'completed' | 'failed' | 'cancelled';
+
+/** How far an import has come; per document, chunks embedded of its total. */
+export interface DocumentImportProgress {
+  currentStep: number;
+  totalSteps: number;
+  percentage: number;
+  message: string;
+  documents: Array<{ title: string; chunks: number; embeddedChunks: number }>;
+}
+
+/** One import as its watchers see it. */
+export interface DocumentImport {
+  id: string;
+  repositoryId: number;
+  requestedById: number;
+  status: DocumentImportStatus;
+  progress: DocumentImportProgress;
+  /** The stored documents, once completed. */
+  documents: KnowledgeDocumentSummary[] | null;
+  /** Why it failed, in words a person can act on. */
+  error: string | null;
+  cancelRequested: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+  finishedAt: Date | null;
+}
+
+const select = {
+  id: true,
+  repositoryId: true,
+  requestedById: true,
+  status: true,
+  progress: true,
+  documents: true,
+  error: true,
+  cancelRequestedAt: true,
+  createdAt: true,
+  updatedAt: true,
+  finishedAt: true,
+} satisfies Prisma.DocumentImportSelect;
+
+type Row = Prisma.DocumentImportGetPayload<{ select: typeof select }>;
+
+function toImport({ cancelRequestedAt, ...row }: Row): DocumentImport {
+  return {
+    ...row,
+    status: row.status as DocumentImportStatus,
+    progress: row.progress as unknown as DocumentImportProgress,
+    documents: (row.documents as unknown as KnowledgeDocumentSummary[] | null) ?? null,
+    cancelRequested: cancelRequestedAt !== null,
+  };
+}
+
+/** Where imports are recorded, so any process can report on them. */
+export function createDocumentImportRepository(prisma: PrismaClient) {
+  return {
+    async create(input: { id: string; repositoryId: number; requestedById: number; progress: DocumentImportProgress }): Promise<DocumentImport> {
+      return toImport(await prisma.documentImport.create({ data: { ...input, progress: input.progress as unknown as Prisma.InputJsonValue }, select }));
+    },
+
+    async get(id: string): Promise<DocumentImport | null> {
+      const row = await prisma.documentImport.findUnique({ where: { id }, select });
+      return row ? toImport(row) : null;
+    },
+
+    /** Records progress of a running import; answers whether someone asked to cancel it. */
+    async touch(id: string, progress?: DocumentImportProgress): Promise<{ cancelRequested: boolean }> {
+      const rows = await prisma.documentImport.updateManyAndReturn({
+        where: { id, status: 'running' },
+        data: { updatedAt: new Date(), ...(progress ? { progress: progress as unknown as Prisma.InputJsonValue } : {}) },
+        select: { cancelRequestedAt: true },
+      });
+      // Gone (its repository was deleted) counts as cancelled.
+      return { cancelRequested: rows.length === 0 || rows[0]!.cancelRequestedAt !== null };
+    },
+
+    /** Ends a running import; an import already ended stays as it was. */
+    async finish(
+      id: string,
+      outcome:
+        | { status: 'completed'; progress: DocumentImportProgress; documents: KnowledgeDocumentSummary[] }
+        | { status: 'failed'; error: string }
+        | { status: 'cancelled' },
+    ): Promise<void> {
+      const now = new Date();
+      await prisma.documentImport.updateMany({
+        where: { id, status: 'running' },
+        data: {
+          status: outcome.status,
+          updatedAt: now,
+          finishedAt: now,
+          ...(outcome.status === 'completed'
+            ? { progress: outcome.progress as unknown as Prisma.InputJsonValue, documents: outcome.documents as unknown as Prisma.InputJsonValue }
+            : {}),
+          ...(outcome.status === 'failed' ? { error: outcome.error } : {}),
+        },
+      });
+    },
+
+    /** Asks the process running it to stop; false when it is not running. */
+    async requestCancel(id: string): Promise<boolean> {
+      const { count } = await prisma.documentImport.updateMany({ where: { id, status: 'running' }, data: { cancelRequestedAt: new Date() } });
+      return count > 0;
+    },
+
+    /** Running imports of one person not given up as lost (touched since `aliveSince`). */
+    countRunning(requestedById: number, aliveSince: Date): Promise<number> {
+      return prisma.documentImport.count({ where: { requestedById, status: 'running', updatedAt: { gte: aliveSince } } });
+    },
+
+    /**
+     * Marks running imports not touched since `aliveSince` as failed (their process went away),
+     * and deletes ended ones older than `endedBefore`.
+     */
+    async sweep(aliveSince: Date, endedBefore: Date, lostMessage: string): Promise<{ lost: number; deleted: number }> {
+      const now = new Date();
+      const lost = await prisma.documentImport.updateMany({
+        where: { status: 'running', updatedAt: { lt: aliveSince } },
+        data: { status: 'failed', error: lostMessage, updatedAt: now, finishedAt: now },
+      });
+      const deleted = await prisma.documentImport.deleteMany({ where: { finishedAt: { lt: endedBefore } } });
+      return { lost: lost.count, deleted: deleted.count };
+    },
+  };
+}
+
+export type DocumentImportRepository = ReturnType<typeof createDocumentImportRepository>;
