@@ -149,6 +149,7 @@ async function serveApp(
       webDist: options.webDist,
       trustedOrigins,
       requestsPerMinutePerAddress: options.requestsPerMinutePerAddress ?? DEFAULT_REQUESTS_PER_MINUTE_PER_ADDRESS,
+      logger,
     }),
   );
 

@@ -154,7 +154,8 @@ describe('usage limits', () => {
     gated.release();
     for (const execution of (await app.client('admin').executions.list.query({ status: 'running' })).items) await app.services.runner.waitFor(execution.id);
     // Two accepted starts so far for demo (a refused one does not count): the rate (4 a minute) allows two more, not three.
-    expect((await execute('demo')).status).toBe(200);
+    // A person refused for running too many is refused from memory for a second more, without counting again.
+    await expect.poll(async () => (await execute('demo')).status, { timeout: 30_000 }).toBe(200);
     expect((await execute('demo')).status).toBe(200);
     const tooFast = await execute('demo');
     expect(tooFast.status).toBe(429);
@@ -242,8 +243,63 @@ describe('requests per address', () => {
     expect(statuses.filter((status) => status === 429).length).toBeGreaterThanOrEqual(2);
     expect(statuses.at(-1)).toBe(429);
     const refused = await fetch(`${app.url}/trpc/setup.status`);
-    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect(await refused.json()).toMatchObject({ error: { code: 'TOO_MANY_REQUESTS' } });
+    const wait = Number(refused.headers.get('retry-after'));
+    expect(wait).toBeGreaterThan(0);
+    expect(await refused.json()).toMatchObject({ error: { json: { code: -32029, data: { code: 'TOO_MANY_REQUESTS', httpStatus: 429, retryAfterSeconds: wait } } } });
+    // tRPC's own client reads it as any refusal, with the wait, and does not retry a wait this long.
+    await expect(app.client('demo').users.me.query()).rejects.toMatchObject({
+      message: expect.stringMatching(/^Too many requests from your address; try again in \d+ s$/),
+      data: { code: 'TOO_MANY_REQUESTS', limit: 'requestsPerMinutePerAddress', retryAfterSeconds: expect.any(Number) },
+    });
+    // Exports count too; health checks and the web app's files do not.
+    expect((await fetch(`${app.url}/api/executions.json`)).status).toBe(429);
     expect((await fetch(`${app.url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${app.url}/`)).status).not.toBe(429);
+  });
+});
+
+describe('a flood of execution starts', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp({ services: { usageLimits: { executionsPerMinute: 5 } } });
+  });
+  afterAll(() => app?.stop());
+
+  it('starts the rate’s worth, refuses the rest with 429 and Retry-After, and answers other calls throughout', async () => {
+    const assistants = (await app.client('demo').assistants.list.query()).items;
+    const assistantId = assistants.find((assistant) => assistant.name === 'Research Brief Writer')!.id;
+    const flood = Array.from({ length: 300 }, () =>
+      fetch(`${app.url}/trpc/executions.execute`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${app.tokenOf('demo')}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ json: { assistantId, input: { topic: 'flood' } } }),
+      }),
+    );
+    // Asked while the starts are being answered; answered whatever their state.
+    const meanwhile = await Promise.all([app.client('other').users.me.query(), app.client('admin').assistants.list.query()]);
+    expect(meanwhile[0].email).toBe('other@example.test');
+    const answers = await Promise.all(flood);
+    const statuses = answers.map((answer) => answer.status);
+    expect(statuses.filter((status) => status === 200)).toHaveLength(5);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(295);
+    for (const answer of answers.filter((one) => one.status === 429)) expect(Number(answer.headers.get('retry-after'))).toBeGreaterThan(0);
+    const demo = app.people.demo;
+    expect(await app.database.prisma.execution.count({ where: { userId: demo.id, input: { equals: { topic: 'flood' } } } })).toBe(5);
+    expect((await app.client('demo').users.me.query()).email).toBe('demo@example.test');
+  });
+});
+
+describe('a proxy the server was not told to trust', () => {
+  it('warns once that X-Forwarded-For is not believed, naming TRUST_PROXY', async () => {
+    const warnings: string[] = [];
+    const app = await startTestApp({ warn: (...args) => warnings.push(args.map(String).join(' ')) });
+    try {
+      for (let i = 0; i < 3; i++) await fetch(`${app.url}/healthz`, { headers: { 'x-forwarded-for': '203.0.113.7' } });
+      const proxyWarnings = warnings.filter((warning) => warning.includes('X-Forwarded-For'));
+      expect(proxyWarnings).toHaveLength(1);
+      expect(proxyWarnings[0]).toContain('set TRUST_PROXY');
+    } finally {
+      await app.stop();
+    }
   });
 });

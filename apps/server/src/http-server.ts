@@ -73,6 +73,7 @@ export interface RequestHandlerOptions {
   trustedOrigins?: readonly string[];
   /** Requests one client address (an IPv6 one by its /64) may make per minute; 0 for no limit. */
   requestsPerMinutePerAddress?: number;
+  logger?: Pick<Console, 'warn'>;
 }
 
 /** Routes: `/trpc/*` the API, `/api/auth/*` sign-in, `/api/…` downloads, `/healthz`, else the web app. */
@@ -131,21 +132,35 @@ export function createRequestHandler(options: RequestHandlerOptions): RequestLis
 
   const perAddress = options.requestsPerMinutePerAddress ? new RateLimiterMemory({ points: options.requestsPerMinutePerAddress, duration: 60 }) : null;
 
+  let warnedOfProxy = false;
+
   return (req, res) => {
+    if (!warnedOfProxy && req.headers['x-forwarded-for'] !== undefined && !options.trustProxy(req.socket.remoteAddress ?? '', 0)) {
+      warnedOfProxy = true;
+      (options.logger ?? console).warn(
+        `[proxy] requests from ${req.socket.remoteAddress} carry X-Forwarded-For, which TRUST_PROXY does not let count: usage limits, sign-in throttling and the audit log see that address for everyone behind it. If it is your proxy, set TRUST_PROXY (for example \`loopback\` or its address).`,
+      );
+    }
     const requestId = randomUUID();
     requestIds.set(req, requestId);
     res.setHeader('x-request-id', requestId);
     securityHeaders(req, res, () => {
-      if (!perAddress || req.url === '/healthz') return route(req, res);
+      const url = req.url ?? '/';
+      const isTrpc = url.startsWith('/trpc/');
+      // The API is counted; the web app's files and health checks are not.
+      if (!perAddress || !(isTrpc || url.startsWith('/api/'))) return route(req, res);
       // A batch counts each of its calls (`/trpc/a,b,c?batch=1`).
-      const calls = req.url?.startsWith('/trpc/') && req.url.includes('batch=1') ? (req.url.split('?')[0]!.split(',').length) : 1;
+      const calls = isTrpc && url.includes('batch=1') ? url.split('?')[0]!.split(',').length : 1;
       perAddress.consume(addressKey(clientAddress(req, options.trustProxy) ?? 'unknown'), calls).then(
         () => route(req, res),
         (refusal: unknown) => {
           if (!(refusal instanceof RateLimiterRes)) return failed(req, res, '[limits]', refusal);
           const wait = Math.max(1, Math.ceil(refusal.msBeforeNext / 1000));
+          const message = `Too many requests from your address; try again in ${wait} s`;
           res.writeHead(429, { 'content-type': 'application/json', 'retry-after': String(wait) });
-          res.end(JSON.stringify({ error: { message: `Too many requests from your address; try again in ${wait} s`, code: 'TOO_MANY_REQUESTS' } }));
+          // Shaped as tRPC's own errors on /trpc, so its clients read the code and the wait.
+          const data = { code: 'TOO_MANY_REQUESTS', httpStatus: 429, limit: 'requestsPerMinutePerAddress', retryAfterSeconds: wait, requestId };
+          res.end(JSON.stringify(isTrpc ? { error: { json: { message, code: -32029, data } } } : { error: { message, code: 'TOO_MANY_REQUESTS', retryAfterSeconds: wait } }));
         },
       );
     });

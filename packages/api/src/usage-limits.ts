@@ -36,6 +36,9 @@ export class LimitReachedError extends Error {
   }
 }
 
+/** How long a start refused for too many running executions is refused again without counting them. */
+const RUNNING_RECHECK_MS = 1_000;
+
 /** A refusal goes to the audit log once per person and limit in this long, so admins see who is limited. */
 const AUDIT_EVERY_MS = 60_000;
 
@@ -48,9 +51,16 @@ export function createUsageLimits(deps: { prisma: PrismaClient; audit: AuditLog;
   const settings = { ...DEFAULT_USAGE_LIMITS, ...deps.settings };
   const starts =
     settings.executionsPerMinute > 0
-      ? new RateLimiterPrisma({ storeClient: deps.prisma, tableName: 'rateLimit', keyPrefix: 'executions-started', points: settings.executionsPerMinute, duration: 60 })
+      ? new RateLimiterPrisma({
+          storeClient: deps.prisma,
+          tableName: 'rateLimit',
+          keyPrefix: 'executions-started',
+          points: settings.executionsPerMinute,
+          duration: 60,
+        })
       : null;
   const streams = new Map<number, number>();
+  const startsBlocked = new Map<number, { until: number; refusal(waitSeconds: number): LimitReachedError }>();
   const audited = new Map<string, number>();
 
   async function refuse(user: User, error: LimitReachedError): Promise<never> {
@@ -92,6 +102,18 @@ export function createUsageLimits(deps: { prisma: PrismaClient; audit: AuditLog;
 
     /** Before an execution of `user` starts: within the running counts, then the start rate (a refused start does not count). */
     async beforeExecution(user: User): Promise<void> {
+      // A refused person is refused again from memory for a while (until the minute's starts
+      // renew; a second when too many run): a flood of starts costs no database work.
+      const blocked = startsBlocked.get(user.id);
+      if (blocked && blocked.until > Date.now()) {
+        const wait = Math.max(1, Math.ceil((blocked.until - Date.now()) / 1000));
+        await refuse(user, blocked.refusal(wait));
+      }
+      startsBlocked.delete(user.id);
+      const block = async (ms: number, refusal: (waitSeconds: number) => LimitReachedError): Promise<never> => {
+        startsBlocked.set(user.id, { until: Date.now() + ms, refusal });
+        return refuse(user, refusal(Math.max(1, Math.ceil(ms / 1000))));
+      };
       if (settings.runningPerPerson > 0 || settings.runningInAll > 0) {
         const [counts] = await deps.prisma.$queryRaw<Array<{ mine: bigint; all: bigint }>>`
           SELECT count(*) FILTER (WHERE user_id = ${user.id}) AS mine, count(*) AS all
@@ -99,10 +121,10 @@ export function createUsageLimits(deps: { prisma: PrismaClient; audit: AuditLog;
         const mine = Number(counts?.mine ?? 0);
         const all = Number(counts?.all ?? 0);
         if (settings.runningPerPerson > 0 && mine >= settings.runningPerPerson) {
-          await refuse(user, new LimitReachedError(`You have ${mine} executions running, the most one person may; wait for one to finish`, 'runningPerPerson', 5));
+          await block(RUNNING_RECHECK_MS, () => new LimitReachedError(`You have ${mine} executions running, the most one person may; wait for one to finish`, 'runningPerPerson', 5));
         }
         if (settings.runningInAll > 0 && all >= settings.runningInAll) {
-          await refuse(user, new LimitReachedError(`The server is running ${all} executions, the most it takes at once; try again shortly`, 'runningInAll', 5));
+          await block(RUNNING_RECHECK_MS, () => new LimitReachedError(`The server is running ${all} executions, the most it takes at once; try again shortly`, 'runningInAll', 5));
         }
       }
       if (starts) {
@@ -110,8 +132,7 @@ export function createUsageLimits(deps: { prisma: PrismaClient; audit: AuditLog;
           await starts.consume(String(user.id));
         } catch (error) {
           if (!(error instanceof RateLimiterRes)) throw error;
-          const wait = Math.max(1, Math.ceil(error.msBeforeNext / 1000));
-          await refuse(user, new LimitReachedError(`You started ${settings.executionsPerMinute} executions in the last minute; try again in ${wait} s`, 'executionsPerMinute', wait));
+          await block(error.msBeforeNext, (wait) => new LimitReachedError(`You started ${settings.executionsPerMinute} executions in the last minute; try again in ${wait} s`, 'executionsPerMinute', wait));
         }
       }
     },

@@ -61,7 +61,7 @@ export function createIdentityResolver(deps: { auth: Auth; users: UserRepository
     if (stored.expiresAt && stored.expiresAt.getTime() <= Date.now()) return { identity: null, problem: 'This token has expired; create a new one' };
     const user = await deps.users.findActive(stored.userId);
     if (!user) return { identity: null, problem: ACCOUNT_DISABLED };
-    void deps.personalTokens.markUsed(stored.id).catch(() => {});
+    if (deps.personalTokens.needsMarking(stored)) void deps.personalTokens.markUsed(stored.id).catch(() => {});
     // A token never holds more than its owner's role allows today.
     const scopes = new Set(roleScopes(user.role).filter((scope) => stored.scopes.includes(scope)));
     return { identity: { user, via: 'token', scopes, executionId: null, sessionId: null, tokenId: stored.id, expiresAt: stored.expiresAt }, problem: null };

@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { runEmitHotPath } from './emit-hot-path.ts';
 import { runEventWriteThroughput } from './event-write-throughput.ts';
+import { runHostileInput } from './hostile-input.ts';
 import { runLiveDeliveryLatency } from './live-delivery-latency.ts';
 import { describeMachine, resultToMarkdown, type BenchmarkResult } from './report.ts';
 
@@ -11,6 +12,7 @@ const benchmarks: Record<string, () => Promise<BenchmarkResult>> = {
   'event-write-throughput': runEventWriteThroughput,
   'emit-hot-path': runEmitHotPath,
   'live-delivery-latency': runLiveDeliveryLatency,
+  'hostile-input': runHostileInput,
 };
 
 // `pnpm bench <name>…` runs only those, for working on one benchmark.

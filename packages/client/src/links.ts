@@ -34,12 +34,19 @@ function isTransient(error: { data?: { code?: string; limit?: string } | null | 
   return code === undefined || code === 'INTERNAL_SERVER_ERROR' || code === 'SERVICE_UNAVAILABLE';
 }
 
+/** How long a refusal asked to wait before trying again (its `retryAfterSeconds`), if it did. */
+function retryAfterMs(error: { data?: { code?: string; retryAfterSeconds?: unknown } | null | undefined }): number | null {
+  const seconds = error.data?.retryAfterSeconds;
+  return typeof seconds === 'number' && Number.isFinite(seconds) && seconds > 0 ? seconds * 1_000 : null;
+}
+
 /**
  * Subscriptions over SSE, everything else over one streamed batch link, one transformer for both.
  * A subscription whose connection fails is opened again from the last event id it received, so
  * its reader sees every event once; mutations are never sent twice.
  */
 export function createLinks(options: LinkOptions): TRPCLink<AppRouter>[] {
+  let serverAskedWaitMs: number | null = null;
   const url = `${options.baseUrl.replace(/\/$/, '')}/trpc`;
   const authHeaders: Record<string, string> = { ...options.headers, ...(options.token ? { authorization: `Bearer ${options.token}` } : {}) };
   const sendsHeaders = Object.keys(authHeaders).length > 0;
@@ -48,10 +55,15 @@ export function createLinks(options: LinkOptions): TRPCLink<AppRouter>[] {
     retryLink({
       retry({ op, error, attempts }) {
         if (!isTransient(error)) return false;
+        // Read by `retryDelayMs`, which the link calls right after this, in the same turn.
+        serverAskedWaitMs = retryAfterMs(error);
+        // A long wait is the person's to decide on: they see the refusal.
+        if (serverAskedWaitMs !== null && serverAskedWaitMs > 10_000) return false;
         if (op.type === 'subscription') return attempts <= 30;
         return op.type === 'query' && retryQueries && attempts <= 3;
       },
-      retryDelayMs: (attempt) => Math.min(200 * 2 ** attempt, 5_000),
+      // As long as a refusal (429) asked, otherwise backing off from 400 ms to 5 s.
+      retryDelayMs: (attempt) => serverAskedWaitMs ?? Math.min(200 * 2 ** attempt, 5_000),
     }),
     splitLink({
       condition: (op) => op.type === 'subscription',

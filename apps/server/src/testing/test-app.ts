@@ -30,6 +30,8 @@ export interface TestAppOptions {
   requestsPerMinutePerAddress?: number;
   /** Set false for a database with no account at all (the first-run set-up). */
   seedPeople?: boolean;
+  /** Where the server's warnings go (the console by default). */
+  warn?: (...args: unknown[]) => void;
 }
 
 /** Signs in with a password over HTTP, as the web app's page does; returns the session cookie (`name=value`) on success. */
@@ -68,7 +70,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     services: { usageLimits: { executionsPerMinute: 0, runningPerPerson: 0, runningInAll: 0, streamsPerPerson: 0, importsPerPerson: 0 }, ...options.services },
     requestsPerMinutePerAddress: options.requestsPerMinutePerAddress ?? 0,
     identity: options.identity,
-    logger: { info: () => {}, warn: console.warn, error: console.error },
+    logger: { info: () => {}, warn: options.warn ?? console.warn, error: console.error },
   });
   const people = {} as Record<TestPerson, User>;
   const tokens = new Map<TestPerson, string>();

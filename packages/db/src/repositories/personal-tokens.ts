@@ -20,6 +20,8 @@ export interface StoredPersonalToken {
   enabled: boolean;
   expiresAt: Date | null;
   scopes: string[];
+  /** When it was last noted as used (to the minute). */
+  lastUsedAt: Date | null;
 }
 
 /** The plugin keeps permissions as JSON text: `{ "scopes": [...] }`. */
@@ -61,10 +63,22 @@ export function createPersonalTokenRepository(prisma: PrismaClient) {
     async findByHash(keyHash: string): Promise<StoredPersonalToken | null> {
       const row = await prisma.apiKey.findUnique({
         where: { key: keyHash },
-        select: { id: true, referenceId: true, enabled: true, expiresAt: true, permissions: true },
+        select: { id: true, referenceId: true, enabled: true, expiresAt: true, permissions: true, lastRequest: true },
       });
       if (!row) return null;
-      return { id: row.id, userId: Number(row.referenceId), enabled: row.enabled, expiresAt: row.expiresAt, scopes: scopesOf(row.permissions) };
+      return {
+        id: row.id,
+        userId: Number(row.referenceId),
+        enabled: row.enabled,
+        expiresAt: row.expiresAt,
+        scopes: scopesOf(row.permissions),
+        lastUsedAt: row.lastRequest,
+      };
+    },
+
+    /** Whether `markUsed` would write: the token was last noted as used over a minute ago. */
+    needsMarking(token: Pick<StoredPersonalToken, 'lastUsedAt'>, now = Date.now()): boolean {
+      return token.lastUsedAt === null || token.lastUsedAt.getTime() < now - LAST_USED_RESOLUTION_MS;
     },
 
     /** Notes that a token was used, at most once a minute per token. */
