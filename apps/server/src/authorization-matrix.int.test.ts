@@ -190,6 +190,8 @@ const MATRIX: Record<string, Row> = {
     rule: { kind: 'scope', scope: 'assistants:write', own: true },
     input: (o) => ({ repositoryId: resources[o].repositoryId, documents: [document()] }),
   },
+  // Each caller's own imports: nobody else's resource is read.
+  'knowledge.documents.listImports': { rule: { kind: 'scope', scope: 'assistants:read' }, input: () => undefined },
   'knowledge.documents.getImport': {
     rule: { kind: 'scope', scope: 'assistants:read', own: true },
     input: (o) => ({ importId: resources[o].importId }),

@@ -78,6 +78,7 @@ const envSchema = z
     RUNNING_EXECUTIONS: z.coerce.number().int().min(0).default(100),
     STREAMS_PER_PERSON: z.coerce.number().int().min(0).default(100),
     IMPORTS_PER_PERSON: z.coerce.number().int().min(0).default(3),
+    RUNNING_IMPORTS: z.coerce.number().int().min(0).default(10),
     REQUESTS_PER_MINUTE_PER_ADDRESS: z.coerce.number().int().min(0).default(1_200),
   })
   .superRefine((env, ctx) => {

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { assertCanReadExecution, assertScope, createContext, dateSchema, executionListScope, findUnstorableText, idSchema, unauthorized, viewerOf, type AppServices } from '@aae/api';
 import { TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
-import { EXECUTION_SORTS, InvalidCursorError, type ExecutionRecord, type Viewer } from '@aae/db';
+import { EXECUTION_SORTS, InvalidCursorError, type ExecutionRecord, type ListExecutionsOptions, type Viewer } from '@aae/db';
 import { eventTypeSchema, type StoredEvent } from '@aae/events';
 import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
@@ -143,14 +143,27 @@ async function* executionEvents(services: AppServices, executionId: number, type
   }
 }
 
-async function* matchingExecutions(
-  services: AppServices,
+/** Reads the first item of `source` now (so its errors come before any header), then the rest as it is iterated. */
+async function startedIterable<T>(source: AsyncIterable<T>): Promise<AsyncIterable<T>> {
+  const iterator = source[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  return {
+    async *[Symbol.asyncIterator]() {
+      if (!first.done) yield first.value;
+      yield* { [Symbol.asyncIterator]: () => iterator };
+    },
+  };
+}
+
+/** The executions the filters match, a page at a time, read by `list` (with or without inputs). */
+async function* matchingExecutions<T>(
+  list: (options: ListExecutionsOptions) => Promise<{ items: T[]; nextCursor: string | null }>,
   viewer: Viewer,
   { userName, ...filters }: z.infer<typeof filtersSchema>,
-): AsyncIterable<ExecutionRecord> {
+): AsyncIterable<T> {
   let cursor: string | undefined;
   do {
-    const page = await services.executions.listWithInput({
+    const page = await list({
       ...filters,
       ...executionListScope(viewer, { userName }),
       assistantName: filters.assistantName || undefined,
@@ -162,7 +175,7 @@ async function* matchingExecutions(
   } while (cursor);
 }
 
-async function* eventsOf(services: AppServices, executions: AsyncIterable<ExecutionRecord>, type?: StoredEvent['eventType']) {
+async function* eventsOf(services: AppServices, executions: AsyncIterable<{ id: number }>, type?: StoredEvent['eventType']) {
   for await (const execution of executions) yield* executionEvents(services, execution.id, type);
 }
 
@@ -227,23 +240,16 @@ export async function handleExport(
     }
 
     const { token: _token, ...filters } = parseFilters(url);
-    const executions = matchingExecutions(services, viewerOf(identity), filters);
     // The first page is read before the headers go out, so a bad filter is still a clean 400.
-    const iterator = executions[Symbol.asyncIterator]();
-    const first = await iterator.next();
-    const rest: AsyncIterable<ExecutionRecord> = {
-      async *[Symbol.asyncIterator]() {
-        if (!first.done) yield first.value;
-        yield* { [Symbol.asyncIterator]: () => iterator };
-      },
-    };
     const stamp = new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-');
     if (history) {
+      const rows = await startedIterable(matchingExecutions((options) => services.executions.listWithInput(options), viewerOf(identity), filters));
       startResponse(`executions-${stamp}.${format}`);
-      await writeRows(res, format, EXECUTION_COLUMNS, rest, executionRecord, executionCsvRow);
+      await writeRows(res, format, EXECUTION_COLUMNS, rows, executionRecord, executionCsvRow);
     } else {
+      const rows = await startedIterable(matchingExecutions((options) => services.executions.list(options), viewerOf(identity), filters));
       startResponse(`events-${stamp}.${format}`);
-      await writeRows(res, format, EVENT_COLUMNS, eventsOf(services, rest, filters.type), eventRecord, eventCsvRow);
+      await writeRows(res, format, EVENT_COLUMNS, eventsOf(services, rows, filters.type), eventRecord, eventCsvRow);
     }
     return true;
   } catch (error) {

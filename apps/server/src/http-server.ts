@@ -132,13 +132,15 @@ export function createRequestHandler(options: RequestHandlerOptions): RequestLis
 
   const perAddress = options.requestsPerMinutePerAddress ? new RateLimiterMemory({ points: options.requestsPerMinutePerAddress, duration: 60 }) : null;
 
-  let warnedOfProxy = false;
+  // Addresses already warned about (a bounded number: anyone can send the header).
+  const warnedProxies = new Set<string>();
 
   return (req, res) => {
-    if (!warnedOfProxy && req.headers['x-forwarded-for'] !== undefined && !options.trustProxy(req.socket.remoteAddress ?? '', 0)) {
-      warnedOfProxy = true;
+    const peer = req.socket.remoteAddress;
+    if (peer && req.headers['x-forwarded-for'] !== undefined && warnedProxies.size < 20 && !warnedProxies.has(peer) && !options.trustProxy(peer, 0)) {
+      warnedProxies.add(peer);
       (options.logger ?? console).warn(
-        `[proxy] requests from ${req.socket.remoteAddress} carry X-Forwarded-For, which TRUST_PROXY does not let count: usage limits, sign-in throttling and the audit log see that address for everyone behind it. If it is your proxy, set TRUST_PROXY (for example \`loopback\` or its address).`,
+        `[proxy] requests from ${peer} carry X-Forwarded-For, which is not believed (TRUST_PROXY does not name that address): usage limits, sign-in throttling and the audit log see ${peer} as the client. If ${peer} is your own reverse proxy, set TRUST_PROXY to it (for example \`loopback\`); otherwise nothing needs doing.`,
       );
     }
     const requestId = randomUUID();
@@ -160,7 +162,7 @@ export function createRequestHandler(options: RequestHandlerOptions): RequestLis
           res.writeHead(429, { 'content-type': 'application/json', 'retry-after': String(wait) });
           // Shaped as tRPC's own errors on /trpc, so its clients read the code and the wait.
           const data = { code: 'TOO_MANY_REQUESTS', httpStatus: 429, limit: 'requestsPerMinutePerAddress', retryAfterSeconds: wait, requestId };
-          res.end(JSON.stringify(isTrpc ? { error: { json: { message, code: -32029, data } } } : { error: { message, code: 'TOO_MANY_REQUESTS', retryAfterSeconds: wait } }));
+          res.end(JSON.stringify(isTrpc ? { error: { json: { message, code: -32029, data } } } : { error: { message, ...data } }));
         },
       );
     });

@@ -51,6 +51,7 @@ const app = await startApp({
       runningInAll: config.RUNNING_EXECUTIONS,
       streamsPerPerson: config.STREAMS_PER_PERSON,
       importsPerPerson: config.IMPORTS_PER_PERSON,
+      importsInAll: config.RUNNING_IMPORTS,
     },
     runner: {
       staleAfterMs: config.EXECUTION_LEASE_STALE_MS,

@@ -25,6 +25,8 @@ export interface DocumentImportsDeps {
   pollMs?: number;
   /** Ended imports are kept this long for anyone who asks how they went. */
   keepEndedMs?: number;
+  /** An import still running after this long is stopped (a provider that never answers). */
+  maxImportMs?: number;
 }
 
 /** An import as its watchers see it. */
@@ -34,8 +36,16 @@ export const IMPORT_LOST_MESSAGE = 'The server running this import stopped befor
 const SHUTDOWN_MESSAGE = 'The server stopped before the import finished; nothing was stored. Import the documents again.';
 
 class ImportStopped extends Error {
-  constructor(readonly outcome: 'cancelled' | 'shutdown') {
-    super(outcome === 'cancelled' ? 'Import cancelled' : SHUTDOWN_MESSAGE);
+  constructor(readonly outcome: 'cancelled' | 'shutdown' | 'timeout') {
+    super(`Import ${outcome}`);
+  }
+}
+
+/** The server is stopping: no import starts now. */
+export class ImportsClosedError extends Error {
+  override name = 'ImportsClosedError';
+  constructor() {
+    super('The server is stopping; import the documents again in a moment');
   }
 }
 
@@ -69,6 +79,31 @@ function progressOf(titles: readonly string[], step: AddDocumentsProgress): Docu
 }
 
 /**
+ * Writes an import's progress one write at a time, keeping only the latest while one is in
+ * flight; each write tells whether a cancel was asked for.
+ */
+function progressWriter(write: (progress?: DocumentImportProgress) => Promise<void>) {
+  let inFlight: Promise<void> | null = null;
+  let queued: { progress: DocumentImportProgress | undefined } | null = null;
+  const drain = async () => {
+    while (queued) {
+      const next = queued;
+      queued = null;
+      await write(next.progress);
+    }
+    inFlight = null;
+  };
+  return {
+    report(progress?: DocumentImportProgress) {
+      // A heartbeat never replaces progress waiting to be written.
+      queued = { progress: progress ?? queued?.progress };
+      inFlight ??= drain();
+    },
+    settled: () => inFlight ?? Promise.resolve(),
+  };
+}
+
+/**
  * Document imports that outlive the request that started them: `start` records the import and
  * returns at once; the chunks are embedded and stored in the background; anyone allowed watches
  * its progress (`watch`) from any process, since every report is written to the database.
@@ -78,66 +113,76 @@ export function createDocumentImports(deps: DocumentImportsDeps) {
   const lostAfterMs = deps.lostAfterMs ?? 120_000;
   const pollMs = deps.pollMs ?? 1_000;
   const keepEndedMs = deps.keepEndedMs ?? 7 * 24 * 60 * 60_000;
+  const maxImportMs = deps.maxImportMs ?? 30 * 60_000;
+  if (heartbeatMs >= lostAfterMs) throw new Error(`heartbeatMs (${heartbeatMs}) must be shorter than lostAfterMs (${lostAfterMs})`);
   const running = new Map<string, AbortController>();
   const tasks = new Set<Promise<void>>();
   const changed = new EventEmitter().setMaxListeners(0);
   let lastSweep = 0;
+  let closing = false;
 
   async function run(id: string, repositoryId: number, documents: readonly NewKnowledgeDocument[]): Promise<void> {
     const stop = new AbortController();
     running.set(id, stop);
     const titles = documents.map((document) => document.title);
     const throttle = createProgressThrottle(250);
-    let latest: DocumentImportProgress | undefined;
-    // Reports go out one after another, and each tells whether a cancel was asked for.
-    let reports: Promise<void> = Promise.resolve();
-    const report = (progress?: DocumentImportProgress) => {
-      reports = reports
-        .then(async () => {
-          const { cancelRequested } = await deps.imports.touch(id, progress);
-          if (cancelRequested && !stop.signal.aborted) stop.abort(new ImportStopped('cancelled'));
-          changed.emit(id);
-        })
-        .catch((error: unknown) => deps.logger.warn(`[imports] could not record the progress of import ${id}:`, error));
-    };
-    const heartbeat = setInterval(() => report(), heartbeatMs);
-    heartbeat.unref();
+    const writer = progressWriter(async (progress) => {
+      try {
+        const { cancelRequested } = await deps.imports.touch(id, progress);
+        if (cancelRequested && !stop.signal.aborted) stop.abort(new ImportStopped('cancelled'));
+        changed.emit(id);
+      } catch (error) {
+        deps.logger.warn(`[imports] could not record the progress of import ${id}:`, error);
+      }
+    });
+    // Neither keeps a process alive on its own: closing the services stops the import.
+    const heartbeat = setInterval(() => writer.report(), heartbeatMs).unref();
+    const deadline = setTimeout(() => stop.abort(new ImportStopped('timeout')), maxImportMs).unref();
     try {
-      const stored = await deps.knowledge.addDocuments(repositoryId, documents, {
+      await deps.knowledge.addDocuments(repositoryId, documents, {
         signal: stop.signal,
         onProgress(step) {
-          latest = progressOf(titles, step);
-          if (throttle.shouldEmit(step.currentStep, step.totalSteps) && step.currentStep < step.totalSteps) report(latest);
+          if (step.currentStep < step.totalSteps && throttle.shouldEmit(step.currentStep, step.totalSteps)) writer.report(progressOf(titles, step));
+        },
+        // Completed in the storing transaction, under the row's lock: a cancel that lands now
+        // either rolls the documents back or is told the import already ended.
+        async beforeCommit(tx, stored, step) {
+          if (!(await deps.imports.completeIn(tx, id, progressOf(titles, step), stored))) throw new ImportStopped('cancelled');
         },
       });
-      clearInterval(heartbeat);
-      await reports;
-      await deps.imports.finish(id, { status: 'completed', progress: latest ?? progressOf(titles, { currentStep: 1, totalSteps: 1, message: 'Stored', embeddedChunks: 0, chunksPerDocument: [] }), documents: stored });
     } catch (error) {
+      const reason = stop.signal.aborted ? stop.signal.reason : error instanceof ImportStopped ? error : undefined;
       clearInterval(heartbeat);
-      await reports;
-      const reason = stop.signal.aborted ? stop.signal.reason : undefined;
+      await writer.settled();
       if (reason instanceof ImportStopped && reason.outcome === 'cancelled') await deps.imports.finish(id, { status: 'cancelled' });
-      else if (reason instanceof ImportStopped) await deps.imports.finish(id, { status: 'failed', error: SHUTDOWN_MESSAGE });
-      else await deps.imports.finish(id, { status: 'failed', error: failureMessage(id, error, deps.logger) });
+      else if (reason instanceof ImportStopped && reason.outcome === 'shutdown') await deps.imports.finish(id, { status: 'failed', error: SHUTDOWN_MESSAGE });
+      else if (reason instanceof ImportStopped) {
+        await deps.imports.finish(id, { status: 'failed', error: `The import took longer than ${Math.round(maxImportMs / 60_000)} minutes and was stopped; nothing was stored.` });
+      } else await deps.imports.finish(id, { status: 'failed', error: failureMessage(id, error, deps.logger) });
     } finally {
+      clearInterval(heartbeat);
+      clearTimeout(deadline);
+      await writer.settled();
       running.delete(id);
       changed.emit(id);
     }
   }
 
-  /** The import as it stands; one whose process went away reads as failed. */
-  function current(row: DocumentImport): DocumentImportView {
+  /** The import as it stands; one whose process went away is recorded as failed first. */
+  async function current(row: DocumentImport): Promise<DocumentImport> {
     if (row.status === 'running' && !running.has(row.id) && row.updatedAt.getTime() < Date.now() - lostAfterMs) {
-      return { ...row, status: 'failed', error: IMPORT_LOST_MESSAGE, finishedAt: row.updatedAt };
+      await deps.imports.markLost(row.id, new Date(Date.now() - lostAfterMs), IMPORT_LOST_MESSAGE);
+      return (await deps.imports.get(row.id)) ?? row;
     }
     return row;
   }
 
-  async function sweep(): Promise<void> {
+  function sweep(): void {
     if (Date.now() - lastSweep < 60_000) return;
     lastSweep = Date.now();
-    await deps.imports.sweep(new Date(Date.now() - lostAfterMs), new Date(Date.now() - keepEndedMs), IMPORT_LOST_MESSAGE);
+    deps.imports
+      .sweep(new Date(Date.now() - lostAfterMs), new Date(Date.now() - keepEndedMs), IMPORT_LOST_MESSAGE)
+      .catch((error: unknown) => deps.logger.warn('[imports] could not sweep old imports:', error));
   }
 
   const mayRead = (row: DocumentImport, viewer: Viewer) => viewer.isAdmin || row.requestedById === viewer.userId;
@@ -148,7 +193,8 @@ export function createDocumentImports(deps: DocumentImportsDeps) {
 
     /** Records the import and starts it in the background; returns before any chunk is embedded. */
     async start(input: { repositoryId: number; requestedById: number; documents: readonly NewKnowledgeDocument[] }): Promise<DocumentImportView> {
-      await sweep().catch((error: unknown) => deps.logger.warn('[imports] could not sweep old imports:', error));
+      if (closing) throw new ImportsClosedError();
+      sweep();
       const id = `imp_${randomUUID()}`;
       const created = await deps.imports.create({
         id,
@@ -174,11 +220,17 @@ export function createDocumentImports(deps: DocumentImportsDeps) {
       return row && mayRead(row, viewer) ? current(row) : null;
     },
 
+    /** `viewer`'s own imports, newest first (running ones read as they stand). */
+    async list(viewer: Viewer, options: { repositoryId?: number | undefined; limit: number }): Promise<DocumentImportView[]> {
+      return Promise.all((await deps.imports.listFor(viewer.userId, options)).map(current));
+    },
+
     /** Asks a running import to stop; nothing of it is stored. False when it already ended. */
     async cancel(id: string, viewer: Viewer): Promise<boolean | null> {
       const row = await deps.imports.get(id);
       if (!row || !mayRead(row, viewer)) return null;
-      if (current(row).status !== 'running') return false;
+      if ((await current(row)).status !== 'running') return false;
+      // Waits on the row while its documents are being stored, then finds it completed.
       if (!(await deps.imports.requestCancel(id))) return false;
       running.get(id)?.abort(new ImportStopped('cancelled'));
       return true;
@@ -205,9 +257,9 @@ export function createDocumentImports(deps: DocumentImportsDeps) {
           dirty = false;
           const row = await deps.imports.get(id);
           if (!row || !mayRead(row, viewer)) {
-            throw new ImportNotFoundError(id, last === '' ? undefined : 'its repository was deleted');
+            throw new ImportNotFoundError(id, last === '' ? undefined : 'its repository or its starter was deleted');
           }
-          const view = current(row);
+          const view = await current(row);
           const key = `${view.status}:${view.updatedAt.getTime()}:${view.progress.currentStep}`;
           if (key !== last) {
             last = key;
@@ -215,8 +267,11 @@ export function createDocumentImports(deps: DocumentImportsDeps) {
           }
           if (view.status !== 'running') return;
           if (dirty) continue;
+          // Here, every change is announced (the read after the wait is a safety net); from
+          // elsewhere, only reading shows one.
+          const waitMs = running.has(id) ? heartbeatMs : pollMs;
           await new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, pollMs);
+            const timer = setTimeout(resolve, waitMs);
             wake = () => {
               clearTimeout(timer);
               resolve();
@@ -230,8 +285,9 @@ export function createDocumentImports(deps: DocumentImportsDeps) {
       }
     },
 
-    /** Stops the imports of this process (recorded as failed: import again) and waits for them. */
+    /** Refuses new imports, stops those of this process (recorded as failed: import again) and waits for them. */
     async stopAll(): Promise<void> {
+      closing = true;
       for (const stop of running.values()) stop.abort(new ImportStopped('shutdown'));
       await Promise.allSettled([...tasks]);
     },

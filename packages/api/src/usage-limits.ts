@@ -14,6 +14,8 @@ export interface UsageLimitSettings {
   streamsPerPerson: number;
   /** Document imports of one person running at once. */
   importsPerPerson: number;
+  /** Document imports of everyone running at once. */
+  importsInAll: number;
 }
 
 export const DEFAULT_USAGE_LIMITS: UsageLimitSettings = {
@@ -22,6 +24,7 @@ export const DEFAULT_USAGE_LIMITS: UsageLimitSettings = {
   runningInAll: 100,
   streamsPerPerson: 100,
   importsPerPerson: 3,
+  importsInAll: 10,
 };
 
 /** A limit was reached: answered with 429 and `Retry-After`. */
@@ -111,6 +114,7 @@ export function createUsageLimits(deps: { prisma: PrismaClient; audit: AuditLog;
       }
       startsBlocked.delete(user.id);
       const block = async (ms: number, refusal: (waitSeconds: number) => LimitReachedError): Promise<never> => {
+        for (const [userId, { until }] of startsBlocked) if (until <= Date.now()) startsBlocked.delete(userId);
         startsBlocked.set(user.id, { until: Date.now() + ms, refusal });
         return refuse(user, refusal(Math.max(1, Math.ceil(ms / 1000))));
       };
@@ -141,12 +145,15 @@ export function createUsageLimits(deps: { prisma: PrismaClient; audit: AuditLog;
      * Checks how many imports of `user` run (`countRunning`), then runs `start`, one import at a
      * time in this process, as `startExecution` does for executions.
      */
-    startImport<T>(user: User, countRunning: () => Promise<number>, start: () => Promise<T>): Promise<T> {
+    startImport<T>(user: User, countRunning: () => Promise<{ mine: number; all: number }>, start: () => Promise<T>): Promise<T> {
       const run = importQueue.then(async () => {
-        if (settings.importsPerPerson > 0) {
-          const running = await countRunning();
-          if (running >= settings.importsPerPerson) {
-            await refuse(user, new LimitReachedError(`You have ${running} document imports running, the most one person may; wait for one to finish`, 'importsPerPerson', 5));
+        if (settings.importsPerPerson > 0 || settings.importsInAll > 0) {
+          const { mine, all } = await countRunning();
+          if (settings.importsPerPerson > 0 && mine >= settings.importsPerPerson) {
+            await refuse(user, new LimitReachedError(`You have ${mine} document imports running, the most one person may; wait for one to finish`, 'importsPerPerson', 30));
+          }
+          if (settings.importsInAll > 0 && all >= settings.importsInAll) {
+            await refuse(user, new LimitReachedError(`The server is running ${all} document imports, the most it takes at once; try again in a minute`, 'importsInAll', 60));
           }
         }
         return start();

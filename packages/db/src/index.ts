@@ -31,6 +31,7 @@ export {
   type ExecutionSort,
   type ExecutionDetail,
   type ExecutionRecord,
+  type ListExecutionsOptions,
   type ExecutionRepository,
   type ExecutionSummary,
   type PromptResult,

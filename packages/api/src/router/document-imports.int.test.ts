@@ -2,7 +2,7 @@ import { createDocumentImportRepository, SYSTEM_VIEWER } from '@aae/db';
 import { createLocalEmbeddingModel, type EmbeddingModel } from '@aae/engine';
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { IMPORT_LOST_MESSAGE, type DocumentImportView } from '../document-imports.ts';
+import { createDocumentImports, IMPORT_LOST_MESSAGE, type DocumentImportView } from '../document-imports.ts';
 import { createTestServices, type Caller, type TestServices } from '../testing/test-services.ts';
 
 /**
@@ -142,6 +142,9 @@ describe('document imports', () => {
     ]);
     // After it ended, watching again gives the outcome at once and ends.
     expect(await watch(demo, started.id)).toEqual([expect.objectContaining({ status: 'completed' })]);
+    // Found again among the starter's own imports (after a page reload, say); not among anyone else's.
+    expect((await demo.knowledge.documents.listImports({ repositoryId })).map((item) => [item.id, item.status])).toEqual([[started.id, 'completed']]);
+    expect((await other.knowledge.documents.listImports()).map((item) => item.id)).not.toContain(started.id);
   });
 
   it('can be cancelled while running: it ends cancelled and stores nothing', async () => {
@@ -222,7 +225,7 @@ describe('document imports', () => {
     await expect.poll(() => seen.length).toBe(1);
     await elsewhere.touch(importId, progress(1));
     await expect.poll(() => seen.at(-1)?.progress.currentStep).toBe(1);
-    await elsewhere.finish(importId, { status: 'completed', progress: progress(3), documents: [] });
+    expect(await t.services.database.prisma.$transaction((tx) => elsewhere.completeIn(tx, importId, progress(3), []))).toBe(true);
     await reading;
     expect(seen.map((view) => view.status)).toEqual(['running', 'running', 'completed']);
 
@@ -231,8 +234,11 @@ describe('document imports', () => {
     await elsewhere.create({ id: lostId, repositoryId, requestedById: t.people.demo.id, progress: progress(1) });
     await t.services.database.prisma.documentImport.update({ where: { id: lostId }, data: { updatedAt: new Date(Date.now() - 10 * 60_000) } });
     expect(await watch(demo, lostId)).toEqual([expect.objectContaining({ status: 'failed', error: IMPORT_LOST_MESSAGE })]);
+    // Recorded so: were its process only hung, it could no longer store its documents.
+    expect(await t.services.database.prisma.documentImport.findUnique({ where: { id: lostId }, select: { status: true } })).toEqual({ status: 'failed' });
+    expect(await t.services.database.prisma.$transaction((tx) => elsewhere.completeIn(tx, lostId, progress(3), []))).toBe(false);
     // And it no longer counts against its starter's running imports.
-    expect(await t.services.imports.countRunning(t.people.demo.id)).toBe(0);
+    expect(await t.services.imports.countRunning(t.people.demo.id)).toEqual({ mine: 0, all: 0 });
     await expect(demo.knowledge.documents.cancelImport({ importId: lostId })).rejects.toMatchObject({ code: 'CONFLICT' });
   });
 
@@ -248,8 +254,39 @@ describe('document imports', () => {
       const view = await own.services.imports.get(started.id, SYSTEM_VIEWER);
       expect(view).toMatchObject({ status: 'failed', error: 'The server stopped before the import finished; nothing was stored. Import the documents again.' });
       expect((await caller.knowledge.documents.list({ repositoryId })).items).toEqual([]);
+      // A start that arrives while the server stops is refused, not left half-begun.
+      await expect(caller.knowledge.documents.import({ repositoryId, documents: [longDocument('Late', 1)] })).rejects.toMatchObject({
+        code: 'SERVICE_UNAVAILABLE',
+        message: 'The server is stopping; import the documents again in a moment',
+      });
     } finally {
       await own.close();
     }
+  });
+
+  it('stores nothing when a cancel lands while the documents are being stored', async () => {
+    const { id: repositoryId } = await repository();
+    gate.allow(100);
+    // The cancel arrives in the storing transaction, just before the import is marked completed.
+    const imports = createDocumentImports({
+      imports: createDocumentImportRepository(t.services.database.prisma),
+      logger: console,
+      knowledge: {
+        addDocuments: (id, documents, callbacks) =>
+          t.services.knowledge.addDocuments(id, documents, {
+            ...callbacks,
+            async beforeCommit(tx, stored, step) {
+              await tx.documentImport.updateMany({ where: { status: 'running', repositoryId }, data: { cancelRequestedAt: new Date() } });
+              await callbacks?.beforeCommit?.(tx, stored, step);
+            },
+          }),
+      },
+    });
+    const started = await imports.start({ repositoryId, requestedById: t.people.demo.id, documents: [longDocument('Late cancel', 3)] });
+    let last: DocumentImportView | undefined;
+    for await (const view of imports.watch(started.id, SYSTEM_VIEWER, AbortSignal.timeout(60_000))) last = view;
+    expect(last).toMatchObject({ status: 'cancelled', documents: null });
+    expect((await demo.knowledge.documents.list({ repositoryId })).items).toEqual([]);
+    await imports.stopAll();
   });
 });

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { idPage, idPageSchema, idSchema, nameSchema, visibilitySchema } from '../schemas.ts';
 import { changeableRepository, readableRepository } from '../resource-access.ts';
 import { scopedProcedure } from '../trpc.ts';
-import { ImportNotFoundError } from '../document-imports.ts';
+import { ImportNotFoundError, ImportsClosedError } from '../document-imports.ts';
 import { streamScope } from '../stream-scope.ts';
 
 const read = scopedProcedure('assistants:read');
@@ -140,12 +140,21 @@ export const knowledgeRouter = {
     import: write.input(addDocumentsInputSchema).mutation(async ({ ctx, input }) => {
       await changeableRepository(ctx.services, ctx.viewer, input.repositoryId);
       const { user } = ctx.identity;
-      return ctx.services.usageLimits.startImport(
-        user,
-        () => ctx.services.imports.countRunning(user.id),
-        () => ctx.services.imports.start({ repositoryId: input.repositoryId, requestedById: user.id, documents: input.documents }),
-      );
+      try {
+        return await ctx.services.usageLimits.startImport(
+          user,
+          () => ctx.services.imports.countRunning(user.id),
+          () => ctx.services.imports.start({ repositoryId: input.repositoryId, requestedById: user.id, documents: input.documents }),
+        );
+      } catch (error) {
+        if (error instanceof ImportsClosedError) throw new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: error.message, cause: error });
+        throw error;
+      }
     }),
+    /** The caller's own imports, newest first: to find one again after a page reload. */
+    listImports: read
+      .input(z.object({ repositoryId: repositoryIdSchema.optional(), limit: z.number().int().min(1).max(100).default(20) }).default({ limit: 20 }))
+      .query(({ ctx, input }) => ctx.services.imports.list(ctx.viewer, input)),
     /** An import as it stands (its starter or an admin). */
     getImport: read.input(importInputSchema).query(async ({ ctx, input }) => {
       const found = await ctx.services.imports.get(input.importId, ctx.viewer);

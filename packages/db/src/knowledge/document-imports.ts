@@ -78,26 +78,56 @@ export function createDocumentImportRepository(prisma: PrismaClient) {
       return { cancelRequested: rows.length === 0 || rows[0]!.cancelRequestedAt !== null };
     },
 
-    /** Ends a running import; an import already ended stays as it was. */
-    async finish(
+    /**
+     * Marks a running import completed inside the transaction that stores its documents, locking
+     * its row: false (roll the documents back) when it was cancelled or given up meanwhile.
+     */
+    async completeIn(
+      tx: Prisma.TransactionClient,
       id: string,
-      outcome:
-        | { status: 'completed'; progress: DocumentImportProgress; documents: KnowledgeDocumentSummary[] }
-        | { status: 'failed'; error: string }
-        | { status: 'cancelled' },
-    ): Promise<void> {
+      progress: DocumentImportProgress,
+      documents: KnowledgeDocumentSummary[],
+    ): Promise<boolean> {
+      const now = new Date();
+      const { count } = await tx.documentImport.updateMany({
+        where: { id, status: 'running', cancelRequestedAt: null },
+        data: {
+          status: 'completed',
+          updatedAt: now,
+          finishedAt: now,
+          progress: progress as unknown as Prisma.InputJsonValue,
+          documents: documents as unknown as Prisma.InputJsonValue,
+        },
+      });
+      return count === 1;
+    },
+
+    /** Marks one running import as lost if nothing touched it since `aliveSince`. */
+    async markLost(id: string, aliveSince: Date, message: string): Promise<void> {
+      const now = new Date();
+      await prisma.documentImport.updateMany({
+        where: { id, status: 'running', updatedAt: { lt: aliveSince } },
+        data: { status: 'failed', error: message, updatedAt: now, finishedAt: now },
+      });
+    },
+
+    /** One person's imports, newest first. */
+    async listFor(requestedById: number, options: { repositoryId?: number | undefined; limit: number }): Promise<DocumentImport[]> {
+      const rows = await prisma.documentImport.findMany({
+        where: { requestedById, ...(options.repositoryId === undefined ? {} : { repositoryId: options.repositoryId }) },
+        orderBy: { createdAt: 'desc' },
+        take: options.limit,
+        select,
+      });
+      return rows.map(toImport);
+    },
+
+    /** Ends a running import; an import already ended stays as it was. */
+    async finish(id: string, outcome: { status: 'failed'; error: string } | { status: 'cancelled' }): Promise<void> {
       const now = new Date();
       await prisma.documentImport.updateMany({
         where: { id, status: 'running' },
-        data: {
-          status: outcome.status,
-          updatedAt: now,
-          finishedAt: now,
-          ...(outcome.status === 'completed'
-            ? { progress: outcome.progress as unknown as Prisma.InputJsonValue, documents: outcome.documents as unknown as Prisma.InputJsonValue }
-            : {}),
-          ...(outcome.status === 'failed' ? { error: outcome.error } : {}),
-        },
+        data: { status: outcome.status, updatedAt: now, finishedAt: now, ...(outcome.status === 'failed' ? { error: outcome.error } : {}) },
       });
     },
 
@@ -107,9 +137,17 @@ export function createDocumentImportRepository(prisma: PrismaClient) {
       return count > 0;
     },
 
-    /** Running imports of one person not given up as lost (touched since `aliveSince`). */
-    countRunning(requestedById: number, aliveSince: Date): Promise<number> {
-      return prisma.documentImport.count({ where: { requestedById, status: 'running', updatedAt: { gte: aliveSince } } });
+    /** Running imports not given up as lost (touched since `aliveSince`): one person's, and everyone's. */
+    async countRunning(requestedById: number, aliveSince: Date): Promise<{ mine: number; all: number }> {
+      const rows = await prisma.documentImport.groupBy({
+        by: ['requestedById'],
+        where: { status: 'running', updatedAt: { gte: aliveSince } },
+        _count: { _all: true },
+      });
+      return {
+        mine: rows.find((row) => row.requestedById === requestedById)?._count._all ?? 0,
+        all: rows.reduce((sum, row) => sum + row._count._all, 0),
+      };
     },
 
     /**

@@ -229,7 +229,12 @@ export function createKnowledgeStore(prisma: PrismaClient, options: KnowledgeSto
     async addDocuments(
       repositoryId: number,
       documents: readonly NewKnowledgeDocument[],
-      callbacks: { onProgress?(progress: AddDocumentsProgress): void; signal?: AbortSignal | undefined } = {},
+      callbacks: {
+        onProgress?(progress: AddDocumentsProgress): void;
+        signal?: AbortSignal | undefined;
+        /** Runs in the storing transaction, last: throwing rolls every document back. */
+        beforeCommit?(tx: Prisma.TransactionClient, stored: KnowledgeDocumentSummary[], progress: AddDocumentsProgress): Promise<void>;
+      } = {},
     ): Promise<KnowledgeDocumentSummary[]> {
       const repository = await prisma.knowledgeRepository.findUnique({ where: { id: repositoryId }, select: { embeddingModel: true } });
       if (!repository) throw new KnowledgeRepositoryNotFoundError([repositoryId]);
@@ -264,9 +269,16 @@ export function createKnowledgeStore(prisma: PrismaClient, options: KnowledgeSto
       }
       callbacks.signal?.throwIfAborted();
 
-      const stored = await prisma.$transaction(
+      const stored = (count: number): AddDocumentsProgress => ({
+        currentStep: totalSteps,
+        totalSteps,
+        message: `Stored ${count} ${count === 1 ? 'document' : 'documents'} (${texts.length} chunks)`,
+        embeddedChunks: texts.length,
+        chunksPerDocument,
+      });
+      const rows = await prisma.$transaction(
         async (tx) => {
-          const rows: KnowledgeDocumentSummary[] = [];
+          const summaries: KnowledgeDocumentSummary[] = [];
           let next = 0;
           for (const [index, document] of documents.entries()) {
             const row = await tx.knowledgeDocument.create({
@@ -289,20 +301,15 @@ export function createKnowledgeStore(prisma: PrismaClient, options: KnowledgeSto
                 FROM jsonb_to_recordset(${JSON.stringify(chunks.slice(start, start + INSERT_BATCH))}::jsonb)
                   AS r(document_id int, position int, content text, tokens int, embedding text)`;
             }
-            rows.push({ ...row, chunkCount: chunks.length });
+            summaries.push({ ...row, chunkCount: chunks.length });
           }
-          return rows;
+          await callbacks.beforeCommit?.(tx, summaries, stored(summaries.length));
+          return summaries;
         },
         { maxWait: 10_000, timeout: 120_000 },
       );
-      callbacks.onProgress?.({
-        currentStep: totalSteps,
-        totalSteps,
-        message: `Stored ${documents.length} ${documents.length === 1 ? 'document' : 'documents'} (${texts.length} chunks)`,
-        embeddedChunks: texts.length,
-        chunksPerDocument,
-      });
-      return stored;
+      callbacks.onProgress?.(stored(documents.length));
+      return rows;
     },
 
     async listDocuments(
