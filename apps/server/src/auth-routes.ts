@@ -69,7 +69,12 @@ export async function handleAuth(auth: Auth, baseURL: string, req: IncomingMessa
   // PostgreSQL cannot store U+0000: a request carrying one is refused before it reaches a query.
   if (carriesNul(req.url ?? '/', req.headers['content-type'], body)) {
     res.writeHead(400, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ message: 'The request contains text that cannot be stored (a NUL character (\\u0000), a lone surrogate, or nesting too deep)', code: 'NUL_CHARACTER' }));
+    res.end(
+      JSON.stringify({
+        message: 'The request contains text that cannot be stored (a NUL character (\\u0000), a lone surrogate, or nesting too deep)',
+        code: 'NUL_CHARACTER',
+      }),
+    );
     return;
   }
   const request = new Request(new URL(req.url ?? '/', baseURL), {

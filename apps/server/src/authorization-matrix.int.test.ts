@@ -340,7 +340,11 @@ beforeAll(async () => {
     callers.push({ name: `A's token with ${scope}`, bearer: (await createToken(cookieA, [scope])).token, holder: member('A', 'token', [scope]) });
   }
   callers.push(
-    { name: "B's token with every member scope", bearer: (await createToken(ownerCookies.B, MEMBER_SCOPES)).token, holder: member('B', 'token', MEMBER_SCOPES) },
+    {
+      name: "B's token with every member scope",
+      bearer: (await createToken(ownerCookies.B, MEMBER_SCOPES)).token,
+      holder: member('B', 'token', MEMBER_SCOPES),
+    },
     {
       name: "admin's token with admin",
       bearer: (await createToken(cookieAdmin, ['admin'])).token,
@@ -371,7 +375,12 @@ beforeAll(async () => {
 
   const watchFor = async (executionId: number) => (await as(people.A).executions.createWatchToken({ executionId })).token;
   const otherExecution = await runToEnd('A');
-  callers.push({ name: 'watch token for another execution', bearer: await watchFor(otherExecution), holder: member('A', 'watch', []), watches: otherExecution });
+  callers.push({
+    name: 'watch token for another execution',
+    bearer: await watchFor(otherExecution),
+    holder: member('A', 'watch', []),
+    watches: otherExecution,
+  });
   callers.push({
     name: "watch token for A's execution",
     bearer: await watchFor(resources.A.executionId),
@@ -428,7 +437,9 @@ describe('the authorization matrix', () => {
       }
     }
     expect(wrong).toEqual([]);
-    console.info(`[matrix] ${Object.keys(EXPORTS).length} export URLs × ${EXPORT_FORMATS.length} formats × ${callers.length} callers × 2 owners = ${cases} requests`);
+    console.info(
+      `[matrix] ${Object.keys(EXPORTS).length} export URLs × ${EXPORT_FORMATS.length} formats × ${callers.length} callers × 2 owners = ${cases} requests`,
+    );
   }, 300_000);
 
   it('lists to each caller only what the rules let them see', async () => {
@@ -447,15 +458,31 @@ describe('the authorization matrix', () => {
       };
       if (holder.scopes.has('executions:read')) {
         const { items } = await api.executions.list({ limit: 100 });
-        check('executions.list', items.map((item) => item.id), { A: resources.A.executionId, B: resources.B.executionId });
+        check(
+          'executions.list',
+          items.map((item) => item.id),
+          { A: resources.A.executionId, B: resources.B.executionId },
+        );
         const response = await fetch(`${app.url}/api/executions.json`, { headers: headersOf(caller) });
         const exported = (await response.json()) as Array<{ id: number }>;
-        check('/api/executions.json', exported.map((row) => row.id), { A: resources.A.executionId, B: resources.B.executionId });
+        check(
+          '/api/executions.json',
+          exported.map((row) => row.id),
+          { A: resources.A.executionId, B: resources.B.executionId },
+        );
       }
       if (holder.scopes.has('assistants:read')) {
-        check('assistants.list', (await api.assistants.list()).items.map((item) => item.id), { A: resources.A.assistantId, B: resources.B.assistantId });
+        check(
+          'assistants.list',
+          (await api.assistants.list()).items.map((item) => item.id),
+          { A: resources.A.assistantId, B: resources.B.assistantId },
+        );
         const repositories = (await api.knowledge.repositories.list()).items;
-        check('knowledge.repositories.list', repositories.map((item) => item.id), { A: resources.A.repositoryId, B: resources.B.repositoryId });
+        check(
+          'knowledge.repositories.list',
+          repositories.map((item) => item.id),
+          { A: resources.A.repositoryId, B: resources.B.repositoryId },
+        );
       }
     }
     expect(wrong).toEqual([]);

@@ -10,7 +10,9 @@ describe('configuration from the environment', () => {
 
   it('stops the start with the variable named when a value is wrong', () => {
     expect(() => readConfig({ TRUST_PROXY: 'true' })).toThrow(/TRUST_PROXY: must be loopback, addresses or CIDRs/);
-    expect(() => readConfig({ OIDC_ISSUER: 'https://id.example.com' })).toThrow(/OIDC_ISSUER: single sign-on needs OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET/);
+    expect(() => readConfig({ OIDC_ISSUER: 'https://id.example.com' })).toThrow(
+      /OIDC_ISSUER: single sign-on needs OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET/,
+    );
     expect(() => readConfig({ ADMIN_RESET: 'true' })).toThrow(/ADMIN_RESET: needs ADMIN_EMAIL and ADMIN_PASSWORD/);
     expect(() => readConfig({ ADMIN_EMAIL: 'ops@example.com', ADMIN_PASSWORD: 'short' })).toThrow(/ADMIN_PASSWORD: must be at least 10 characters/);
     expect(() => readConfig({ AUTH_SECRET: 'too short' })).toThrow(/AUTH_SECRET: must be at least 32 characters/);

@@ -46,15 +46,18 @@ async function runToEnd(client: AaeClient, assistantId: number, topic = 'estuari
 describe('the engine through the whole server', () => {
   it('streams a provider’s text live to onExecutionOutput; the stored output is the same text', async () => {
     const client = app.client('demo');
-    provider.reply = () => ({ kind: 'text', text: 'Estuaries mix fresh and salt water.', chunkSize: 4, chunkDelayMs: 15, usage: { prompt_tokens: 12, completion_tokens: 8 } });
+    provider.reply = () => ({
+      kind: 'text',
+      text: 'Estuaries mix fresh and salt water.',
+      chunkSize: 4,
+      chunkDelayMs: 15,
+      usage: { prompt_tokens: 12, completion_tokens: 8 },
+    });
     const assistant = await createAssistant(client, 'Provider run', [{ name: 'Ask', position: 1, modelId: 'loop/chat-1', content: 'Tell me about {{topic}}' }]);
     const { executionId } = await client.executions.execute.mutate({ assistantId: assistant.id, input: { topic: 'estuaries' } });
     const deltas: string[] = [];
     const output = new Promise<void>((resolve, reject) => {
-      client.events.onExecutionOutput.subscribe(
-        { executionId },
-        { onData: (delta) => deltas.push(delta.text), onComplete: resolve, onError: reject },
-      );
+      client.events.onExecutionOutput.subscribe({ executionId }, { onData: (delta) => deltas.push(delta.text), onComplete: resolve, onError: reject });
     });
     await collectExecutionEvents(client, { executionId }).completed;
     await output;
@@ -77,8 +80,7 @@ describe('the engine through the whole server', () => {
     const callsAfterFirst = provider.chatRequests.length;
     const second = await runToEnd(client, assistant.id, 'lagoons');
     expect(provider.chatRequests.length).toBe(callsAfterFirst);
-    const cachedFlags = (events: typeof first.events) =>
-      events.flatMap((event) => (event.eventType === 'prompt-complete' ? [event.eventData.cached] : []));
+    const cachedFlags = (events: typeof first.events) => events.flatMap((event) => (event.eventType === 'prompt-complete' ? [event.eventData.cached] : []));
     expect(cachedFlags(first.events)).toEqual([false, false]);
     expect(cachedFlags(second.events)).toEqual([true, true]);
     const [a, b] = await Promise.all([first, second].map((run) => client.executions.get.query({ executionId: run.executionId })));
@@ -116,9 +118,10 @@ describe('the engine through the whole server', () => {
     await expect(
       createAssistant(client, 'Bad tool', [{ name: 'X', position: 1, modelId: 'local', enabledTools: ['teleport'], content: 'x {{topic}}' }]),
     ).rejects.toMatchObject({ data: { code: 'BAD_REQUEST' }, message: expect.stringContaining('unknown tool "teleport"') });
-    await expect(
-      createAssistant(client, 'Bad model', [{ name: 'X', position: 1, modelId: 'loop/missing', content: 'x {{topic}}' }]),
-    ).rejects.toMatchObject({ data: { code: 'BAD_REQUEST' }, message: expect.stringContaining('unknown model "loop/missing"') });
+    await expect(createAssistant(client, 'Bad model', [{ name: 'X', position: 1, modelId: 'loop/missing', content: 'x {{topic}}' }])).rejects.toMatchObject({
+      data: { code: 'BAD_REQUEST' },
+      message: expect.stringContaining('unknown model "loop/missing"'),
+    });
   });
 
   it('cancels a running execution for its owner; others are refused and a finished one is a conflict', async () => {

@@ -126,9 +126,10 @@ describe('events.onExecutionEvent over SSE', () => {
     await expect(collectExecutionEvents(app.client('demo'), { executionId: 999_999 }).completed).rejects.toMatchObject({
       data: { code: 'NOT_FOUND' },
     });
-    await expect(
-      collectExecutionEvents(app.client('admin'), { executionId, lastEventId: 'evt_1_000001' }).completed,
-    ).rejects.toMatchObject({ data: { code: 'BAD_REQUEST' }, message: expect.stringContaining('belongs to execution 1') });
+    await expect(collectExecutionEvents(app.client('admin'), { executionId, lastEventId: 'evt_1_000001' }).completed).rejects.toMatchObject({
+      data: { code: 'BAD_REQUEST' },
+      message: expect.stringContaining('belongs to execution 1'),
+    });
   });
 });
 

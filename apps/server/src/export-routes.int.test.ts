@@ -16,8 +16,7 @@ async function run(user: TestPerson, topic: string) {
   return executionId;
 }
 
-const get = (path: string, user?: TestPerson) =>
-  fetch(`${app.url}${path}`, { headers: user ? { authorization: `Bearer ${app.tokenOf(user)}` } : {} });
+const get = (path: string, user?: TestPerson) => fetch(`${app.url}${path}`, { headers: user ? { authorization: `Bearer ${app.tokenOf(user)}` } : {} });
 
 beforeAll(async () => {
   app = await startTestApp();
@@ -43,7 +42,10 @@ describe('exports by URL', () => {
     expect(ndjson.status).toBe(200);
     expect(ndjson.headers.get('content-type')).toContain('application/x-ndjson');
     expect(ndjson.headers.get('content-disposition')).toBe(`attachment; filename="execution-${executionId}-events.ndjson"`);
-    const lines = (await ndjson.text()).trim().split('\n').map((line) => JSON.parse(line));
+    const lines = (await ndjson.text())
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(lines).toEqual(expected);
 
     const json = await get(`/api/executions/${executionId}/events.json`, 'demo');
@@ -52,14 +54,16 @@ describe('exports by URL', () => {
     const csv = await get(`/api/executions/${executionId}/events.csv`, 'demo');
     expect(csv.headers.get('content-type')).toContain('text/csv');
     const rows = parse(await csv.text(), { columns: true }) as Array<Record<string, string>>;
-    expect(rows.map((row) => ({
-      id: Number(row.id),
-      executionId: Number(row.execution_id),
-      sequence: Number(row.sequence),
-      eventType: row.event_type,
-      createdAt: row.created_at,
-      eventData: JSON.parse(row.event_data!),
-    }))).toEqual(expected);
+    expect(
+      rows.map((row) => ({
+        id: Number(row.id),
+        executionId: Number(row.execution_id),
+        sequence: Number(row.sequence),
+        eventType: row.event_type,
+        createdAt: row.created_at,
+        eventData: JSON.parse(row.event_data!),
+      })),
+    ).toEqual(expected);
     expect(rows.map((row) => row.event_id)).toEqual(api.map((event) => event.eventData.eventId));
 
     const onlyCompletes = await (await get(`/api/executions/${executionId}/events.ndjson?type=prompt-complete`, 'demo')).text();
@@ -73,12 +77,26 @@ describe('exports by URL', () => {
     expect(adminAll.map((row) => row.id).sort()).toEqual([...demoRuns, adminRun].sort());
     expect(adminAll.map((row) => row.totalTokens)).toEqual([...adminAll.map((row) => row.totalTokens)].sort((a, b) => a - b));
 
-    const events = parse(await (await get('/api/events.csv?userName=demo&type=execution-complete', 'admin')).text(), { columns: true }) as Array<Record<string, string>>;
+    const events = parse(await (await get('/api/events.csv?userName=demo&type=execution-complete', 'admin')).text(), { columns: true }) as Array<
+      Record<string, string>
+    >;
     expect(events.map((row) => Number(row.execution_id)).sort()).toEqual([...demoRuns].sort());
     expect(new Set(events.map((row) => row.event_type))).toEqual(new Set(['execution-complete']));
     const executionsCsv = parse(await (await get('/api/executions.csv?status=completed', 'admin')).text(), { columns: true }) as Array<Record<string, string>>;
     expect(executionsCsv).toHaveLength(3);
-    expect(Object.keys(executionsCsv[0]!)).toEqual(['id', 'assistant', 'user', 'status', 'created_at', 'started_at', 'finished_at', 'duration_ms', 'total_tokens', 'error', 'input']);
+    expect(Object.keys(executionsCsv[0]!)).toEqual([
+      'id',
+      'assistant',
+      'user',
+      'status',
+      'created_at',
+      'started_at',
+      'finished_at',
+      'duration_ms',
+      'total_tokens',
+      'error',
+      'input',
+    ]);
   });
 
   it('writes a cell a spreadsheet would take for a formula as text', async () => {

@@ -1,6 +1,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { once } from 'node:events';
-import { assertCanReadExecution, assertScope, createContext, dateSchema, executionListScope, findUnstorableText, idSchema, unauthorized, viewerOf, type AppServices } from '@aae/api';
+import {
+  assertCanReadExecution,
+  assertScope,
+  createContext,
+  dateSchema,
+  executionListScope,
+  findUnstorableText,
+  idSchema,
+  unauthorized,
+  viewerOf,
+  type AppServices,
+} from '@aae/api';
 import { TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { EXECUTION_SORTS, InvalidCursorError, type ExecutionRecord, type ListExecutionsOptions, type Viewer } from '@aae/db';
@@ -57,19 +68,7 @@ class HttpError extends Error {
 }
 
 const EVENT_COLUMNS = ['id', 'execution_id', 'sequence', 'event_type', 'created_at', 'event_id', 'event_data'];
-const EXECUTION_COLUMNS = [
-  'id',
-  'assistant',
-  'user',
-  'status',
-  'created_at',
-  'started_at',
-  'finished_at',
-  'duration_ms',
-  'total_tokens',
-  'error',
-  'input',
-];
+const EXECUTION_COLUMNS = ['id', 'assistant', 'user', 'status', 'created_at', 'started_at', 'finished_at', 'duration_ms', 'total_tokens', 'error', 'input'];
 
 function eventRecord(event: StoredEvent) {
   return {
@@ -83,7 +82,15 @@ function eventRecord(event: StoredEvent) {
 }
 
 function eventCsvRow(event: StoredEvent): unknown[] {
-  return [event.id, event.executionId, event.sequence, event.eventType, event.createdAt.toISOString(), event.eventData.eventId, JSON.stringify(event.eventData)];
+  return [
+    event.id,
+    event.executionId,
+    event.sequence,
+    event.eventType,
+    event.createdAt.toISOString(),
+    event.eventData.eventId,
+    JSON.stringify(event.eventData),
+  ];
 }
 
 function executionRecord(execution: ExecutionRecord) {
@@ -104,11 +111,30 @@ function executionRecord(execution: ExecutionRecord) {
 
 function executionCsvRow(execution: ExecutionRecord): unknown[] {
   const record = executionRecord(execution);
-  return [record.id, record.assistant, record.user, record.status, record.createdAt, record.startedAt, record.finishedAt, record.durationMs, record.totalTokens, record.error, JSON.stringify(record.input)];
+  return [
+    record.id,
+    record.assistant,
+    record.user,
+    record.status,
+    record.createdAt,
+    record.startedAt,
+    record.finishedAt,
+    record.durationMs,
+    record.totalTokens,
+    record.error,
+    JSON.stringify(record.input),
+  ];
 }
 
 /** Writes rows in the chosen format as they arrive, waiting whenever the client falls behind. */
-async function writeRows<T>(res: ServerResponse, format: Format, columns: string[], rows: AsyncIterable<T>, toRecord: (row: T) => unknown, toCsv: (row: T) => unknown[]) {
+async function writeRows<T>(
+  res: ServerResponse,
+  format: Format,
+  columns: string[],
+  rows: AsyncIterable<T>,
+  toRecord: (row: T) => unknown,
+  toCsv: (row: T) => unknown[],
+) {
   // Waits for a slow client to catch up, or gives up when it has gone (no drain ever comes then).
   const write = async (chunk: string) => {
     if (res.write(chunk) || res.destroyed) return;

@@ -106,19 +106,24 @@ describe('one execution against real documents and the loopback provider', () =>
 
     // The seed's "prompts that used knowledge retrieval" and "most used repositories".
     const prisma = app.services.database.prisma;
-    const knowledgePrompts = await prisma.$queryRawUnsafe<Array<{ prompt_id: string; docs_found: string }>>(bindExecutionId(SEED_SQL.knowledgePrompts), executionId);
+    const knowledgePrompts = await prisma.$queryRawUnsafe<Array<{ prompt_id: string; docs_found: string }>>(
+      bindExecutionId(SEED_SQL.knowledgePrompts),
+      executionId,
+    );
     expect(knowledgePrompts).toEqual([{ prompt_id: String(retrieved.eventData.promptId), docs_found: String(retrieved.eventData.documentsFound) }]);
     const repositories = await prisma.$queryRawUnsafe<Array<{ repository_id: string; usage_count: bigint }>>(SEED_SQL.mostUsedRepositories);
     expect(repositories.map((row) => [row.repository_id, Number(row.usage_count)])).toEqual([[String(repository.id), 1]]);
-    expect(await app.client('admin').analytics.mostUsedRepositories.query()).toEqual([
-      { repositoryId: repository.id, name: 'Earth science', usageCount: 1 },
-    ]);
+    expect(await app.client('admin').analytics.mostUsedRepositories.query()).toEqual([{ repositoryId: repository.id, name: 'Earth science', usageCount: 1 }]);
 
     // Kept for the record: what one full execution looks like.
     mkdirSync(artifacts, { recursive: true });
     writeFileSync(
       `${artifacts}full-vocabulary-events.json`,
-      `${JSON.stringify(events.map(({ eventType, sequence, eventData }) => ({ sequence, eventType, eventData })), null, 2)}\n`,
+      `${JSON.stringify(
+        events.map(({ eventType, sequence, eventData }) => ({ sequence, eventType, eventData })),
+        null,
+        2,
+      )}\n`,
     );
   });
 });

@@ -186,7 +186,9 @@ async function sendMutation(procedure: Procedure, caller: Caller, input: FuzzInp
   const last = results.at(-1)!;
   const wrong = await checkpoint(succeeded(last.answer) ? ((await WRITES[procedure.path]?.(last.answer.result)) ?? {}) : {});
   if (wrong.length > 0) {
-    partialWrites.push(`${procedure.path} as ${caller.name}, answered ${effectiveStatus(last.answer)}: ${wrong.join(', ')}; input ${excerpt(last.request, 160)}`);
+    partialWrites.push(
+      `${procedure.path} as ${caller.name}, answered ${effectiveStatus(last.answer)}: ${wrong.join(', ')}; input ${excerpt(last.request, 160)}`,
+    );
   }
 }
 
@@ -217,7 +219,10 @@ async function sendRounds(queues: Queue[], deadline: number): Promise<number> {
     const due = queues.filter((queue) => round < queue.plan.length);
     if (due.length === 0 || Date.now() >= deadline) return done;
     const reads = due.filter((queue) => queue.procedure.type !== 'mutation');
-    await sendReads(`round ${round} of reads`, reads.map((queue) => () => sendTrpc(queue.procedure, queue.caller, queue.plan[round]!)));
+    await sendReads(
+      `round ${round} of reads`,
+      reads.map((queue) => () => sendTrpc(queue.procedure, queue.caller, queue.plan[round]!)),
+    );
     done += reads.length;
     for (const queue of due.filter((queue) => queue.procedure.type === 'mutation')) {
       if (Date.now() >= deadline) return done;
@@ -276,7 +281,16 @@ async function fuzzTransport(callers: Caller[]) {
       const { path, init } = transportCase.request(caller.headers);
       const answer = await raw(`${app.url}${path}`, init);
       const bytes = typeof init.body === 'string' ? init.body.length : init.body instanceof Uint8Array ? init.body.byteLength : 0;
-      return [{ kind: 'transport', where: transportCase.name, caller: caller.name, request: `${init.method ?? 'GET'} ${path}`, answer, dropAllowed: bytes > DROP_ALLOWED_BYTES }];
+      return [
+        {
+          kind: 'transport',
+          where: transportCase.name,
+          caller: caller.name,
+          request: `${init.method ?? 'GET'} ${path}`,
+          answer,
+          dropAllowed: bytes > DROP_ALLOWED_BYTES,
+        },
+      ];
     }),
   );
   await sendReads('transport cases (invalid requests)', tasks);
@@ -299,7 +313,10 @@ beforeAll(async () => {
   // Most of the time for the procedures, a fixed set of transport cases, the rest for the exports.
   await fuzzProcedures(callers, fixtures.hints, started + BUDGET_MS * 0.7);
   await fuzzTransport([callers[0]!, callers[3]!]);
-  await fuzzExports(exportPlan({ seed: SEED, executionId: fixtures.hints.ids.executionId!, callers: [callers[0]!, callers[1]!, callers[3]!] }), Date.now() + BUDGET_MS * 0.2);
+  await fuzzExports(
+    exportPlan({ seed: SEED, executionId: fixtures.hints.ids.executionId!, callers: [callers[0]!, callers[1]!, callers[3]!] }),
+    Date.now() + BUDGET_MS * 0.2,
+  );
   report(Date.now() - started);
 }, 240_000);
 afterAll(() => app?.stop());
@@ -330,7 +347,11 @@ async function makeFixtures() {
   });
   const { cookie } = await app.signIn(sessionAdmin.email, TEST_PASSWORD);
   if (!cookie) throw new Error('the fuzz admin could not sign in');
-  const spareToken = await mutateWithCookie<{ id: number }>(app.url, cookie, 'tokens.create', { name: 'fuzz spare', scopes: ['executions:read'], expiresInDays: 1 });
+  const spareToken = await mutateWithCookie<{ id: number }>(app.url, cookie, 'tokens.create', {
+    name: 'fuzz spare',
+    scopes: ['executions:read'],
+    expiresInDays: 1,
+  });
   const ids: Record<string, number> = {
     id: spareAssistant.id,
     assistantId: runnable.id,
@@ -385,7 +406,9 @@ function report(elapsedMs: number) {
     statuses.set(effectiveStatus(item.answer), (statuses.get(effectiveStatus(item.answer)) ?? 0) + 1);
     byKind.set(item.kind, statuses);
   }
-  console.info(`[fuzz] ${sent.length} requests in ${(elapsedMs / 1000).toFixed(1)} s over ${procedures.length} procedures and ${Object.keys(EXPORT_ROUTES).length} export routes`);
+  console.info(
+    `[fuzz] ${sent.length} requests in ${(elapsedMs / 1000).toFixed(1)} s over ${procedures.length} procedures and ${Object.keys(EXPORT_ROUTES).length} export routes`,
+  );
   for (const [kind, statuses] of byKind) {
     const total = [...statuses.values()].reduce((sum, count) => sum + count, 0);
     const seen = [...statuses.entries()].sort(([a], [b]) => a - b).map(([status, count]) => `${status}×${count}`);
@@ -397,11 +420,17 @@ function report(elapsedMs: number) {
   if (slowest) console.info(`[fuzz] slowest: ${Math.round(slowest.answer.ms)} ms, ${slowest.where} as ${slowest.caller} ⟵ ${excerpt(slowest.request, 120)}`);
   for (const note of notes) console.info(`[fuzz] note: ${note}`);
   for (const line of grouped(serverErrors(), describeSent)) console.info(`[fuzz] ≥500: ${line}`);
-  for (const line of grouped(sent.filter((item) => leaksOf(item).length > 0), (item) => `${leaksOf(item).join(', ')} in ${describeSent(item)}`)) {
+  for (const line of grouped(
+    sent.filter((item) => leaksOf(item).length > 0),
+    (item) => `${leaksOf(item).join(', ')} in ${describeSent(item)}`,
+  )) {
     console.info(`[fuzz] leak: ${line}`);
   }
   for (const line of partialWrites) console.info(`[fuzz] write: ${line}`);
-  for (const line of grouped(fields.filter((item) => !namesField(item)), (item) => `"${item.field}" not named: ${describeSent(item)}`)) {
+  for (const line of grouped(
+    fields.filter((item) => !namesField(item)),
+    (item) => `"${item.field}" not named: ${describeSent(item)}`,
+  )) {
     console.info(`[fuzz] unnamed: ${line}`);
   }
 }
@@ -410,13 +439,18 @@ describe('fuzzing every procedure and export URL', () => {
   it('sends hostile and near-valid input to every procedure of the router, as every caller, and to every export route', () => {
     expect(procedures.map((procedure) => procedure.type)).toEqual(expect.arrayContaining(['query', 'mutation', 'subscription']));
     for (const caller of new Set(sent.map((item) => item.caller))) {
-      expect(procedures.filter((procedure) => !sent.some((item) => item.where === procedure.path && item.caller === caller)).map((procedure) => procedure.path)).toEqual([]);
+      expect(
+        procedures.filter((procedure) => !sent.some((item) => item.where === procedure.path && item.caller === caller)).map((procedure) => procedure.path),
+      ).toEqual([]);
     }
     // Past authorization to the input's validation, for each procedure that takes an input.
-    const unvalidated = procedures.filter((procedure) => procedure.schema && !sent.some((item) => item.where === procedure.path && item.field && isFieldError(item)));
+    const unvalidated = procedures.filter(
+      (procedure) => procedure.schema && !sent.some((item) => item.where === procedure.path && item.field && isFieldError(item)),
+    );
     expect(unvalidated.map((procedure) => procedure.path)).toEqual([]);
     for (const route of Object.keys(EXPORT_ROUTES)) {
-      for (const format of EXPORT_FORMATS) expect(sent.some((item) => item.kind === 'export' && item.where === route && item.request.includes(`.${format}`))).toBe(true);
+      for (const format of EXPORT_FORMATS)
+        expect(sent.some((item) => item.kind === 'export' && item.where === route && item.request.includes(`.${format}`))).toBe(true);
     }
   });
 
@@ -425,7 +459,12 @@ describe('fuzzing every procedure and export URL', () => {
   });
 
   it('puts no stack trace, server path, Prisma or SQL text in any answer', () => {
-    expect(grouped(sent.filter((item) => leaksOf(item).length > 0), (item) => `${leaksOf(item).join(', ')} in ${describeSent(item)}`)).toEqual([]);
+    expect(
+      grouped(
+        sent.filter((item) => leaksOf(item).length > 0),
+        (item) => `${leaksOf(item).join(', ')} in ${describeSent(item)}`,
+      ),
+    ).toEqual([]);
   });
 
   it('writes nothing for a refused request or a read, and only what a successful mutation reports', () => {
@@ -439,6 +478,8 @@ describe('fuzzing every procedure and export URL', () => {
     // Enough of them that the share means something (a change of the error format would leave none recognised).
     expect(fields.length).toBeGreaterThanOrEqual(50);
     const unnamed = fields.filter((item) => !namesField(item));
-    expect({ share: unnamed.length / fields.length <= 1 - FIELD_NAMED_SHARE, unnamed: grouped(unnamed, describeSent).slice(0, 30) }).toMatchObject({ share: true });
+    expect({ share: unnamed.length / fields.length <= 1 - FIELD_NAMED_SHARE, unnamed: grouped(unnamed, describeSent).slice(0, 30) }).toMatchObject({
+      share: true,
+    });
   });
 });

@@ -42,7 +42,10 @@ describe('hostile requests', () => {
   it('refuses a body over the limit with 413 before reading it, and one that only grows past it while read', async () => {
     // Says it is too large: answered at once, with nothing of the body sent.
     const declared = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const request = httpRequest(`${app.url}/trpc/assistants.create`, { method: 'POST', headers: { ...auth, 'content-length': String(MAX_API_BODY_BYTES + 1) } });
+      const request = httpRequest(`${app.url}/trpc/assistants.create`, {
+        method: 'POST',
+        headers: { ...auth, 'content-length': String(MAX_API_BODY_BYTES + 1) },
+      });
       request.on('response', (response) => {
         let body = '';
         response.on('data', (chunk: Buffer) => (body += chunk.toString()));
@@ -245,7 +248,9 @@ describe('requests per address', () => {
     const refused = await fetch(`${app.url}/trpc/setup.status`);
     const wait = Number(refused.headers.get('retry-after'));
     expect(wait).toBeGreaterThan(0);
-    expect(await refused.json()).toMatchObject({ error: { json: { code: -32029, data: { code: 'TOO_MANY_REQUESTS', httpStatus: 429, retryAfterSeconds: wait } } } });
+    expect(await refused.json()).toMatchObject({
+      error: { json: { code: -32029, data: { code: 'TOO_MANY_REQUESTS', httpStatus: 429, retryAfterSeconds: wait } } },
+    });
     // tRPC's own client reads it as any refusal, with the wait, and does not retry a wait this long.
     await expect(app.client('demo').users.me.query()).rejects.toMatchObject({
       message: expect.stringMatching(/^Too many requests from your address; try again in \d+ s$/),

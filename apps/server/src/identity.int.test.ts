@@ -20,9 +20,10 @@ describe('first run', () => {
     expect(await anonymous.setup.status.query()).toEqual({ needsSetup: true, sso: [] });
     await expect(anonymous.assistants.list.query()).rejects.toMatchObject({ data: { code: 'UNAUTHORIZED' } });
     const code = await app.services.setupCode();
-    await expect(
-      anonymous.setup.createAdmin.mutate({ code, name: 'Ada', email: 'ada@example.test', password: 'short' }),
-    ).rejects.toMatchObject({ data: { code: 'BAD_REQUEST' }, message: expect.stringContaining('password must be at least 10 characters') });
+    await expect(anonymous.setup.createAdmin.mutate({ code, name: 'Ada', email: 'ada@example.test', password: 'short' })).rejects.toMatchObject({
+      data: { code: 'BAD_REQUEST' },
+      message: expect.stringContaining('password must be at least 10 characters'),
+    });
     // Whoever reaches a fresh server first still needs the code it printed.
     await expect(
       anonymous.setup.createAdmin.mutate({ code: 'a guess', name: 'Mallory', email: 'mallory@example.test', password: 'a long enough password' }),
@@ -263,9 +264,10 @@ describe('people, tokens and disabled accounts', () => {
     const created = await admin.users.create.mutate({ name: 'Grace', email: 'grace@example.test', password: 'grace password 1' });
     expect(created).toMatchObject({ role: 'member', email: 'grace@example.test' });
     expect((await app.signIn('grace@example.test', 'grace password 1')).status).toBe(200);
-    await expect(
-      admin.users.create.mutate({ name: 'Grace again', email: 'GRACE@example.test', password: 'grace password 2' }),
-    ).rejects.toMatchObject({ data: { code: 'CONFLICT' }, message: 'Someone already signs in as grace@example.test' });
+    await expect(admin.users.create.mutate({ name: 'Grace again', email: 'GRACE@example.test', password: 'grace password 2' })).rejects.toMatchObject({
+      data: { code: 'CONFLICT' },
+      message: 'Someone already signs in as grace@example.test',
+    });
     await expect(app.client('demo').users.create.mutate({ name: 'X', email: 'x@example.test', password: 'x password 12' })).rejects.toMatchObject({
       data: { code: 'FORBIDDEN' },
     });
@@ -401,7 +403,10 @@ describe('people, tokens and disabled accounts', () => {
       await stream.retried('The password of this account changed; connecting again');
       await expect(stream.completed).rejects.toMatchObject(ended);
     }
-    const renewed = change.headers.getSetCookie().find((value) => value.includes('session_token='))!.split(';')[0]!;
+    const renewed = change.headers
+      .getSetCookie()
+      .find((value) => value.includes('session_token='))!
+      .split(';')[0]!;
     const renewedStream = collectExecutionEvents(cookieClient(app, renewed), { executionId });
     await renewedStream.received(2);
 
@@ -518,7 +523,10 @@ describe('watch tokens', () => {
         message: `This watch token reads execution ${executionId} only`,
       });
       for (const call of [() => watcher.executions.list.query(), () => watcher.assistants.list.query(), () => watcher.users.me.query()]) {
-        await expect(call()).rejects.toMatchObject({ data: { code: 'FORBIDDEN' }, message: 'A watch token only reads the events and output of its one execution' });
+        await expect(call()).rejects.toMatchObject({
+          data: { code: 'FORBIDDEN' },
+          message: 'A watch token only reads the events and output of its one execution',
+        });
       }
 
       // In a URL, as a link or a plain EventSource sends it: the download, and the tRPC stream.
@@ -572,4 +580,3 @@ describe('people never share responses', () => {
     }
   });
 });
-

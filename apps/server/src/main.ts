@@ -65,9 +65,7 @@ const app = await startApp({
   }
   throw error;
 });
-console.info(
-  `Assistant Architect Events is running at ${app.url} (database: ${app.services.database.kind} at ${app.services.database.location})`,
-);
+console.info(`Assistant Architect Events is running at ${app.url} (database: ${app.services.database.kind} at ${app.services.database.location})`);
 if (await app.services.users.needsSetup()) {
   const setup = `${app.publicUrl}/setup?code=${await app.services.setupCode()}`;
   console.info(`No admin yet: open ${setup} to create the first one (or set ADMIN_EMAIL and ADMIN_PASSWORD).`);

@@ -105,7 +105,8 @@ describe.skipIf(testDatabaseKind() !== 'postgres')('several server processes on 
       const stream = collectExecutionEvents(b.client('demo'), { executionId });
       await stream.received(2);
       const bus = b.services.bus as PostgresEventBus;
-      await a.services.database.prisma.$queryRaw`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = ${`aae-listen-${bus.processId}`}`;
+      await a.services.database.prisma
+        .$queryRaw`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = ${`aae-listen-${bus.processId}`}`;
       await stream.retried('The server lost touch with its other processes for a moment; connecting again');
       gated.release();
       await stream.completed;

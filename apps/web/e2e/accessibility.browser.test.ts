@@ -32,12 +32,27 @@ afterAll(async () => {
 async function audit(page: Page) {
   await page.evaluate(axeSource);
   const result = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: Array<{ id: string; impact: string; help: string; nodes: Array<{ target: string[] }> }> }> } }).axe;
+    const axe = (
+      window as unknown as {
+        axe: {
+          run(
+            context: Document,
+            options: object,
+          ): Promise<{ violations: Array<{ id: string; impact: string; help: string; nodes: Array<{ target: string[] }> }> }>;
+        };
+      }
+    ).axe;
     return axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
   });
   return result.violations
     .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
-    .map((violation) => `${violation.id} (${violation.impact}): ${violation.help} — ${violation.nodes.map((node) => node.target.join(' ')).slice(0, 3).join(', ')}`);
+    .map(
+      (violation) =>
+        `${violation.id} (${violation.impact}): ${violation.help} — ${violation.nodes
+          .map((node) => node.target.join(' '))
+          .slice(0, 3)
+          .join(', ')}`,
+    );
 }
 
 /** How far the page is wider than the window: anything above 0 scrolls sideways. */
@@ -69,10 +84,14 @@ describe('accessibility (axe-core, WCAG 2.1 AA)', () => {
     const reached: string[] = [];
     for (let i = 0; i < 12; i++) {
       await page.keyboard.press('Tab');
-      reached.push(await page.evaluate(() => {
-        const element = document.activeElement as HTMLElement | null;
-        return element ? `${element.tagName.toLowerCase()}${element.getAttribute('name') ? `[${element.getAttribute('name')}]` : ''}:${(element.textContent ?? '').trim().slice(0, 20)}` : '';
-      }));
+      reached.push(
+        await page.evaluate(() => {
+          const element = document.activeElement as HTMLElement | null;
+          return element
+            ? `${element.tagName.toLowerCase()}${element.getAttribute('name') ? `[${element.getAttribute('name')}]` : ''}:${(element.textContent ?? '').trim().slice(0, 20)}`
+            : '';
+        }),
+      );
     }
     expect(reached[0]).toBe('a:Skip to content');
     expect(reached).toContain('input[topic]:');

@@ -53,7 +53,10 @@ describe('journeys through the web app', () => {
       'complete',
     ]);
     await page.getByRole('tab', { name: 'Events' }).click();
-    await page.locator('.event-log > li').nth(stored.length - 1).waitFor();
+    await page
+      .locator('.event-log > li')
+      .nth(stored.length - 1)
+      .waitFor();
     const shown = await page.locator('.event-log > li summary').allTextContents();
     expect(shown.map((text) => Number(/#(\d+)/.exec(text)![1]))).toEqual(stored.map((event) => event.sequence));
   });
@@ -119,10 +122,13 @@ describe('journeys through the web app', () => {
     await page.locator('[data-chart="error-rate-by-tool"] .chart-data').waitFor();
     await page.getByLabel('Period').selectOption('all');
     const expected = await app.services.analytics.errorRateByTool();
-    await page.locator('[data-chart="error-rate-by-tool"] .chart-data tbody tr').nth(expected.length - 1).waitFor();
-    const rows = await page.locator('[data-chart="error-rate-by-tool"] .chart-data tbody tr').evaluateAll((trs) =>
-      trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)),
-    );
+    await page
+      .locator('[data-chart="error-rate-by-tool"] .chart-data tbody tr')
+      .nth(expected.length - 1)
+      .waitFor();
+    const rows = await page
+      .locator('[data-chart="error-rate-by-tool"] .chart-data tbody tr')
+      .evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
     expect(rows).toEqual(expected.map((row) => [row.toolName, `${(row.errorRate * 100).toFixed(1)}%`, String(row.errors), String(row.executions)]));
     const tokens = await app.services.analytics.tokensByModel();
     const tokenRows = await page.locator('[data-chart="tokens-by-model"] .chart-data tbody tr td:nth-child(2)').allTextContents();
@@ -138,7 +144,10 @@ describe('journeys through the web app', () => {
     await page.waitForSelector('.execution-complete');
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'NDJSON' }).click()]);
     expect(download.suggestedFilename()).toBe(`execution-${executionId}-events.ndjson`);
-    const rows = (await readFile((await download.path())!, 'utf8')).trim().split('\n').map((line) => JSON.parse(line));
+    const rows = (await readFile((await download.path())!, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     const api = await getExecutionEvents(app.client('demo'), executionId);
     expect(rows.map((row) => row.eventData)).toEqual(api.map((event) => event.eventData));
     expect(rows.map((row) => row.sequence)).toEqual(api.map((event) => event.sequence));

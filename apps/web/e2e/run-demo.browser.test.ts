@@ -44,11 +44,7 @@ describe('a person runs the demo assistant in the browser', () => {
 
     const cards = page.locator('.prompt-card');
     await expect(cards.count()).resolves.toBe(3);
-    expect(await cards.evaluateAll((nodes) => nodes.map((node) => node.getAttribute('data-status')))).toEqual([
-      'complete',
-      'complete',
-      'complete',
-    ]);
+    expect(await cards.evaluateAll((nodes) => nodes.map((node) => node.getAttribute('data-status')))).toEqual(['complete', 'complete', 'complete']);
     expect(await page.locator('.prompt-card h3').allTextContents()).toEqual(['Outline', 'Draft', 'Summary']);
     await expect(page.locator('.progress-caption').textContent()).resolves.toBe('All 3 prompts complete');
 
@@ -61,7 +57,10 @@ describe('a person runs the demo assistant in the browser', () => {
     const execution = await app.services.executions.get(executionId);
     expect(await page.locator('.output p').allTextContents()).toEqual(execution!.promptResults.map((result) => result.output));
     await page.getByRole('tab', { name: 'Events' }).click();
-    await page.locator('.event-log > li').nth(stored.length - 1).waitFor();
+    await page
+      .locator('.event-log > li')
+      .nth(stored.length - 1)
+      .waitFor();
     await expect(page.locator('.event-log > li').count()).resolves.toBe(stored.length);
   });
 

@@ -49,10 +49,38 @@ export function App() {
           <Route path="/executions/:executionId" element={<ExecutionPage />} />
           <Route path="/account" element={<AccountPage />} />
           <Route path="/tokens" element={<TokensPage />} />
-          <Route path="/analytics" element={<AdminPage><AnalyticsPage /></AdminPage>} />
-          <Route path="/live" element={<AdminPage><LiveFeedPage /></AdminPage>} />
-          <Route path="/people" element={<AdminPage><PeoplePage /></AdminPage>} />
-          <Route path="/audit" element={<AdminPage><AuditPage /></AdminPage>} />
+          <Route
+            path="/analytics"
+            element={
+              <AdminPage>
+                <AnalyticsPage />
+              </AdminPage>
+            }
+          />
+          <Route
+            path="/live"
+            element={
+              <AdminPage>
+                <LiveFeedPage />
+              </AdminPage>
+            }
+          />
+          <Route
+            path="/people"
+            element={
+              <AdminPage>
+                <PeoplePage />
+              </AdminPage>
+            }
+          />
+          <Route
+            path="/audit"
+            element={
+              <AdminPage>
+                <AuditPage />
+              </AdminPage>
+            }
+          />
           <Route path="*" element={<NotFoundPage />} />
         </Route>
       </Route>

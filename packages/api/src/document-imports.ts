@@ -51,11 +51,7 @@ export class ImportsClosedError extends Error {
 
 /** A failure in words a person can act on; anything unforeseen is logged and named by the import. */
 function failureMessage(importId: string, error: unknown, logger: Pick<Console, 'error'>): string {
-  if (
-    error instanceof KnowledgeRepositoryNotFoundError ||
-    error instanceof MixedEmbeddingModelsError ||
-    error instanceof UnknownEmbeddingModelError
-  ) {
+  if (error instanceof KnowledgeRepositoryNotFoundError || error instanceof MixedEmbeddingModelsError || error instanceof UnknownEmbeddingModelError) {
     return error.message;
   }
   logger.error(`[imports] import ${importId} failed:`, error);
@@ -157,7 +153,10 @@ export function createDocumentImports(deps: DocumentImportsDeps) {
       if (reason instanceof ImportStopped && reason.outcome === 'cancelled') await deps.imports.finish(id, { status: 'cancelled' });
       else if (reason instanceof ImportStopped && reason.outcome === 'shutdown') await deps.imports.finish(id, { status: 'failed', error: SHUTDOWN_MESSAGE });
       else if (reason instanceof ImportStopped) {
-        await deps.imports.finish(id, { status: 'failed', error: `The import took longer than ${Math.round(maxImportMs / 60_000)} minutes and was stopped; nothing was stored.` });
+        await deps.imports.finish(id, {
+          status: 'failed',
+          error: `The import took longer than ${Math.round(maxImportMs / 60_000)} minutes and was stopped; nothing was stored.`,
+        });
       } else await deps.imports.finish(id, { status: 'failed', error: failureMessage(id, error, deps.logger) });
     } finally {
       clearInterval(heartbeat);
@@ -208,7 +207,9 @@ export function createDocumentImports(deps: DocumentImportsDeps) {
           documents: input.documents.map((document) => ({ title: document.title, chunks: 0, embeddedChunks: 0 })),
         },
       });
-      const task = run(id, input.repositoryId, input.documents).catch((error: unknown) => deps.logger.error(`[imports] import ${id} could not be ended:`, error));
+      const task = run(id, input.repositoryId, input.documents).catch((error: unknown) =>
+        deps.logger.error(`[imports] import ${id} could not be ended:`, error),
+      );
       tasks.add(task);
       void task.finally(() => tasks.delete(task));
       return created;

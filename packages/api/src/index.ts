@@ -14,4 +14,3 @@ export { DEFAULT_USAGE_LIMITS, LimitReachedError, type UsageLimitSettings } from
 
 export type RouterInputs = inferRouterInputs<AppRouter>;
 export type RouterOutputs = inferRouterOutputs<AppRouter>;
-

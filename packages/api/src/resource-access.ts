@@ -43,7 +43,12 @@ export async function assertRepositoriesReadable(
   viewer: Viewer,
   prompts: ReadonlyArray<{ name: string; repositoryIds: readonly number[] }>,
 ): Promise<void> {
-  const missing = new Set(await services.knowledge.missingRepositories(prompts.flatMap((prompt) => prompt.repositoryIds), viewer));
+  const missing = new Set(
+    await services.knowledge.missingRepositories(
+      prompts.flatMap((prompt) => prompt.repositoryIds),
+      viewer,
+    ),
+  );
   for (const prompt of prompts) {
     const unknownIds = prompt.repositoryIds.filter((id) => missing.has(id));
     if (unknownIds.length > 0) {

@@ -17,13 +17,16 @@ export const visibilitySchema = z.enum(['private', 'shared'], { error: 'visibili
 /** The name of an assistant, a repository, a prompt or a person. */
 export const nameSchema = z.string().trim().min(1, 'name is required').max(200);
 
-export const emailSchema = z.string().trim().max(320).pipe(z.email({ error: 'email is not an email address' }));
+export const emailSchema = z
+  .string()
+  .trim()
+  .max(320)
+  .pipe(z.email({ error: 'email is not an email address' }));
 
 export const passwordSchema = z
   .string()
   .min(PASSWORD_MIN_LENGTH, `password must be at least ${PASSWORD_MIN_LENGTH} characters`)
-  .max(PASSWORD_MAX_LENGTH, `password must be at most ${PASSWORD_MAX_LENGTH} characters`)
-  ;
+  .max(PASSWORD_MAX_LENGTH, `password must be at most ${PASSWORD_MAX_LENGTH} characters`);
 
 /** One page of a list ordered by id: `cursor` is the last id of the page before. */
 export const idPageSchema = { cursor: idSchema.nullish(), limit: z.number().int().min(1).max(100).default(50) };

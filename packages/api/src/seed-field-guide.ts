@@ -65,9 +65,7 @@ export async function seedFieldGuide(services: AppServices): Promise<void> {
     description: 'Answers a nature question from the field notes, then works out a number with the calculator.',
     ownerId: null,
     visibility: 'shared',
-    inputVariables: [
-      { name: 'question', label: 'Question', type: 'textarea', required: true, description: 'For example: why are there two tides a day?' },
-    ],
+    inputVariables: [{ name: 'question', label: 'Question', type: 'textarea', required: true, description: 'For example: why are there two tides a day?' }],
     prompts: [
       {
         name: 'Look it up',

@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bindExecutionId as bind, SEED_SQL } from '@aae/db/testing';
 import { createTestServices, runDemoToEnd, type TestServices } from './testing/test-services.ts';
 
-
 let t: TestServices;
 let executionIds: number[];
 beforeAll(async () => {

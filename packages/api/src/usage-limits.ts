@@ -77,7 +77,9 @@ export function createUsageLimits(deps: { prisma: PrismaClient; audit: AuditLog;
         if (at >= now - AUDIT_EVERY_MS) break;
         audited.delete(old);
       }
-      await deps.audit.record({ action: 'rate-limited', actorId: user.id, subjectId: user.id, subject: user.email, details: { limit: error.limit } }).catch(() => {});
+      await deps.audit
+        .record({ action: 'rate-limited', actorId: user.id, subjectId: user.id, subject: user.email, details: { limit: error.limit } })
+        .catch(() => {});
     }
     throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: error.message, cause: error });
   }
@@ -125,10 +127,16 @@ export function createUsageLimits(deps: { prisma: PrismaClient; audit: AuditLog;
         const mine = Number(counts?.mine ?? 0);
         const all = Number(counts?.all ?? 0);
         if (settings.runningPerPerson > 0 && mine >= settings.runningPerPerson) {
-          await block(RUNNING_RECHECK_MS, () => new LimitReachedError(`You have ${mine} executions running, the most one person may; wait for one to finish`, 'runningPerPerson', 5));
+          await block(
+            RUNNING_RECHECK_MS,
+            () => new LimitReachedError(`You have ${mine} executions running, the most one person may; wait for one to finish`, 'runningPerPerson', 5),
+          );
         }
         if (settings.runningInAll > 0 && all >= settings.runningInAll) {
-          await block(RUNNING_RECHECK_MS, () => new LimitReachedError(`The server is running ${all} executions, the most it takes at once; try again shortly`, 'runningInAll', 5));
+          await block(
+            RUNNING_RECHECK_MS,
+            () => new LimitReachedError(`The server is running ${all} executions, the most it takes at once; try again shortly`, 'runningInAll', 5),
+          );
         }
       }
       if (starts) {
@@ -136,7 +144,15 @@ export function createUsageLimits(deps: { prisma: PrismaClient; audit: AuditLog;
           await starts.consume(String(user.id));
         } catch (error) {
           if (!(error instanceof RateLimiterRes)) throw error;
-          await block(error.msBeforeNext, (wait) => new LimitReachedError(`You started ${settings.executionsPerMinute} executions in the last minute; try again in ${wait} s`, 'executionsPerMinute', wait));
+          await block(
+            error.msBeforeNext,
+            (wait) =>
+              new LimitReachedError(
+                `You started ${settings.executionsPerMinute} executions in the last minute; try again in ${wait} s`,
+                'executionsPerMinute',
+                wait,
+              ),
+          );
         }
       }
     },
@@ -150,10 +166,16 @@ export function createUsageLimits(deps: { prisma: PrismaClient; audit: AuditLog;
         if (settings.importsPerPerson > 0 || settings.importsInAll > 0) {
           const { mine, all } = await countRunning();
           if (settings.importsPerPerson > 0 && mine >= settings.importsPerPerson) {
-            await refuse(user, new LimitReachedError(`You have ${mine} document imports running, the most one person may; wait for one to finish`, 'importsPerPerson', 30));
+            await refuse(
+              user,
+              new LimitReachedError(`You have ${mine} document imports running, the most one person may; wait for one to finish`, 'importsPerPerson', 30),
+            );
           }
           if (settings.importsInAll > 0 && all >= settings.importsInAll) {
-            await refuse(user, new LimitReachedError(`The server is running ${all} document imports, the most it takes at once; try again in a minute`, 'importsInAll', 60));
+            await refuse(
+              user,
+              new LimitReachedError(`The server is running ${all} document imports, the most it takes at once; try again in a minute`, 'importsInAll', 60),
+            );
           }
         }
         return start();
@@ -166,7 +188,10 @@ export function createUsageLimits(deps: { prisma: PrismaClient; audit: AuditLog;
     async openStream(user: User): Promise<() => void> {
       const open = streams.get(user.id) ?? 0;
       if (settings.streamsPerPerson > 0 && open >= settings.streamsPerPerson) {
-        await refuse(user, new LimitReachedError(`You have ${open} live streams open, the most one person may; close some (other tabs?)`, 'streamsPerPerson', 5));
+        await refuse(
+          user,
+          new LimitReachedError(`You have ${open} live streams open, the most one person may; close some (other tabs?)`, 'streamsPerPerson', 5),
+        );
       }
       streams.set(user.id, open + 1);
       let released = false;

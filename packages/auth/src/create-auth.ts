@@ -132,7 +132,15 @@ function accountHooks(throttle: SignInThrottle | undefined, record: Record, base
       if (attempt.allowed) return;
       if (attempt.newlyLocked) {
         const details = { method: 'change-password' };
-        await record({ action: 'sign-in-throttled', actorId: id, subjectId: id, subject: current.user.email, ipAddress: clientAddress(ctx), userAgent: userAgent(ctx), details });
+        await record({
+          action: 'sign-in-throttled',
+          actorId: id,
+          subjectId: id,
+          subject: current.user.email,
+          ipAddress: clientAddress(ctx),
+          userAgent: userAgent(ctx),
+          details,
+        });
       }
       throw new APIError(
         'TOO_MANY_REQUESTS',
@@ -163,8 +171,7 @@ function accountHooks(throttle: SignInThrottle | undefined, record: Record, base
  * a person; reports sessions that end.
  */
 function databaseHooks(prisma: PrismaClient, record: Record, onSessionEnded: AuthOptions['onSessionEnded']) {
-  const emailOf = async (userId: string | number) =>
-    (await prisma.user.findUnique({ where: { id: Number(userId) }, select: { email: true } }))?.email;
+  const emailOf = async (userId: string | number) => (await prisma.user.findUnique({ where: { id: Number(userId) }, select: { email: true } }))?.email;
   return {
     session: {
       create: {
@@ -198,7 +205,13 @@ function databaseHooks(prisma: PrismaClient, record: Record, onSessionEnded: Aut
         async after(account: { userId: string | number; providerId: string; accountId: string }) {
           if (account.providerId === 'credential') return;
           const userId = Number(account.userId);
-          await record({ action: 'account-linked', actorId: userId, subjectId: userId, subject: await emailOf(userId), details: { provider: account.providerId } });
+          await record({
+            action: 'account-linked',
+            actorId: userId,
+            subjectId: userId,
+            subject: await emailOf(userId),
+            details: { provider: account.providerId },
+          });
         },
       },
     },

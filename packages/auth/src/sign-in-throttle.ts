@@ -3,7 +3,9 @@ import type { PrismaClient } from '@aae/db';
 import ipaddr from 'ipaddr.js';
 import { RateLimiterMemory, RateLimiterPrisma, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 
-export type SignInAttempt = { allowed: true } | { allowed: false; retryAfterMs: number; /** The attempt that reached a limit (later ones are refused quietly). */ newlyLocked: boolean };
+export type SignInAttempt =
+  | { allowed: true }
+  | { allowed: false; retryAfterMs: number /** The attempt that reached a limit (later ones are refused quietly). */; newlyLocked: boolean };
 
 /**
  * Counts password sign-in attempts before the password is checked (so parallel guesses cannot
@@ -41,7 +43,10 @@ export function addressKey(address: string): string {
   if (!ipaddr.isValid(address)) return address;
   const parsed = ipaddr.process(address);
   if (parsed.kind() === 'ipv4') return parsed.toString();
-  return `${(parsed as ipaddr.IPv6).parts.slice(0, 4).map((part) => part.toString(16)).join(':')}::/64`;
+  return `${(parsed as ipaddr.IPv6).parts
+    .slice(0, 4)
+    .map((part) => part.toString(16))
+    .join(':')}::/64`;
 }
 
 /**

@@ -67,9 +67,7 @@ function rowFor(executionId: number, sequence: number) {
 async function writeThroughRecorder(database: TestDatabase, plan: Plan): Promise<number> {
   const store = createEventStore(database.prisma);
   const buffer = new EventWriteBuffer({ write: (batch) => store.insertEvents(batch), onCommitted: () => {} });
-  const recorders = plan.executionIds.map((executionId) =>
-    createEventRecorder({ executionId, enqueue: (event) => buffer.enqueue(event) }),
-  );
+  const recorders = plan.executionIds.map((executionId) => createEventRecorder({ executionId, enqueue: (event) => buffer.enqueue(event) }));
   const start = performance.now();
   for (const step of plan.steps) recorders[step.execution]!.emit(promptCompleteDraft(step.sequence));
   await buffer.flush();

@@ -148,12 +148,7 @@ async function productRun(server: ChildServer<ProductServerMethods>, clock: Cloc
   }
 }
 
-async function plainRun(
-  server: ChildServer<PlainSseServerMethods>,
-  clock: ClockOffset,
-  subscribers: number,
-  schedule: ScheduledEvent[],
-): Promise<RunFigures> {
+async function plainRun(server: ChildServer<PlainSseServerMethods>, clock: ClockOffset, subscribers: number, schedule: ScheduledEvent[]): Promise<RunFigures> {
   const before = await server.call('memory');
   const arrivals: Arrival[][] = [];
   const sources: EventSource[] = [];
@@ -204,9 +199,7 @@ async function plainRun(
 
 /** One measured run of each side, each in fresh server processes after a small warm-up run. */
 async function measurePair(): Promise<{ product: ProductRun; plain: RunFigures; clockUncertaintyMs: number }> {
-  const product = await startChildServer<ProductServerMethods>(new URL('./live-delivery-product-server.ts', import.meta.url), [
-    String(CHUNK_DELAY_MS),
-  ]);
+  const product = await startChildServer<ProductServerMethods>(new URL('./live-delivery-product-server.ts', import.meta.url), [String(CHUNK_DELAY_MS)]);
   let plain: ChildServer<PlainSseServerMethods> | undefined;
   try {
     plain = await startChildServer<PlainSseServerMethods>(new URL('./live-delivery-plain-sse-server.ts', import.meta.url));
@@ -323,7 +316,7 @@ export async function runLiveDeliveryLatency(): Promise<BenchmarkResult> {
       },
     ],
     notes: [
-      'Per-run figures, and percentiles over all runs\' samples pooled, are in `packages/bench/results/latest.json`.',
+      "Per-run figures, and percentiles over all runs' samples pooled, are in `packages/bench/results/latest.json`.",
       '"First subscriber" is, per event, the latency to whichever subscriber received it first: how long the server takes before anyone sees the event.',
       `Servers run in their own processes (fresh ones for each run), the ${SUBSCRIBERS} subscribers together in the bench process; clocks are matched by IPC ping-pong to within ±${formatNumber(clockUncertaintyMs, 2)} ms.`,
       `The product server runs on in-memory PGlite with the demo assistant (local model, ${CHUNK_DELAY_MS} ms per chunk, a new topic each run so the response cache never answers); its ${eventsPerRun} events reach the bus in ${formatNumber(median(productRuns.map((run) => run.publishes)), 0)} committed batches (median). The baseline replays each run's serialized events (the same \`data:\` bytes) at the same pace.`,

@@ -33,11 +33,7 @@ export function getExecutionEvents(client: AaeClient, executionId: number): Prom
 }
 
 /** The stored events of one type, narrowed to that type's payload. */
-export async function getExecutionEventsByType<T extends EventType>(
-  client: AaeClient,
-  executionId: number,
-  type: T,
-): Promise<StoredEventOf<T>[]> {
+export async function getExecutionEventsByType<T extends EventType>(client: AaeClient, executionId: number, type: T): Promise<StoredEventOf<T>[]> {
   const events = await listAll(client, executionId, type);
   return events.filter((event): event is StoredEventOf<T> => event.eventType === type);
 }

@@ -89,8 +89,10 @@ function once<T>(run: () => Promise<T>): () => Promise<T> {
 
 async function prepareVectorSearch(prisma: PrismaClient): Promise<VectorSearchMode> {
   const installed = async () =>
-    (await prisma.$queryRaw<Array<{ installed: boolean }>>`
-      SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'vector') AS installed`)[0]?.installed === true;
+    (
+      await prisma.$queryRaw<Array<{ installed: boolean }>>`
+      SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'vector') AS installed`
+    )[0]?.installed === true;
   try {
     if (await installed()) return 'pgvector';
     const [shipped] = await prisma.$queryRaw<Array<{ name: string }>>`

@@ -30,8 +30,8 @@ describe('event recorder', () => {
 
   it('refuses a payload that breaks the contract, naming the field', () => {
     const recorder = createEventRecorder({ executionId: 1, enqueue: () => {} });
-    expect(() =>
-      recorder.emit({ eventType: 'knowledge-retrieved', eventData: { promptId: 1, documentsFound: 2, relevanceScore: 1.5, tokens: 3 } }),
-    ).toThrow(/relevanceScore/);
+    expect(() => recorder.emit({ eventType: 'knowledge-retrieved', eventData: { promptId: 1, documentsFound: 2, relevanceScore: 1.5, tokens: 3 } })).toThrow(
+      /relevanceScore/,
+    );
   });
 });

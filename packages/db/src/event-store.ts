@@ -1,11 +1,4 @@
-import {
-
-  parseStoredEvent,
-  TERMINAL_EVENT_TYPES,
-  type EventType,
-  type StoredEvent,
-  type StoredEventOf,
-} from '@aae/events';
+import { parseStoredEvent, TERMINAL_EVENT_TYPES, type EventType, type StoredEvent, type StoredEventOf } from '@aae/events';
 import type { PrismaClient } from './generated/prisma/client.ts';
 import type { Prisma } from './generated/prisma/client.ts';
 import { fromPrismaEventType, toPrismaEventType } from './event-type-mapping.ts';
@@ -191,4 +184,3 @@ export function createEventStore(prisma: Pick<PrismaClient, 'assistantArchitectE
     },
   };
 }
-

@@ -15,7 +15,7 @@ export const ORPHAN_ERROR = 'Execution was interrupted: the server running it st
  */
 export async function closeOrphanedExecutions(
   prisma: PrismaClient,
-  options: { staleAfterMs: number; /** Executions the calling process is running itself. */ excludeIds?: readonly number[] },
+  options: { staleAfterMs: number /** Executions the calling process is running itself. */; excludeIds?: readonly number[] },
 ): Promise<StoredEvent[]> {
   return prisma.$transaction(async (tx) => {
     // The database's clock, which wrote the heartbeats, so server clocks may disagree.

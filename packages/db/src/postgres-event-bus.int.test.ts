@@ -19,7 +19,8 @@ describe.skipIf(testDatabaseKind() !== 'postgres')('PostgreSQL event bus', () =>
     const executionId = await createTestExecution(db.prisma);
     const pending: Parameters<typeof store.insertEvents>[0][number][] = [];
     const recorder = createEventRecorder({ executionId, enqueue: (event) => pending.push(event) });
-    for (let step = 1; step <= 5; step++) recorder.emit({ eventType: 'progress', eventData: { currentStep: step, totalSteps: 5, percentage: step * 20, message: 'x' } });
+    for (let step = 1; step <= 5; step++)
+      recorder.emit({ eventType: 'progress', eventData: { currentStep: step, totalSteps: 5, percentage: step * 20, message: 'x' } });
     await store.insertEvents(pending);
 
     const bus = createPostgresEventBus({ connectionString: db.url!, store, resyncMs: 50, logger: { warn: () => {}, error: console.error } });

@@ -6,7 +6,10 @@ export interface EmbeddingModel {
 }
 
 export class UnknownEmbeddingModelError extends Error {
-  constructor(readonly modelId: string, known: readonly string[]) {
+  constructor(
+    readonly modelId: string,
+    known: readonly string[],
+  ) {
     super(`Unknown embedding model "${modelId}". Known embedding models: ${known.join(', ') || 'none'}.`);
     this.name = 'UnknownEmbeddingModelError';
   }

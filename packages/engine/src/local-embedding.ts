@@ -39,7 +39,11 @@ function undouble(stem: string): string {
 
 /** Lower-cased, stemmed words without stopwords, in text order. */
 export function embeddingTerms(text: string): string[] {
-  const words = text.toLowerCase().replace(/['’]/g, '').match(/[\p{L}\p{N}]+/gu) ?? [];
+  const words =
+    text
+      .toLowerCase()
+      .replace(/['’]/g, '')
+      .match(/[\p{L}\p{N}]+/gu) ?? [];
   return words.filter((word) => !STOPWORDS.has(word)).map(stemWord);
 }
 

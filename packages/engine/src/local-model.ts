@@ -47,12 +47,7 @@ function keyTerms(prompt: string, count: number): string[] {
     .map(([phrase]) => phrase);
 }
 
-const OPENINGS = [
-  'Here is a considered answer.',
-  'A short response follows.',
-  'The request is addressed below.',
-  'What follows answers the prompt directly.',
-];
+const OPENINGS = ['Here is a considered answer.', 'A short response follows.', 'The request is addressed below.', 'What follows answers the prompt directly.'];
 
 const FRAMES = [
   (term: string) => `${capitalise(term)} matters because it shapes the rest of the answer.`,
@@ -102,7 +97,13 @@ const TOOL_DIRECTIVE = /\[\[tool:([A-Za-z_][\w-]*)\s*(\{[\s\S]*?\})?\s*\]\]/g;
 
 export function parseToolDirectives(prompt: string): { text: string; calls: Array<{ name: string; input: string }> } {
   const calls = [...prompt.matchAll(TOOL_DIRECTIVE)].map((match) => ({ name: match[1]!, input: match[2] ?? '{}' }));
-  return { text: prompt.replace(TOOL_DIRECTIVE, '').replace(/[ \t]{2,}/g, ' ').trim(), calls };
+  return {
+    text: prompt
+      .replace(TOOL_DIRECTIVE, '')
+      .replace(/[ \t]{2,}/g, ' ')
+      .trim(),
+    calls,
+  };
 }
 
 /** A tool result as a sentence would mention it: its own words or sum where it has them. */

@@ -38,7 +38,10 @@ export interface LanguageModel {
 }
 
 export class UnknownModelError extends Error {
-  constructor(readonly modelId: string, known: readonly string[]) {
+  constructor(
+    readonly modelId: string,
+    known: readonly string[],
+  ) {
     super(`Unknown model "${modelId}". Known models: ${known.join(', ') || 'none'}.`);
     this.name = 'UnknownModelError';
   }

@@ -138,12 +138,7 @@ export function createOpenAICompatibleModels(
   return { languageModels, embeddingModels };
 }
 
-function generate(
-  providerName: string,
-  model: () => Parameters<typeof streamText>[0]['model'],
-  request: ModelRequest,
-  retry: RetryPolicy,
-): ModelStream {
+function generate(providerName: string, model: () => Parameters<typeof streamText>[0]['model'], request: ModelRequest, retry: RetryPolicy): ModelStream {
   let resolveUsage: (usage: ModelUsage) => void = () => {};
   const usage = new Promise<ModelUsage>((resolve) => {
     resolveUsage = resolve;

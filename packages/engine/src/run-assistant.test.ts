@@ -206,7 +206,11 @@ describe('runAssistant: prompts sharing a position run at the same time', () => 
 
 describe('runAssistant with the built-in model', () => {
   it('carries out tool directives offline', async () => {
-    const p = prompt({ modelId: 'local', enabledTools: ['calculator', 'current_time'], content: 'Work out [[tool:calculator {"expression": "2 + 3"}]] and then [[tool:current_time {}]] please' });
+    const p = prompt({
+      modelId: 'local',
+      enabledTools: ['calculator', 'current_time'],
+      content: 'Work out [[tool:calculator {"expression": "2 + 3"}]] and then [[tool:current_time {}]] please',
+    });
     const { ofType, outcome } = await run([p], { limits: { progressIntervalMs: 0 } });
     expect(outcome.status).toBe('completed');
     expect(ofType('tool-execution-start').map((e) => e.eventData.toolName)).toEqual(['calculator', 'current_time']);
@@ -264,7 +268,9 @@ describe('runAssistant with knowledge', () => {
 describe('runAssistant: a provider failing after a tool ran', () => {
   it('is not retried, so the tool does not run twice', async () => {
     provider.reply = (_request, index) =>
-      index === 0 ? { kind: 'tool-calls', calls: [{ name: 'calculator', arguments: { expression: '2 + 2' } }] } : { kind: 'error', status: 503, message: 'overloaded' };
+      index === 0
+        ? { kind: 'tool-calls', calls: [{ name: 'calculator', arguments: { expression: '2 + 2' } }] }
+        : { kind: 'error', status: 503, message: 'overloaded' };
     const { ofType, outcome } = await run([prompt({ enabledTools: ['calculator'] })]);
     expect(provider.chatRequests).toHaveLength(2);
     expect(ofType('tool-execution-start')).toHaveLength(1);

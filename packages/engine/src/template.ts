@@ -4,9 +4,7 @@
  */
 const PLACEHOLDER = /\{\{\s*(?:output:\s*([^{}]+?)|([A-Za-z_][A-Za-z0-9_]*))\s*\}\}/g;
 
-export type TemplateReference =
-  | { kind: 'input'; name: string; placeholder: string }
-  | { kind: 'output'; promptName: string; placeholder: string };
+export type TemplateReference = { kind: 'input'; name: string; placeholder: string } | { kind: 'output'; promptName: string; placeholder: string };
 
 export function findReferences(content: string): TemplateReference[] {
   return [...content.matchAll(PLACEHOLDER)].map((match) =>
@@ -62,10 +60,7 @@ export interface TemplateIssue {
  * Checks every placeholder of a chain before it is saved: inputs must be declared, and outputs
  * must come from a prompt that runs earlier (a smaller position).
  */
-export function checkTemplates(
-  inputNames: readonly string[],
-  prompts: ReadonlyArray<{ name: string; position: number; content: string }>,
-): TemplateIssue[] {
+export function checkTemplates(inputNames: readonly string[], prompts: ReadonlyArray<{ name: string; position: number; content: string }>): TemplateIssue[] {
   const issues: TemplateIssue[] = [];
   const positions = new Map(prompts.map((prompt) => [prompt.name, prompt.position]));
   prompts.forEach((prompt, promptIndex) => {

@@ -32,7 +32,10 @@ export function defineTool<P extends Record<string, unknown>>(tool: ToolDefiniti
 }
 
 export class UnknownToolError extends Error {
-  constructor(readonly toolName: string, known: readonly string[]) {
+  constructor(
+    readonly toolName: string,
+    known: readonly string[],
+  ) {
     super(`Unknown tool "${toolName}". Known tools: ${known.join(', ') || 'none'}.`);
     this.name = 'UnknownToolError';
   }
@@ -107,7 +110,7 @@ export const currentTimeTool = defineTool({
 
 export const searchKnowledgeTool = defineTool({
   name: 'search_knowledge',
-  description: "Searches the knowledge repositories of this prompt and returns the most relevant passages.",
+  description: 'Searches the knowledge repositories of this prompt and returns the most relevant passages.',
   parameters: z.object({
     query: z.string().min(1).max(1_000).describe('What to look for'),
     limit: z.number().int().min(1).max(10).optional().describe('Passages to return (default 3)'),

@@ -79,18 +79,12 @@ export function isTerminalEventType(type: EventType): type is TerminalEventType 
   return (TERMINAL_EVENT_TYPES as readonly EventType[]).includes(type);
 }
 
-export function isTerminalEvent<E extends { eventType: EventType }>(
-  event: E,
-): event is Extract<E, { eventType: TerminalEventType }> {
+export function isTerminalEvent<E extends { eventType: EventType }>(event: E): event is Extract<E, { eventType: TerminalEventType }> {
   return isTerminalEventType(event.eventType);
 }
 
 /** Start and terminal events are written at once instead of waiting for a batch. */
-export const CRITICAL_EVENT_TYPES = [
-  'execution-start',
-  'execution-error',
-  'execution-complete',
-] as const satisfies readonly EventType[];
+export const CRITICAL_EVENT_TYPES = ['execution-start', 'execution-error', 'execution-complete'] as const satisfies readonly EventType[];
 
 export function isCriticalEventType(type: EventType): boolean {
   return (CRITICAL_EVENT_TYPES as readonly EventType[]).includes(type);

@@ -18,7 +18,15 @@ export interface ExportCase {
 const VALID_PARAMS: Record<ExportRoute, Record<string, string>> = {
   executionEvents: { type: 'execution-start' },
   executions: { assistantName: 'Fuzz', status: 'completed', from: '2020-01-01', to: '2100-01-01', sort: EXECUTION_SORTS[0], order: 'asc' },
-  events: { assistantName: 'Fuzz', status: 'completed', from: '2020-01-01', to: '2100-01-01', eventType: 'execution-start', order: 'desc', type: 'prompt-complete' },
+  events: {
+    assistantName: 'Fuzz',
+    status: 'completed',
+    from: '2020-01-01',
+    to: '2100-01-01',
+    eventType: 'execution-start',
+    order: 'desc',
+    type: 'prompt-complete',
+  },
 };
 
 /** Parameter values, already URL-encoded: NUL, bad UTF-8 (a lone surrogate cannot be encoded otherwise), dates PostgreSQL cannot hold, numbers past every limit. */
@@ -55,7 +63,17 @@ const HOSTILE_PARAM_VALUES = [
 const ESSENTIAL_PARAM_VALUES = ['a%00b', '%ED%A0%80', '-004714-11-23', '0000-01-01', '%2B010000-01-01'];
 
 /** Ids in an execution's URL: zeros, padding, past the database's integers, past JavaScript's. */
-const HOSTILE_IDS = ['0', '00000001', '2147483647', '2147483648', '4294967296', '9007199254740993', '99999999999999999999999', '1'.repeat(400), String(PROTECTED_IDS_BELOW + 7)];
+const HOSTILE_IDS = [
+  '0',
+  '00000001',
+  '2147483647',
+  '2147483648',
+  '4294967296',
+  '9007199254740993',
+  '99999999999999999999999',
+  '1'.repeat(400),
+  String(PROTECTED_IDS_BELOW + 7),
+];
 
 const query = (params: Record<string, string>) =>
   Object.entries(params)
@@ -98,7 +116,15 @@ export function exportPlan(options: { seed: number; executionId: number; callers
         const list: ExportCase[] = [{ route, url: at(valid), caller: caller.name, headers: caller.headers }];
         if (format === EXPORT_FORMATS[0] && caller === options.callers[0]) {
           for (const name of Object.keys(valid)) {
-            list.push(...ESSENTIAL_PARAM_VALUES.map((value) => ({ route, url: at({ ...valid, [name]: value }), caller: caller.name, headers: caller.headers, field: name })));
+            list.push(
+              ...ESSENTIAL_PARAM_VALUES.map((value) => ({
+                route,
+                url: at({ ...valid, [name]: value }),
+                caller: caller.name,
+                headers: caller.headers,
+                field: name,
+              })),
+            );
           }
         }
         for (const [name, value, change] of mutations) {
@@ -123,11 +149,15 @@ export interface TransportCase {
 }
 
 const json = { 'content-type': 'application/json' };
-const post = (path: string, body: string | Uint8Array, extra: Record<string, string> = json) => (headers: Record<string, string>) => ({
-  path,
-  init: { method: 'POST', headers: { ...headers, ...extra }, body },
-});
-const get = (path: string, extra: Record<string, string> = {}) => (headers: Record<string, string>) => ({ path, init: { headers: { ...headers, ...extra } } });
+const post =
+  (path: string, body: string | Uint8Array, extra: Record<string, string> = json) =>
+  (headers: Record<string, string>) => ({
+    path,
+    init: { method: 'POST', headers: { ...headers, ...extra }, body },
+  });
+const get =
+  (path: string, extra: Record<string, string> = {}) =>
+  (headers: Record<string, string>) => ({ path, init: { headers: { ...headers, ...extra } } });
 const input = (value: string) => `?input=${value}`;
 
 /**
@@ -143,11 +173,20 @@ export const TRANSPORT_CASES: TransportCase[] = [
     name: `mutation with the body ${JSON.stringify(body)}`,
     request: post('/trpc/assistants.create', body),
   })),
-  { name: 'mutation whose body is not UTF-8', request: post('/trpc/knowledge.repositories.create', new Uint8Array([0x7b, 0x22, 0x6a, 0x73, 0x6f, 0x6e, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0xed, 0xa0, 0x80, 0x22, 0x7d])) },
+  {
+    name: 'mutation whose body is not UTF-8',
+    request: post(
+      '/trpc/knowledge.repositories.create',
+      new Uint8Array([0x7b, 0x22, 0x6a, 0x73, 0x6f, 0x6e, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0xed, 0xa0, 0x80, 0x22, 0x7d]),
+    ),
+  },
   { name: 'the crafted superjson body', request: post('/trpc/assistants.create', '{"json":{"name":{}},"meta":{"values":{"name":["class","Evil"]}}}') },
   { name: 'a body of 200,000 nested lists', request: post('/trpc/assistants.create', `{"json":${'['.repeat(200_000)}${']'.repeat(200_000)}}`) },
   { name: 'an unterminated body of 2 MB of brackets', request: post('/trpc/assistants.create', '['.repeat(2_000_000)) },
-  { name: 'a body of 9 MB', request: post('/trpc/knowledge.repositories.create', JSON.stringify({ json: { name: 'big', description: 'x'.repeat(9_000_000) } })) },
+  {
+    name: 'a body of 9 MB',
+    request: post('/trpc/knowledge.repositories.create', JSON.stringify({ json: { name: 'big', description: 'x'.repeat(9_000_000) } })),
+  },
   ...['%', '%E0%A4%A', '{', '', 'null', '%7B%22json%22%3A', '1'.repeat(20_000)].map((value) => ({
     name: `query with ?input=${value.slice(0, 20)}`,
     request: get(`/trpc/assistants.get${input(value)}`),
@@ -171,10 +210,21 @@ export const TRANSPORT_CASES: TransportCase[] = [
   })),
   { name: 'GET on a mutation', request: get('/trpc/assistants.create?input=%7B%22json%22%3A%7B%7D%7D') },
   { name: 'POST on a subscription', request: post('/trpc/events.onAnyEvent', '{"json":{}}') },
-  ...['/trpc/', '/trpc/%00', '/trpc/%ED%A0%80', '/trpc/assistants', '/trpc/__proto__', '/trpc/constructor', '/trpc/assistants.list/extra', '/trpc/..%2F..%2Fetc%2Fpasswd', `/trpc/${'a.'.repeat(3_000)}b`].map(
-    (path) => ({ name: `the path ${path.slice(0, 40)}`, request: get(path) }),
-  ),
-  { name: 'a subscription with hostile connection params', request: get('/trpc/events.onAnyEvent?connectionParams=1&input=%7B%7D&token=%00', { accept: 'text/event-stream' }) },
+  ...[
+    '/trpc/',
+    '/trpc/%00',
+    '/trpc/%ED%A0%80',
+    '/trpc/assistants',
+    '/trpc/__proto__',
+    '/trpc/constructor',
+    '/trpc/assistants.list/extra',
+    '/trpc/..%2F..%2Fetc%2Fpasswd',
+    `/trpc/${'a.'.repeat(3_000)}b`,
+  ].map((path) => ({ name: `the path ${path.slice(0, 40)}`, request: get(path) })),
+  {
+    name: 'a subscription with hostile connection params',
+    request: get('/trpc/events.onAnyEvent?connectionParams=1&input=%7B%7D&token=%00', { accept: 'text/event-stream' }),
+  },
   { name: 'a long bearer token', request: get('/trpc/users.me', { authorization: `Bearer ${'x'.repeat(8_000)}` }) },
   { name: 'a bearer token that is not one', request: get('/trpc/users.me', { authorization: 'Bearer a.b.c' }) },
   { name: 'a garbled cookie', request: get('/trpc/users.me', { cookie: `${'a'.repeat(100)}=%ED%A0%80; =; ;;` }) },

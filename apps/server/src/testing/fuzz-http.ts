@@ -27,7 +27,10 @@ export const effectiveStatus = (answer: Answer) => (answer.status === 200 && ans
 const ANSWER_WITHIN_MS = 20_000;
 
 const isErrorShape = (value: unknown): value is ErrorShape =>
-  value !== null && typeof value === 'object' && typeof (value as ErrorShape).message === 'string' && typeof (value as ErrorShape).data?.httpStatus === 'number';
+  value !== null &&
+  typeof value === 'object' &&
+  typeof (value as ErrorShape).message === 'string' &&
+  typeof (value as ErrorShape).data?.httpStatus === 'number';
 
 /** The first tRPC error shape anywhere in `value` (a batch or a stream nests it). */
 function findError(value: unknown, depth = 0): ErrorShape | null {
@@ -67,7 +70,8 @@ async function timedOnce(url: string, init: RequestInit, read: (response: Respon
     const answer = await read(response);
     return { status: response.status, ...answer, ms: performance.now() - started };
   } catch (error) {
-    const failure = error instanceof Error ? `${error.name}: ${error.message}${error.cause instanceof Error ? ` (${error.cause.message})` : ''}` : String(error);
+    const failure =
+      error instanceof Error ? `${error.name}: ${error.message}${error.cause instanceof Error ? ` (${error.cause.message})` : ''}` : String(error);
     return { status: 0, error: null, result: undefined, text: '', ms: performance.now() - started, failure };
   }
 }
@@ -103,7 +107,10 @@ export function mutateStreaming(baseUrl: string, path: string, headers: Record<s
     { method: 'POST', headers: { ...headers, 'content-type': 'application/json', 'trpc-accept': 'application/jsonl' }, body: `{"0":${bodyText}}` },
     async (response) => {
       const text = await response.text();
-      const lines = text.split('\n').filter((line) => line.trim() !== '').map((line) => (parseJson(line) as { json?: unknown } | undefined)?.json);
+      const lines = text
+        .split('\n')
+        .filter((line) => line.trim() !== '')
+        .map((line) => (parseJson(line) as { json?: unknown } | undefined)?.json);
       return { text, error: findError(lines), result: lines };
     },
   );
@@ -125,7 +132,9 @@ export async function subscribe(baseUrl: string, path: string, headers: Record<s
       if (!response.headers.get('content-type')?.includes('text/event-stream')) return readJson(response);
       const { text, first } = await firstEvent(response, stop.signal);
       const data = first ? (parseJson(first.data) as { json?: unknown } | undefined) : undefined;
-      return first?.event === 'serialized-error' ? { text, error: findError(data?.json ?? data), result: undefined } : { text, error: null, result: data?.json };
+      return first?.event === 'serialized-error'
+        ? { text, error: findError(data?.json ?? data), result: undefined }
+        : { text, error: null, result: data?.json };
     });
   } finally {
     clearTimeout(timer);

@@ -57,7 +57,11 @@ export function inputSchemaOf(parsers: readonly unknown[]): InputSchema | null {
       }) as InputSchema,
   );
   if (json.length === 1) return json[0]!;
-  return { type: 'object', properties: Object.assign({}, ...json.map((schema) => schema.properties)), required: json.flatMap((schema) => schema.required ?? []) };
+  return {
+    type: 'object',
+    properties: Object.assign({}, ...json.map((schema) => schema.properties)),
+    required: json.flatMap((schema) => schema.required ?? []),
+  };
 }
 
 const isNullSchema = (schema: InputSchema) => schema.type === 'null';
@@ -178,7 +182,7 @@ const NASTY_STRINGS = [
   'constructor',
   '{{topic}}',
   '{{output:Nowhere}}',
-  '\'; DROP TABLE executions; --',
+  "'; DROP TABLE executions; --",
   '=HYPERLINK("http://example.test")',
   '<img src=x onerror=alert(1)>',
   '%00',
@@ -232,13 +236,23 @@ export const hostileValue: fc.Arbitrary<unknown> = fc
     { weight: 4, arbitrary: fc.constantFrom(...NASTY_STRINGS) },
     { weight: 1, arbitrary: fc.integer({ min: PROTECTED_IDS_BELOW, max: 2 ** 31 - 1 }) },
     { weight: 1, arbitrary: fc.double() },
-    { weight: 1, arbitrary: fc.tuple(fc.string({ unit: 'binary', maxLength: 20 }), fc.constantFrom('\u0000', '\ud800', '\udc00')).map(([text, bad]) => `${text}${bad}${text}`) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(fc.string({ unit: 'binary', maxLength: 20 }), fc.constantFrom('\u0000', '\ud800', '\udc00'))
+        .map(([text, bad]) => `${text}${bad}${text}`),
+    },
     { weight: 2, arbitrary: fc.constantFrom(...NASTY_DATES) },
     { weight: 1, arbitrary: fc.date({ noInvalidDate: true }) },
     { weight: 2, arbitrary: fc.constantFrom(...NASTY_ANNOTATED) },
     {
       weight: 1,
-      arbitrary: fc.constantFrom(nested(200, '[', '', ']'), nested(20_000, '[', '', ']'), nested(20_000, '{"a":', '1', '}'), new RawJson(`[${'1,'.repeat(50_000)}1]`)),
+      arbitrary: fc.constantFrom(
+        nested(200, '[', '', ']'),
+        nested(20_000, '[', '', ']'),
+        nested(20_000, '{"a":', '1', '}'),
+        new RawJson(`[${'1,'.repeat(50_000)}1]`),
+      ),
     },
   )
   .filter((value) => sparesFixtures(value) && leakFree(value));
@@ -338,11 +352,13 @@ export interface PlanSize {
  */
 function essentialValues(schema: InputSchema, sample: unknown): unknown[] {
   const type = typeOf(schema);
-  if (schema.format === DATE_FORMAT) return ['-004714-11-23T23:59:59.999Z', '0000-01-01T00:00:00.000Z', '+010000-01-01T00:00:00.000Z'].map((iso) => new Annotated(iso, ['Date']));
+  if (schema.format === DATE_FORMAT)
+    return ['-004714-11-23T23:59:59.999Z', '0000-01-01T00:00:00.000Z', '+010000-01-01T00:00:00.000Z'].map((iso) => new Annotated(iso, ['Date']));
   if (schema.enum) return [];
   if (type === 'string') return ['ok\u0000', 'ok\ud800'];
   if (type === 'integer' || type === 'number') return [2 ** 31];
-  if (type === 'array' && schema.maxItems !== undefined) return [Array.from({ length: schema.maxItems + 1 }, () => (Array.isArray(sample) ? sample[0] : 'fuzz'))];
+  if (type === 'array' && schema.maxItems !== undefined)
+    return [Array.from({ length: schema.maxItems + 1 }, () => (Array.isArray(sample) ? sample[0] : 'fuzz'))];
   return [];
 }
 
@@ -358,11 +374,23 @@ function nearValidInputs(schema: InputSchema, base: unknown, size: { perField: n
       // The keys the record has (hostile values where valid ones go), and keys nobody expects.
       const known = Object.keys((current ?? {}) as Record<string, unknown>);
       const keys = known.length > 0 ? fc.oneof(fc.constantFrom(...known), fc.constantFrom(...RECORD_KEYS)) : fc.constantFrom(...RECORD_KEYS);
-      const essentials = size.essentials ? [...known.flatMap((key) => [[key, 'ok\u0000'], [key, 'ok\ud800']]), ['ok\u0000', 'fuzz']] : [];
+      const essentials = size.essentials
+        ? [
+            ...known.flatMap((key) => [
+              [key, 'ok\u0000'],
+              [key, 'ok\ud800'],
+            ]),
+            ['ok\u0000', 'fuzz'],
+          ]
+        : [];
       const entries = [...essentials, ...sampled(fc.tuple(keys, fc.oneof(fc.constant('fuzz'), hostileValue)), seed + index, size.perField)];
       return entries.map(([key, value]) => input(withField(base, [...field.path, key as string], value)));
     }
-    const replacement = fc.oneof({ weight: 3, arbitrary: boundaryValues(field.schema, current) }, { weight: 2, arbitrary: hostileValue }, { weight: 1, arbitrary: fc.constant(ABSENT) });
+    const replacement = fc.oneof(
+      { weight: 3, arbitrary: boundaryValues(field.schema, current) },
+      { weight: 2, arbitrary: hostileValue },
+      { weight: 1, arbitrary: fc.constant(ABSENT) },
+    );
     const values = [...(size.essentials ? essentialValues(field.schema, current) : []), ...sampled(replacement, seed + index, size.perField)];
     return values.map((value) => input(withField(base, field.path, value)));
   });
@@ -372,7 +400,10 @@ function nearValidInputs(schema: InputSchema, base: unknown, size: { perField: n
 function hostileInputs(schema: InputSchema | null, base: unknown, count: number, seed: number): FuzzInput[] {
   const keys = [...Object.keys(nonNull(schema ?? {}).properties ?? {}), 'fuzzExtra'];
   const shaped = fc.dictionary(fc.constantFrom(...keys), hostileValue, { maxKeys: keys.length });
-  const anything = fc.oneof(fc.jsonValue({ maxDepth: 4, stringUnit: 'binary' }).filter((value) => sparesFixtures(value) && leakFree(value)), hostileValue);
+  const anything = fc.oneof(
+    fc.jsonValue({ maxDepth: 4, stringUnit: 'binary' }).filter((value) => sparesFixtures(value) && leakFree(value)),
+    hostileValue,
+  );
   const extra = fc.tuple(fc.constantFrom('fuzzExtra', '__proto__', 'constructor'), hostileValue).map(([key, value]) => withField(base, [key], value));
   const arbitrary = fc.oneof({ weight: 2, arbitrary: anything }, { weight: 3, arbitrary: shaped }, { weight: 1, arbitrary: extra });
   return sampled(arbitrary, seed, count).map((json) => ({ kind: 'hostile' as const, wire: { json } }));

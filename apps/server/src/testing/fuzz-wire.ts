@@ -75,9 +75,13 @@ export function encodeWire(wire: Wire): string {
 export function withField(value: unknown, path: ReadonlyArray<string | number>, replacement: unknown): unknown {
   if (path.length === 0) return replacement;
   const [head, ...rest] = path as [string | number, ...Array<string | number>];
-  const container = (Array.isArray(value) ? [...(value as unknown[])] : value !== null && typeof value === 'object' && !(value instanceof Date)
-      ? { ...(value as Record<string, unknown>) }
-      : {}) as Record<string | number, unknown>;
+  const container = (
+    Array.isArray(value)
+      ? [...(value as unknown[])]
+      : value !== null && typeof value === 'object' && !(value instanceof Date)
+        ? { ...(value as Record<string, unknown>) }
+        : {}
+  ) as Record<string | number, unknown>;
   const inner = withField(Object.prototype.hasOwnProperty.call(container, head) ? container[head] : undefined, rest, replacement);
   if (rest.length === 0 && replacement === ABSENT) {
     delete container[head];

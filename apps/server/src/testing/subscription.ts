@@ -16,10 +16,7 @@ export interface CollectedStream {
 }
 
 /** Subscribes to an execution's events through the real client, collecting what arrives. */
-export function collectExecutionEvents(
-  client: AaeClient,
-  input: { executionId: number; lastEventId?: string | null },
-): CollectedStream {
+export function collectExecutionEvents(client: AaeClient, input: { executionId: number; lastEventId?: string | null }): CollectedStream {
   const events: StoredEvent[] = [];
   const connectionStates: string[] = [];
   const connectionErrors: string[] = [];

@@ -67,7 +67,10 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     webDist: options.webDist,
     localModelChunkDelayMs: options.chunkDelayMs ?? 0,
     // Limits off unless a test sets them: tests start runs and send requests faster than people do.
-    services: { usageLimits: { executionsPerMinute: 0, runningPerPerson: 0, runningInAll: 0, streamsPerPerson: 0, importsPerPerson: 0, importsInAll: 0 }, ...options.services },
+    services: {
+      usageLimits: { executionsPerMinute: 0, runningPerPerson: 0, runningInAll: 0, streamsPerPerson: 0, importsPerPerson: 0, importsInAll: 0 },
+      ...options.services,
+    },
     requestsPerMinutePerAddress: options.requestsPerMinutePerAddress ?? 0,
     identity: options.identity,
     logger: { info: () => {}, warn: options.warn ?? console.warn, error: console.error },

@@ -4,7 +4,12 @@ import { useMe } from '../identity/use-me.ts';
 /** Shows its content to admins; anyone else is told plainly (the server refuses them anyway). */
 export function AdminOnly({ children }: { children: ReactNode }) {
   const me = useMe();
-  if (me.isPending) return <p className="muted" role="status">Loading…</p>;
+  if (me.isPending)
+    return (
+      <p className="muted" role="status">
+        Loading…
+      </p>
+    );
   if (me.data?.role !== 'admin') {
     return (
       <section className="panel empty-state" aria-labelledby="admins-only">

@@ -12,8 +12,7 @@ export function EventLog({ events }: { events: readonly StoredEvent[] }) {
         <li key={event.sequence}>
           <details>
             <summary>
-              <span className="muted">#{event.sequence}</span>{' '}
-              <time dateTime={event.eventData.timestamp}>{formatTime(event.eventData.timestamp)}</time>{' '}
+              <span className="muted">#{event.sequence}</span> <time dateTime={event.eventData.timestamp}>{formatTime(event.eventData.timestamp)}</time>{' '}
               <code className={`event-type event-${event.eventType}`}>{event.eventType}</code>
             </summary>
             <div className="json">

@@ -12,15 +12,7 @@ export interface ReplayState {
  * Scrub or play through an execution's events; the view above shows the execution as it was after
  * the chosen event. Play keeps the events' own rhythm, with long pauses shortened.
  */
-export function ReplayControls({
-  events,
-  state,
-  onChange,
-}: {
-  events: readonly StoredEvent[];
-  state: ReplayState;
-  onChange: (state: ReplayState) => void;
-}) {
+export function ReplayControls({ events, state, onChange }: { events: readonly StoredEvent[]; state: ReplayState; onChange: (state: ReplayState) => void }) {
   const position = state.position ?? events.length;
   useEffect(() => {
     if (!state.playing) return;
@@ -45,7 +37,12 @@ export function ReplayControls({
       >
         {state.playing ? 'Pause' : 'Play'}
       </button>
-      <button type="button" onClick={() => onChange({ position: Math.max(0, position - 1), playing: false })} disabled={position === 0} aria-label="Previous event">
+      <button
+        type="button"
+        onClick={() => onChange({ position: Math.max(0, position - 1), playing: false })}
+        disabled={position === 0}
+        aria-label="Previous event"
+      >
         ‹
       </button>
       <label className="replay-slider">

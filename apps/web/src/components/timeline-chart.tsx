@@ -33,7 +33,13 @@ export function TimelineChart({ timeline, cursorMs }: { timeline: Timeline; curs
           );
         })}
       </ol>
-      {cursorMs !== undefined ? <div className="timeline-cursor" style={{ left: `calc(var(--label-width) + (100% - var(--label-width) - var(--duration-width)) * ${Math.min(1, cursorMs / timeline.totalMs)})` }} aria-hidden="true" /> : null}
+      {cursorMs !== undefined ? (
+        <div
+          className="timeline-cursor"
+          style={{ left: `calc(var(--label-width) + (100% - var(--label-width) - var(--duration-width)) * ${Math.min(1, cursorMs / timeline.totalMs)})` }}
+          aria-hidden="true"
+        />
+      ) : null}
       <figcaption className="muted">
         {formatDuration(timeline.totalMs)} from the first event to the last. Bars: prompts, knowledge retrievals (blue), tool calls (amber).
       </figcaption>

@@ -213,9 +213,7 @@ export function applyExecutionEvent(view: ExecutionView, event: StoredEvent): Ex
     case 'execution-error': {
       const data = event.eventData;
       const prompts =
-        data.promptId !== undefined
-          ? updatePrompt(next, data.promptId, (prompt) => ({ ...prompt, status: 'error', error: data.error }))
-          : next.prompts;
+        data.promptId !== undefined ? updatePrompt(next, data.promptId, (prompt) => ({ ...prompt, status: 'error', error: data.error })) : next.prompts;
       return {
         ...next,
         status: 'error',

@@ -53,7 +53,15 @@ export function buildTimeline(events: readonly StoredEvent[], now?: number): Tim
     switch (event.eventType) {
       case 'prompt-start':
         start(
-          { key: `prompt-${event.eventData.promptId}`, kind: 'prompt', label: event.eventData.promptName, startMs: at(event), endMs: null, status: 'running', promptId: event.eventData.promptId },
+          {
+            key: `prompt-${event.eventData.promptId}`,
+            kind: 'prompt',
+            label: event.eventData.promptName,
+            startMs: at(event),
+            endMs: null,
+            status: 'running',
+            promptId: event.eventData.promptId,
+          },
           `prompt-${event.eventData.promptId}`,
         );
         break;

@@ -7,7 +7,15 @@ describe('safeReturnPath', () => {
   });
 
   it('never leads to another site', () => {
-    for (const next of ['https://evil.example/', '//evil.example/x', '/\\evil.example', 'javascript:alert(1)', 'executions', '/.//evil.example', '/a/..//evil.example']) {
+    for (const next of [
+      'https://evil.example/',
+      '//evil.example/x',
+      '/\\evil.example',
+      'javascript:alert(1)',
+      'executions',
+      '/.//evil.example',
+      '/a/..//evil.example',
+    ]) {
       expect(safeReturnPath(next)).toBe(HOME_PATH);
     }
   });

@@ -69,7 +69,15 @@ function ChangePasswordForm() {
 
   return (
     <form onSubmit={(event) => void submit(event)} noValidate>
-      <TextField id="account-current" label="Current password" type="password" autoComplete="current-password" value={values.current} onChange={set('current')} error={errors.current} />
+      <TextField
+        id="account-current"
+        label="Current password"
+        type="password"
+        autoComplete="current-password"
+        value={values.current}
+        onChange={set('current')}
+        error={errors.current}
+      />
       <NewPasswordFields idPrefix="account" label="New password" values={values} errors={errors} onChange={(field, value) => set(field)(value)} />
       {outcome === 'changed' ? (
         <p className="success-box" role="status">

@@ -75,7 +75,17 @@ const ms = (value: unknown) => (typeof value === 'number' ? formatDuration(value
 const count = (value: unknown) => (typeof value === 'number' ? formatNumber(value) : '—');
 const percent = (value: unknown) => (typeof value === 'number' ? `${(value * 100).toFixed(1)}%` : '—');
 
-function Bars({ rows, x, bars, layout = 'horizontal' }: { rows: object[]; x: string; bars: Array<{ key: string; name: string; color: string; stack?: string }>; layout?: 'horizontal' | 'vertical' }) {
+function Bars({
+  rows,
+  x,
+  bars,
+  layout = 'horizontal',
+}: {
+  rows: object[];
+  x: string;
+  bars: Array<{ key: string; name: string; color: string; stack?: string }>;
+  layout?: 'horizontal' | 'vertical';
+}) {
   return (
     <ResponsiveContainer width="100%" height={220}>
       <BarChart data={rows} layout={layout} margin={{ top: 8, right: 16, bottom: 8, left: 8 }}>

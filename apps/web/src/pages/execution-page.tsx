@@ -51,10 +51,7 @@ function ExecutionScreen({ executionId }: { executionId: number }) {
   const [replay, setReplay] = useState<ReplayState>({ position: null, playing: false });
   const onReplayChange = useCallback((state: ReplayState) => setReplay(state), []);
 
-  const shownEvents = useMemo(
-    () => (replay.position === null ? live.events : live.events.slice(0, replay.position)),
-    [live.events, replay.position],
-  );
+  const shownEvents = useMemo(() => (replay.position === null ? live.events : live.events.slice(0, replay.position)), [live.events, replay.position]);
   const view = useMemo(() => (replay.position === null ? live.view : buildExecutionView(plan, shownEvents)), [replay.position, live.view, plan, shownEvents]);
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
@@ -77,7 +74,12 @@ function ExecutionScreen({ executionId }: { executionId: number }) {
   }, [live.view.completedPrompts, live.status, executionId, utils]);
 
   if (execution.error) return <ErrorMessage error={execution.error} />;
-  if (execution.isPending) return <p className="muted" role="status">Loading execution…</p>;
+  if (execution.isPending)
+    return (
+      <p className="muted" role="status">
+        Loading execution…
+      </p>
+    );
 
   const outputs = new Map(execution.data.promptResults.map((result) => [result.promptId, result.output]));
   const total = view.totalPrompts || plan.length;
@@ -126,7 +128,14 @@ function ExecutionScreen({ executionId }: { executionId: number }) {
                 .join(', ')}`
             : ''}
         </p>
-        <div className="progress" role="progressbar" aria-label="Prompts completed" aria-valuemin={0} aria-valuemax={total} aria-valuenow={view.completedPrompts}>
+        <div
+          className="progress"
+          role="progressbar"
+          aria-label="Prompts completed"
+          aria-valuemin={0}
+          aria-valuemax={total}
+          aria-valuenow={view.completedPrompts}
+        >
           <div className="progress-fill" style={{ width: `${percent}%` }} />
         </div>
         <p className="progress-caption" aria-live="polite">
@@ -191,12 +200,17 @@ function ExecutionScreen({ executionId }: { executionId: number }) {
               aria-selected={tab === candidate}
               aria-controls={`panel-${candidate}`}
               className={tab === candidate ? 'tab active' : 'tab'}
-              onClick={() => setParams((current) => {
-                const next = new URLSearchParams(current);
-                if (candidate === 'progress') next.delete('tab');
-                else next.set('tab', candidate);
-                return next;
-              }, { replace: true })}
+              onClick={() =>
+                setParams(
+                  (current) => {
+                    const next = new URLSearchParams(current);
+                    if (candidate === 'progress') next.delete('tab');
+                    else next.set('tab', candidate);
+                    return next;
+                  },
+                  { replace: true },
+                )
+              }
             >
               {TAB_LABEL[candidate]}
             </button>

@@ -65,7 +65,10 @@ export function ExecutionsPage() {
   const exportQuery = new URLSearchParams(
     Object.entries({ ...Object.fromEntries(FILTER_KEYS.map((key) => [key, params.get(key) ?? ''])), sort: filters.sort, order: filters.order })
       .filter(([, value]) => value)
-      .map(([key, value]) => [key, key === 'to' && filters.to ? filters.to.toISOString() : key === 'from' && filters.from ? filters.from.toISOString() : value]),
+      .map(([key, value]) => [
+        key,
+        key === 'to' && filters.to ? filters.to.toISOString() : key === 'from' && filters.from ? filters.from.toISOString() : value,
+      ]),
   ).toString();
 
   return (
@@ -84,7 +87,9 @@ export function ExecutionsPage() {
         </p>
       ) : rows.length === 0 ? (
         <p className="empty-state">
-          {FILTER_KEYS.some((key) => params.get(key)) ? 'No execution matches these filters.' : (
+          {FILTER_KEYS.some((key) => params.get(key)) ? (
+            'No execution matches these filters.'
+          ) : (
             <>
               No executions yet. <Link to="/assistant-architect">Run an assistant</Link>.
             </>
@@ -134,7 +139,9 @@ export function ExecutionsPage() {
 }
 
 function Filters({ admin, params, onApply }: { admin: boolean; params: URLSearchParams; onApply: (next: URLSearchParams) => void }) {
-  const [draft, setDraft] = useState(() => Object.fromEntries(FILTER_KEYS.map((key) => [key, params.get(key) ?? ''])) as Record<(typeof FILTER_KEYS)[number], string>);
+  const [draft, setDraft] = useState(
+    () => Object.fromEntries(FILTER_KEYS.map((key) => [key, params.get(key) ?? ''])) as Record<(typeof FILTER_KEYS)[number], string>,
+  );
   const field = (key: (typeof FILTER_KEYS)[number]) => ({
     id: `filter-${key}`,
     name: key,

@@ -90,7 +90,13 @@ export function LiveFeedPage() {
         </fieldset>
         <div className="field">
           <label htmlFor="feed-assistant">Assistant</label>
-          <input id="feed-assistant" type="search" value={assistantName} onChange={(event) => setAssistantName(event.target.value)} placeholder="name contains…" />
+          <input
+            id="feed-assistant"
+            type="search"
+            value={assistantName}
+            onChange={(event) => setAssistantName(event.target.value)}
+            placeholder="name contains…"
+          />
         </div>
         <div className="filter-actions">
           <button type="submit" className="primary">

@@ -14,7 +14,9 @@ export function PeoplePage() {
     <>
       <section className="panel" aria-labelledby="people-heading">
         <h1 id="people-heading">People</h1>
-        <p className="muted">Everyone who can sign in. A disabled account’s sessions and tokens stop working at once; enabling it lets the person sign in again.</p>
+        <p className="muted">
+          Everyone who can sign in. A disabled account’s sessions and tokens stop working at once; enabling it lets the person sign in again.
+        </p>
         {people.error ? <ErrorMessage error={people.error} title="Could not load the people" /> : null}
         {people.isPending ? (
           <p className="muted" role="status">

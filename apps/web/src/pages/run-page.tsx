@@ -11,7 +11,12 @@ export function RunPage() {
   // Summaries, a page at a time: the list never carries prompts or forms, however large they are.
   const assistants = trpc.assistants.list.useInfiniteQuery({ limit: 50 }, { getNextPageParam: (page) => page.nextCursor ?? undefined });
 
-  if (assistants.isPending) return <p className="muted" role="status">Loading assistants…</p>;
+  if (assistants.isPending)
+    return (
+      <p className="muted" role="status">
+        Loading assistants…
+      </p>
+    );
   if (assistants.error) return <ErrorMessage error={assistants.error} />;
   const list = assistants.data.pages.flatMap((page) => page.items);
   if (list.length === 0) {
@@ -68,7 +73,12 @@ function SelectedAssistant({ id }: { id: number }) {
     );
   }
   if (assistant.error) return <ErrorMessage error={assistant.error} />;
-  if (assistant.isPending) return <p className="muted" role="status">Loading the assistant…</p>;
+  if (assistant.isPending)
+    return (
+      <p className="muted" role="status">
+        Loading the assistant…
+      </p>
+    );
   return <RunForm assistant={assistant.data} />;
 }
 
@@ -134,11 +144,7 @@ function RunForm({ assistant }: { assistant: Assistant }) {
                   <span className="muted"> (optional)</span>
                 )}
               </label>
-              {variable.type === 'textarea' ? (
-                <textarea rows={4} {...props} />
-              ) : (
-                <input type={variable.type === 'number' ? 'number' : 'text'} {...props} />
-              )}
+              {variable.type === 'textarea' ? <textarea rows={4} {...props} /> : <input type={variable.type === 'number' ? 'number' : 'text'} {...props} />}
               <small id={`${id}-hint`} className="muted">
                 {variable.description ?? `{{${variable.name}}}`}
               </small>

@@ -14,19 +14,23 @@ import { trpc } from '../trpc.ts';
 export function SetupPage() {
   const status = trpc.setup.status.useQuery();
   const [finishing, setFinishing] = useState(false);
-  if (status.isPending) return <p className="muted" role="status">Loading…</p>;
+  if (status.isPending)
+    return (
+      <p className="muted" role="status">
+        Loading…
+      </p>
+    );
   if (status.error) return <ErrorMessage error={status.error} />;
   if (!status.data.needsSetup && !finishing) return <Navigate to="/" replace />;
   return (
     <section className="panel narrow" aria-labelledby="setup-heading">
       <h1 id="setup-heading">Set up Assistant Architect Events</h1>
       <p className="muted">
-        Nobody has an account yet. Create the first admin: you can then add the people who use the app on the People page. Every
-        field is needed.
+        Nobody has an account yet. Create the first admin: you can then add the people who use the app on the People page. Every field is needed.
       </p>
       <p className="muted">
-        Open this page with the set-up link the server printed when it started (it ends in <code>?code=…</code>), or paste that code
-        below: whoever reaches a new server first cannot become its admin without it.
+        Open this page with the set-up link the server printed when it started (it ends in <code>?code=…</code>), or paste that code below: whoever reaches a
+        new server first cannot become its admin without it.
       </p>
       <SetupForm onFinishing={setFinishing} />
     </section>

@@ -10,9 +10,7 @@ export function TokensPage() {
     <>
       <section className="panel" aria-labelledby="tokens-heading">
         <h1 id="tokens-heading">Personal access tokens</h1>
-        <p className="muted">
-          A token lets a script or program call the API as you, with only the scopes you give it. Revoke one you no longer use.
-        </p>
+        <p className="muted">A token lets a script or program call the API as you, with only the scopes you give it. Revoke one you no longer use.</p>
         {created ? <NewTokenNotice token={created} onDone={() => setCreated(null)} /> : null}
       </section>
       <section className="panel narrow-form">

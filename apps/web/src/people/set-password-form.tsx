@@ -25,10 +25,7 @@ export function SetPasswordForm({ person, onClose }: { person: Person; onClose()
   if (setPasswordFor.isSuccess) {
     return (
       <div className="notice" role="status">
-        <p>
-          New password set for {person.name}; their sessions have ended. Tell them the password privately: they can change it on
-          their Account page.
-        </p>
+        <p>New password set for {person.name}; their sessions have ended. Tell them the password privately: they can change it on their Account page.</p>
         <button type="button" className="small" onClick={onClose}>
           Done
         </button>

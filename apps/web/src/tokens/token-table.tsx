@@ -11,7 +11,12 @@ type Token = RouterOutputs['tokens']['list'][number];
 /** The person's tokens, whatever their status; active ones can be revoked. */
 export function TokenTable() {
   const tokens = trpc.tokens.list.useQuery();
-  if (tokens.isPending) return <p className="muted" role="status">Loading tokens…</p>;
+  if (tokens.isPending)
+    return (
+      <p className="muted" role="status">
+        Loading tokens…
+      </p>
+    );
   if (tokens.error) return <ErrorMessage error={tokens.error} title="Could not load your tokens" />;
   if (tokens.data.length === 0) return <p className="empty-state muted">You have no tokens yet.</p>;
   return (

@@ -20,7 +20,12 @@ const promptInputSchema = z.object({
   repositoryIds: z.array(idSchema).max(20).default([]),
   searchType: z.enum(['vector', 'keyword', 'hybrid']).default('hybrid'),
   enabledTools: z.array(z.string().min(1)).max(20).default([]),
-  timeoutMs: z.number().int().min(1_000).max(30 * 60_000).nullish(),
+  timeoutMs: z
+    .number()
+    .int()
+    .min(1_000)
+    .max(30 * 60_000)
+    .nullish(),
   maxOutputTokens: z.number().int().min(1).max(100_000).nullish(),
 });
 
@@ -61,11 +66,7 @@ const write = scopedProcedure('assistants:write');
 export const assistantsRouter = {
   /** The assistants the caller may see: their own, the shared ones, and for admins all. */
   list: read
-    .input(
-      z
-        .object(idPageSchema)
-        .default({ limit: 50 }),
-    )
+    .input(z.object(idPageSchema).default({ limit: 50 }))
     .query(async ({ ctx, input }) =>
       idPage(await ctx.services.assistants.listSummaries(ctx.viewer, { afterId: input.cursor, limit: input.limit + 1 }), input.limit),
     ),

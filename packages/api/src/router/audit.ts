@@ -10,7 +10,10 @@ export const auditRouter = {
     .input(
       z
         .object({
-          cursor: z.string().regex(/^\d{1,18}$/, 'cursor must be an id from the previous page').nullish(),
+          cursor: z
+            .string()
+            .regex(/^\d{1,18}$/, 'cursor must be an id from the previous page')
+            .nullish(),
           limit: z.number().int().min(1).max(200).default(50),
           action: z.enum(AUDIT_ACTIONS).optional(),
           userId: idSchema.optional(),

@@ -156,7 +156,10 @@ describe('document imports', () => {
     expect(await demo.knowledge.documents.cancelImport({ importId: started.id })).toEqual({ importId: started.id, cancelled: true });
     expect((await reading).at(-1)).toMatchObject({ status: 'cancelled' });
     expect((await demo.knowledge.documents.list({ repositoryId })).items).toEqual([]);
-    await expect(demo.knowledge.documents.cancelImport({ importId: started.id })).rejects.toMatchObject({ code: 'CONFLICT', message: `Import ${started.id} has already ended` });
+    await expect(demo.knowledge.documents.cancelImport({ importId: started.id })).rejects.toMatchObject({
+      code: 'CONFLICT',
+      message: `Import ${started.id} has already ended`,
+    });
   });
 
   it('ends failed with a message when embedding fails, storing nothing', async () => {
@@ -194,7 +197,10 @@ describe('document imports', () => {
     await waitForWaitingCall(callsBefore + 2);
     const refused = await demo.knowledge.documents.import({ repositoryId, documents: [longDocument('Third', 1)] }).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(TRPCError);
-    expect(refused).toMatchObject({ code: 'TOO_MANY_REQUESTS', message: 'You have 2 document imports running, the most one person may; wait for one to finish' });
+    expect(refused).toMatchObject({
+      code: 'TOO_MANY_REQUESTS',
+      message: 'You have 2 document imports running, the most one person may; wait for one to finish',
+    });
     // Someone else is not held back by it.
     const othersRepository = await repository(other);
     gate.allow(1_000);

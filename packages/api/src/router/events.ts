@@ -128,7 +128,10 @@ export const eventsRouter = {
           types: z.array(eventTypeSchema).max(11).optional(),
           assistantName: z.string().trim().max(200).optional(),
           backlog: z.number().int().min(0).max(500).default(50),
-          lastEventId: z.string().regex(/^\d{1,18}$/, 'lastEventId must be a row id').nullish(),
+          lastEventId: z
+            .string()
+            .regex(/^\d{1,18}$/, 'lastEventId must be a row id')
+            .nullish(),
         })
         .default({ backlog: 50 }),
     )
@@ -195,30 +198,28 @@ export const eventsRouter = {
    * returned by `executions.get` once it completes). Served by the process running the
    * execution; ends when the execution does.
    */
-  onExecutionOutput: readExecution
-    .input(z.object({ executionId: idSchema }))
-    .subscription(async function* ({ ctx, input, signal }) {
-      const scope = await streamScope(ctx, signal);
-      let ended: Promise<void> = Promise.resolve();
-      try {
-        await assertCanReadExecution(ctx.services, ctx.identity, input.executionId);
-        const output = ctx.services.bus.watchOutput(input.executionId, scope.signal);
-        // Ends with the execution: its terminal event closes the output stream too.
-        ended = (async () => {
-          for await (const event of ctx.services.bus.watchExecution(input.executionId, scope.signal)) {
-            if (isTerminalEvent(event)) break;
-          }
-          scope.close();
-        })();
-        if ((await ctx.services.events.terminalSequence(input.executionId)) !== null) return;
-        for await (const delta of output) {
-          if (scope.revoked()) break;
-          yield { promptId: delta.promptId, text: delta.text, replace: delta.replace === true };
+  onExecutionOutput: readExecution.input(z.object({ executionId: idSchema })).subscription(async function* ({ ctx, input, signal }) {
+    const scope = await streamScope(ctx, signal);
+    let ended: Promise<void> = Promise.resolve();
+    try {
+      await assertCanReadExecution(ctx.services, ctx.identity, input.executionId);
+      const output = ctx.services.bus.watchOutput(input.executionId, scope.signal);
+      // Ends with the execution: its terminal event closes the output stream too.
+      ended = (async () => {
+        for await (const event of ctx.services.bus.watchExecution(input.executionId, scope.signal)) {
+          if (isTerminalEvent(event)) break;
         }
-        scope.throwIfRevoked();
-      } finally {
         scope.close();
-        await ended.catch(() => {});
+      })();
+      if ((await ctx.services.events.terminalSequence(input.executionId)) !== null) return;
+      for await (const delta of output) {
+        if (scope.revoked()) break;
+        yield { promptId: delta.promptId, text: delta.text, replace: delta.replace === true };
       }
-    }),
+      scope.throwIfRevoked();
+    } finally {
+      scope.close();
+      await ended.catch(() => {});
+    }
+  }),
 } satisfies TRPCRouterRecord;

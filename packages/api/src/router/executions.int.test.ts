@@ -86,16 +86,15 @@ describe('executions: bad input gets a clear error', () => {
 
   it('refuses an undeclared input, listing the declared ones', async () => {
     const caller = await t.caller('demo');
-    await expect(
-      caller.executions.execute({ assistantId: t.demoAssistantId, input: { topic: 'a', colour: 'red' } }),
-    ).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/"colour".*topic, audience/) });
+    await expect(caller.executions.execute({ assistantId: t.demoAssistantId, input: { topic: 'a', colour: 'red' } })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+      message: expect.stringMatching(/"colour".*topic, audience/),
+    });
   });
 
   it('refuses malformed input, naming the field', async () => {
     const caller = await t.caller('demo');
-    const error = await caller.executions
-      .execute({ assistantId: 'seven' as unknown as number, input: { topic: 'a' } })
-      .catch((e: unknown) => e);
+    const error = await caller.executions.execute({ assistantId: 'seven' as unknown as number, input: { topic: 'a' } }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'BAD_REQUEST' });
     expect((error as Error).message).toContain('assistantId');
     const badGet = await caller.executions.get({ executionId: -3 }).catch((e: unknown) => e);
@@ -223,7 +222,9 @@ describe('text PostgreSQL cannot store', () => {
     const assistant = await caller.assistants.create({
       name: 'Escapes',
       inputVariables: [{ name: 'expression', label: 'Expression', type: 'text', required: true }],
-      prompts: [{ name: 'Compute', position: 1, modelId: 'local', enabledTools: ['calculator'], content: '[[tool:calculator {"expression": "{{expression}}"}]]' }],
+      prompts: [
+        { name: 'Compute', position: 1, modelId: 'local', enabledTools: ['calculator'], content: '[[tool:calculator {"expression": "{{expression}}"}]]' },
+      ],
     });
     const { executionId, events } = await runDemoToEnd(caller, assistant.id, { expression: '1+\\u0000' });
     expect(events.map((event) => event.sequence)).toEqual(events.map((_, index) => index + 1));

@@ -92,12 +92,14 @@ export const executionsRouter = {
   }),
 
   /** One execution with its prompts' outputs (also with a watch token for it). */
-  get: scopedProcedure('executions:read', { watch: true }).input(executionIdSchema).query(async ({ ctx, input }) => {
-    await assertCanReadExecution(ctx.services, ctx.identity, input.executionId);
-    const execution = await ctx.services.executions.get(input.executionId);
-    if (!execution) throw new TRPCError({ code: 'NOT_FOUND', message: `Execution ${input.executionId} does not exist` });
-    return execution;
-  }),
+  get: scopedProcedure('executions:read', { watch: true })
+    .input(executionIdSchema)
+    .query(async ({ ctx, input }) => {
+      await assertCanReadExecution(ctx.services, ctx.identity, input.executionId);
+      const execution = await ctx.services.executions.get(input.executionId);
+      if (!execution) throw new TRPCError({ code: 'NOT_FOUND', message: `Execution ${input.executionId} does not exist` });
+      return execution;
+    }),
 
   /**
    * A page of executions, newest first unless sorted otherwise. A user sees their own; an admin

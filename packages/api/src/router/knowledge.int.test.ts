@@ -185,7 +185,7 @@ describe('knowledge: who may change what', () => {
     // An admin may change anyone's repository.
     await admin.knowledge.documents.delete({ documentId: documents[0]!.id });
     await admin.knowledge.repositories.delete({ repositoryId: own.id });
-    expect(((await demo.knowledge.repositories.list()).items).some((repository) => repository.id === own.id)).toBe(false);
+    expect((await demo.knowledge.repositories.list()).items.some((repository) => repository.id === own.id)).toBe(false);
   });
 
   it('refuses callers with no identity', async () => {
@@ -236,8 +236,14 @@ describe('knowledge: bad input gets a clear error', () => {
       admin.knowledge.documents.add({ repositoryId: corpusId, documents: [note, { ...note, content: 'é'.repeat(MAX_DOCUMENT_BYTES / 2 + 1) }] }),
       'documents.1.content: content is larger than 1 MB',
     );
-    await expectBadRequest(admin.knowledge.documents.add({ repositoryId: corpusId, documents: [{ ...note, content: ' \n ' }] }), 'documents.0.content: content is empty');
-    await expectBadRequest(admin.knowledge.documents.add({ repositoryId: corpusId, documents: [{ ...note, title: '  ' }] }), 'documents.0.title: title is required');
+    await expectBadRequest(
+      admin.knowledge.documents.add({ repositoryId: corpusId, documents: [{ ...note, content: ' \n ' }] }),
+      'documents.0.content: content is empty',
+    );
+    await expectBadRequest(
+      admin.knowledge.documents.add({ repositoryId: corpusId, documents: [{ ...note, title: '  ' }] }),
+      'documents.0.title: title is required',
+    );
     await expectBadRequest(
       admin.knowledge.documents.add({ repositoryId: corpusId, documents: [{ ...note, content: 'PK\u0003\u0004\u0000\u0000' }] }),
       'documents.0.content: must not contain a NUL character',
@@ -261,10 +267,7 @@ describe('knowledge: bad input gets a clear error', () => {
     await expectBadRequest(demo.knowledge.search({ repositoryIds: [corpusId], query: 'tides', limit: 51 }), 'limit');
     await expectBadRequest(demo.knowledge.search({ repositoryIds: [corpusId], query: '   ' }), 'query: query is empty');
     await expectBadRequest(demo.knowledge.search({ repositoryIds: [], query: 'tides' }), 'repositoryIds: name at least one repository');
-    await expectBadRequest(
-      demo.knowledge.search({ repositoryIds: [corpusId], query: 'tides', searchType: 'semantic' as 'vector' }),
-      'searchType',
-    );
+    await expectBadRequest(demo.knowledge.search({ repositoryIds: [corpusId], query: 'tides', searchType: 'semantic' as 'vector' }), 'searchType');
   });
 
   it('refuses an unknown embedding model, listing the known ones', async () => {
@@ -323,7 +326,7 @@ describe('private repositories', () => {
 
   it('is, to another member, exactly a repository that does not exist', async () => {
     const missing = { code: 'NOT_FOUND', message: `Knowledge repository ${privateId} does not exist` };
-    expect(((await other.knowledge.repositories.list()).items).some((repository) => repository.id === privateId)).toBe(false);
+    expect((await other.knowledge.repositories.list()).items.some((repository) => repository.id === privateId)).toBe(false);
     await expect(other.knowledge.repositories.get({ repositoryId: privateId })).rejects.toMatchObject(missing);
     await expect(other.knowledge.documents.list({ repositoryId: privateId })).rejects.toMatchObject(missing);
     for (const searchType of searchTypes) {

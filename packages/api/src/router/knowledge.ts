@@ -11,7 +11,6 @@ import { streamScope } from '../stream-scope.ts';
 const read = scopedProcedure('assistants:read');
 const write = scopedProcedure('assistants:write');
 
-
 export const MAX_DOCUMENTS_PER_ADD = 100;
 export const MAX_DOCUMENT_BYTES = 1024 * 1024;
 export const MAX_SEARCH_LIMIT = 50;
@@ -79,9 +78,7 @@ export const knowledgeRouter = {
       .query(async ({ ctx, input }) =>
         idPage(await ctx.services.knowledge.listRepositories(ctx.viewer, { afterId: input.cursor, limit: input.limit + 1 }), input.limit),
       ),
-    get: read
-      .input(z.object({ repositoryId: repositoryIdSchema }))
-      .query(({ ctx, input }) => readableRepository(ctx.services, ctx.viewer, input.repositoryId)),
+    get: read.input(z.object({ repositoryId: repositoryIdSchema })).query(({ ctx, input }) => readableRepository(ctx.services, ctx.viewer, input.repositoryId)),
     create: write
       .input(
         z.object({
@@ -94,7 +91,10 @@ export const knowledgeRouter = {
       )
       .mutation(async ({ ctx, input }) => {
         if ((await ctx.services.knowledge.countRepositoriesOwnedBy(ctx.identity.user.id)) >= MAX_REPOSITORIES_PER_PERSON) {
-          throw new TRPCError({ code: 'CONFLICT', message: `You have ${MAX_REPOSITORIES_PER_PERSON} knowledge repositories, the most one person may keep; delete some first` });
+          throw new TRPCError({
+            code: 'CONFLICT',
+            message: `You have ${MAX_REPOSITORIES_PER_PERSON} knowledge repositories, the most one person may keep; delete some first`,
+          });
         }
         if (input.embeddingModel !== undefined && !ctx.services.embeddings.has(input.embeddingModel)) {
           throw new TRPCError({

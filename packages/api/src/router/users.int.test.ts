@@ -57,7 +57,9 @@ describe('never without an active admin', () => {
     const first = t.callerAs(sessionIdentity(t.people.admin));
     const second = await anotherAdmin('third-admin@example.test');
     // Two active admins besides whoever stays: disable the other two first, then race.
-    const others = (await t.services.users.list()).filter((person) => person.role === 'admin' && !person.disabledAt && ![t.people.admin.id, second.user.id].includes(person.id));
+    const others = (await t.services.users.list()).filter(
+      (person) => person.role === 'admin' && !person.disabledAt && ![t.people.admin.id, second.user.id].includes(person.id),
+    );
     for (const person of others) await first.users.setDisabled({ userId: person.id, disabled: true });
     const results = await Promise.allSettled([
       first.users.setDisabled({ userId: second.user.id, disabled: true }),

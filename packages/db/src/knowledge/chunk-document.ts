@@ -53,7 +53,12 @@ function parseSections(content: string, mediaType: KnowledgeMediaType): Section[
   let fence: string | null = null;
   const current = () => sections[sections.length - 1] as Section;
   const flush = (code: boolean) => {
-    const text = code ? lines.join('\n').trim() : lines.map((line) => line.trim()).join(' ').trim();
+    const text = code
+      ? lines.join('\n').trim()
+      : lines
+          .map((line) => line.trim())
+          .join(' ')
+          .trim();
     if (text) current().blocks.push({ text, code });
     lines = [];
   };
@@ -123,7 +128,10 @@ function splitBlock(block: Block, index: number, max: number, countTokens: Token
   const unit = (text: string): Unit => ({ text, tokens: countTokens(text), block: index, code: block.code });
   if (countTokens(block.text) <= max) return [unit(block.text)];
   const parts = block.code ? block.text.split('\n') : block.text.split(/(?<=[.!?])\s+(?=\S)/);
-  return parts.flatMap((part) => (countTokens(part) <= max ? [part] : splitByWords(part, max, countTokens))).filter((part) => part.trim()).map(unit);
+  return parts
+    .flatMap((part) => (countTokens(part) <= max ? [part] : splitByWords(part, max, countTokens)))
+    .filter((part) => part.trim())
+    .map(unit);
 }
 
 function joinUnits(units: readonly Unit[]): string {

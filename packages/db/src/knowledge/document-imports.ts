@@ -82,12 +82,7 @@ export function createDocumentImportRepository(prisma: PrismaClient) {
      * Marks a running import completed inside the transaction that stores its documents, locking
      * its row: false (roll the documents back) when it was cancelled or given up meanwhile.
      */
-    async completeIn(
-      tx: Prisma.TransactionClient,
-      id: string,
-      progress: DocumentImportProgress,
-      documents: KnowledgeDocumentSummary[],
-    ): Promise<boolean> {
+    async completeIn(tx: Prisma.TransactionClient, id: string, progress: DocumentImportProgress, documents: KnowledgeDocumentSummary[]): Promise<boolean> {
       const now = new Date();
       const { count } = await tx.documentImport.updateMany({
         where: { id, status: 'running', cancelRequestedAt: null },

@@ -74,11 +74,9 @@ describe('knowledge store', () => {
     const knowledge = store({ embedBatchSize: 2 });
     const repository = await knowledge.createRepository({ name: 'Progress', ownerId });
     const progress: Array<{ currentStep: number; totalSteps: number; message: string }> = [];
-    const [document] = await knowledge.addDocuments(
-      repository.id,
-      [{ title: 'Otters', mediaType: 'text/plain', content: sentences(60, 'otters') }],
-      { onProgress: (step) => progress.push(step) },
-    );
+    const [document] = await knowledge.addDocuments(repository.id, [{ title: 'Otters', mediaType: 'text/plain', content: sentences(60, 'otters') }], {
+      onProgress: (step) => progress.push(step),
+    });
     expect(document).toMatchObject({ title: 'Otters', mediaType: 'text/plain', repositoryId: repository.id });
     const chunks = await db.prisma.$queryRaw<Array<{ position: number; tokens: number; norm: number; lexemes: number; content: string }>>`
       SELECT position, tokens, content, sqrt((SELECT sum(v * v) FROM unnest(embedding) v)) AS norm, length(search_vector) AS lexemes
@@ -107,18 +105,16 @@ describe('knowledge store', () => {
       },
     });
     const repository = await knowledge.createRepository({ name: 'Failing', ownerId });
-    await expect(
-      knowledge.addDocuments(repository.id, [{ title: 'A', mediaType: 'text/plain', content: sentences(60, 'badgers') }]),
-    ).rejects.toThrow('embedding service unavailable');
+    await expect(knowledge.addDocuments(repository.id, [{ title: 'A', mediaType: 'text/plain', content: sentences(60, 'badgers') }])).rejects.toThrow(
+      'embedding service unavailable',
+    );
     expect(await knowledge.listDocuments(repository.id, SYSTEM_VIEWER, { limit: 100 })).toEqual([]);
   });
 
   it('refuses vectors that are not unit length', async () => {
     const knowledge = store({ embed: async (_modelId, texts) => texts.map(() => [3, 4]) });
     const repository = await knowledge.createRepository({ name: 'Unnormalised', ownerId });
-    await expect(knowledge.addDocuments(repository.id, [{ title: 'A', mediaType: 'text/plain', content: 'text' }])).rejects.toThrow(
-      'expected unit vectors',
-    );
+    await expect(knowledge.addDocuments(repository.id, [{ title: 'A', mediaType: 'text/plain', content: 'text' }])).rejects.toThrow('expected unit vectors');
   });
 
   it('finds by keyword with every word, and falls back to any word for a question', async () => {
@@ -130,7 +126,8 @@ describe('knowledge store', () => {
     ]);
     const exact = await knowledge.search({ viewer: SYSTEM_VIEWER, repositoryIds: [repository.id], query: 'otters stones', searchType: 'keyword', limit: 5 });
     expect(exact.map((passage) => passage.documentTitle)).toEqual(['Otters']);
-    const question = await knowledge.search({ viewer: SYSTEM_VIEWER,
+    const question = await knowledge.search({
+      viewer: SYSTEM_VIEWER,
       repositoryIds: [repository.id],
       query: 'Which birds catch fish in shallow rivers?',
       searchType: 'keyword',
@@ -179,7 +176,8 @@ describe('knowledge store', () => {
 
     const modes = db.kind === 'pglite' ? (['exact', 'pgvector'] as const) : (['exact'] as const);
     for (const mode of modes) {
-      const passages = await store({ vectorSearch: async () => mode }).search({ viewer: SYSTEM_VIEWER,
+      const passages = await store({ vectorSearch: async () => mode }).search({
+        viewer: SYSTEM_VIEWER,
         repositoryIds: [repository.id],
         query,
         searchType: 'vector',
@@ -197,12 +195,16 @@ describe('knowledge store', () => {
     const toy = await knowledge.createRepository({ name: 'Toy', ownerId });
     const other = await knowledge.createRepository({ name: 'Other', ownerId, embeddingModel: 'other-model' });
     for (const searchType of ['vector', 'hybrid'] as const) {
-      const error = await knowledge.search({ viewer: SYSTEM_VIEWER, repositoryIds: [toy.id, other.id], query: 'q', searchType, limit: 5 }).catch((e: unknown) => e);
+      const error = await knowledge
+        .search({ viewer: SYSTEM_VIEWER, repositoryIds: [toy.id, other.id], query: 'q', searchType, limit: 5 })
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(MixedEmbeddingModelsError);
       expect((error as Error).message).toContain(`repository ${other.id} uses "other-model"`);
       expect((error as Error).message).toContain(`repository ${toy.id} uses "toy"`);
     }
-    await expect(knowledge.search({ viewer: SYSTEM_VIEWER, repositoryIds: [toy.id, other.id], query: 'q', searchType: 'keyword', limit: 5 })).resolves.toEqual([]);
+    await expect(knowledge.search({ viewer: SYSTEM_VIEWER, repositoryIds: [toy.id, other.id], query: 'q', searchType: 'keyword', limit: 5 })).resolves.toEqual(
+      [],
+    );
   });
 
   it('embeds the query with the repository’s own model', async () => {

@@ -2,13 +2,7 @@ import type { VectorSearchMode } from '../client.ts';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
 import type { Visibility } from '../generated/prisma/enums.ts';
 import { visibleTo, type Viewer } from '../repositories/visibility.ts';
-import {
-  chunkDocument,
-  DEFAULT_CHUNK_OVERLAP_TOKENS,
-  DEFAULT_CHUNK_TOKENS,
-  type KnowledgeMediaType,
-  type TokenCounter,
-} from './chunk-document.ts';
+import { chunkDocument, DEFAULT_CHUNK_OVERLAP_TOKENS, DEFAULT_CHUNK_TOKENS, type KnowledgeMediaType, type TokenCounter } from './chunk-document.ts';
 import { KnowledgeRepositoryNotFoundError, MixedEmbeddingModelsError } from './knowledge-errors.ts';
 import { keywordSearch } from './keyword-search.ts';
 import type { KnowledgePassage } from './rank-passages.ts';
@@ -151,9 +145,7 @@ export function createKnowledgeStore(prisma: PrismaClient, options: KnowledgeSto
   ): Promise<KnowledgePassage[]> {
     const models = new Set(repositories.map((repository) => repository.embeddingModel));
     if (models.size > 1) {
-      throw new MixedEmbeddingModelsError(
-        repositories.map((repository) => ({ repositoryId: repository.id, embeddingModel: repository.embeddingModel })),
-      );
+      throw new MixedEmbeddingModelsError(repositories.map((repository) => ({ repositoryId: repository.id, embeddingModel: repository.embeddingModel })));
     }
     const [modelId] = models;
     if (modelId === undefined) return [];
@@ -353,10 +345,7 @@ export function createKnowledgeStore(prisma: PrismaClient, options: KnowledgeSto
 
       // Fusion needs more than `limit` candidates: a passage second in both rankings beats one first in only one.
       const depth = Math.max(limit * 4, 50);
-      const [byKeyword, byVector] = await Promise.all([
-        keywordSearch(prisma, { ...request, limit: depth }),
-        searchByVector(request, repositories, depth),
-      ]);
+      const [byKeyword, byVector] = await Promise.all([keywordSearch(prisma, { ...request, limit: depth }), searchByVector(request, repositories, depth)]);
       const passages = new Map([...byVector, ...byKeyword].map((passage) => [passage.chunkId, passage]));
       return reciprocalRankFusion([byKeyword.map((passage) => passage.chunkId), byVector.map((passage) => passage.chunkId)])
         .slice(0, limit)

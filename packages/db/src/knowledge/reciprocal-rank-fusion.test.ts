@@ -3,7 +3,12 @@ import { reciprocalRankFusion } from './reciprocal-rank-fusion.ts';
 
 describe('reciprocalRankFusion', () => {
   it('scores an id first in every ranking 1', () => {
-    expect(reciprocalRankFusion([[7, 8], [7, 9]])[0]).toEqual({ id: 7, score: 1 });
+    expect(
+      reciprocalRankFusion([
+        [7, 8],
+        [7, 9],
+      ])[0],
+    ).toEqual({ id: 7, score: 1 });
   });
 
   it('puts agreement above a single first place', () => {
@@ -12,7 +17,7 @@ describe('reciprocalRankFusion', () => {
       [4, 2, 5],
     ]);
     expect(fused.map((entry) => entry.id)).toEqual([2, 1, 4, 3, 5]);
-    expect(fused[0]?.score).toBeCloseTo((2 / 62) / (2 / 61));
+    expect(fused[0]?.score).toBeCloseTo(2 / 62 / (2 / 61));
     expect(fused[1]?.score).toBeCloseTo(0.5);
   });
 

@@ -11,7 +11,5 @@ export function reciprocalRankFusion(rankings: ReadonlyArray<readonly number[]>,
     ranking.forEach((id, index) => fused.set(id, (fused.get(id) ?? 0) + 1 / (k + index + 1)));
   }
   const best = rankings.length / (k + 1);
-  return [...fused]
-    .map(([id, score]) => ({ id, score: Math.min(score / best, 1) }))
-    .sort((a, b) => b.score - a.score || a.id - b.id);
+  return [...fused].map(([id, score]) => ({ id, score: Math.min(score / best, 1) })).sort((a, b) => b.score - a.score || a.id - b.id);
 }

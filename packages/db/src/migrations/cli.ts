@@ -11,14 +11,7 @@ import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
-import {
-  createMigration,
-  deployMigrations,
-  migrationStatus,
-  pgliteAdapterFactory,
-  readMigrations,
-  repoRoot,
-} from './index.ts';
+import { createMigration, deployMigrations, migrationStatus, pgliteAdapterFactory, readMigrations, repoRoot } from './index.ts';
 
 interface Target {
   factory: SqlMigrationAwareDriverAdapterFactory;
@@ -105,9 +98,7 @@ async function openTarget(env: NodeJS.ProcessEnv): Promise<Target> {
     return { factory: new PrismaPg({ connectionString: databaseUrl }), location: url.toString(), close: async () => {} };
   }
   // pnpm runs package scripts in the package folder; a relative DATA_DIR means where pnpm was run.
-  const dataDir = env.DATA_DIR
-    ? path.resolve(env.INIT_CWD ?? process.cwd(), env.DATA_DIR)
-    : path.join(repoRoot, '.data', 'pglite');
+  const dataDir = env.DATA_DIR ? path.resolve(env.INIT_CWD ?? process.cwd(), env.DATA_DIR) : path.join(repoRoot, '.data', 'pglite');
   await mkdir(dataDir, { recursive: true });
   const db = await PGlite.create(dataDir);
   return { factory: pgliteAdapterFactory(db), location: `PGlite ${relative(dataDir)}`, close: () => db.close() };

@@ -5,15 +5,7 @@ import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  createMigration,
-  defaultMigrationsDir,
-  defaultSchemaPath,
-  deployMigrations,
-  migrationStatus,
-  pgliteAdapterFactory,
-  readMigrations,
-} from './index.ts';
+import { createMigration, defaultMigrationsDir, defaultSchemaPath, deployMigrations, migrationStatus, pgliteAdapterFactory, readMigrations } from './index.ts';
 
 // Each PGlite start costs a couple of seconds; a diff replays every migration into one.
 const slow = { timeout: 60_000 };
@@ -77,15 +69,11 @@ describe('deployMigrations on PGlite', () => {
 
     expect(await deployMigrations(pgliteAdapterFactory(db))).toEqual(names);
 
-    const tables = await db.query<{ table_name: string }>(
-      `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'`,
-    );
+    const tables = await db.query<{ table_name: string }>(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'`);
     expect(tables.rows.map((row) => row.table_name)).toEqual(
       expect.arrayContaining(['users', 'assistants', 'executions', 'assistant_architect_events', '_prisma_migrations']),
     );
-    const labels = await db.query<{ label: string }>(
-      `SELECT unnest(enum_range(NULL::assistant_event_type))::text AS label`,
-    );
+    const labels = await db.query<{ label: string }>(`SELECT unnest(enum_range(NULL::assistant_event_type))::text AS label`);
     expect(labels.rows.map((row) => row.label)).toContain('knowledge-retrieval-start');
 
     const history = await db.query<{ migration_name: string; checksum: string; finished_at: Date | null }>(

@@ -6,11 +6,7 @@
  * unhandled rejection. These factories reuse the adapter for everything else but await scripts.
  */
 import { PGlite } from '@electric-sql/pglite';
-import {
-  DriverAdapterError,
-  type SqlDriverAdapter,
-  type SqlMigrationAwareDriverAdapterFactory,
-} from '@prisma/driver-adapter-utils';
+import { DriverAdapterError, type SqlDriverAdapter, type SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 
 /** A factory for migrating `db`; the shadow database (rarely needed) is a throwaway in-memory PGlite. */

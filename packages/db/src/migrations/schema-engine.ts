@@ -7,11 +7,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as glue from '@prisma/schema-engine-wasm/schema_engine_bg';
 import type { SchemaEngine, SchemaFilter } from '@prisma/schema-engine-wasm/schema_engine_bg';
-import {
-  bindMigrationAwareSqlAdapterFactory,
-  type SqlDriverAdapter,
-  type SqlMigrationAwareDriverAdapterFactory,
-} from '@prisma/driver-adapter-utils';
+import { bindMigrationAwareSqlAdapterFactory, type SqlDriverAdapter, type SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 
 export type {
   ApplyMigrationsOutput,
@@ -53,10 +49,7 @@ declare global {
 
 /** lib ES2023 has no WebAssembly types (they come with lib.dom), so declare the part we use. */
 interface WasmApi {
-  instantiate(
-    bytes: Uint8Array,
-    imports: Record<string, Record<string, unknown>>,
-  ): Promise<{ instance: { exports: Record<string, unknown> } }>;
+  instantiate(bytes: Uint8Array, imports: Record<string, Record<string, unknown>>): Promise<{ instance: { exports: Record<string, unknown> } }>;
   RuntimeError: new (message?: string) => Error;
 }
 const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
@@ -117,11 +110,9 @@ export async function withSchemaEngine<T>(
   const datamodels = options.schemaFiles?.map((file): [string, string] => [file.path, file.content]);
   const onLog = options.onLog ?? (() => {});
   try {
-    const engine = await glue.SchemaEngine.new({ datamodels }, onLog, bindMigrationAwareSqlAdapterFactory(tracked.factory)).catch(
-      (error: unknown) => {
-        throw toEngineError(error);
-      },
-    );
+    const engine = await glue.SchemaEngine.new({ datamodels }, onLog, bindMigrationAwareSqlAdapterFactory(tracked.factory)).catch((error: unknown) => {
+      throw toEngineError(error);
+    });
     try {
       return await fn(engine).catch((error: unknown) => {
         throw toEngineError(error);

@@ -131,9 +131,7 @@ export function createExecutionRepository(prisma: PrismaClient) {
     }
     if (options.cursor) {
       const { value, id } = decodeCursor(options.cursor, sort);
-      conditions.push(
-        descending ? Prisma.sql`(${sortSql}, e.id) < (${value}, ${id})` : Prisma.sql`(${sortSql}, e.id) > (${value}, ${id})`,
-      );
+      conditions.push(descending ? Prisma.sql`(${sortSql}, e.id) < (${value}, ${id})` : Prisma.sql`(${sortSql}, e.id) > (${value}, ${id})`);
     }
     const order = Prisma.raw(descending ? 'DESC' : 'ASC');
     const page = await prisma.$queryRaw<Array<{ id: number; sort_value: unknown }>>`
@@ -147,9 +145,7 @@ export function createExecutionRepository(prisma: PrismaClient) {
     const ids = page.slice(0, options.limit).map((row) => row.id);
     const last = page[options.limit - 1];
     const nextCursor =
-      page.length > options.limit && last
-        ? encodeCursor(last.sort_value instanceof Date ? last.sort_value.getTime() : Number(last.sort_value), last.id)
-        : null;
+      page.length > options.limit && last ? encodeCursor(last.sort_value instanceof Date ? last.sort_value.getTime() : Number(last.sort_value), last.id) : null;
     return { ids, nextCursor };
   }
 

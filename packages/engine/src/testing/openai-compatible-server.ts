@@ -122,7 +122,10 @@ export async function startFakeProvider(): Promise<FakeProvider> {
           });
           // Arguments arrive in pieces, as real providers send them.
           for (let i = 0; i < args.length; i += 8) {
-            send({ ...base, choices: [{ index: 0, delta: { tool_calls: [{ index: callIndex, function: { arguments: args.slice(i, i + 8) } }] }, finish_reason: null }] });
+            send({
+              ...base,
+              choices: [{ index: 0, delta: { tool_calls: [{ index: callIndex, function: { arguments: args.slice(i, i + 8) } }] }, finish_reason: null }],
+            });
           }
         });
         send({ ...base, choices: [{ index: 0, delta: {}, finish_reason: 'tool_calls' }] });
