@@ -321,7 +321,8 @@ beforeAll(async () => {
     resources[owner].importId = await finishedImport(owner, resources[owner].repositoryId);
     resources[owner].executionId = await runToEnd(owner);
   }
-  const cookieA = (ownerCookies.A = await sessionCookie(people.A.email));
+  ownerCookies.A = await sessionCookie(people.A.email);
+  const cookieA = ownerCookies.A;
   ownerCookies.B = await sessionCookie(people.B.email);
   const cookieAdmin = await sessionCookie(people.admin.email);
   const member = (user: 'A' | 'B', via: 'session' | 'token' | 'watch', scopes: readonly TokenScope[]) => ({

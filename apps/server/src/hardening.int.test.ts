@@ -2,7 +2,6 @@ import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGatedModel } from '@aae/engine/testing';
 import { MAX_API_BODY_BYTES, MAX_BATCH_SIZE } from './http-server.ts';
-import { collectExecutionEvents } from './testing/subscription.ts';
 import { startTestApp, type TestApp } from './testing/test-app.ts';
 
 /** Nothing of the server's insides: no stack, no file path, no SQL or Prisma text. */

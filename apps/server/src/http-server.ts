@@ -96,7 +96,7 @@ export function createRequestHandler(options: RequestHandlerOptions): RequestLis
       return createContext(services, {
         headers: requestHeaders(req, ipAddress),
         // EventSource cannot send headers: a watch token in tRPC's connection params or the URL.
-        token: watchTokenInUrl(info.connectionParams?.['token']) ?? watchTokenInUrl(url.searchParams.get('token')),
+        token: watchTokenInUrl(info.connectionParams?.token) ?? watchTokenInUrl(url.searchParams.get('token')),
         ipAddress,
         requestId: requestIdOf(req),
         allowedOrigins,

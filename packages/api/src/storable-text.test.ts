@@ -8,7 +8,7 @@ describe('findUnstorableText', () => {
       path: 'inputVariables.1.label',
       problem: 'must be valid Unicode (it has a lone surrogate)',
     });
-    expect(findUnstorableText({ input: { ['k\u0000']: 'v' } })).toMatchObject({ path: 'input.k?', problem: expect.stringContaining('has a key that') });
+    expect(findUnstorableText({ input: { 'k\u0000': 'v' } })).toMatchObject({ path: 'input.k?', problem: expect.stringContaining('has a key that') });
     expect(findUnstorableText('\udc00 alone')).toMatchObject({ path: '' });
   });
 

@@ -51,6 +51,7 @@ export function findUnstorableText(input: unknown): UnstorableText | null {
     for (const key in value) {
       if (!Object.hasOwn(value, key)) continue;
       const problem = textProblem(key);
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is what is looked for
       if (problem) return { path: [pathOf(visit), key.replace(/[\u0000\ud800-\udfff]/g, '?')].filter(Boolean).join('.'), problem: `has a key that ${problem}` };
       stack.push({ value: (value as Record<string, unknown>)[key], key, parent: visit, depth: visit.depth + 1 });
     }

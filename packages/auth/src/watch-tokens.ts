@@ -47,7 +47,7 @@ export function createWatchTokens(secret: string, clock: { now(): number } = Dat
           currentDate: new Date(clock.now()),
         });
         const userId = Number(payload.sub);
-        const executionId = payload['exe'];
+        const executionId = payload.exe;
         if (!Number.isSafeInteger(userId) || typeof executionId !== 'number' || !Number.isSafeInteger(executionId) || payload.exp === undefined) {
           throw new WatchTokenError('The watch token is not valid');
         }

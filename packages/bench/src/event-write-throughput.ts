@@ -173,7 +173,9 @@ async function measureDatabase(label: string, database: TestDatabase): Promise<D
         const method = methods[(index + repetition) % methods.length]!;
         await truncate();
         const elapsed = await method.run(makePlan(executionIds, method.events));
-        (figures.eventsPerSecond[method.key] ??= []).push((method.events / elapsed) * 1_000);
+        const samples = figures.eventsPerSecond[method.key] ?? [];
+        samples.push((method.events / elapsed) * 1_000);
+        figures.eventsPerSecond[method.key] = samples;
         figures.events[method.key] = method.events;
       }
     }

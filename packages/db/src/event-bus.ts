@@ -174,7 +174,10 @@ export function createInProcessEventBus(): InProcessEventBus {
     },
     publishOutput(delta) {
       let prompts = written.get(delta.executionId);
-      if (!prompts) written.set(delta.executionId, (prompts = new Map()));
+      if (!prompts) {
+        prompts = new Map();
+        written.set(delta.executionId, prompts);
+      }
       prompts.set(delta.promptId, (prompts.get(delta.promptId) ?? '') + delta.text);
       emitter.emit(outputChannel(delta.executionId), delta);
     },

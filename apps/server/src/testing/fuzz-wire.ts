@@ -82,7 +82,7 @@ export function withField(value: unknown, path: ReadonlyArray<string | number>, 
         ? { ...(value as Record<string, unknown>) }
         : {}
   ) as Record<string | number, unknown>;
-  const inner = withField(Object.prototype.hasOwnProperty.call(container, head) ? container[head] : undefined, rest, replacement);
+  const inner = withField(Object.hasOwn(container, head) ? container[head] : undefined, rest, replacement);
   if (rest.length === 0 && replacement === ABSENT) {
     delete container[head];
     return container;

@@ -1,6 +1,6 @@
 import type { RouterInputs } from '@aae/api';
 
-export type AuditAction = NonNullable<Exclude<RouterInputs['audit']['list'], void | undefined>['action']>;
+export type AuditAction = NonNullable<Extract<RouterInputs['audit']['list'], object>['action']>;
 
 /** Every action the log records, as a person reads it; the Record keeps the list complete. */
 export const AUDIT_ACTION_LABELS: Record<AuditAction, string> = {

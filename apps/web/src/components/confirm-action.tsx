@@ -35,6 +35,7 @@ export function ConfirmAction({ label, subject, question, confirmLabel, busy, on
     );
   }
   return (
+    // biome-ignore lint/a11y/useSemanticElements: an inline group of controls, not a form's fieldset
     <span className="confirm" role="group" aria-label={`Confirm: ${label} ${subject}`}>
       <span className="confirm-question">{question}</span>
       <button

@@ -3,6 +3,7 @@ export function ExportLinks({ base, label }: { base: string; label: string }) {
   const separator = base.includes('?') ? '?' : '';
   const [path, query = ''] = base.split('?');
   return (
+    // biome-ignore lint/a11y/useSemanticElements: an inline group of controls, not a form's fieldset
     <div className="export-links" role="group" aria-label={label}>
       <span className="muted">{label}:</span>
       {(['json', 'ndjson', 'csv'] as const).map((format) => (

@@ -65,6 +65,7 @@ export function PromptCard({
       {prompt.tools.length > 0 ? (
         <ul className="tool-calls" aria-label="Tool calls">
           {prompt.tools.map((tool, index) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: calls only ever append, so a call keeps its place
             <li key={index} className={`tool-${tool.status}`}>
               <code>{tool.toolName}</code>
               {tool.parameters ? <code className="muted"> {JSON.stringify(tool.parameters)}</code> : null}

@@ -29,6 +29,7 @@ export function ReplayControls({ events, state, onChange }: { events: readonly S
 
   const shown = events[position - 1];
   return (
+    // biome-ignore lint/a11y/useSemanticElements: an inline group of controls, not a form's fieldset
     <div className="replay" role="group" aria-label="Replay">
       <button
         type="button"

@@ -11,9 +11,11 @@ export function AccountMenu({ me }: { me: Me }) {
   const location = useLocation();
   const [problem, setProblem] = useState<string | null>(null);
   useCloseOnOutsideClick(menu);
+  // Closed again whenever the page changes (a link in it was followed).
+  const { pathname } = location;
   useEffect(() => {
-    if (menu.current) menu.current.open = false;
-  }, [location.pathname]);
+    if (menu.current && pathname) menu.current.open = false;
+  }, [pathname]);
 
   const leave = async () => {
     const result = await signOut();

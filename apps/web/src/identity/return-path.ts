@@ -8,7 +8,7 @@ const AUTH_PAGES = ['/sign-in', '/setup'];
  * `//host` or `/\host` would reach), and never back to the sign-in or set-up page.
  */
 export function safeReturnPath(next: string | null | undefined): string {
-  if (!next || !next.startsWith('/') || next.startsWith('//') || next.includes('\\')) return HOME_PATH;
+  if (!next?.startsWith('/') || next.startsWith('//') || next.includes('\\')) return HOME_PATH;
   const url = new URL(next, 'http://app.invalid');
   // Normalising can make `//host` again (`/.//evil.example`): checked on the result too.
   if (url.origin !== 'http://app.invalid' || url.pathname.startsWith('//') || AUTH_PAGES.includes(url.pathname)) return HOME_PATH;

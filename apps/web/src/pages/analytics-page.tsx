@@ -55,6 +55,7 @@ function ChartCard<T extends Record<string, unknown>>({
             </thead>
             <tbody>
               {query.data.map((row, index) => (
+                // biome-ignore lint/suspicious/noArrayIndexKey: rows have no id; each answer replaces the whole table
                 <tr key={index}>
                   {columns.map((column) => (
                     <td key={column.key}>{column.format ? column.format(row[column.key]) : String(row[column.key] ?? '—')}</td>

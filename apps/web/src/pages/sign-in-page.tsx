@@ -108,6 +108,7 @@ function SsoButtons({ providers, next }: { providers: Provider[]; next: string }
     }
   };
   return (
+    // biome-ignore lint/a11y/useSemanticElements: an inline group of controls, not a form's fieldset
     <div className="sso" role="group" aria-label="Single sign-on">
       <p className="divider">
         <span>or</span>

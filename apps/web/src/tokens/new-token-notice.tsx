@@ -8,6 +8,7 @@ export function NewTokenNotice({ token, onDone }: { token: NewToken; onDone(): v
   const field = useRef<HTMLInputElement>(null);
   const [copied, setCopied] = useState<'yes' | 'no' | null>(null);
   // Where the eye and the screen reader go next: the token must not be missed.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: focused again for each new token
   useEffect(() => box.current?.focus(), [token.id]);
 
   const copy = async () => {

@@ -79,7 +79,9 @@ describe('knowledge search over a corpus with known answers', () => {
         const viaPgvector = await t.services.knowledge.search(request);
         const viaSql = await exact.search(request);
         expect(viaPgvector.map((passage) => passage.chunkId)).toEqual(viaSql.map((passage) => passage.chunkId));
-        viaPgvector.forEach((passage, index) => expect(passage.score).toBeCloseTo(viaSql[index]!.score, 6));
+        viaPgvector.forEach((passage, index) => {
+          expect(passage.score).toBeCloseTo(viaSql[index]!.score, 6);
+        });
       }
     }
   });

@@ -8,7 +8,7 @@ export const RRF_K = 60;
 export function reciprocalRankFusion(rankings: ReadonlyArray<readonly number[]>, k = RRF_K): Array<{ id: number; score: number }> {
   const fused = new Map<number, number>();
   for (const ranking of rankings) {
-    ranking.forEach((id, index) => fused.set(id, (fused.get(id) ?? 0) + 1 / (k + index + 1)));
+    for (const [index, id] of ranking.entries()) fused.set(id, (fused.get(id) ?? 0) + 1 / (k + index + 1));
   }
   const best = rankings.length / (k + 1);
   return [...fused].map(([id, score]) => ({ id, score: Math.min(score / best, 1) })).sort((a, b) => b.score - a.score || a.id - b.id);
