@@ -137,17 +137,23 @@ describe('events.onAnyEvent: the admin feed', () => {
   it('streams every execution’s new events on one connection, filtered, with who ran what', async () => {
     const admin = app.client('admin');
     const received: Array<{ id: string; type: string; executionId: number; userName: string }> = [];
+    let started: () => void = () => {};
+    const attached = new Promise<void>((resolve) => (started = resolve));
     const feed = admin.events.onAnyEvent.subscribe(
-      { types: ['execution-start', 'execution-complete'], backlog: 0 },
-      { onData: ({ id, data }) => received.push({ id, type: data.event.eventType, executionId: data.event.executionId, userName: data.userName }) },
+      // A backlog: what happens between the stream starting and the feed attaching is not missed.
+      { types: ['execution-start', 'execution-complete'], backlog: 20 },
+      {
+        onStarted: () => started(),
+        onData: ({ id, data }) => received.push({ id, type: data.event.eventType, executionId: data.event.executionId, userName: data.userName }),
+      },
     );
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await attached;
     const first = await runDemo('demo');
     const second = await runDemo('admin');
     await Promise.all([first, second].map(({ executionId }) => collectExecutionEvents(admin, { executionId }).completed));
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    feed.unsubscribe();
     const byExecution = (executionId: number) => received.filter((item) => item.executionId === executionId).map((item) => item.type);
+    await expect.poll(() => [byExecution(first.executionId).length, byExecution(second.executionId).length], { timeout: 30_000 }).toEqual([2, 2]);
+    feed.unsubscribe();
     expect(byExecution(first.executionId)).toEqual(['execution-start', 'execution-complete']);
     expect(byExecution(second.executionId)).toEqual(['execution-start', 'execution-complete']);
     expect(received.find((item) => item.executionId === first.executionId)!.userName).toBe('demo');

@@ -81,9 +81,9 @@ describe.skipIf(testDatabaseKind() !== 'postgres')('several server processes on 
         heartbeatAt: new Date(Date.now() - 120_000),
       },
     });
-    // Watched on both processes: whichever closes it, the other learns through NOTIFY.
+    // Watched on both processes: whichever closes it, the other learns through NOTIFY (or, if it
+    // attaches after, from the store): either way each sees the end once.
     const watchers = [a, b].map((app) => collectExecutionEvents(app.client('demo'), { executionId: orphan.id }));
-    await new Promise((resolve) => setTimeout(resolve, 200));
     // Both other processes sweep at once; exactly one terminal event results.
     const [fromA, fromB] = await Promise.all([a.services.runner.recoverOrphans(), b.services.runner.recoverOrphans()]);
     expect([...fromA, ...fromB]).toEqual([orphan.id]);

@@ -1,5 +1,5 @@
 import type { StoredEvent } from '@aae/events';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { AccessRevokedError, createInProcessEventBus } from './event-bus.ts';
 
 const event = (executionId: number, sequence: number) => ({ executionId, sequence }) as StoredEvent;
@@ -28,13 +28,14 @@ describe('in-process event bus', () => {
   it('ends a waiting reader when its signal aborts, and stops listening', async () => {
     const bus = createInProcessEventBus();
     const controller = new AbortController();
+    const got: number[] = [];
     const reading = (async () => {
-      const got: number[] = [];
       for await (const item of bus.watchExecution(1, controller.signal)) got.push(item.sequence);
       return got;
     })();
     bus.publish([event(1, 1)]);
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    // Read, and waiting for the next: then the signal ends the wait.
+    await vi.waitFor(() => expect(got).toEqual([1]));
     controller.abort();
     await expect(reading).resolves.toEqual([1]);
     // Nothing is queued for a reader that has gone.

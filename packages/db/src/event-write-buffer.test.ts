@@ -76,7 +76,7 @@ describe('EventWriteBuffer', () => {
     void flushed.then(() => (done = true));
     while (!done) {
       inFlight.shift()?.();
-      await new Promise((resolve) => setTimeout(resolve, 1));
+      await new Promise((resolve) => setImmediate(resolve));
     }
     expect(buffer.getStats()).toMatchObject({ pending: 0, written: 1001 });
   });
