@@ -4,8 +4,11 @@ const integration = ['packages/*/src/**/*.int.test.ts', 'apps/*/src/**/*.int.tes
 
 export default defineConfig({
   test: {
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // Generous: tests wait on conditions, and these limits only matter when something is broken
+    // (the machines are shared and often loaded).
+    testTimeout: 120_000,
+    hookTimeout: 180_000,
+    expect: { poll: { timeout: 30_000 } },
     projects: [
       {
         extends: true,

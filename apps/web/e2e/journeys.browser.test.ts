@@ -39,7 +39,7 @@ describe('journeys through the web app', () => {
     // The network goes away and the server drops every connection, as a proxy restart would.
     await page.context().setOffline(true);
     app.http.server.closeAllConnections();
-    await page.locator('.connection', { hasText: 'Reconnecting…' }).waitFor({ timeout: 10_000 });
+    await page.locator('.connection', { hasText: 'Reconnecting…' }).waitFor({ timeout: 60_000 });
     await screenshot(page, 'journey-reconnecting');
     await page.context().setOffline(false);
 

@@ -41,7 +41,7 @@ describe('security headers', () => {
       return (window as unknown as { __injected?: boolean }).__injected === true;
     });
     expect(ran).toBe(false);
-    await expect.poll(() => browser.takePolicyViolations().join('\n'), { timeout: 10_000 }).toContain('Content Security Policy');
+    await expect.poll(() => browser.takePolicyViolations().join('\n'), { timeout: 30_000 }).toContain('Content Security Policy');
     await page.context().close();
   });
 });

@@ -35,7 +35,7 @@ describe('in-process event bus', () => {
     })();
     bus.publish([event(1, 1)]);
     // Read, and waiting for the next: then the signal ends the wait.
-    await vi.waitFor(() => expect(got).toEqual([1]));
+    await vi.waitFor(() => expect(got).toEqual([1]), { timeout: 30_000 });
     controller.abort();
     await expect(reading).resolves.toEqual([1]);
     // Nothing is queued for a reader that has gone.

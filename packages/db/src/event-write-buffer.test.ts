@@ -96,11 +96,11 @@ describe('EventWriteBuffer', () => {
     const start = pending('execution-start');
     buffer.enqueue(first);
     buffer.enqueue(start);
-    await vi.waitFor(() => expect(writes).toHaveLength(1));
+    await vi.waitFor(() => expect(writes).toHaveLength(1), { timeout: 30_000 });
     expect(sequences(writes)).toEqual([[first.sequence, start.sequence]]);
     const complete = pending('execution-complete');
     buffer.enqueue(complete);
-    await vi.waitFor(() => expect(writes).toHaveLength(2));
+    await vi.waitFor(() => expect(writes).toHaveLength(2), { timeout: 30_000 });
     expect(sequences(writes)[1]).toEqual([complete.sequence]);
   });
 

@@ -8,7 +8,7 @@ import { testPostgresUrl } from '../testing/project-database.ts';
 import { testDatabaseKind } from '../testing/test-database.ts';
 import { defaultMigrationsDir, deployMigrations, migrationStatus, readMigrations } from './index.ts';
 
-const slow = { timeout: 60_000 };
+const slow = { timeout: 180_000 };
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createMigration, defaultMigrationsDir, defaultSchemaPath, deployMigrations, migrationStatus, pgliteAdapterFactory, readMigrations } from './index.ts';
 
 // Each PGlite start costs a couple of seconds; a diff replays every migration into one.
-const slow = { timeout: 60_000 };
+const slow = { timeout: 180_000 };
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
