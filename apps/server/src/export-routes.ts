@@ -15,7 +15,7 @@ import {
 import { TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { EXECUTION_SORTS, InvalidCursorError, type ExecutionRecord, type ListExecutionsOptions, type Viewer } from '@aae/db';
-import { eventTypeSchema, type StoredEvent } from '@aae/events';
+import { eventTypeSchema, executionStatusSchema, type StoredEvent } from '@aae/events';
 import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
 import { clientAddress, requestHeaders, watchTokenInUrl, type TrustProxy } from './request-identity.ts';
@@ -46,7 +46,7 @@ const filtersSchema = z
   .object({
     assistantName: z.string().trim().max(200).optional(),
     userName: z.string().trim().max(200).optional(),
-    status: z.enum(['pending', 'running', 'completed', 'failed']).optional(),
+    status: executionStatusSchema.optional(),
     from: z.coerce.date().pipe(dateSchema).optional(),
     to: z.coerce.date().pipe(dateSchema).optional(),
     eventType: eventTypeSchema.optional(),

@@ -1,5 +1,6 @@
-/** How a prompt searches its repositories; the seed's `searchType`. */
-export type SearchType = 'vector' | 'keyword' | 'hybrid';
+import type { SearchType } from '@aae/events';
+
+export type { SearchType };
 
 /** One retrieved passage (a chunk of a document). */
 export interface KnowledgePassage {

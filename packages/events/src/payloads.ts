@@ -52,7 +52,15 @@ export const promptCompleteSchema = z.object({
   ...stamp,
 });
 
-export const searchTypeSchema = z.enum(['vector', 'keyword', 'hybrid']);
+/** How a prompt searches its repositories (the seed's `searchType`). */
+export const SEARCH_TYPES = ['vector', 'keyword', 'hybrid'] as const;
+export const searchTypeSchema = z.enum(SEARCH_TYPES);
+export type SearchType = z.infer<typeof searchTypeSchema>;
+
+/** Where an execution stands, as stored. */
+export const EXECUTION_STATUSES = ['pending', 'running', 'completed', 'failed'] as const;
+export const executionStatusSchema = z.enum(EXECUTION_STATUSES);
+export type ExecutionStatus = z.infer<typeof executionStatusSchema>;
 
 export const knowledgeRetrievalStartSchema = z.object({
   promptId: z.number().int().positive(),

@@ -1,7 +1,8 @@
+import type { ExecutionStatus } from '@aae/events';
 import type { ConnectionState } from '../execution-view/execution-events-state.ts';
-import type { ExecutionStatus, PromptStatus } from '../execution-view/execution-view.ts';
+import type { LiveStatus, PromptStatus } from '../execution-view/execution-view.ts';
 
-const STATUS_LABEL: Record<ExecutionStatus | PromptStatus | 'pending' | 'running' | 'completed' | 'failed', string> = {
+const STATUS_LABEL: Record<LiveStatus | PromptStatus | ExecutionStatus, string> = {
   idle: 'Waiting',
   pending: 'Pending',
   running: 'Running',

@@ -43,10 +43,11 @@ export interface PromptView {
   error?: string | undefined;
 }
 
-export type ExecutionStatus = 'idle' | 'running' | 'complete' | 'error';
+/** Where a watched execution stands in the browser (not the stored status). */
+export type LiveStatus = 'idle' | 'running' | 'complete' | 'error';
 
 export interface ExecutionView {
-  status: ExecutionStatus;
+  status: LiveStatus;
   toolName?: string | undefined;
   totalPrompts: number;
   prompts: PromptView[];

@@ -1,4 +1,4 @@
-import { EVENT_TYPES } from '@aae/events';
+import { EVENT_TYPES, EXECUTION_STATUSES } from '@aae/events';
 import { useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { ErrorMessage } from '../components/error-message.tsx';
@@ -10,7 +10,7 @@ import { trpc } from '../trpc.ts';
 
 type Sort = 'createdAt' | 'duration' | 'tokens';
 
-const STATUSES = ['pending', 'running', 'completed', 'failed'] as const;
+const STATUSES = EXECUTION_STATUSES;
 const FILTER_KEYS = ['assistantName', 'userName', 'status', 'from', 'to', 'eventType'] as const;
 
 /** Filters and sort live in the URL, so a filtered history can be linked to and reloaded. */

@@ -1,3 +1,4 @@
+import { searchTypeSchema } from '@aae/events';
 import { inputVariableSchema } from '@aae/db';
 import { checkTemplates } from '@aae/engine';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
@@ -18,7 +19,7 @@ const promptInputSchema = z.object({
   modelId: z.string().min(1).default('local'),
   content: z.string().min(1, 'prompt content is required').max(100_000),
   repositoryIds: z.array(idSchema).max(20).default([]),
-  searchType: z.enum(['vector', 'keyword', 'hybrid']).default('hybrid'),
+  searchType: searchTypeSchema.default('hybrid'),
   enabledTools: z.array(z.string().min(1)).max(20).default([]),
   timeoutMs: z
     .number()

@@ -1,6 +1,6 @@
 import { MAX_WATCH_TOKEN_SECONDS } from '@aae/auth';
 import { EXECUTION_SORTS, InvalidCursorError, type Assistant } from '@aae/db';
-import { eventTypeSchema } from '@aae/events';
+import { eventTypeSchema, executionStatusSchema } from '@aae/events';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { idSchema, dateSchema } from '../schemas.ts';
@@ -115,7 +115,7 @@ export const executionsRouter = {
           assistantId: idSchema.optional(),
           assistantName: z.string().trim().max(200).optional(),
           userName: z.string().trim().max(200).optional(),
-          status: z.enum(['pending', 'running', 'completed', 'failed']).optional(),
+          status: executionStatusSchema.optional(),
           from: dateSchema.optional(),
           to: dateSchema.optional(),
           eventType: eventTypeSchema.optional(),

@@ -1,3 +1,4 @@
+import { searchTypeSchema } from '@aae/events';
 import { KnowledgeRepositoryNotFoundError, MixedEmbeddingModelsError } from '@aae/db';
 import { UnknownEmbeddingModelError } from '@aae/engine';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
@@ -33,7 +34,7 @@ const documentInputSchema = z.object({
 const searchInputSchema = z.object({
   repositoryIds: z.array(repositoryIdSchema).min(1, 'name at least one repository').max(20),
   query: z.string().trim().min(1, 'query is empty').max(2_000),
-  searchType: z.enum(['vector', 'keyword', 'hybrid']).default('hybrid'),
+  searchType: searchTypeSchema.default('hybrid'),
   limit: z.number().int().min(1).max(MAX_SEARCH_LIMIT).default(5),
 });
 

@@ -9,7 +9,9 @@ import type { KnowledgePassage } from './rank-passages.ts';
 import { reciprocalRankFusion } from './reciprocal-rank-fusion.ts';
 import { toFloatArrayLiteral, vectorSearch } from './vector-search.ts';
 
-export type KnowledgeSearchType = 'vector' | 'keyword' | 'hybrid';
+import type { SearchType } from '@aae/events';
+
+export type KnowledgeSearchType = SearchType;
 
 /** The same shape as `KnowledgeSearchRequest` in @aae/engine. */
 export interface KnowledgeSearchRequest {

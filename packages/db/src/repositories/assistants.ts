@@ -1,3 +1,4 @@
+import type { SearchType } from '@aae/events';
 import { z } from 'zod';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
 import type { Visibility } from '../generated/prisma/enums.ts';
@@ -82,7 +83,7 @@ export interface NewAssistant {
     modelId: string;
     content: string;
     repositoryIds?: number[];
-    searchType?: 'vector' | 'keyword' | 'hybrid';
+    searchType?: SearchType;
     enabledTools?: string[];
     timeoutMs?: number | null;
     maxOutputTokens?: number | null;
