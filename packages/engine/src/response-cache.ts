@@ -1,10 +1,7 @@
 import { createHash } from 'node:crypto';
+import type { CachedResponse } from '@aae/events';
 
-export interface CachedResponse {
-  output: string;
-  inputTokens: number;
-  outputTokens: number;
-}
+export type { CachedResponse };
 
 /** Where responses are kept between executions; the engine decides what to store and when. */
 export interface ResponseCache {

@@ -2,3 +2,4 @@ export * from './payloads.ts';
 export * from './event-types.ts';
 export * from './stored-event.ts';
 export * from './event-id.ts';
+export * from './knowledge.ts';

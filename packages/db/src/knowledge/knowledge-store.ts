@@ -9,18 +9,11 @@ import type { KnowledgePassage } from './rank-passages.ts';
 import { reciprocalRankFusion } from './reciprocal-rank-fusion.ts';
 import { toFloatArrayLiteral, vectorSearch } from './vector-search.ts';
 
-import type { SearchType } from '@aae/events';
+import type { KnowledgeSearchRequest, SearchType } from '@aae/events';
 
 export type KnowledgeSearchType = SearchType;
 
-/** The same shape as `KnowledgeSearchRequest` in @aae/engine. */
-export interface KnowledgeSearchRequest {
-  repositoryIds: readonly number[];
-  query: string;
-  searchType: KnowledgeSearchType;
-  limit: number;
-  signal?: AbortSignal | undefined;
-}
+export type { KnowledgeSearchRequest };
 
 export interface KnowledgeStoreOptions {
   /** Embeds texts with the named model; must return unit-length vectors (or zero vectors), one per text. */

@@ -1,16 +1,8 @@
 import { Prisma, type PrismaClient } from '../generated/prisma/client.ts';
 
-/** One retrieved passage; the same shape as `KnowledgePassage` in @aae/engine (a type test in api keeps them equal). */
-export interface KnowledgePassage {
-  chunkId: number;
-  documentId: number;
-  repositoryId: number;
-  documentTitle: string;
-  content: string;
-  /** Relevance in 0..1. */
-  score: number;
-  tokens: number;
-}
+import type { KnowledgePassage } from '@aae/events';
+
+export type { KnowledgePassage };
 
 export type RawQueryClient = Pick<PrismaClient, '$queryRaw'>;
 

@@ -1,11 +1,7 @@
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import { storable } from '../storable.ts';
 
-export interface CachedResponseRow {
-  output: string;
-  inputTokens: number;
-  outputTokens: number;
-}
+import type { CachedResponse } from '@aae/events';
 
 /**
  * The response cache in the database, shared by every server process. A cache is an optimisation:
@@ -13,7 +9,7 @@ export interface CachedResponseRow {
  */
 export function createResponseCacheStore(prisma: PrismaClient, logger: Pick<Console, 'warn'> = console) {
   return {
-    async get(key: string): Promise<CachedResponseRow | null> {
+    async get(key: string): Promise<CachedResponse | null> {
       try {
         return await prisma.responseCacheEntry.findFirst({
           where: { key, expiresAt: { gt: new Date() } },
@@ -25,7 +21,7 @@ export function createResponseCacheStore(prisma: PrismaClient, logger: Pick<Cons
       }
     },
 
-    async set(key: string, modelId: string, response: CachedResponseRow, ttlMs: number): Promise<void> {
+    async set(key: string, modelId: string, response: CachedResponse, ttlMs: number): Promise<void> {
       const expiresAt = new Date(Date.now() + ttlMs);
       const data = { modelId, ...response, output: storable(response.output), createdAt: new Date(), expiresAt };
       try {
