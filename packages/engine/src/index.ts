@@ -1,5 +1,5 @@
 export * from './model.ts';
-export { createLocalModel, composeLocalResponse, parseToolDirectives, type LocalModelOptions } from './local-model.ts';
+export { createLocalModel, type LocalModelOptions } from './local-model.ts';
 export * from './template.ts';
 export * from './run-assistant.ts';
 export * from './knowledge.ts';

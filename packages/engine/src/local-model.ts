@@ -80,7 +80,7 @@ function capitalise(word: string): string {
 }
 
 /** The text the local model writes for a prompt: deterministic, built from the prompt's own terms. */
-export function composeLocalResponse(prompt: string): string {
+function composeLocalResponse(prompt: string): string {
   const seed = hash(prompt);
   const terms = keyTerms(prompt, 5);
   const sentences = [OPENINGS[seed % OPENINGS.length] as string];
@@ -95,7 +95,7 @@ export function composeLocalResponse(prompt: string): string {
 /** `[[tool:calculator {"expression": "6*7"}]]` in a prompt makes the local model call that tool. */
 const TOOL_DIRECTIVE = /\[\[tool:([A-Za-z_][\w-]*)\s*(\{[\s\S]*?\})?\s*\]\]/g;
 
-export function parseToolDirectives(prompt: string): { text: string; calls: Array<{ name: string; input: string }> } {
+function parseToolDirectives(prompt: string): { text: string; calls: Array<{ name: string; input: string }> } {
   const calls = [...prompt.matchAll(TOOL_DIRECTIVE)].map((match) => ({ name: match[1]!, input: match[2] ?? '{}' }));
   return {
     text: prompt

@@ -1,11 +1,10 @@
 import type { EventDraft } from '@aae/events';
-import { UnknownEmbeddingModelError } from './embedding.ts';
 import { CancelledError, ExecutionFailure, PromptTimeoutError } from './failures.ts';
 import type { KnowledgePassage, KnowledgeSearch, SearchType } from './knowledge.ts';
-import { countTokens, UnknownModelError, type ModelRegistry, type ModelTool } from './model.ts';
+import { countTokens, type ModelRegistry, type ModelTool } from './model.ts';
 import { createProgressThrottle } from './progress-throttle.ts';
 import { responseCacheKey, type ResponseCache } from './response-cache.ts';
-import { substitute, TemplateError } from './template.ts';
+import { substitute } from './template.ts';
 import { UnknownToolError, type ToolDefinition, type ToolRegistry } from './tools.ts';
 
 /** Where the engine sends what it observes; it knows nothing of storage or transport. */
@@ -107,14 +106,6 @@ function classify(error: unknown, signal: AbortSignal | undefined): { message: s
   }
   if (error instanceof PromptTimeoutError) return { message: error.message, recoverable: true };
   if (error instanceof ExecutionFailure) return { message: error.message, recoverable: error.recoverable, details: error.details ?? error.stack };
-  if (
-    error instanceof UnknownModelError ||
-    error instanceof TemplateError ||
-    error instanceof UnknownToolError ||
-    error instanceof UnknownEmbeddingModelError
-  ) {
-    return { message: error.message, recoverable: false, details: error.stack };
-  }
   if (error instanceof Error) return { message: error.message, recoverable: false, details: error.stack };
   return { message: String(error), recoverable: false };
 }
