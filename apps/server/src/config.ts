@@ -1,3 +1,4 @@
+import { describeIssues } from '@aae/events';
 import { fileURLToPath } from 'node:url';
 import { PASSWORD_MIN_LENGTH, type OidcProviderConfig } from '@aae/auth';
 import { parseProvidersConfig, type ProviderConfig } from '@aae/engine';
@@ -103,7 +104,7 @@ export type ServerConfig = z.infer<typeof envSchema> & { providers: ProviderConf
 export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const result = envSchema.safeParse(env);
   if (!result.success) {
-    const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+    const problems = describeIssues(result.error, 'environment');
     throw new Error(`Invalid configuration: ${problems}`);
   }
   const config = result.data;

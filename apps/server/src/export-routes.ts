@@ -15,7 +15,7 @@ import {
 import { TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { EXECUTION_SORTS, InvalidCursorError, type ExecutionRecord, type ListExecutionsOptions, type Viewer } from '@aae/db';
-import { eventTypeSchema, executionStatusSchema, type StoredEvent } from '@aae/events';
+import { describeIssues, eventTypeSchema, executionStatusSchema, type StoredEvent } from '@aae/events';
 import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
 import { clientAddress, requestHeaders, watchTokenInUrl, type TrustProxy } from './request-identity.ts';
@@ -209,7 +209,7 @@ function parseFilters(url: URL) {
   const raw = Object.fromEntries([...url.searchParams.entries()].filter(([, value]) => value !== ''));
   const result = filtersSchema.safeParse(raw);
   if (!result.success) {
-    const problems = result.error.issues.map((issue) => `${issue.path.join('.') || 'query'}: ${issue.message}`).join('; ');
+    const problems = describeIssues(result.error, 'query');
     throw new HttpError(400, `Invalid export filters: ${problems}`);
   }
   if (result.data.from && result.data.to && result.data.from >= result.data.to) throw new HttpError(400, 'Invalid export filters: from must be before to');

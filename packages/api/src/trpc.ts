@@ -1,3 +1,4 @@
+import { describeIssues } from '@aae/events';
 import type { Identity, TokenScope } from '@aae/auth';
 import type { Viewer } from '@aae/db';
 import { initTRPC, TRPCError } from '@trpc/server';
@@ -37,9 +38,7 @@ const t = initTRPC.context<Context>().create({
     }
     if (!(error.cause instanceof ZodError)) return { ...shape, data: { ...shape.data, zodError: null } };
     // One line a person can act on, naming each field, instead of the issues' JSON.
-    const message = `Invalid input: ${error.cause.issues
-      .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : 'input'}: ${issue.message}`)
-      .join('; ')}`;
+    const message = `Invalid input: ${describeIssues(error.cause)}`;
     return { ...shape, message, data: { ...shape.data, zodError: z.flattenError(error.cause) } };
   },
 });

@@ -1,3 +1,4 @@
+import { describeIssues } from '@aae/events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { APICallError, embedMany, stepCountIs, streamText, tool, type ToolSet } from 'ai';
@@ -42,7 +43,7 @@ export function parseProvidersConfig(json: string): ProviderConfig[] {
   }
   const result = providersConfigSchema.safeParse(value);
   if (!result.success) {
-    const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
+    const problems = describeIssues(result.error, '(root)');
     throw new Error(`MODEL_PROVIDERS is invalid: ${problems}`);
   }
   const names = result.data.map((provider) => provider.name);

@@ -1,4 +1,4 @@
-import type { EventDraft } from '@aae/events';
+import { describeIssues, type EventDraft } from '@aae/events';
 import { CancelledError, ExecutionFailure, PromptTimeoutError } from './failures.ts';
 import type { KnowledgePassage, KnowledgeSearch, SearchType } from './knowledge.ts';
 import { countTokens, type ModelRegistry, type ModelTool } from './model.ts';
@@ -238,7 +238,7 @@ export async function runAssistant(options: RunAssistantOptions): Promise<Execut
           try {
             const parsed = definition.parameters.safeParse(input);
             if (!parsed.success) {
-              throw new Error(`Invalid arguments: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || 'input'}: ${issue.message}`).join('; ')}`);
+              throw new Error(`Invalid arguments: ${describeIssues(parsed.error)}`);
             }
             const result = await definition.execute(parsed.data, {
               executionId,

@@ -3,3 +3,4 @@ export * from './event-types.ts';
 export * from './stored-event.ts';
 export * from './event-id.ts';
 export * from './knowledge.ts';
+export * from './describe-issues.ts';
