@@ -1,3 +1,4 @@
+import { fnv1a } from './fnv1a.ts';
 import { normalise, type EmbeddingModel } from './embedding.ts';
 
 export const LOCAL_EMBEDDING_MODEL_ID = 'local-hash-384';
@@ -45,16 +46,6 @@ export function embeddingTerms(text: string): string[] {
       .replace(/['’]/g, '')
       .match(/[\p{L}\p{N}]+/gu) ?? [];
   return words.filter((word) => !STOPWORDS.has(word)).map(stemWord);
-}
-
-/** 32-bit FNV-1a over UTF-16 code units: stable across processes and platforms. */
-function fnv1a(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let index = 0; index < text.length; index += 1) {
-    hash ^= text.charCodeAt(index);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return hash >>> 0;
 }
 
 function embedText(text: string): number[] {

@@ -1,3 +1,4 @@
+import { fnv1a } from './fnv1a.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { countTokens, truncateToTokens, type LanguageModel, type ModelRequest, type ModelStream, type ModelUsage } from './model.ts';
 
@@ -8,15 +9,8 @@ export interface LocalModelOptions {
   wordsPerChunk?: number;
 }
 
-/** FNV-1a: a small, stable hash so the same prompt always yields the same text. */
-function hash(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
+/** A stable hash, so the same prompt always yields the same text. */
+const hash = fnv1a;
 
 /**
  * The prompt's topics: runs of up to three consecutive content words ("urban heat islands"),

@@ -1,3 +1,4 @@
+import { fnv1a } from '../fnv1a.ts';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -43,9 +44,7 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 function embed(text: string): number[] {
   const vector = Array.from({ length: 64 }, () => 0);
   for (const word of text.toLowerCase().match(/[a-z0-9]+/g) ?? []) {
-    let h = 2166136261;
-    for (const char of word) h = Math.imul(h ^ char.charCodeAt(0), 16777619);
-    vector[(h >>> 0) % 64]! += 1;
+    vector[fnv1a(word) % 64]! += 1;
   }
   return vector;
 }
