@@ -39,6 +39,16 @@ export class LimitReachedError extends Error {
   }
 }
 
+/** Runs the tasks given to it one after another, each after the last has settled. */
+function oneAtATime() {
+  let last: Promise<unknown> = Promise.resolve();
+  return <T>(task: () => Promise<T>): Promise<T> => {
+    const run = last.then(task);
+    last = run.catch(() => {});
+    return run;
+  };
+}
+
 /** How long a start refused for too many running executions is refused again without counting them. */
 const RUNNING_RECHECK_MS = 1_000;
 
@@ -85,8 +95,8 @@ export function createUsageLimits(deps: { prisma: PrismaClient; audit: AuditLog;
   }
 
   /** Starts checked and created one after another in this process (see `startExecution`). */
-  let startQueue: Promise<unknown> = Promise.resolve();
-  let importQueue: Promise<unknown> = Promise.resolve();
+  const startsInTurn = oneAtATime();
+  const importsInTurn = oneAtATime();
 
   return {
     settings,
@@ -97,12 +107,10 @@ export function createUsageLimits(deps: { prisma: PrismaClient; audit: AuditLog;
      * before it. Processes sharing a database may still overlap by the starts in flight.
      */
     startExecution<T>(user: User, create: () => Promise<T>): Promise<T> {
-      const run = startQueue.then(async () => {
+      return startsInTurn(async () => {
         await this.beforeExecution(user);
         return create();
       });
-      startQueue = run.catch(() => {});
-      return run;
     },
 
     /** Before an execution of `user` starts: within the running counts, then the start rate (a refused start does not count). */
@@ -162,7 +170,7 @@ export function createUsageLimits(deps: { prisma: PrismaClient; audit: AuditLog;
      * time in this process, as `startExecution` does for executions.
      */
     startImport<T>(user: User, countRunning: () => Promise<{ mine: number; all: number }>, start: () => Promise<T>): Promise<T> {
-      const run = importQueue.then(async () => {
+      return importsInTurn(async () => {
         if (settings.importsPerPerson > 0 || settings.importsInAll > 0) {
           const { mine, all } = await countRunning();
           if (settings.importsPerPerson > 0 && mine >= settings.importsPerPerson) {
@@ -180,8 +188,6 @@ export function createUsageLimits(deps: { prisma: PrismaClient; audit: AuditLog;
         }
         return start();
       });
-      importQueue = run.catch(() => {});
-      return run;
     },
 
     /** As a stream of `user` opens: what releases its place when it ends. */
