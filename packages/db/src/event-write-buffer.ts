@@ -1,4 +1,4 @@
-import { isCriticalEventType, type StoredEvent } from '@aae/events';
+import { backoffDelay, type BackoffPolicy, isCriticalEventType, type StoredEvent } from '@aae/events';
 import type { InsertResult, PendingEvent } from './event-store.ts';
 
 export interface EventWriteBufferOptions {
@@ -47,16 +47,14 @@ export class EventWriteBuffer {
   private readonly maxBatchSize: number;
   private readonly flushDelayMs: number;
   private readonly maxAttempts: number;
-  private readonly retryBaseMs: number;
-  private readonly retryMaxMs: number;
+  private readonly retryDelays: BackoffPolicy;
   private readonly logger: Pick<Console, 'warn' | 'error'>;
 
   constructor(private readonly options: EventWriteBufferOptions) {
     this.maxBatchSize = options.maxBatchSize ?? 500;
     this.flushDelayMs = options.flushDelayMs ?? 5;
     this.maxAttempts = options.maxAttempts ?? 5;
-    this.retryBaseMs = options.retryBaseMs ?? 50;
-    this.retryMaxMs = options.retryMaxMs ?? 5_000;
+    this.retryDelays = { baseMs: options.retryBaseMs ?? 50, maxMs: options.retryMaxMs ?? 5_000 };
     this.logger = options.logger ?? console;
   }
 
@@ -118,7 +116,7 @@ export class EventWriteBuffer {
         this.stats.retries++;
         if (!(await this.databaseAnswers())) {
           outageAttempt++;
-          const delay = this.backoff(outageAttempt);
+          const delay = backoffDelay(outageAttempt, this.retryDelays);
           // Every attempt while the outage is young, then one line in ten: loud, not a flood.
           if (outageAttempt <= 5 || outageAttempt % 10 === 0) {
             this.logger.warn(
@@ -129,7 +127,7 @@ export class EventWriteBuffer {
           continue;
         }
         if (attempt < this.maxAttempts) {
-          const delay = this.backoff(attempt);
+          const delay = backoffDelay(attempt, this.retryDelays);
           this.logger.warn(
             `[event-store] writing ${batch.length} event(s) failed (attempt ${attempt}/${this.maxAttempts}), retrying in ${delay} ms: ${String(error)}`,
           );
@@ -162,10 +160,6 @@ export class EventWriteBuffer {
     } catch {
       return false;
     }
-  }
-
-  private backoff(attempt: number): number {
-    return Math.min(this.retryMaxMs, this.retryBaseMs * 2 ** (attempt - 1));
   }
 }
 

@@ -1,4 +1,4 @@
-import { describeIssues } from '@aae/events';
+import { backoffDelay, type BackoffPolicy, describeIssues } from '@aae/events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { APICallError, embedMany, stepCountIs, streamText, tool, type ToolSet } from 'ai';
@@ -24,11 +24,9 @@ export const providersConfigSchema = z.array(providerConfigSchema);
 
 export type ProviderConfig = z.infer<typeof providerConfigSchema>;
 
-export interface RetryPolicy {
+export interface RetryPolicy extends BackoffPolicy {
   /** Attempts in all, the first included. */
   attempts: number;
-  baseMs: number;
-  maxMs: number;
 }
 
 export const defaultRetryPolicy: RetryPolicy = { attempts: 3, baseMs: 500, maxMs: 8_000 };
@@ -189,7 +187,7 @@ function generate(providerName: string, model: () => Parameters<typeof streamTex
       } catch (error) {
         request.signal?.throwIfAborted();
         if (output.length > 0 || toolCalled || !isRetryable(error) || attempt >= retry.attempts) throw describeFailure(providerName, error, attempt);
-        await sleep(Math.min(retry.maxMs, retry.baseMs * 2 ** (attempt - 1)), undefined, { signal: request.signal });
+        await sleep(backoffDelay(attempt, retry), undefined, { signal: request.signal });
       }
     }
   }

@@ -4,3 +4,4 @@ export * from './stored-event.ts';
 export * from './event-id.ts';
 export * from './knowledge.ts';
 export * from './describe-issues.ts';
+export * from './backoff.ts';
