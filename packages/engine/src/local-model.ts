@@ -1,3 +1,4 @@
+import { deferred } from '@aae/events';
 import { fnv1a } from './fnv1a.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { countTokens, truncateToTokens, type LanguageModel, type ModelRequest, type ModelStream, type ModelUsage } from './model.ts';
@@ -151,10 +152,7 @@ export function createLocalModel(options: LocalModelOptions = {}): LanguageModel
   return {
     ids: ['local'],
     generate(request: ModelRequest): ModelStream {
-      let resolveUsage: (usage: ModelUsage) => void = () => {};
-      const usage = new Promise<ModelUsage>((resolve) => {
-        resolveUsage = resolve;
-      });
+      const usage = deferred<ModelUsage>();
       async function* stream(): AsyncIterable<string> {
         const { text: prompt, calls } = parseToolDirectives(request.prompt);
         const toolSentences = await callTools(request, calls);
@@ -166,9 +164,9 @@ export function createLocalModel(options: LocalModelOptions = {}): LanguageModel
           if (chunkDelayMs > 0) await sleep(chunkDelayMs, undefined, { signal: request.signal });
           yield words.slice(i, i + wordsPerChunk).join('');
         }
-        resolveUsage({ inputTokens: countTokens(request.prompt), outputTokens: countTokens(text) });
+        usage.resolve({ inputTokens: countTokens(request.prompt), outputTokens: countTokens(text) });
       }
-      return { textStream: stream(), usage };
+      return { textStream: stream(), usage: usage.promise };
     },
   };
 }

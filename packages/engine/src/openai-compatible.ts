@@ -1,4 +1,4 @@
-import { backoffDelay, type BackoffPolicy, describeIssues } from '@aae/events';
+import { backoffDelay, type BackoffPolicy, deferred, describeIssues } from '@aae/events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { APICallError, embedMany, stepCountIs, streamText, tool, type ToolSet } from 'ai';
@@ -138,10 +138,7 @@ export function createOpenAICompatibleModels(
 }
 
 function generate(providerName: string, model: () => Parameters<typeof streamText>[0]['model'], request: ModelRequest, retry: RetryPolicy): ModelStream {
-  let resolveUsage: (usage: ModelUsage) => void = () => {};
-  const usage = new Promise<ModelUsage>((resolve) => {
-    resolveUsage = resolve;
-  });
+  const usage = deferred<ModelUsage>();
   async function* stream(): AsyncIterable<string> {
     for (let attempt = 1; ; attempt++) {
       let output = '';
@@ -179,7 +176,7 @@ function generate(providerName: string, model: () => Parameters<typeof streamTex
         }
         const total = await result.totalUsage;
         // The provider's own counts when it reports them.
-        resolveUsage({
+        usage.resolve({
           inputTokens: total.inputTokens ?? countTokens(request.prompt),
           outputTokens: total.outputTokens ?? countTokens(output),
         });
@@ -191,5 +188,5 @@ function generate(providerName: string, model: () => Parameters<typeof streamTex
       }
     }
   }
-  return { textStream: stream(), usage };
+  return { textStream: stream(), usage: usage.promise };
 }

@@ -5,3 +5,4 @@ export * from './event-id.ts';
 export * from './knowledge.ts';
 export * from './describe-issues.ts';
 export * from './backoff.ts';
+export * from './deferred.ts';

@@ -1,3 +1,4 @@
+import { deferred } from '@aae/events';
 import type { LanguageModel } from '../model.ts';
 
 /**
@@ -5,15 +6,12 @@ import type { LanguageModel } from '../model.ts';
  * `release()`: a run that is certainly still going while the test does something to it.
  */
 export function createGatedModel(): { model: LanguageModel; release(): void } {
-  let release: () => void = () => {};
-  const gate = new Promise<void>((resolve) => {
-    release = resolve;
-  });
+  const gate = deferred<void>();
   const model: LanguageModel = {
     ids: ['gated'],
     generate(request) {
       const stopped = new Promise<void>((resolve) => request.signal?.addEventListener('abort', () => resolve(), { once: true }));
-      const finished = Promise.race([gate, stopped]);
+      const finished = Promise.race([gate.promise, stopped]);
       return {
         textStream: (async function* () {
           yield 'The first words, ';
@@ -25,5 +23,5 @@ export function createGatedModel(): { model: LanguageModel; release(): void } {
       };
     },
   };
-  return { model, release: () => release() };
+  return { model, release: () => gate.resolve() };
 }
