@@ -1,3 +1,5 @@
+import { Registry, unknownEntryMessage } from './registry.ts';
+
 /** Turns texts into vectors; one per text, in order, all of the same length. */
 export interface EmbeddingModel {
   /** Stored with each repository: a query must be embedded by the model that embedded its chunks. */
@@ -10,39 +12,24 @@ export class UnknownEmbeddingModelError extends Error {
     readonly modelId: string,
     known: readonly string[],
   ) {
-    super(`Unknown embedding model "${modelId}". Known embedding models: ${known.join(', ') || 'none'}.`);
+    super(unknownEntryMessage('embedding model', modelId, known));
     this.name = 'UnknownEmbeddingModelError';
   }
 }
 
-export class EmbeddingRegistry {
-  private readonly models = new Map<string, EmbeddingModel>();
-
+export class EmbeddingRegistry extends Registry<EmbeddingModel> {
   constructor(
     models: readonly EmbeddingModel[],
     /** The model new repositories use. */
     readonly defaultId: string,
   ) {
-    for (const model of models) this.models.set(model.id, model);
-    if (!this.models.has(defaultId)) throw new UnknownEmbeddingModelError(defaultId, this.ids());
+    super((id, known) => new UnknownEmbeddingModelError(id, known));
+    for (const model of models) this.register(model);
+    if (!this.has(defaultId)) throw new UnknownEmbeddingModelError(defaultId, this.ids());
   }
 
   register(model: EmbeddingModel): void {
-    this.models.set(model.id, model);
-  }
-
-  has(id: string): boolean {
-    return this.models.has(id);
-  }
-
-  ids(): string[] {
-    return [...this.models.keys()];
-  }
-
-  resolve(id: string): EmbeddingModel {
-    const model = this.models.get(id);
-    if (!model) throw new UnknownEmbeddingModelError(id, this.ids());
-    return model;
+    this.set(model.id, model);
   }
 }
 

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { Registry, unknownEntryMessage } from './registry.ts';
 
 /** A tool as a model sees it: its `execute` is already wired to report what it does. */
 export interface ModelTool {
@@ -42,34 +43,19 @@ export class UnknownModelError extends Error {
     readonly modelId: string,
     known: readonly string[],
   ) {
-    super(`Unknown model "${modelId}". Known models: ${known.join(', ') || 'none'}.`);
+    super(unknownEntryMessage('model', modelId, known));
     this.name = 'UnknownModelError';
   }
 }
 
-export class ModelRegistry {
-  private readonly models = new Map<string, LanguageModel>();
-
+export class ModelRegistry extends Registry<LanguageModel> {
   constructor(models: readonly LanguageModel[] = []) {
+    super((id, known) => new UnknownModelError(id, known));
     for (const model of models) this.register(model);
   }
 
   register(model: LanguageModel): void {
-    for (const id of model.ids) this.models.set(id, model);
-  }
-
-  has(modelId: string): boolean {
-    return this.models.has(modelId);
-  }
-
-  ids(): string[] {
-    return [...this.models.keys()];
-  }
-
-  resolve(modelId: string): LanguageModel {
-    const model = this.models.get(modelId);
-    if (!model) throw new UnknownModelError(modelId, this.ids());
-    return model;
+    for (const id of model.ids) this.set(id, model);
   }
 }
 

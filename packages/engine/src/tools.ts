@@ -1,6 +1,7 @@
 import { evaluate } from 'mathjs';
 import { z } from 'zod';
 import type { KnowledgeSearch, SearchType } from './knowledge.ts';
+import { Registry, unknownEntryMessage } from './registry.ts';
 
 /** What a tool may know about the call it serves. */
 export interface ToolContext {
@@ -36,7 +37,7 @@ export class UnknownToolError extends Error {
     readonly toolName: string,
     known: readonly string[],
   ) {
-    super(`Unknown tool "${toolName}". Known tools: ${known.join(', ') || 'none'}.`);
+    super(unknownEntryMessage('tool', toolName, known));
     this.name = 'UnknownToolError';
   }
 }
@@ -44,35 +45,24 @@ export class UnknownToolError extends Error {
 const TOOL_NAME = /^[A-Za-z_][\w-]{0,63}$/;
 
 /** The tools this deployment offers; register more in code with `register(defineTool({...}))`. */
-export class ToolRegistry {
-  private readonly tools = new Map<string, ToolDefinition>();
-
+export class ToolRegistry extends Registry<ToolDefinition> {
   constructor(tools: readonly ToolDefinition[] = []) {
+    super((name, known) => new UnknownToolError(name, known));
     for (const tool of tools) this.register(tool);
   }
 
   register(tool: ToolDefinition): void {
     if (!TOOL_NAME.test(tool.name)) throw new Error(`Tool name "${tool.name}" must be letters, digits, _ or - (at most 64)`);
-    if (this.tools.has(tool.name)) throw new Error(`A tool named "${tool.name}" is already registered`);
-    this.tools.set(tool.name, tool);
-  }
-
-  has(name: string): boolean {
-    return this.tools.has(name);
+    if (this.has(tool.name)) throw new Error(`A tool named "${tool.name}" is already registered`);
+    this.set(tool.name, tool);
   }
 
   names(): string[] {
-    return [...this.tools.keys()];
+    return this.ids();
   }
 
   list(): Array<{ name: string; description: string }> {
-    return [...this.tools.values()].map(({ name, description }) => ({ name, description }));
-  }
-
-  resolve(name: string): ToolDefinition {
-    const tool = this.tools.get(name);
-    if (!tool) throw new UnknownToolError(name, this.names());
-    return tool;
+    return this.values().map(({ name, description }) => ({ name, description }));
   }
 }
 
