@@ -4,6 +4,7 @@ import { vector } from '@electric-sql/pglite/vector';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { checkDatabaseUrl } from './database-url.ts';
 import { PrismaClient } from './generated/prisma/client.ts';
 
 export type DatabaseKind = 'pglite' | 'postgres';
@@ -41,24 +42,15 @@ export function createDatabase(options: DatabaseOptions = {}): Database {
 }
 
 function createPostgresDatabase(databaseUrl: string): Database {
-  let url: URL;
-  try {
-    url = new URL(databaseUrl);
-  } catch {
-    throw new Error(`DATABASE_URL is not a valid URL: expected postgresql://user:password@host:port/database`);
-  }
-  if (url.protocol !== 'postgresql:' && url.protocol !== 'postgres:') {
-    throw new Error(`DATABASE_URL must start with postgresql:// (got ${url.protocol}//)`);
-  }
+  const { location } = checkDatabaseUrl(databaseUrl);
   const adapterFactory = new PrismaPg({ connectionString: databaseUrl, max: 10 });
   const prisma = new PrismaClient({ adapter: adapterFactory });
-  url.password = url.password ? '***' : '';
   return {
     kind: 'postgres',
     prisma,
     adapterFactory,
     connectionString: databaseUrl,
-    location: url.toString(),
+    location,
     vectorSearch: once(() => prepareVectorSearch(prisma)),
     close: () => prisma.$disconnect(),
   };

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import { checkDatabaseUrl } from '../database-url.ts';
 import { createMigration, deployMigrations, migrationStatus, pgliteAdapterFactory, readMigrations, repoRoot } from './index.ts';
 
 interface Target {
@@ -84,18 +85,9 @@ async function withTarget(fn: (target: Target) => Promise<number>): Promise<numb
 async function openTarget(env: NodeJS.ProcessEnv): Promise<Target> {
   const databaseUrl = env.DATABASE_URL?.trim();
   if (databaseUrl) {
-    let url: URL;
-    try {
-      url = new URL(databaseUrl);
-    } catch {
-      throw new Error('DATABASE_URL is not a valid URL: expected postgresql://user:password@host:port/database');
-    }
-    if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
-      throw new Error(`DATABASE_URL must start with postgresql:// (got ${url.protocol}//)`);
-    }
-    if (url.password) url.password = '***';
+    const { location } = checkDatabaseUrl(databaseUrl);
     // Nothing to close here: the migration runner disposes the adapter, which ends its pool.
-    return { factory: new PrismaPg({ connectionString: databaseUrl }), location: url.toString(), close: async () => {} };
+    return { factory: new PrismaPg({ connectionString: databaseUrl }), location, close: async () => {} };
   }
   // pnpm runs package scripts in the package folder; a relative DATA_DIR means where pnpm was run.
   const dataDir = env.DATA_DIR ? path.resolve(env.INIT_CWD ?? process.cwd(), env.DATA_DIR) : path.join(repoRoot, '.data', 'pglite');
