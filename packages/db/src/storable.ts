@@ -1,7 +1,7 @@
 /**
- * PostgreSQL cannot store U+0000 in text or jsonb and would refuse the whole row. A NUL can arrive
- * from anywhere (a user's input, a tool's result, a model's output): it is replaced by U+FFFD, so
- * the row is stored with everything else as it was.
+ * PostgreSQL cannot store U+0000 in text or jsonb and would refuse the whole row. The API refuses
+ * NUL in what people send (`findUnstorableText`); what nobody can refuse (a model's output, a
+ * tool's result, a provider's error) is stored with each NUL replaced by U+FFFD, here and only here.
  */
 export function storable<T>(value: T): T {
   if (typeof value === 'string') return (value.includes('\u0000') ? value.replaceAll('\u0000', '\uFFFD') : value) as T;
