@@ -34,6 +34,57 @@ function toStoredEvent(row: EventRow): StoredEvent {
   });
 }
 
+const eventKey = (executionId: number, sequence: number) => `${executionId}:${sequence}`;
+
+/**
+ * Accounts for the events of a batch that its insert did not return. An event found in its place
+ * (same type and timestamp) was written by an earlier attempt whose acknowledgement was lost: it
+ * counts as stored, with its row id, so a retried batch is not reported lost. Every other one is
+ * refused with why: its execution is gone or was closed as interrupted by another process, or its
+ * place holds another event.
+ */
+async function reconcileMissingEvents(
+  prisma: Pick<PrismaClient, '$queryRaw'>,
+  missing: readonly PendingEvent[],
+): Promise<{ alreadyStored: Map<string, number>; refused: InsertResult['refused'] }> {
+  const alreadyStored = new Map<string, number>();
+  const refused: InsertResult['refused'] = [];
+  if (missing.length === 0) return { alreadyStored, refused };
+  const existing = await prisma.$queryRaw<Array<{ id: bigint; execution_id: number; sequence: number; event_type: string; timestamp: string }>>`
+    SELECT stored.id, stored.execution_id, stored.sequence, stored.event_type::text AS event_type, stored.event_data->>'timestamp' AS timestamp
+    FROM assistant_architect_events stored
+    JOIN unnest(${missing.map((event) => event.executionId)}::int[], ${missing.map((event) => event.sequence)}::int[])
+      AS wanted(execution_id, sequence)
+      ON stored.execution_id = wanted.execution_id AND stored.sequence = wanted.sequence`;
+  const found = new Map(existing.map((row) => [eventKey(row.execution_id, row.sequence), row]));
+  const owners = new Map(
+    (
+      await prisma.$queryRaw<Array<{ id: number; orphaned: boolean }>>`
+        SELECT id, orphaned_at IS NOT NULL AS orphaned FROM executions
+        WHERE id = ANY(${[...new Set(missing.map((event) => event.executionId))]}::int[])`
+    ).map((row) => [row.id, row.orphaned]),
+  );
+  for (const event of missing) {
+    const row = found.get(eventKey(event.executionId, event.sequence));
+    if (row && row.event_type === event.eventType && row.timestamp === event.eventData.timestamp) {
+      alreadyStored.set(eventKey(event.executionId, event.sequence), Number(row.id));
+      continue;
+    }
+    const orphaned = owners.get(event.executionId);
+    const reason =
+      orphaned === undefined
+        ? `execution ${event.executionId} no longer exists`
+        : orphaned
+          ? `execution ${event.executionId} was closed as interrupted by another server process`
+          : row
+            ? `sequence ${event.sequence} of execution ${event.executionId} already holds another event`
+            : null;
+    if (reason === null) throw new Error(`Event ${event.eventData.eventId} was not stored`);
+    refused.push({ event, reason });
+  }
+  return { alreadyStored, refused };
+}
+
 export interface ListEventsOptions {
   type?: EventType | undefined;
   /** Only events after this place in the execution's sequence. */
@@ -136,48 +187,12 @@ export function createEventStore(prisma: Pick<PrismaClient, 'assistantArchitectE
         FOR KEY SHARE OF owner
         ON CONFLICT (execution_id, sequence) DO NOTHING
         RETURNING id, execution_id, sequence`;
-      const key = (executionId: number, sequence: number) => `${executionId}:${sequence}`;
-      const ids = new Map(inserted.map((row) => [key(row.execution_id, row.sequence), Number(row.id)]));
-      const missing = events.filter((event) => !ids.has(key(event.executionId, event.sequence)));
-      const refused: InsertResult['refused'] = [];
-      if (missing.length > 0) {
-        // Either written by an earlier attempt whose acknowledgement was lost (the same event is
-        // there), or refused: the place is taken by another event, or the execution was closed.
-        const existing = await prisma.$queryRaw<Array<{ id: bigint; execution_id: number; sequence: number; event_type: string; timestamp: string }>>`
-          SELECT stored.id, stored.execution_id, stored.sequence, stored.event_type::text AS event_type, stored.event_data->>'timestamp' AS timestamp
-          FROM assistant_architect_events stored
-          JOIN unnest(${missing.map((event) => event.executionId)}::int[], ${missing.map((event) => event.sequence)}::int[])
-            AS wanted(execution_id, sequence)
-            ON stored.execution_id = wanted.execution_id AND stored.sequence = wanted.sequence`;
-        const found = new Map(existing.map((row) => [key(row.execution_id, row.sequence), row]));
-        const owners = new Map(
-          (
-            await prisma.$queryRaw<Array<{ id: number; orphaned: boolean }>>`
-              SELECT id, orphaned_at IS NOT NULL AS orphaned FROM executions
-              WHERE id = ANY(${[...new Set(missing.map((event) => event.executionId))]}::int[])`
-          ).map((row) => [row.id, row.orphaned]),
-        );
-        for (const event of missing) {
-          const row = found.get(key(event.executionId, event.sequence));
-          if (row && row.event_type === event.eventType && row.timestamp === event.eventData.timestamp) {
-            ids.set(key(event.executionId, event.sequence), Number(row.id));
-            continue;
-          }
-          const orphaned = owners.get(event.executionId);
-          const reason =
-            orphaned === undefined
-              ? `execution ${event.executionId} no longer exists`
-              : orphaned
-                ? `execution ${event.executionId} was closed as interrupted by another server process`
-                : row
-                  ? `sequence ${event.sequence} of execution ${event.executionId} already holds another event`
-                  : null;
-          if (reason === null) throw new Error(`Event ${event.eventData.eventId} was not stored`);
-          refused.push({ event, reason });
-        }
-      }
+      const ids = new Map(inserted.map((row) => [eventKey(row.execution_id, row.sequence), Number(row.id)]));
+      const missing = events.filter((event) => !ids.has(eventKey(event.executionId, event.sequence)));
+      const { alreadyStored, refused } = await reconcileMissingEvents(prisma, missing);
+      for (const [key, id] of alreadyStored) ids.set(key, id);
       const stored = events.flatMap((event) => {
-        const id = ids.get(key(event.executionId, event.sequence));
+        const id = ids.get(eventKey(event.executionId, event.sequence));
         return id === undefined ? [] : [{ ...event, id } as StoredEvent];
       });
       return { stored, refused };
