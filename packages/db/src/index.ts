@@ -60,17 +60,11 @@ export { closeOrphanedExecutions, ORPHAN_ERROR } from './orphan-recovery.ts';
 export type { ExecutionStatus, UserRole, Visibility } from './generated/prisma/enums.ts';
 export type { PrismaClient } from './generated/prisma/client.ts';
 export { createAnalytics, type Analytics, type AnalyticsRange } from './analytics.ts';
-export {
-  createKnowledgeStore,
-  type AddDocumentsProgress,
-  type KnowledgeDocumentSummary,
-  type KnowledgeRepositorySummary,
-  type KnowledgeSearchRequest,
-  type KnowledgeSearchType,
-  type KnowledgeStore,
-  type KnowledgeStoreOptions,
-  type NewKnowledgeDocument,
-} from './knowledge/knowledge-store.ts';
+export { createKnowledgeStore, type KnowledgeStore, type KnowledgeStoreOptions } from './knowledge/knowledge-store.ts';
+export type { KnowledgeRepositorySummary } from './knowledge/knowledge-repositories.ts';
+export type { KnowledgeDocumentSummary } from './knowledge/knowledge-documents.ts';
+export type { AddDocumentsProgress, NewKnowledgeDocument } from './knowledge/document-ingestion.ts';
+export type { KnowledgeSearchRequest, KnowledgeSearchType } from './knowledge/knowledge-search.ts';
 export { chunkDocument, type DocumentChunk, type KnowledgeMediaType, type TokenCounter } from './knowledge/chunk-document.ts';
 export { KnowledgeRepositoryNotFoundError, MixedEmbeddingModelsError } from './knowledge/knowledge-errors.ts';
 export type { KnowledgePassage } from './knowledge/rank-passages.ts';

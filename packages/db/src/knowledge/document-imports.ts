@@ -1,5 +1,5 @@
 import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
-import type { KnowledgeDocumentSummary } from './knowledge-store.ts';
+import type { KnowledgeDocumentSummary } from './knowledge-documents.ts';
 
 export type DocumentImportStatus = 'running' | 'completed' | 'failed' | 'cancelled';
 

@@ -1,4 +1,4 @@
-import type { NewKnowledgeDocument } from '../knowledge/knowledge-store.ts';
+import type { NewKnowledgeDocument } from '../knowledge/document-ingestion.ts';
 
 /** Twelve short documents on distinct topics, four of them Markdown, for retrieval tests with known answers. */
 export const KNOWLEDGE_CORPUS: NewKnowledgeDocument[] = [
