@@ -1,7 +1,7 @@
 import { describeIssues, type EventDraft } from '@aae/events';
 import { CancelledError, ExecutionFailure, PromptTimeoutError } from './failures.ts';
 import type { KnowledgePassage, KnowledgeSearch, SearchType } from './knowledge.ts';
-import { countTokens, type ModelRegistry, type ModelTool } from './model.ts';
+import { countTokens, type LanguageModel, type ModelRegistry, type ModelTool, type ModelUsage } from './model.ts';
 import { createProgressThrottle } from './progress-throttle.ts';
 import { responseCacheKey, type ResponseCache } from './response-cache.ts';
 import { substitute } from './template.ts';
@@ -124,6 +124,196 @@ function buildContext(passages: readonly KnowledgePassage[], budget: number): { 
   return { used, text: `Use this context where it helps:\n\n${blocks.join('\n\n')}\n\n---\n\n` };
 }
 
+/** What the steps of one prompt's run share. */
+interface PromptRun {
+  executionId: number;
+  prompt: PromptDefinition;
+  tools: readonly ToolDefinition[];
+  sink: EventSink;
+  limits: EngineLimits;
+  models: ModelRegistry;
+  cache: ResponseCache | undefined;
+  knowledge: KnowledgeSearch | undefined;
+  searchType: SearchType;
+  /** The run's signal, or its group's when sibling prompts run beside it. */
+  signal: AbortSignal | undefined;
+}
+
+/** The prompt's enabled tools; one the deployment does not offer is an error. */
+function resolveTools(names: readonly string[], registry: ToolRegistry | undefined): ToolDefinition[] {
+  return names.map((name) => {
+    if (!registry) throw new UnknownToolError(name, []);
+    return registry.resolve(name);
+  });
+}
+
+/** Searches the prompt's repositories for its text, reporting the search; no repositories, no context. */
+async function retrieveKnowledge(run: PromptRun, query: string): Promise<{ used: KnowledgePassage[]; text: string }> {
+  const { prompt, sink, limits, searchType } = run;
+  if (prompt.repositoryIds.length === 0) return { used: [], text: '' };
+  if (!run.knowledge) throw new ExecutionFailure('Knowledge search is not available in this deployment', false);
+  sink.emit({
+    eventType: 'knowledge-retrieval-start',
+    eventData: { promptId: prompt.id, repositories: [...prompt.repositoryIds], searchType },
+  });
+  const passages = await run.knowledge.search({
+    repositoryIds: prompt.repositoryIds,
+    query,
+    searchType,
+    limit: limits.passagesPerPrompt,
+    signal: run.signal,
+  });
+  const context = buildContext(passages, limits.contextTokenBudget);
+  const scores = context.used.map((passage) => passage.score);
+  sink.emit({
+    eventType: 'knowledge-retrieved',
+    eventData: {
+      promptId: prompt.id,
+      documentsFound: new Set(context.used.map((passage) => passage.documentId)).size,
+      relevanceScore: scores.length > 0 ? Math.min(1, Math.max(0, scores.reduce((sum, score) => sum + score, 0) / scores.length)) : 0,
+      tokens: countTokens(context.text),
+    },
+  });
+  return context;
+}
+
+/**
+ * The prompt's answer: from the cache when it holds one (passed on as one chunk), else generated,
+ * then cached unless a volatile tool ran.
+ */
+async function answerPrompt(
+  run: PromptRun,
+  text: string,
+  context: readonly KnowledgePassage[],
+): Promise<{ output: string; usage: ModelUsage; cached: boolean }> {
+  const { prompt, limits } = run;
+  const maxOutputTokens = prompt.maxOutputTokens ?? limits.maxOutputTokens;
+  const cache = run.cache && {
+    store: run.cache,
+    key: responseCacheKey({
+      modelId: prompt.modelId,
+      prompt: text,
+      context: context.map((passage) => passage.content),
+      tools: run.tools.map((tool) => tool.name),
+      maxOutputTokens,
+    }),
+  };
+  const cached = cache ? await cache.store.get(cache.key) : null;
+  if (cached) {
+    run.sink.textDelta?.(prompt.id, cached.output);
+    return { output: cached.output, usage: { inputTokens: cached.inputTokens, outputTokens: cached.outputTokens }, cached: true };
+  }
+  const model = run.models.resolve(prompt.modelId);
+  const { output, usage, usedVolatileTool } = await generateWithTimeout(run, model, { text, maxOutputTokens });
+  if (cache && !usedVolatileTool) {
+    await cache.store.set(cache.key, prompt.modelId, { output, ...usage }, limits.cacheTtlMs);
+  }
+  return { output, usage, cached: false };
+}
+
+/**
+ * Streams the model's answer, passing each chunk on as it comes, within the prompt's timeout. A
+ * timeout surfaces as an abort inside the model call: it is reported as what it is.
+ */
+async function generateWithTimeout(
+  run: PromptRun,
+  model: LanguageModel,
+  request: { text: string; maxOutputTokens: number | undefined },
+): Promise<{ output: string; usage: ModelUsage; usedVolatileTool: boolean }> {
+  const { prompt, limits } = run;
+  const timeoutMs = prompt.timeoutMs ?? limits.promptTimeoutMs;
+  const timeout = new AbortController();
+  const timer = setTimeout(() => timeout.abort(new PromptTimeoutError(prompt.name, timeoutMs)), timeoutMs);
+  const promptSignal = AbortSignal.any([timeout.signal, ...(run.signal ? [run.signal] : [])]);
+  const maxSteps = run.tools.length > 0 ? limits.maxToolSteps : 1;
+  const onStep = reportToolRounds(run, maxSteps);
+  const tools = instrumentTools(run, promptSignal);
+  let output = '';
+  try {
+    const stream = model.generate({
+      modelId: prompt.modelId,
+      prompt: request.text,
+      tools: tools.modelTools,
+      maxSteps,
+      maxOutputTokens: request.maxOutputTokens,
+      signal: promptSignal,
+      onStep,
+    });
+    for await (const chunk of stream.textStream) {
+      output += chunk;
+      run.sink.textDelta?.(prompt.id, chunk);
+    }
+    return { output, usage: await stream.usage, usedVolatileTool: tools.usedVolatileTool() };
+  } catch (error) {
+    if (timeout.signal.aborted && !run.signal?.aborted) throw timeout.signal.reason;
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Reports each finished round of a tool loop as `progress`, at a bounded rate. */
+function reportToolRounds(run: PromptRun, maxSteps: number): (step: number) => void {
+  const throttle = createProgressThrottle(run.limits.progressIntervalMs);
+  return (step) => {
+    if (!throttle.shouldEmit(step, maxSteps)) return;
+    run.sink.emit({
+      eventType: 'progress',
+      eventData: {
+        currentStep: step,
+        totalSteps: maxSteps,
+        percentage: Math.round((step / maxSteps) * 100),
+        message: `Prompt "${run.prompt.name}": tool round ${step} of at most ${maxSteps} done`,
+      },
+    });
+  };
+}
+
+/** The tools as the model sees them: each call reported, and whether one of them was volatile. */
+function instrumentTools(run: PromptRun, promptSignal: AbortSignal): { modelTools: ModelTool[]; usedVolatileTool(): boolean } {
+  let usedVolatileTool = false;
+  const modelTools = run.tools.map(
+    (definition): ModelTool => ({
+      name: definition.name,
+      description: definition.description,
+      parameters: definition.parameters,
+      execute(input, callSignal) {
+        if (definition.volatile) usedVolatileTool = true;
+        return runTool(run, definition, input, callSignal ?? promptSignal);
+      },
+    }),
+  );
+  return { modelTools, usedVolatileTool: () => usedVolatileTool };
+}
+
+/** One tool call, its arguments checked first: `tool-execution-start`, then `tool-execution-complete` with the result or error. */
+async function runTool(run: PromptRun, definition: ToolDefinition, input: Record<string, unknown>, signal: AbortSignal): Promise<unknown> {
+  const { prompt, sink } = run;
+  sink.emit({ eventType: 'tool-execution-start', eventData: { promptId: prompt.id, toolName: definition.name, parameters: input } });
+  try {
+    const parsed = definition.parameters.safeParse(input);
+    if (!parsed.success) {
+      throw new Error(`Invalid arguments: ${describeIssues(parsed.error)}`);
+    }
+    const result = await definition.execute(parsed.data, {
+      executionId: run.executionId,
+      promptId: prompt.id,
+      repositoryIds: prompt.repositoryIds,
+      searchType: run.searchType,
+      knowledge: run.knowledge,
+      signal,
+    });
+    sink.emit({ eventType: 'tool-execution-complete', eventData: { promptId: prompt.id, toolName: definition.name, success: true, result } });
+    return result;
+  } catch (error) {
+    sink.emit({
+      eventType: 'tool-execution-complete',
+      eventData: { promptId: prompt.id, toolName: definition.name, success: false, error: error instanceof Error ? error.message : String(error) },
+    });
+    throw error;
+  }
+}
+
 /**
  * Runs an assistant's prompts in order of position (prompts sharing a position at the same time),
  * emitting the seed's events, and always ends with exactly one `execution-complete` or
@@ -147,10 +337,7 @@ export async function runAssistant(options: RunAssistantOptions): Promise<Execut
 
   async function runPrompt(prompt: PromptDefinition, groupSignal: AbortSignal | undefined): Promise<void> {
     const promptStartedAt = clock();
-    const tools: ToolDefinition[] = prompt.enabledTools.map((name) => {
-      if (!options.tools) throw new UnknownToolError(name, []);
-      return options.tools.resolve(name);
-    });
+    const tools = resolveTools(prompt.enabledTools, options.tools);
     sink.emit({
       eventType: 'prompt-start',
       eventData: {
@@ -172,139 +359,20 @@ export async function runAssistant(options: RunAssistantOptions): Promise<Execut
       });
     }
 
-    const searchType = prompt.searchType ?? 'hybrid';
-    let context = { used: [] as KnowledgePassage[], text: '' };
-    if (prompt.repositoryIds.length > 0) {
-      if (!options.knowledge) throw new ExecutionFailure('Knowledge search is not available in this deployment', false);
-      sink.emit({
-        eventType: 'knowledge-retrieval-start',
-        eventData: { promptId: prompt.id, repositories: [...prompt.repositoryIds], searchType },
-      });
-      const passages = await options.knowledge.search({
-        repositoryIds: prompt.repositoryIds,
-        query: resolved.text,
-        searchType,
-        limit: limits.passagesPerPrompt,
-        signal: groupSignal,
-      });
-      context = buildContext(passages, limits.contextTokenBudget);
-      const scores = context.used.map((passage) => passage.score);
-      sink.emit({
-        eventType: 'knowledge-retrieved',
-        eventData: {
-          promptId: prompt.id,
-          documentsFound: new Set(context.used.map((passage) => passage.documentId)).size,
-          relevanceScore: scores.length > 0 ? Math.min(1, Math.max(0, scores.reduce((sum, score) => sum + score, 0) / scores.length)) : 0,
-          tokens: countTokens(context.text),
-        },
-      });
-    }
-
-    const text = context.text + resolved.text;
-    const maxOutputTokens = prompt.maxOutputTokens ?? limits.maxOutputTokens;
-    const cacheKey = options.cache
-      ? responseCacheKey({
-          modelId: prompt.modelId,
-          prompt: text,
-          context: context.used.map((passage) => passage.content),
-          tools: tools.map((tool) => tool.name),
-          maxOutputTokens,
-        })
-      : null;
-    const cached = cacheKey ? await options.cache!.get(cacheKey) : null;
-
-    let output = '';
-    let usage: { inputTokens: number; outputTokens: number };
-    if (cached) {
-      output = cached.output;
-      usage = { inputTokens: cached.inputTokens, outputTokens: cached.outputTokens };
-      sink.textDelta?.(prompt.id, output);
-    } else {
-      const model = models.resolve(prompt.modelId);
-      const timeoutMs = prompt.timeoutMs ?? limits.promptTimeoutMs;
-      const timeout = new AbortController();
-      const timer = setTimeout(() => timeout.abort(new PromptTimeoutError(prompt.name, timeoutMs)), timeoutMs);
-      const promptSignal = AbortSignal.any([timeout.signal, ...(groupSignal ? [groupSignal] : [])]);
-      const maxSteps = tools.length > 0 ? limits.maxToolSteps : 1;
-      const throttle = createProgressThrottle(limits.progressIntervalMs);
-      let usedVolatileTool = false;
-      const modelTools: ModelTool[] = tools.map((definition) => ({
-        name: definition.name,
-        description: definition.description,
-        parameters: definition.parameters,
-        async execute(input, callSignal) {
-          sink.emit({ eventType: 'tool-execution-start', eventData: { promptId: prompt.id, toolName: definition.name, parameters: input } });
-          if (definition.volatile) usedVolatileTool = true;
-          try {
-            const parsed = definition.parameters.safeParse(input);
-            if (!parsed.success) {
-              throw new Error(`Invalid arguments: ${describeIssues(parsed.error)}`);
-            }
-            const result = await definition.execute(parsed.data, {
-              executionId,
-              promptId: prompt.id,
-              repositoryIds: prompt.repositoryIds,
-              searchType,
-              knowledge: options.knowledge,
-              signal: callSignal ?? promptSignal,
-            });
-            sink.emit({
-              eventType: 'tool-execution-complete',
-              eventData: { promptId: prompt.id, toolName: definition.name, success: true, result },
-            });
-            return result;
-          } catch (error) {
-            sink.emit({
-              eventType: 'tool-execution-complete',
-              eventData: {
-                promptId: prompt.id,
-                toolName: definition.name,
-                success: false,
-                error: error instanceof Error ? error.message : String(error),
-              },
-            });
-            throw error;
-          }
-        },
-      }));
-      try {
-        const stream = model.generate({
-          modelId: prompt.modelId,
-          prompt: text,
-          tools: modelTools,
-          maxSteps,
-          maxOutputTokens,
-          signal: promptSignal,
-          onStep(step) {
-            if (!throttle.shouldEmit(step, maxSteps)) return;
-            sink.emit({
-              eventType: 'progress',
-              eventData: {
-                currentStep: step,
-                totalSteps: maxSteps,
-                percentage: Math.round((step / maxSteps) * 100),
-                message: `Prompt "${prompt.name}": tool round ${step} of at most ${maxSteps} done`,
-              },
-            });
-          },
-        });
-        for await (const chunk of stream.textStream) {
-          output += chunk;
-          sink.textDelta?.(prompt.id, chunk);
-        }
-        usage = await stream.usage;
-      } catch (error) {
-        // A timeout surfaces as an abort inside the model call: report it as what it is.
-        if (timeout.signal.aborted && !groupSignal?.aborted) throw timeout.signal.reason;
-        throw error;
-      } finally {
-        clearTimeout(timer);
-      }
-      if (cacheKey && !usedVolatileTool) {
-        await options.cache!.set(cacheKey, prompt.modelId, { output, ...usage }, limits.cacheTtlMs);
-      }
-    }
-
+    const run: PromptRun = {
+      executionId,
+      prompt,
+      tools,
+      sink,
+      limits,
+      models,
+      cache: options.cache,
+      knowledge: options.knowledge,
+      searchType: prompt.searchType ?? 'hybrid',
+      signal: groupSignal,
+    };
+    const context = await retrieveKnowledge(run, resolved.text);
+    const { output, usage, cached } = await answerPrompt(run, context.text + resolved.text, context.used);
     totalTokens += usage.inputTokens + usage.outputTokens;
     outputs.set(prompt.name, { promptId: prompt.id, output });
     const result: PromptRunResult = {
@@ -312,7 +380,7 @@ export async function runAssistant(options: RunAssistantOptions): Promise<Execut
       output,
       outputTokens: usage.outputTokens,
       durationMs: Math.round(clock() - promptStartedAt),
-      cached: cached !== null,
+      cached,
     };
     await options.onPromptResult?.(result);
     sink.emit({
