@@ -14,8 +14,8 @@ import {
 } from '@aae/api';
 import { TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
-import { EXECUTION_SORTS, InvalidCursorError, type ExecutionRecord, type ListExecutionsOptions, type Viewer } from '@aae/db';
-import { describeIssues, eventTypeSchema, executionStatusSchema, type StoredEvent } from '@aae/events';
+import { InvalidCursorError, type ExecutionRecord, type ListExecutionsOptions, type Viewer } from '@aae/db';
+import { describeIssues, EXECUTION_SORTS, eventTypeSchema, executionStatusSchema, type StoredEvent } from '@aae/events';
 import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
 import { clientAddress, requestHeaders, watchTokenInUrl, type TrustProxy } from './request-identity.ts';

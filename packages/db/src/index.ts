@@ -26,9 +26,7 @@ export {
 } from './repositories/assistants.ts';
 export {
   createExecutionRepository,
-  EXECUTION_SORTS,
   InvalidCursorError,
-  type ExecutionSort,
   type ExecutionDetail,
   type ExecutionRecord,
   type ListExecutionsOptions,

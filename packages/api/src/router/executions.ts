@@ -1,6 +1,6 @@
 import { MAX_WATCH_TOKEN_SECONDS } from '@aae/auth';
-import { EXECUTION_SORTS, InvalidCursorError, type Assistant } from '@aae/db';
-import { eventTypeSchema, executionStatusSchema } from '@aae/events';
+import { InvalidCursorError, type Assistant } from '@aae/db';
+import { EXECUTION_SORTS, eventTypeSchema, executionStatusSchema } from '@aae/events';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { idSchema, dateSchema } from '../schemas.ts';
