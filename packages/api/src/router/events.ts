@@ -117,7 +117,8 @@ export const eventsRouter = {
   /**
    * Every new event of every execution, for admins, on one connection: the latest `backlog`
    * matching events first (oldest of them first), then live ones. Each carries its execution's
-   * assistant and user. Resuming with `lastEventId` (a row id) sends what came after it.
+   * assistant and user. Resuming with `afterRowId` (the id of the last event's row) sends what
+   * came after it.
    */
   onAnyEvent: adminProcedure
     .input(
@@ -126,6 +127,8 @@ export const eventsRouter = {
           types: z.array(eventTypeSchema).max(11).optional(),
           assistantName: z.string().trim().max(200).optional(),
           backlog: z.number().int().min(0).max(500).default(50),
+          afterRowId: rowIdSchema('afterRowId').nullish(),
+          /** Set by tRPC's subscription link when it reconnects (the last row id it received); wins over `afterRowId`. */
           lastEventId: rowIdSchema('lastEventId').nullish(),
         })
         .default({ backlog: 50 }),
@@ -151,7 +154,7 @@ export const eventsRouter = {
           return tracked(String(event.id), { event, assistantName: execution?.assistantName ?? '', userName: execution?.userName ?? '' });
         };
 
-        const after = input.lastEventId;
+        const after = input.lastEventId ?? input.afterRowId;
         // Resuming: everything after the last row seen, oldest first, a page at a time; otherwise the latest backlog.
         const earlier = after
           ? readAfter((afterId, limit) => events.listAcrossExecutions({ afterId, types: input.types, limit }), {
