@@ -4,6 +4,7 @@ import {
   assertScope,
   createContext,
   dateSchema,
+  domainError,
   executionListScope,
   findUnstorableText,
   idSchema,
@@ -12,9 +13,8 @@ import {
   type AppServices,
 } from '@aae/api';
 import type { Identity } from '@aae/auth';
-import { TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
-import { InvalidCursorError, readAfter, readByCursor, type ListExecutionsOptions, type Viewer } from '@aae/db';
+import { readAfter, readByCursor, type ListExecutionsOptions, type Viewer } from '@aae/db';
 import { describeIssues, EXECUTION_SORTS, eventTypeSchema, executionStatusSchema, type StoredEvent } from '@aae/events';
 import { z } from 'zod';
 import { EVENT_SHAPE, EXECUTION_SHAPE, writeExport, type ExportFormat } from './export-writer.ts';
@@ -177,18 +177,13 @@ async function sendExport(services: AppServices, res: ServerResponse, url: URL, 
 function sendError(res: ServerResponse, error: unknown) {
   // The client went away mid-download: nothing to answer, nothing to log.
   if (error instanceof Error && 'code' in error && error.code === 'ERR_STREAM_PREMATURE_CLOSE') return;
-  const status =
-    error instanceof HttpError
-      ? error.status
-      : error instanceof TRPCError
-        ? getHTTPStatusCodeFromError(error)
-        : error instanceof InvalidCursorError
-          ? 400
-          : 500;
+  // The API's answer to a domain error, or one of this route's own.
+  const known = error instanceof HttpError ? error : domainError(error);
+  const status = known instanceof HttpError ? known.status : known ? getHTTPStatusCodeFromError(known) : 500;
   if (status === 500) console.error('[export]', error);
   if (!res.headersSent) {
     res.writeHead(status, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ error: status === 500 ? 'The export failed; the server log has details' : (error as Error).message }));
+    res.end(JSON.stringify({ error: known && status !== 500 ? known.message : 'The export failed; the server log has details' }));
   } else {
     res.destroy(error instanceof Error ? error : undefined);
   }
