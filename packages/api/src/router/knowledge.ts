@@ -5,7 +5,7 @@ import { idPage, idPageSchema, idSchema, nameSchema, visibilitySchema } from '..
 import { changeableRepository, readableRepository } from '../resource-access.ts';
 import { scopedProcedure } from '../trpc.ts';
 import { ImportNotFoundError } from '../document-imports.ts';
-import { streamScope } from '../stream-scope.ts';
+import { scopedStream } from '../stream-scope.ts';
 
 const read = scopedProcedure('assistants:read');
 const write = scopedProcedure('assistants:write');
@@ -142,18 +142,17 @@ export const knowledgeRouter = {
      * changes nothing.
      */
     importProgress: read.input(importInputSchema).subscription(async function* ({ ctx, input, signal }) {
-      const scope = await streamScope(ctx, signal);
-      try {
-        yield* ctx.services.imports.watch(input.importId, ctx.viewer, scope.signal);
-        scope.throwIfRevoked();
-      } catch (error) {
-        scope.throwIfRevoked();
-        // Its client went away: the watch was stopped, not failed.
-        if (scope.signal.aborted && !(error instanceof ImportNotFoundError)) return;
-        throw error;
-      } finally {
-        scope.close();
-      }
+      yield* scopedStream(ctx, signal, async function* (scope) {
+        try {
+          yield* ctx.services.imports.watch(input.importId, ctx.viewer, scope.signal);
+          scope.throwIfRevoked();
+        } catch (error) {
+          scope.throwIfRevoked();
+          // Its client went away: the watch was stopped, not failed.
+          if (scope.signal.aborted && !(error instanceof ImportNotFoundError)) return;
+          throw error;
+        }
+      });
     }),
     /** Stops a running import; nothing of it is stored. */
     cancelImport: write.input(importInputSchema).mutation(async ({ ctx, input }) => {
