@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { once } from 'node:events';
 import {
   assertCanReadExecution,
   assertScope,
   createContext,
   dateSchema,
+  domainError,
   executionListScope,
   findUnstorableText,
   idSchema,
@@ -12,13 +12,15 @@ import {
   viewerOf,
   type AppServices,
 } from '@aae/api';
-import { TRPCError } from '@trpc/server';
+import type { Identity } from '@aae/auth';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
-import { EXECUTION_SORTS, InvalidCursorError, type ExecutionRecord, type ListExecutionsOptions, type Viewer } from '@aae/db';
-import { describeIssues, eventTypeSchema, executionStatusSchema, type StoredEvent } from '@aae/events';
-import { stringify } from 'csv-stringify/sync';
+import { readAfter, readByCursor, type ListExecutionsOptions, type Viewer } from '@aae/db';
+import { describeIssues, EXECUTION_SORTS, eventTypeSchema, executionStatusSchema, type StoredEvent } from '@aae/events';
 import { z } from 'zod';
+import { EVENT_SHAPE, EXECUTION_SHAPE, writeExport, type ExportFormat } from './export-writer.ts';
 import { clientAddress, requestHeaders, watchTokenInUrl, type TrustProxy } from './request-identity.ts';
+
+export { EXPORT_FORMATS } from './export-writer.ts';
 
 /**
  * Downloads by URL, with the same identity and rules as the API (a session cookie, a bearer token
@@ -29,10 +31,6 @@ import { clientAddress, requestHeaders, watchTokenInUrl, type TrustProxy } from 
  * Rows are read from the database a page at a time and written as they come: nothing is built
  * in memory, and a slow client slows the reading (back-pressure).
  */
-const FORMATS = { json: 'application/json', ndjson: 'application/x-ndjson', csv: 'text/csv' } as const;
-type Format = keyof typeof FORMATS;
-export const EXPORT_FORMATS = Object.keys(FORMATS) as Format[];
-
 /** Every download URL: one execution's events, and the filtered history as executions or as their events. */
 export const EXPORT_ROUTES = {
   executionEvents: /^\/api\/executions\/(\d+)\/events\.(json|ndjson|csv)$/,
@@ -67,106 +65,74 @@ class HttpError extends Error {
   }
 }
 
-const EVENT_COLUMNS = ['id', 'execution_id', 'sequence', 'event_type', 'created_at', 'event_id', 'event_data'];
-const EXECUTION_COLUMNS = ['id', 'assistant', 'user', 'status', 'created_at', 'started_at', 'finished_at', 'duration_ms', 'total_tokens', 'error', 'input'];
+type ExportRoute = { kind: 'executionEvents'; executionId: string; format: ExportFormat } | { kind: 'executions' | 'events'; format: ExportFormat };
 
-function eventRecord(event: StoredEvent) {
-  return {
-    id: event.id,
-    executionId: event.executionId,
-    sequence: event.sequence,
-    eventType: event.eventType,
-    createdAt: event.createdAt.toISOString(),
-    eventData: event.eventData,
-  };
+function matchRoute(pathname: string): ExportRoute | null {
+  const one = EXPORT_ROUTES.executionEvents.exec(pathname);
+  if (one) return { kind: 'executionEvents', executionId: one[1] as string, format: one[2] as ExportFormat };
+  const history = EXPORT_ROUTES.executions.exec(pathname);
+  if (history) return { kind: 'executions', format: history[1] as ExportFormat };
+  const events = EXPORT_ROUTES.events.exec(pathname);
+  return events ? { kind: 'events', format: events[1] as ExportFormat } : null;
 }
 
-function eventCsvRow(event: StoredEvent): unknown[] {
-  return [
-    event.id,
-    event.executionId,
-    event.sequence,
-    event.eventType,
-    event.createdAt.toISOString(),
-    event.eventData.eventId,
-    JSON.stringify(event.eventData),
-  ];
-}
-
-function executionRecord(execution: ExecutionRecord) {
-  return {
-    id: execution.id,
-    assistant: execution.assistantName,
-    user: execution.userName,
-    status: execution.status,
-    createdAt: execution.createdAt.toISOString(),
-    startedAt: execution.startedAt?.toISOString() ?? null,
-    finishedAt: execution.finishedAt?.toISOString() ?? null,
-    durationMs: execution.startedAt && execution.finishedAt ? execution.finishedAt.getTime() - execution.startedAt.getTime() : null,
-    totalTokens: execution.totalTokens,
-    error: execution.error,
-    input: execution.input,
-  };
-}
-
-function executionCsvRow(execution: ExecutionRecord): unknown[] {
-  const record = executionRecord(execution);
-  return [
-    record.id,
-    record.assistant,
-    record.user,
-    record.status,
-    record.createdAt,
-    record.startedAt,
-    record.finishedAt,
-    record.durationMs,
-    record.totalTokens,
-    record.error,
-    JSON.stringify(record.input),
-  ];
-}
-
-/** Writes rows in the chosen format as they arrive, waiting whenever the client falls behind. */
-async function writeRows<T>(
-  res: ServerResponse,
-  format: Format,
-  columns: string[],
-  rows: AsyncIterable<T>,
-  toRecord: (row: T) => unknown,
-  toCsv: (row: T) => unknown[],
+/** The caller, with the API's identity and rules (a watch token only for one execution's events). */
+async function authorise(
+  services: AppServices,
+  req: IncomingMessage,
+  url: URL,
+  route: ExportRoute,
+  trustProxy: TrustProxy,
+  allowedOrigins?: readonly string[],
 ) {
-  // Waits for a slow client to catch up, or gives up when it has gone (no drain ever comes then).
-  const write = async (chunk: string) => {
-    if (res.write(chunk) || res.destroyed) return;
-    const gone = new AbortController();
-    await Promise.race([once(res, 'drain', { signal: gone.signal }), once(res, 'close', { signal: gone.signal })]).catch(() => {});
-    gone.abort();
-  };
-  if (format === 'csv') await write(stringify([columns]));
-  if (format === 'json') await write('[');
-  let first = true;
-  for await (const row of rows) {
-    if (res.destroyed) return;
-    // Cells a spreadsheet would run as a formula (=, +, -, @, tab, CR first) are prefixed with ' (OWASP).
-    if (format === 'csv') await write(stringify([toCsv(row)], { escape_formulas: true }));
-    else if (format === 'ndjson') await write(`${JSON.stringify(toRecord(row))}\n`);
-    else {
-      await write(`${first ? '\n' : ',\n'}${JSON.stringify(toRecord(row))}`);
-      first = false;
-    }
-  }
-  if (format === 'json') await write('\n]\n');
-  res.end();
+  if (req.method !== 'GET') throw new HttpError(405, 'Exports are downloaded with GET');
+  // The API's one rule for text, on the query's names and values.
+  const unstorable = findUnstorableText(Object.fromEntries(url.searchParams.entries()));
+  if (unstorable) throw new HttpError(400, `Invalid export filters: ${unstorable.path}: ${unstorable.problem}`);
+  const ipAddress = clientAddress(req, trustProxy);
+  const context = await createContext(services, {
+    headers: requestHeaders(req, ipAddress),
+    token: watchTokenInUrl(url.searchParams.get('token')),
+    ipAddress,
+    ...(allowedOrigins ? { allowedOrigins } : {}),
+  });
+  if (!context.identity) throw unauthorized(context.authProblem);
+  assertScope(context.identity, 'executions:read', { watch: route.kind === 'executionEvents' });
+  return context.identity;
 }
 
-async function* executionEvents(services: AppServices, executionId: number, type?: StoredEvent['eventType']): AsyncIterable<StoredEvent> {
-  let after = 0;
-  for (;;) {
-    const page = await services.events.listEvents(executionId, { afterSequence: after, limit: PAGE, type });
-    yield* page;
-    if (page.length < PAGE) return;
-    after = page.at(-1)!.sequence;
+function parseFilters(url: URL) {
+  const raw = Object.fromEntries([...url.searchParams.entries()].filter(([, value]) => value !== ''));
+  const result = filtersSchema.safeParse(raw);
+  if (!result.success) {
+    const problems = describeIssues(result.error, 'query');
+    throw new HttpError(400, `Invalid export filters: ${problems}`);
   }
+  if (result.data.from && result.data.to && result.data.from >= result.data.to) throw new HttpError(400, 'Invalid export filters: from must be before to');
+  return result.data;
+}
+
+function executionEvents(services: AppServices, executionId: number, type?: StoredEvent['eventType']): AsyncGenerator<StoredEvent> {
+  return readAfter((afterSequence, limit) => services.events.listEvents(executionId, { afterSequence, limit, type }), {
+    after: 0,
+    limit: PAGE,
+    keyOf: (event) => event.sequence,
+  });
+}
+
+/** The executions the filters match, a page at a time, read by `list` (with or without inputs). */
+function matchingExecutions<T>(
+  list: (options: ListExecutionsOptions) => Promise<{ items: T[]; nextCursor: string | null }>,
+  viewer: Viewer,
+  { userName, ...filters }: z.infer<typeof filtersSchema>,
+): AsyncGenerator<T> {
+  return readByCursor((cursor: string | undefined) =>
+    list({ ...filters, ...executionListScope(viewer, { userName }), assistantName: filters.assistantName || undefined, cursor, limit: 100 }),
+  );
+}
+
+async function* eventsOf(services: AppServices, executions: AsyncIterable<{ id: number }>, type?: StoredEvent['eventType']) {
+  for await (const execution of executions) yield* executionEvents(services, execution.id, type);
 }
 
 /** Reads the first item of `source` now (so its errors come before any header), then the rest as it is iterated. */
@@ -181,39 +147,46 @@ async function startedIterable<T>(source: AsyncIterable<T>): Promise<AsyncIterab
   };
 }
 
-/** The executions the filters match, a page at a time, read by `list` (with or without inputs). */
-async function* matchingExecutions<T>(
-  list: (options: ListExecutionsOptions) => Promise<{ items: T[]; nextCursor: string | null }>,
-  viewer: Viewer,
-  { userName, ...filters }: z.infer<typeof filtersSchema>,
-): AsyncIterable<T> {
-  let cursor: string | undefined;
-  do {
-    const page = await list({
-      ...filters,
-      ...executionListScope(viewer, { userName }),
-      assistantName: filters.assistantName || undefined,
-      cursor,
-      limit: 100,
-    });
-    yield* page.items;
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor);
-}
-
-async function* eventsOf(services: AppServices, executions: AsyncIterable<{ id: number }>, type?: StoredEvent['eventType']) {
-  for await (const execution of executions) yield* executionEvents(services, execution.id, type);
-}
-
-function parseFilters(url: URL) {
-  const raw = Object.fromEntries([...url.searchParams.entries()].filter(([, value]) => value !== ''));
-  const result = filtersSchema.safeParse(raw);
-  if (!result.success) {
-    const problems = describeIssues(result.error, 'query');
-    throw new HttpError(400, `Invalid export filters: ${problems}`);
+/** Checks the request against what it asks for, then writes the download. */
+async function sendExport(services: AppServices, res: ServerResponse, url: URL, route: ExportRoute, identity: Identity): Promise<void> {
+  const { format } = route;
+  if (route.kind === 'executionEvents') {
+    const executionId = Number(route.executionId);
+    // Not an id the database could hold: no such execution (rather than a failed query).
+    if (!idSchema.safeParse(executionId).success) throw new HttpError(404, `Execution ${route.executionId} does not exist`);
+    await assertCanReadExecution(services, identity, executionId);
+    const type = url.searchParams.get('type');
+    const parsedType = type ? eventTypeSchema.safeParse(type) : null;
+    if (parsedType && !parsedType.success) throw new HttpError(400, `Invalid export filters: type: "${type}" is not an event type`);
+    await writeExport(res, format, `execution-${executionId}-events.${format}`, EVENT_SHAPE, executionEvents(services, executionId, parsedType?.data));
+    return;
   }
-  if (result.data.from && result.data.to && result.data.from >= result.data.to) throw new HttpError(400, 'Invalid export filters: from must be before to');
-  return result.data;
+  const { token: _token, ...filters } = parseFilters(url);
+  const stamp = new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-');
+  // The first page is read before the headers go out, so a bad filter is still a clean 400.
+  if (route.kind === 'executions') {
+    const rows = await startedIterable(matchingExecutions((options) => services.executions.listWithInput(options), viewerOf(identity), filters));
+    await writeExport(res, format, `executions-${stamp}.${format}`, EXECUTION_SHAPE, rows);
+  } else {
+    const rows = await startedIterable(matchingExecutions((options) => services.executions.list(options), viewerOf(identity), filters));
+    await writeExport(res, format, `events-${stamp}.${format}`, EVENT_SHAPE, eventsOf(services, rows, filters.type));
+  }
+}
+
+/** A JSON error before the download starts; once it has started, the response is cut, so the client sees an incomplete download, not a short file. */
+function sendError(res: ServerResponse, error: unknown) {
+  // The client went away mid-download: nothing to answer, nothing to log.
+  if (error instanceof Error && 'code' in error && error.code === 'ERR_STREAM_PREMATURE_CLOSE') return;
+  // The API's answer to a domain error, or one of this route's own.
+  const known = error instanceof HttpError ? error : domainError(error);
+  const status = known instanceof HttpError ? known.status : known ? getHTTPStatusCodeFromError(known) : 500;
+  if (status === 500) console.error('[export]', error);
+  if (!res.headersSent) {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ error: known && status !== 500 ? known.message : 'The export failed; the server log has details' }));
+  } else {
+    res.destroy(error instanceof Error ? error : undefined);
+  }
 }
 
 /** Handles an `/api/…` export request; returns false when the path is not an export. */
@@ -225,76 +198,13 @@ export async function handleExport(
   allowedOrigins?: readonly string[],
 ): Promise<boolean> {
   const url = new URL(req.url ?? '/', 'http://localhost');
-  const one = EXPORT_ROUTES.executionEvents.exec(url.pathname);
-  const history = EXPORT_ROUTES.executions.exec(url.pathname);
-  const events = EXPORT_ROUTES.events.exec(url.pathname);
-  if (!one && !history && !events) return false;
+  const route = matchRoute(url.pathname);
+  if (!route) return false;
   try {
-    if (req.method !== 'GET') throw new HttpError(405, 'Exports are downloaded with GET');
-    // The API's one rule for text, on the query's names and values.
-    const unstorable = findUnstorableText(Object.fromEntries(url.searchParams.entries()));
-    if (unstorable) throw new HttpError(400, `Invalid export filters: ${unstorable.path}: ${unstorable.problem}`);
-    const ipAddress = clientAddress(req, trustProxy);
-    const context = await createContext(services, {
-      headers: requestHeaders(req, ipAddress),
-      token: watchTokenInUrl(url.searchParams.get('token')),
-      ipAddress,
-      ...(allowedOrigins ? { allowedOrigins } : {}),
-    });
-    if (!context.identity) throw unauthorized(context.authProblem);
-    const identity = context.identity;
-    assertScope(identity, 'executions:read', { watch: Boolean(one) });
-    const format = (one?.[2] ?? history?.[1] ?? events?.[1]) as Format;
-    const startResponse = (filename: string) =>
-      res.writeHead(200, {
-        'content-type': `${FORMATS[format]}; charset=utf-8`,
-        'content-disposition': `attachment; filename="${filename}"`,
-        'cache-control': 'no-store',
-      });
-
-    if (one) {
-      const executionId = Number(one[1]);
-      // Not an id the database could hold: no such execution (rather than a failed query).
-      if (!idSchema.safeParse(executionId).success) throw new HttpError(404, `Execution ${one[1]} does not exist`);
-      await assertCanReadExecution(services, identity, executionId);
-      const type = url.searchParams.get('type');
-      const parsedType = type ? eventTypeSchema.safeParse(type) : null;
-      if (parsedType && !parsedType.success) throw new HttpError(400, `Invalid export filters: type: "${type}" is not an event type`);
-      startResponse(`execution-${executionId}-events.${format}`);
-      await writeRows(res, format, EVENT_COLUMNS, executionEvents(services, executionId, parsedType?.data), eventRecord, eventCsvRow);
-      return true;
-    }
-
-    const { token: _token, ...filters } = parseFilters(url);
-    // The first page is read before the headers go out, so a bad filter is still a clean 400.
-    const stamp = new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-');
-    if (history) {
-      const rows = await startedIterable(matchingExecutions((options) => services.executions.listWithInput(options), viewerOf(identity), filters));
-      startResponse(`executions-${stamp}.${format}`);
-      await writeRows(res, format, EXECUTION_COLUMNS, rows, executionRecord, executionCsvRow);
-    } else {
-      const rows = await startedIterable(matchingExecutions((options) => services.executions.list(options), viewerOf(identity), filters));
-      startResponse(`events-${stamp}.${format}`);
-      await writeRows(res, format, EVENT_COLUMNS, eventsOf(services, rows, filters.type), eventRecord, eventCsvRow);
-    }
-    return true;
+    const identity = await authorise(services, req, url, route, trustProxy, allowedOrigins);
+    await sendExport(services, res, url, route, identity);
   } catch (error) {
-    const status =
-      error instanceof HttpError
-        ? error.status
-        : error instanceof TRPCError
-          ? getHTTPStatusCodeFromError(error)
-          : error instanceof InvalidCursorError
-            ? 400
-            : 500;
-    if (status === 500) console.error('[export]', error);
-    if (!res.headersSent) {
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: status === 500 ? 'The export failed; the server log has details' : (error as Error).message }));
-    } else {
-      // Mid-stream: cut the response so the client sees an incomplete download, not a short file.
-      res.destroy(error as Error);
-    }
-    return true;
+    sendError(res, error);
   }
+  return true;
 }

@@ -10,6 +10,7 @@ export { assertCanReadExecution, executionListScope } from './execution-access.t
 export { assertScope, unauthorized, viewerOf } from './trpc.ts';
 export { dateSchema, idSchema } from './schemas.ts';
 export { findUnstorableText } from './storable-text.ts';
+export { domainError } from './domain-errors.ts';
 export { DEFAULT_USAGE_LIMITS, LimitReachedError, type UsageLimitSettings } from './usage-limits.ts';
 
 export type RouterInputs = inferRouterInputs<AppRouter>;

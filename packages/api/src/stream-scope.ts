@@ -26,6 +26,12 @@ export async function streamScope(ctx: { services: AppServices; identity: Identi
   const untilExpiry = identity.expiresAt ? identity.expiresAt.getTime() - Date.now() : Number.POSITIVE_INFINITY;
   const expiry = untilExpiry < STREAM_MAX_DURATION_MS ? setTimeout(() => stop.abort(new AccessRevokedError('expired')), Math.max(untilExpiry, 0)) : null;
   const revoked = () => stop.signal.reason instanceof AccessRevokedError;
+  const throwIfRevoked = () => {
+    const reason: unknown = stop.signal.reason;
+    if (reason instanceof AccessRevokedError) {
+      throw new TRPCError({ code: reason.recheck ? 'SERVICE_UNAVAILABLE' : 'UNAUTHORIZED', message: reason.message });
+    }
+  };
   return {
     signal: stop.signal,
     /** The access it was opened with ended: nothing more is sent. */
@@ -35,11 +41,16 @@ export async function streamScope(ctx: { services: AppServices; identity: Identi
      * one its client retries at once (resuming after the last event) when only what the access
      * allows must be checked again, one that stops it otherwise.
      */
-    throwIfRevoked() {
-      if (!revoked()) return;
-      const reason = stop.signal.reason as AccessRevokedError;
-      throw new TRPCError({ code: reason.recheck ? 'SERVICE_UNAVAILABLE' : 'UNAUTHORIZED', message: reason.message });
+    throwIfRevoked,
+    /** The items of a live source until the access ends; a revoked stream then ends with its error (see `throwIfRevoked`). */
+    async *untilRevoked<T>(source: AsyncIterable<T>): AsyncGenerator<T, void, undefined> {
+      for await (const item of source) {
+        if (revoked()) break;
+        yield item;
+      }
+      throwIfRevoked();
     },
+    /** Releases what the stream holds; calling it again does nothing more. */
     close() {
       releaseStream();
       requestSignal?.removeEventListener('abort', onAbort);
@@ -48,4 +59,20 @@ export async function streamScope(ctx: { services: AppServices; identity: Identi
       stop.abort();
     },
   };
+}
+
+export type StreamScope = Awaited<ReturnType<typeof streamScope>>;
+
+/** A stream run under its scope (see `streamScope`), which is closed however the stream ends. */
+export async function* scopedStream<T>(
+  ctx: { services: AppServices; identity: Identity },
+  requestSignal: AbortSignal | undefined,
+  body: (scope: StreamScope) => AsyncIterable<T>,
+): AsyncGenerator<T, void, undefined> {
+  const scope = await streamScope(ctx, requestSignal);
+  try {
+    yield* body(scope);
+  } finally {
+    scope.close();
+  }
 }

@@ -4,6 +4,7 @@ import type { Viewer } from '@aae/db';
 import { initTRPC, TRPCError } from '@trpc/server';
 import { z, ZodError } from 'zod';
 import type { Context } from './context.ts';
+import { domainError, withDomainErrors } from './domain-errors.ts';
 import { findUnstorableText } from './storable-text.ts';
 import { InputMetaError, transformer } from './transformer.ts';
 import { LimitReachedError } from './usage-limits.ts';
@@ -46,14 +47,20 @@ const t = initTRPC.context<Context>().create({
 export const createTRPCRouter = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
+const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> => typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
+
 /**
  * Every procedure: its input's text is storable (see `findUnstorableText`) before any schema or
- * handler sees it, so no field can forget the rule; the error names the field.
+ * handler sees it, so no field can forget the rule; the error names the field. Domain errors are
+ * answered with their codes (see `domainError`).
  */
 const procedure = t.procedure.use(async ({ getRawInput, next }) => {
   const unstorable = findUnstorableText(await getRawInput());
   if (unstorable) throw new TRPCError({ code: 'BAD_REQUEST', message: `Invalid input: ${unstorable.path || 'input'}: ${unstorable.problem}` });
-  return next();
+  const result = await next();
+  // The one place domain errors become codes: a procedure's, and a subscription's while it streams.
+  if (!result.ok) throw domainError(result.error) ?? result.error;
+  return isAsyncIterable(result.data) ? { ...result, data: withDomainErrors(result.data) } : result;
 });
 
 /** Anyone, signed in or not: the first-run set-up and the sign-in page's options. */

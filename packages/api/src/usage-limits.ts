@@ -1,5 +1,4 @@
 import type { AuditLog, PrismaClient, User } from '@aae/db';
-import { TRPCError } from '@trpc/server';
 import { RateLimiterPrisma, RateLimiterRes } from 'rate-limiter-flexible';
 
 /** How much one person, and the installation, may use at once. 0 turns a limit off. */
@@ -91,7 +90,7 @@ export function createUsageLimits(deps: { prisma: PrismaClient; audit: AuditLog;
         .record({ action: 'rate-limited', actorId: user.id, subjectId: user.id, subject: user.email, details: { limit: error.limit } })
         .catch(() => {});
     }
-    throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: error.message, cause: error });
+    throw error;
   }
 
   /** Starts checked and created one after another in this process (see `startExecution`). */

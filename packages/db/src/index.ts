@@ -1,5 +1,6 @@
 export { createDatabase, type Database, type DatabaseKind, type DatabaseOptions, type VectorSearchMode } from './client.ts';
 export { createEventStore, type EventStore, type InsertResult, type PendingEvent } from './event-store.ts';
+export { readAfter, readByCursor } from './paged-reads.ts';
 export { EventWriteBuffer, type EventWriteBufferOptions, type EventWriteBufferStats } from './event-write-buffer.ts';
 export { createEventRecorder, type EventRecorder } from './event-recorder.ts';
 export {
@@ -26,9 +27,7 @@ export {
 } from './repositories/assistants.ts';
 export {
   createExecutionRepository,
-  EXECUTION_SORTS,
   InvalidCursorError,
-  type ExecutionSort,
   type ExecutionDetail,
   type ExecutionRecord,
   type ListExecutionsOptions,

@@ -62,6 +62,10 @@ export const EXECUTION_STATUSES = ['pending', 'running', 'completed', 'failed'] 
 export const executionStatusSchema = z.enum(EXECUTION_STATUSES);
 export type ExecutionStatus = z.infer<typeof executionStatusSchema>;
 
+/** The orders an execution list can be sorted by (ties broken by id). */
+export const EXECUTION_SORTS = ['createdAt', 'duration', 'tokens'] as const;
+export type ExecutionSort = (typeof EXECUTION_SORTS)[number];
+
 export const knowledgeRetrievalStartSchema = z.object({
   promptId: z.number().int().positive(),
   repositories: z.array(z.number().int()),

@@ -1,4 +1,4 @@
-import { EXECUTION_SORTS } from '@aae/db';
+import { EXECUTION_SORTS } from '@aae/events';
 import fc from 'fast-check';
 import { EXPORT_FORMATS, EXPORT_ROUTES } from '../export-routes.ts';
 import { NUMBER_TEXTS, PROTECTED_IDS_BELOW } from './fuzz-inputs.ts';

@@ -1,4 +1,4 @@
-import { EVENT_TYPES, EXECUTION_STATUSES } from '@aae/events';
+import { EVENT_TYPES, EXECUTION_SORTS, EXECUTION_STATUSES, type ExecutionSort } from '@aae/events';
 import { useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { ErrorMessage } from '../components/error-message.tsx';
@@ -7,8 +7,6 @@ import { formatDuration, formatNumber } from '../components/format.ts';
 import { StatusBadge } from '../components/status-badge.tsx';
 import { useMe } from '../identity/use-me.ts';
 import { trpc } from '../trpc.ts';
-
-type Sort = 'createdAt' | 'duration' | 'tokens';
 
 const STATUSES = EXECUTION_STATUSES;
 const FILTER_KEYS = ['assistantName', 'userName', 'status', 'from', 'to', 'eventType'] as const;
@@ -23,7 +21,7 @@ function readFilters(params: URLSearchParams) {
     const day = new Date(`${value}T00:00:00`);
     return endOfDay ? new Date(day.getTime() + 86_400_000) : day;
   };
-  const sort: Sort = params.get('sort') === 'duration' ? 'duration' : params.get('sort') === 'tokens' ? 'tokens' : 'createdAt';
+  const sort = EXECUTION_SORTS.find((value) => value === params.get('sort')) ?? 'createdAt';
   return {
     assistantName: params.get('assistantName') || undefined,
     userName: params.get('userName') || undefined,
@@ -47,14 +45,14 @@ export function ExecutionsPage() {
   );
   const rows = executions.data?.pages.flatMap((page) => page.items) ?? [];
 
-  const sortBy = (sort: Sort) => {
+  const sortBy = (sort: ExecutionSort) => {
     const next = new URLSearchParams(params);
     const order = filters.sort === sort && filters.order === 'desc' ? 'asc' : 'desc';
     next.set('sort', sort);
     next.set('order', order);
     setParams(next);
   };
-  const sortHeader = (sort: Sort, label: string) => (
+  const sortHeader = (sort: ExecutionSort, label: string) => (
     <th scope="col" aria-sort={filters.sort === sort ? (filters.order === 'asc' ? 'ascending' : 'descending') : 'none'}>
       <button type="button" className="sort-button" onClick={() => sortBy(sort)}>
         {label}

@@ -79,11 +79,24 @@ describe('resuming past the history or the feed', () => {
     const stored = await t.services.events.getExecutionEvents(executionId);
     const from = stored[last - 1]!;
     const ids: number[] = [];
-    const feed = await admin.events.onAnyEvent({ lastEventId: String(from.id), backlog: 0 });
+    const feed = await admin.events.onAnyEvent({ afterRowId: String(from.id), backlog: 0 });
     for await (const envelope of feed) {
       ids.push((envelope as unknown as [string, { event: { id: number } }])[1].event.id);
       if (ids.length === 1_200) break;
     }
     expect(ids).toEqual(stored.slice(last).map((event) => event.id));
+  });
+
+  it('resumes the admin feed after the lastEventId tRPC sends on reconnect, which wins over afterRowId', async () => {
+    const admin = await t.caller('admin');
+    const { executionId } = await runDemoToEnd(admin, t.demoAssistantId);
+    const stored = await t.services.events.getExecutionEvents(executionId);
+    const ids: number[] = [];
+    const feed = await admin.events.onAnyEvent({ afterRowId: String(stored[0]!.id), lastEventId: String(stored.at(-3)!.id), backlog: 0 });
+    for await (const envelope of feed) {
+      ids.push((envelope as unknown as [string, { event: { id: number } }])[1].event.id);
+      if (ids.length === 2) break;
+    }
+    expect(ids).toEqual(stored.slice(-2).map((event) => event.id));
   });
 });

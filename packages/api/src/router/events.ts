@@ -1,15 +1,19 @@
+import { readAfter } from '@aae/db';
 import { eventTypeSchema, isTerminalEvent, parseEventId, type StoredEvent } from '@aae/events';
 import { tracked, TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { idSchema } from '../schemas.ts';
 import { assertCanReadExecution } from '../execution-access.ts';
 import { adminProcedure, scopedProcedure } from '../trpc.ts';
-import { streamScope } from '../stream-scope.ts';
+import { scopedStream } from '../stream-scope.ts';
 
 /** Reading one execution: with `executions:read`, or a watch token for it. */
 const readExecution = scopedProcedure('executions:read', { watch: true });
 
 const BACKFILL_PAGE = 500;
+
+/** The id of an event's row, as text (how tRPC tracks it). */
+const rowIdSchema = (name: string) => z.string().regex(/^\d{1,18}$/, `${name} must be a row id`);
 
 /** The sequence after which to resume, from a client's last event id. */
 function resumeSequence(executionId: number, lastEventId: string | null | undefined): number {
@@ -64,16 +68,13 @@ export const eventsRouter = {
     .subscription(async function* ({ ctx, input, signal }) {
       const { executionId } = input;
       let cursor = resumeSequence(executionId, input.lastEventId);
-      // Watching for revocations before access is checked: a revocation in between is not missed.
-      const scope = await streamScope(ctx, signal);
       const store = ctx.services.events;
-
       const deliver = (event: StoredEvent) => {
         cursor = event.sequence;
         return tracked(event.eventData.eventId, event);
       };
-
-      try {
+      // Watching for revocations before access is checked: a revocation in between is not missed.
+      yield* scopedStream(ctx, signal, async function* (scope) {
         await assertCanReadExecution(ctx.services, ctx.identity, executionId);
         const live = ctx.services.bus.watchExecution(executionId, scope.signal);
         if (cursor > 0 && (await store.lastSequence(executionId)) < cursor) {
@@ -85,18 +86,18 @@ export const eventsRouter = {
         const terminal = await store.terminalSequence(executionId);
         if (terminal !== null && cursor >= terminal) return;
 
-        for (;;) {
-          const page = await store.listEvents(executionId, { afterSequence: cursor, limit: BACKFILL_PAGE });
-          for (const event of page) {
-            scope.throwIfRevoked();
-            yield deliver(event);
-            if (isTerminalEvent(event)) return;
-          }
-          if (page.length < BACKFILL_PAGE) break;
+        const stored = readAfter((afterSequence, limit) => store.listEvents(executionId, { afterSequence, limit }), {
+          after: cursor,
+          limit: BACKFILL_PAGE,
+          keyOf: (event) => event.sequence,
+        });
+        for await (const event of stored) {
+          scope.throwIfRevoked();
+          yield deliver(event);
+          if (isTerminalEvent(event)) return;
         }
 
-        for await (const event of live) {
-          if (scope.revoked()) break;
+        for await (const event of scope.untilRevoked(live)) {
           if (event.sequence <= cursor) continue;
           if (event.sequence > cursor + 1) {
             // Published out of reach of this reader (it attached mid-batch): read the gap from the store.
@@ -110,16 +111,14 @@ export const eventsRouter = {
           yield deliver(event);
           if (isTerminalEvent(event)) return;
         }
-        scope.throwIfRevoked();
-      } finally {
-        scope.close();
-      }
+      });
     }),
 
   /**
    * Every new event of every execution, for admins, on one connection: the latest `backlog`
    * matching events first (oldest of them first), then live ones. Each carries its execution's
-   * assistant and user. Resuming with `lastEventId` (a row id) sends what came after it.
+   * assistant and user. Resuming with `afterRowId` (the id of the last event's row) sends what
+   * came after it.
    */
   onAnyEvent: adminProcedure
     .input(
@@ -128,68 +127,56 @@ export const eventsRouter = {
           types: z.array(eventTypeSchema).max(11).optional(),
           assistantName: z.string().trim().max(200).optional(),
           backlog: z.number().int().min(0).max(500).default(50),
-          lastEventId: z
-            .string()
-            .regex(/^\d{1,18}$/, 'lastEventId must be a row id')
-            .nullish(),
+          afterRowId: rowIdSchema('afterRowId').nullish(),
+          /** Set by tRPC's subscription link when it reconnects (the last row id it received); wins over `afterRowId`. */
+          lastEventId: rowIdSchema('lastEventId').nullish(),
         })
         .default({ backlog: 50 }),
     )
     .subscription(async function* ({ ctx, input, signal }) {
-      const scope = await streamScope(ctx, signal);
-      const live = ctx.services.bus.watchAll(scope.signal);
-      const owners = new Map<number, { assistantName: string; userName: string } | null>();
-      const describe = async (executionId: number) => {
-        if (!owners.has(executionId)) {
-          const execution = await ctx.services.executions.get(executionId);
-          owners.set(executionId, execution ? { assistantName: execution.assistantName, userName: execution.userName } : null);
-        }
-        return owners.get(executionId) ?? null;
-      };
-      const wanted = (event: StoredEvent, execution: { assistantName: string } | null) =>
-        (!input.types || input.types.length === 0 || input.types.includes(event.eventType)) &&
-        (!input.assistantName || (execution?.assistantName.toLowerCase().includes(input.assistantName.toLowerCase()) ?? false));
-      // Events of the backlog may also arrive live (the feed attached before reading it).
-      const fromBacklog = new Set<number>();
-      const deliver = async (event: StoredEvent) => {
-        const execution = await describe(event.executionId);
-        if (!wanted(event, execution)) return null;
-        return tracked(String(event.id), { event, assistantName: execution?.assistantName ?? '', userName: execution?.userName ?? '' });
-      };
-      try {
-        const afterId = input.lastEventId ? Number(input.lastEventId) : undefined;
-        if (afterId === undefined) {
-          const latest = input.backlog > 0 ? await ctx.services.events.listAcrossExecutions({ types: input.types, limit: input.backlog }) : [];
-          for (const event of latest.reverse()) {
-            scope.throwIfRevoked();
-            fromBacklog.add(event.id);
-            const item = await deliver(event);
-            if (item) yield item;
+      yield* scopedStream(ctx, signal, async function* (scope) {
+        const events = ctx.services.events;
+        const live = ctx.services.bus.watchAll(scope.signal);
+        const owners = new Map<number, { assistantName: string; userName: string } | null>();
+        const describe = async (executionId: number) => {
+          if (!owners.has(executionId)) {
+            const execution = await ctx.services.executions.get(executionId);
+            owners.set(executionId, execution ? { assistantName: execution.assistantName, userName: execution.userName } : null);
           }
-        } else {
-          // Resuming: everything after the last row seen, oldest first, a page at a time.
-          for (let after = afterId; ; ) {
-            const page = await ctx.services.events.listAcrossExecutions({ afterId: after, types: input.types, limit: BACKFILL_PAGE });
-            for (const event of page) {
-              scope.throwIfRevoked();
-              fromBacklog.add(event.id);
-              const item = await deliver(event);
-              if (item) yield item;
-            }
-            if (page.length < BACKFILL_PAGE) break;
-            after = page.at(-1)!.id;
-          }
+          return owners.get(executionId) ?? null;
+        };
+        const wanted = (event: StoredEvent, execution: { assistantName: string } | null) =>
+          (!input.types || input.types.length === 0 || input.types.includes(event.eventType)) &&
+          (!input.assistantName || (execution?.assistantName.toLowerCase().includes(input.assistantName.toLowerCase()) ?? false));
+        const deliver = async (event: StoredEvent) => {
+          const execution = await describe(event.executionId);
+          if (!wanted(event, execution)) return null;
+          return tracked(String(event.id), { event, assistantName: execution?.assistantName ?? '', userName: execution?.userName ?? '' });
+        };
+
+        const after = input.lastEventId ?? input.afterRowId;
+        // Resuming: everything after the last row seen, oldest first, a page at a time; otherwise the latest backlog.
+        const earlier = after
+          ? readAfter((afterId, limit) => events.listAcrossExecutions({ afterId, types: input.types, limit }), {
+              after: Number(after),
+              limit: BACKFILL_PAGE,
+              keyOf: (event) => event.id,
+            })
+          : (input.backlog > 0 ? await events.listAcrossExecutions({ types: input.types, limit: input.backlog }) : []).reverse();
+        // Events read here may also arrive live (the feed attached before reading them).
+        const fromBacklog = new Set<number>();
+        for await (const event of earlier) {
+          scope.throwIfRevoked();
+          fromBacklog.add(event.id);
+          const item = await deliver(event);
+          if (item) yield item;
         }
-        for await (const event of live) {
-          if (scope.revoked()) break;
+        for await (const event of scope.untilRevoked(live)) {
           if (fromBacklog.delete(event.id)) continue;
           const item = await deliver(event);
           if (item) yield item;
         }
-        scope.throwIfRevoked();
-      } finally {
-        scope.close();
-      }
+      });
     }),
 
   /**
@@ -199,27 +186,25 @@ export const eventsRouter = {
    * execution; ends when the execution does.
    */
   onExecutionOutput: readExecution.input(z.object({ executionId: idSchema })).subscription(async function* ({ ctx, input, signal }) {
-    const scope = await streamScope(ctx, signal);
-    let ended: Promise<void> = Promise.resolve();
-    try {
+    yield* scopedStream(ctx, signal, async function* (scope) {
       await assertCanReadExecution(ctx.services, ctx.identity, input.executionId);
       const output = ctx.services.bus.watchOutput(input.executionId, scope.signal);
       // Ends with the execution: its terminal event closes the output stream too.
-      ended = (async () => {
+      const ended = (async () => {
         for await (const event of ctx.services.bus.watchExecution(input.executionId, scope.signal)) {
           if (isTerminalEvent(event)) break;
         }
         scope.close();
       })();
-      if ((await ctx.services.events.terminalSequence(input.executionId)) !== null) return;
-      for await (const delta of output) {
-        if (scope.revoked()) break;
-        yield { promptId: delta.promptId, text: delta.text, replace: delta.replace === true };
+      try {
+        if ((await ctx.services.events.terminalSequence(input.executionId)) !== null) return;
+        for await (const delta of scope.untilRevoked(output)) {
+          yield { promptId: delta.promptId, text: delta.text, replace: delta.replace === true };
+        }
+      } finally {
+        scope.close();
+        await ended.catch(() => {});
       }
-      scope.throwIfRevoked();
-    } finally {
-      scope.close();
-      await ended.catch(() => {});
-    }
+    });
   }),
 } satisfies TRPCRouterRecord;

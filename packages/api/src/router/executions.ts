@@ -1,6 +1,6 @@
 import { MAX_WATCH_TOKEN_SECONDS } from '@aae/auth';
-import { EXECUTION_SORTS, InvalidCursorError, type Assistant } from '@aae/db';
-import { eventTypeSchema, executionStatusSchema } from '@aae/events';
+import type { Assistant } from '@aae/db';
+import { EXECUTION_SORTS, eventTypeSchema, executionStatusSchema } from '@aae/events';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { idSchema, dateSchema } from '../schemas.ts';
@@ -127,17 +127,12 @@ export const executionsRouter = {
     )
     .query(async ({ ctx, input }) => {
       const { mine, userName, ...filters } = input;
-      try {
-        return await ctx.services.executions.list({
-          ...filters,
-          ...executionListScope(ctx.viewer, { mine, userName }),
-          assistantName: filters.assistantName || undefined,
-          cursor: filters.cursor ?? undefined,
-        });
-      } catch (error) {
-        if (error instanceof InvalidCursorError) throw new TRPCError({ code: 'BAD_REQUEST', message: error.message, cause: error });
-        throw error;
-      }
+      return ctx.services.executions.list({
+        ...filters,
+        ...executionListScope(ctx.viewer, { mine, userName }),
+        assistantName: filters.assistantName || undefined,
+        cursor: filters.cursor ?? undefined,
+      });
     }),
 
   /**

@@ -1,13 +1,11 @@
 import { searchTypeSchema } from '@aae/events';
-import { KnowledgeRepositoryNotFoundError, MixedEmbeddingModelsError } from '@aae/db';
-import { UnknownEmbeddingModelError } from '@aae/engine';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { idPage, idPageSchema, idSchema, nameSchema, visibilitySchema } from '../schemas.ts';
 import { changeableRepository, readableRepository } from '../resource-access.ts';
 import { scopedProcedure } from '../trpc.ts';
-import { ImportNotFoundError, ImportsClosedError } from '../document-imports.ts';
-import { streamScope } from '../stream-scope.ts';
+import { ImportNotFoundError } from '../document-imports.ts';
+import { scopedStream } from '../stream-scope.ts';
 
 const read = scopedProcedure('assistants:read');
 const write = scopedProcedure('assistants:write');
@@ -37,25 +35,6 @@ const searchInputSchema = z.object({
   searchType: searchTypeSchema.default('hybrid'),
   limit: z.number().int().min(1).max(MAX_SEARCH_LIMIT).default(5),
 });
-
-/** The store's domain errors as codes a caller can act on; anything else stays a server error. */
-async function withKnowledgeErrors<T>(operation: Promise<T>): Promise<T> {
-  try {
-    return await operation;
-  } catch (error) {
-    if (error instanceof KnowledgeRepositoryNotFoundError) throw new TRPCError({ code: 'NOT_FOUND', message: error.message, cause: error });
-    if (error instanceof MixedEmbeddingModelsError) throw new TRPCError({ code: 'BAD_REQUEST', message: error.message, cause: error });
-    if (error instanceof UnknownEmbeddingModelError) {
-      // The repository was embedded by a model this deployment no longer configures.
-      throw new TRPCError({
-        code: 'PRECONDITION_FAILED',
-        message: `${error.message} Use keyword search, or configure the model again.`,
-        cause: error,
-      });
-    }
-    throw error;
-  }
-}
 
 const addDocumentsInputSchema = z.object({
   repositoryId: repositoryIdSchema,
@@ -130,7 +109,7 @@ export const knowledgeRouter = {
   documents: {
     add: write.input(addDocumentsInputSchema).mutation(async ({ ctx, input, signal }) => {
       await changeableRepository(ctx.services, ctx.viewer, input.repositoryId);
-      const documents = await withKnowledgeErrors(ctx.services.knowledge.addDocuments(input.repositoryId, input.documents, { signal }));
+      const documents = await ctx.services.knowledge.addDocuments(input.repositoryId, input.documents, { signal });
       return { documents };
     }),
     /**
@@ -141,16 +120,11 @@ export const knowledgeRouter = {
     import: write.input(addDocumentsInputSchema).mutation(async ({ ctx, input }) => {
       await changeableRepository(ctx.services, ctx.viewer, input.repositoryId);
       const { user } = ctx.identity;
-      try {
-        return await ctx.services.usageLimits.startImport(
-          user,
-          () => ctx.services.imports.countRunning(user.id),
-          () => ctx.services.imports.start({ repositoryId: input.repositoryId, requestedById: user.id, documents: input.documents }),
-        );
-      } catch (error) {
-        if (error instanceof ImportsClosedError) throw new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: error.message, cause: error });
-        throw error;
-      }
+      return ctx.services.usageLimits.startImport(
+        user,
+        () => ctx.services.imports.countRunning(user.id),
+        () => ctx.services.imports.start({ repositoryId: input.repositoryId, requestedById: user.id, documents: input.documents }),
+      );
     }),
     /** The caller's own imports, newest first: to find one again after a page reload. */
     listImports: read
@@ -168,18 +142,17 @@ export const knowledgeRouter = {
      * changes nothing.
      */
     importProgress: read.input(importInputSchema).subscription(async function* ({ ctx, input, signal }) {
-      const scope = await streamScope(ctx, signal);
-      try {
-        yield* ctx.services.imports.watch(input.importId, ctx.viewer, scope.signal);
-        scope.throwIfRevoked();
-      } catch (error) {
-        scope.throwIfRevoked();
-        if (error instanceof ImportNotFoundError) throw new TRPCError({ code: 'NOT_FOUND', message: error.message, cause: error });
-        if (scope.signal.aborted) return;
-        throw error;
-      } finally {
-        scope.close();
-      }
+      yield* scopedStream(ctx, signal, async function* (scope) {
+        try {
+          yield* ctx.services.imports.watch(input.importId, ctx.viewer, scope.signal);
+          scope.throwIfRevoked();
+        } catch (error) {
+          scope.throwIfRevoked();
+          // Its client went away: the watch was stopped, not failed.
+          if (scope.signal.aborted && !(error instanceof ImportNotFoundError)) return;
+          throw error;
+        }
+      });
     }),
     /** Stops a running import; nothing of it is stored. */
     cancelImport: write.input(importInputSchema).mutation(async ({ ctx, input }) => {
@@ -192,10 +165,7 @@ export const knowledgeRouter = {
     list: read
       .input(z.object({ repositoryId: repositoryIdSchema, ...idPageSchema, limit: z.number().int().min(1).max(500).default(100) }))
       .query(async ({ ctx, input }) =>
-        idPage(
-          await withKnowledgeErrors(ctx.services.knowledge.listDocuments(input.repositoryId, ctx.viewer, { afterId: input.cursor, limit: input.limit + 1 })),
-          input.limit,
-        ),
+        idPage(await ctx.services.knowledge.listDocuments(input.repositoryId, ctx.viewer, { afterId: input.cursor, limit: input.limit + 1 }), input.limit),
       ),
     delete: write.input(z.object({ documentId: idSchema })).mutation(async ({ ctx, input }) => {
       const document = await ctx.services.knowledge.getDocument(input.documentId);
@@ -208,7 +178,5 @@ export const knowledgeRouter = {
       return { documentId: input.documentId };
     }),
   },
-  search: read
-    .input(searchInputSchema)
-    .query(({ ctx, input, signal }) => withKnowledgeErrors(ctx.services.knowledge.search({ ...input, signal, viewer: ctx.viewer }))),
+  search: read.input(searchInputSchema).query(({ ctx, input, signal }) => ctx.services.knowledge.search({ ...input, signal, viewer: ctx.viewer })),
 } satisfies TRPCRouterRecord;

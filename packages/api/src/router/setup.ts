@@ -4,7 +4,6 @@ import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { emailSchema, nameSchema, passwordSchema } from '../schemas.ts';
 import { publicProcedure } from '../trpc.ts';
-import { peopleErrors } from './users.ts';
 
 const setUpAlready = () => new TRPCError({ code: 'CONFLICT', message: 'Set-up is done: an admin exists. Sign in instead.' });
 
@@ -37,9 +36,7 @@ export const setupRouter = {
           message: 'That set-up code is not right: use the set-up link the server printed when it started',
         });
       }
-      const admin = await ctx.services.users
-        .createFirstAdmin({ name: input.name, email: input.email, passwordHash: await hashPassword(input.password) })
-        .catch(peopleErrors);
+      const admin = await ctx.services.users.createFirstAdmin({ name: input.name, email: input.email, passwordHash: await hashPassword(input.password) });
       if (!admin) throw setUpAlready();
       await ctx.services.audit.record({ action: 'setup', actorId: admin.id, subjectId: admin.id, subject: admin.email, ...ctx.origin });
       return admin;

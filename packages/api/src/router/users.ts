@@ -1,20 +1,10 @@
 import { hashPassword } from '@aae/auth';
-import { EmailTakenError, LastAdminError, NotAnAdminError } from '@aae/db';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { emailSchema, idSchema, nameSchema, passwordSchema } from '../schemas.ts';
 import { adminProcedure, signedInProcedure } from '../trpc.ts';
 
 const roleSchema = z.enum(['member', 'admin'], { error: 'role must be "member" or "admin"' });
-
-/** The people repository's refusals as codes a caller can act on; anything else as it was. */
-export function peopleErrors(error: unknown): never {
-  if (error instanceof EmailTakenError || error instanceof LastAdminError) {
-    throw new TRPCError({ code: 'CONFLICT', message: error.message, cause: error });
-  }
-  if (error instanceof NotAnAdminError) throw new TRPCError({ code: 'FORBIDDEN', message: error.message, cause: error });
-  throw error;
-}
 
 const missingPerson = (userId: number) => new TRPCError({ code: 'NOT_FOUND', message: `User ${userId} does not exist` });
 
@@ -33,9 +23,10 @@ export const usersRouter = {
   create: adminProcedure
     .input(z.object({ name: nameSchema, email: emailSchema, password: passwordSchema, role: roleSchema.default('member') }))
     .mutation(async ({ ctx, input }) => {
-      const user = await ctx.services.users
-        .createWithPassword({ name: input.name, email: input.email, role: input.role, passwordHash: await hashPassword(input.password) }, ctx.identity.user.id)
-        .catch(peopleErrors);
+      const user = await ctx.services.users.createWithPassword(
+        { name: input.name, email: input.email, role: input.role, passwordHash: await hashPassword(input.password) },
+        ctx.identity.user.id,
+      );
       await ctx.services.audit.record({
         action: 'user-created',
         actorId: ctx.identity.user.id,
@@ -52,7 +43,7 @@ export const usersRouter = {
    * streams are cut, so they reconnect with what the new role allows.
    */
   setRole: adminProcedure.input(z.object({ userId: idSchema, role: roleSchema })).mutation(async ({ ctx, input }) => {
-    const changed = await ctx.services.users.changeRole(input.userId, input.role, ctx.identity.user.id).catch(peopleErrors);
+    const changed = await ctx.services.users.changeRole(input.userId, input.role, ctx.identity.user.id);
     if (!changed) throw missingPerson(input.userId);
     const { user, previous } = changed;
     if (previous !== user.role) {
@@ -77,7 +68,7 @@ export const usersRouter = {
     if (input.disabled && input.userId === ctx.identity.user.id) {
       throw new TRPCError({ code: 'CONFLICT', message: 'You cannot disable your own account' });
     }
-    const user = await ctx.services.users.setDisabled(input.userId, input.disabled, ctx.identity.user.id).catch(peopleErrors);
+    const user = await ctx.services.users.setDisabled(input.userId, input.disabled, ctx.identity.user.id);
     if (!user) throw missingPerson(input.userId);
     if (input.disabled) ctx.services.bus.revokeAccess(`user:${user.id}`, 'disabled');
     await ctx.services.audit.record({
@@ -94,7 +85,7 @@ export const usersRouter = {
   setPassword: adminProcedure.input(z.object({ userId: idSchema, password: passwordSchema })).mutation(async ({ ctx, input }) => {
     const person = await ctx.services.users.find(input.userId);
     const passwordHash = await hashPassword(input.password);
-    const changed = person ? await ctx.services.users.setPassword(person.id, passwordHash, ctx.identity.user.id).catch(peopleErrors) : null;
+    const changed = person ? await ctx.services.users.setPassword(person.id, passwordHash, ctx.identity.user.id) : null;
     if (!person || !changed) throw missingPerson(input.userId);
     // Their sessions' streams close; their tokens (and streams opened with them) go on.
     for (const sessionId of changed.endedSessions) ctx.services.bus.revokeAccess(`session:${sessionId}`, 'password-reset');

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ExecutionSort } from '@aae/events';
 import { storable } from '../storable.ts';
 import { Prisma, type ExecutionStatus, type PrismaClient } from '../generated/prisma/client.ts';
 
@@ -55,9 +56,6 @@ function toSummary({ assistant, user, ...row }: SummaryRow): ExecutionSummary {
 function toRecord({ input, ...row }: ExecutionRow): ExecutionRecord {
   return { ...toSummary(row), input: executionInputSchema.parse(input) };
 }
-
-export const EXECUTION_SORTS = ['createdAt', 'duration', 'tokens'] as const;
-export type ExecutionSort = (typeof EXECUTION_SORTS)[number];
 
 export interface ListExecutionsOptions {
   /** Only this user's executions; all users' when absent. */
