@@ -1,5 +1,5 @@
 import type { AaeClient } from '@aae/client';
-import type { StoredEvent } from '@aae/events';
+import { deferred, type StoredEvent } from '@aae/events';
 
 export interface CollectedStream {
   events: StoredEvent[];
@@ -22,12 +22,7 @@ export function collectExecutionEvents(client: AaeClient, input: { executionId: 
   const connectionErrors: string[] = [];
   const waiters: Array<{ count: number; resolve: () => void }> = [];
   const retryWaiters: Array<{ message: string; resolve: () => void }> = [];
-  let resolveCompleted: () => void = () => {};
-  let rejectCompleted: (error: unknown) => void = () => {};
-  const completed = new Promise<void>((resolve, reject) => {
-    resolveCompleted = resolve;
-    rejectCompleted = reject;
-  });
+  const { promise: completed, resolve: resolveCompleted, reject: rejectCompleted } = deferred<void>();
   // A stream may fail before the test awaits it (while it waits on something else): not unhandled.
   completed.catch(() => {});
   const subscription = client.events.onExecutionEvent.subscribe(input, {
@@ -45,7 +40,7 @@ export function collectExecutionEvents(client: AaeClient, input: { executionId: 
         for (const waiter of retryWaiters.filter((w) => w.message === state.error?.message)) waiter.resolve();
       }
     },
-    onComplete: () => resolveCompleted(),
+    onComplete: () => resolveCompleted(undefined),
     onError: (error) => rejectCompleted(error),
   });
   return {
