@@ -8,10 +8,10 @@ import { PromptCard } from '../components/prompt-card.tsx';
 import { ReplayControls, type ReplayState } from '../components/replay-controls.tsx';
 import { ConnectionBadge, StatusBadge } from '../components/status-badge.tsx';
 import { TimelineChart } from '../components/timeline-chart.tsx';
-import { buildExecutionView, type PlannedPrompt } from '../execution-view/execution-view.ts';
-import { buildTimeline } from '../execution-view/timeline.ts';
-import { useExecutionEvents } from '../execution-view/use-execution-events.ts';
-import { useExecutionOutput } from '../execution-view/use-execution-output.ts';
+import { buildExecutionView, type PlannedPrompt } from '../execution-events/fold.ts';
+import { buildTimeline } from '../execution-events/timeline.ts';
+import { useExecutionEvents } from '../execution-events/use-execution-events.ts';
+import { useExecutionOutput } from '../execution-events/use-execution-output.ts';
 import { useMe } from '../identity/use-me.ts';
 import { trpc } from '../trpc.ts';
 

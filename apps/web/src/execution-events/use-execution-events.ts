@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useReducer } from 'react';
 import { trpc } from '../trpc.ts';
 import { executionEventsReducer, initialExecutionEventsState } from './execution-events-state.ts';
-import { buildExecutionView, type PlannedPrompt } from './execution-view.ts';
+import { buildExecutionView, type PlannedPrompt } from './fold.ts';
 
 /**
  * Every event of an execution, live: replays what is stored, then streams what happens next.
