@@ -1,4 +1,4 @@
-import type { StoredEvent } from '@aae/events';
+import type { ExecutionView, Span } from './fold.ts';
 
 export type TimelineKind = 'prompt' | 'knowledge' | 'tool';
 
@@ -21,120 +21,46 @@ export interface Timeline {
   totalMs: number;
 }
 
-const ms = (event: StoredEvent) => Date.parse(event.eventData.timestamp);
-
 /**
- * A waterfall of an execution from its events' timestamps: one row per prompt, with its knowledge
- * retrievals and tool calls under it. Pure: the same events always give the same timeline.
+ * A waterfall of an execution from its folded view: one row per started prompt, with its knowledge
+ * retrieval and tool calls under it, placed by their events' timestamps. Pure: the same view always
+ * gives the same timeline.
  */
-export function buildTimeline(events: readonly StoredEvent[], now?: number): Timeline {
-  const first = events[0];
-  if (!first) return { rows: [], totalMs: 0 };
-  const origin = ms(first);
+export function buildTimeline(view: ExecutionView, now?: number): Timeline {
+  const { firstEventAt, lastEventAt, endedAt } = view;
+  if (firstEventAt === undefined || lastEventAt === undefined) return { rows: [], totalMs: 0 };
+  const origin = Date.parse(firstEventAt);
+  const at = (timestamp: string) => Date.parse(timestamp) - origin;
+  const ended = endedAt === undefined ? undefined : at(endedAt);
+  const row = (key: string, kind: TimelineKind, label: string, promptId: number, span: Span): TimelineRow => {
+    const base = { key, kind, label, promptId, startMs: at(span.startedAt) };
+    if (span.endedAt !== undefined) return { ...base, endMs: at(span.endedAt), status: span.status };
+    // Whatever was still open when the execution ended stopped with it.
+    return ended === undefined ? { ...base, endMs: null, status: 'running' } : { ...base, endMs: ended, status: 'error' };
+  };
+
   const rows: TimelineRow[] = [];
-  const open = new Map<string, TimelineRow>();
-  const openTools = new Map<string, TimelineRow[]>();
-  let ended: { at: number; failed: boolean } | null = null;
-  const at = (event: StoredEvent) => ms(event) - origin;
-
-  const start = (row: TimelineRow, key: string) => {
-    rows.push(row);
-    open.set(key, row);
-  };
-  const finish = (key: string, event: StoredEvent, status: TimelineRow['status']) => {
-    const row = open.get(key);
-    if (!row) return;
-    row.endMs = at(event);
-    row.status = status;
-    open.delete(key);
-  };
-
-  for (const event of events) {
-    switch (event.eventType) {
-      case 'prompt-start':
-        start(
-          {
-            key: `prompt-${event.eventData.promptId}`,
-            kind: 'prompt',
-            label: event.eventData.promptName,
-            startMs: at(event),
-            endMs: null,
-            status: 'running',
-            promptId: event.eventData.promptId,
-          },
-          `prompt-${event.eventData.promptId}`,
-        );
-        break;
-      case 'prompt-complete':
-        finish(`prompt-${event.eventData.promptId}`, event, 'complete');
-        break;
-      case 'knowledge-retrieval-start':
-        start(
-          {
-            key: `knowledge-${event.sequence}`,
-            kind: 'knowledge',
-            label: `${event.eventData.searchType} search in ${event.eventData.repositories.length} repositor${event.eventData.repositories.length === 1 ? 'y' : 'ies'}`,
-            startMs: at(event),
-            endMs: null,
-            status: 'running',
-            promptId: event.eventData.promptId,
-          },
-          `knowledge-${event.eventData.promptId}`,
-        );
-        break;
-      case 'knowledge-retrieved':
-        finish(`knowledge-${event.eventData.promptId}`, event, 'complete');
-        break;
-      case 'tool-execution-start': {
-        const row: TimelineRow = {
-          key: `tool-${event.sequence}`,
-          kind: 'tool',
-          label: event.eventData.toolName,
-          startMs: at(event),
-          endMs: null,
-          status: 'running',
-          promptId: event.eventData.promptId,
-        };
-        rows.push(row);
-        const key = `${event.eventData.promptId}:${event.eventData.toolName}`;
-        openTools.set(key, [...(openTools.get(key) ?? []), row]);
-        break;
-      }
-      case 'tool-execution-complete': {
-        const key = `${event.eventData.promptId}:${event.eventData.toolName}`;
-        const row = openTools.get(key)?.shift();
-        if (row) {
-          row.endMs = at(event);
-          row.status = event.eventData.success ? 'complete' : 'error';
-        }
-        break;
-      }
-      case 'execution-error':
-        ended = { at: at(event), failed: true };
-        if (event.eventData.promptId !== undefined) finish(`prompt-${event.eventData.promptId}`, event, 'error');
-        break;
-      case 'execution-complete':
-        ended = { at: at(event), failed: false };
-        break;
-      default:
-        break;
+  const started = view.prompts.flatMap((prompt) => (prompt.span ? [{ prompt, span: prompt.span }] : []));
+  for (const { prompt, span } of started.sort((a, b) => a.span.sequence - b.span.sequence)) {
+    const children: { sequence: number; row: TimelineRow }[] = [];
+    const knowledge = prompt.knowledge;
+    if (knowledge?.span) {
+      const count = knowledge.repositories.length;
+      const label = `${knowledge.searchType} search in ${count} repositor${count === 1 ? 'y' : 'ies'}`;
+      children.push({
+        sequence: knowledge.span.sequence,
+        row: row(`knowledge-${knowledge.span.sequence}`, 'knowledge', label, prompt.promptId, knowledge.span),
+      });
     }
-  }
-  // Whatever was still open when the execution ended stopped with it.
-  if (ended) {
-    for (const row of rows) {
-      if (row.endMs === null) {
-        row.endMs = ended.at;
-        row.status = 'error';
-      }
+    for (const tool of prompt.tools) {
+      if (tool.span) children.push({ sequence: tool.span.sequence, row: row(`tool-${tool.span.sequence}`, 'tool', tool.toolName, prompt.promptId, tool.span) });
     }
+    // Children sit under their prompt, in the order they started.
+    rows.push(
+      row(`prompt-${prompt.promptId}`, 'prompt', prompt.name, prompt.promptId, span),
+      ...children.sort((a, b) => a.sequence - b.sequence).map((child) => child.row),
+    );
   }
-  const last = events[events.length - 1]!;
-  const totalMs = Math.max(ended ? ended.at : Math.max(at(last), (now ?? ms(last)) - origin), 1);
-  // Children sit under their prompt, in the order they started.
-  const ordered: TimelineRow[] = [];
-  for (const prompt of rows.filter((row) => row.kind === 'prompt')) {
-    ordered.push(prompt, ...rows.filter((row) => row.kind !== 'prompt' && row.promptId === prompt.promptId));
-  }
-  return { rows: ordered, totalMs };
+  const totalMs = Math.max(ended ?? Math.max(at(lastEventAt), (now ?? Date.parse(lastEventAt)) - origin), 1);
+  return { rows, totalMs };
 }

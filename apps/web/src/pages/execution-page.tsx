@@ -1,17 +1,18 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { ErrorMessage } from '../components/error-message.tsx';
 import { EventLog } from '../components/event-log.tsx';
 import { ExportLinks } from '../components/export-links.tsx';
 import { formatDuration, formatNumber } from '../components/format.ts';
 import { PromptCard } from '../components/prompt-card.tsx';
-import { ReplayControls, type ReplayState } from '../components/replay-controls.tsx';
+import { ReplayControls } from '../components/replay-controls.tsx';
 import { ConnectionBadge, StatusBadge } from '../components/status-badge.tsx';
 import { TimelineChart } from '../components/timeline-chart.tsx';
-import { buildExecutionView, type PlannedPrompt } from '../execution-events/fold.ts';
+import { NO_PLAN } from '../execution-events/fold.ts';
 import { buildTimeline } from '../execution-events/timeline.ts';
 import { useExecutionEvents } from '../execution-events/use-execution-events.ts';
 import { useExecutionOutput } from '../execution-events/use-execution-output.ts';
+import { useReplay } from '../execution-events/use-replay.ts';
 import { useMe } from '../identity/use-me.ts';
 import { trpc } from '../trpc.ts';
 
@@ -41,30 +42,21 @@ function ExecutionScreen({ executionId }: { executionId: number }) {
   const tab: Tab = TABS.find((candidate) => candidate === params.get('tab')) ?? 'progress';
   const execution = trpc.executions.get.useQuery({ executionId });
   const assistant = trpc.assistants.get.useQuery({ id: execution.data?.assistantId ?? 0 }, { enabled: execution.data !== undefined });
-  const plan = useMemo<PlannedPrompt[]>(() => assistant.data?.prompts ?? [], [assistant.data]);
+  const plan = assistant.data?.prompts ?? NO_PLAN;
   const live = useExecutionEvents(executionId, plan);
   const liveText = useExecutionOutput(executionId, live.status === 'running' || live.status === 'idle');
   const me = useMe();
   const cancel = trpc.executions.cancel.useMutation();
   const navigate = useNavigate();
   const runAgain = trpc.executions.execute.useMutation({ onSuccess: ({ executionId: next }) => navigate(`/executions/${next}`) });
-  const [replay, setReplay] = useState<ReplayState>({ position: null, playing: false });
-  const onReplayChange = useCallback((state: ReplayState) => setReplay(state), []);
-
-  const shownEvents = useMemo(() => (replay.position === null ? live.events : live.events.slice(0, replay.position)), [live.events, replay.position]);
-  const view = useMemo(() => (replay.position === null ? live.view : buildExecutionView(plan, shownEvents)), [replay.position, live.view, plan, shownEvents]);
+  const { state: replay, setState: onReplayChange, events: shownEvents, view, cursorMs } = useReplay(plan, live);
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
     if (live.status !== 'running') return;
     const timer = setInterval(() => setNow(Date.now()), 500);
     return () => clearInterval(timer);
   }, [live.status]);
-  const timeline = useMemo(() => buildTimeline(live.events, live.status === 'running' ? now : undefined), [live.events, live.status, now]);
-  const lastShown = shownEvents.at(-1);
-  const cursorMs =
-    replay.position !== null && lastShown && live.events[0]
-      ? Date.parse(lastShown.eventData.timestamp) - Date.parse(live.events[0].eventData.timestamp)
-      : undefined;
+  const timeline = useMemo(() => buildTimeline(live.view, live.status === 'running' ? now : undefined), [live.view, live.status, now]);
 
   // Outputs are stored before `prompt-complete` is emitted: fetch them as each prompt finishes.
   useEffect(() => {
