@@ -2,19 +2,9 @@ import type { StoredEvent } from '@aae/events';
 import { describe, expect, it } from 'vitest';
 import { type ExecutionEventsAction, executionEventsReducer, initialExecutionEventsState } from './execution-events-state.ts';
 import { foldExecutionEvents, type PlannedPrompt } from './fold.ts';
+import { storedEvent } from './testing.ts';
 
-const t0 = Date.parse('2026-11-26T10:00:00.000Z');
-function stored(sequence: number, eventType: StoredEvent['eventType'], data: Record<string, unknown>): StoredEvent {
-  const timestamp = new Date(t0 + sequence * 10).toISOString();
-  return {
-    id: sequence,
-    executionId: 1,
-    sequence,
-    createdAt: new Date(timestamp),
-    eventType,
-    eventData: { ...data, timestamp, eventId: `evt_1_${sequence}` },
-  } as StoredEvent;
-}
+const stored = (sequence: number, eventType: StoredEvent['eventType'], data: Record<string, unknown>) => storedEvent(sequence, sequence * 10, eventType, data);
 
 const plan: PlannedPrompt[] = [
   { id: 7, name: 'Research', modelId: 'local', repositoryIds: [1], enabledTools: ['calculator'] },

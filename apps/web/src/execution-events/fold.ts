@@ -120,6 +120,15 @@ function updatePrompt(view: ExecutionView, promptId: number, update: (prompt: Pr
   return prompts.map((prompt) => (prompt.promptId === promptId ? update(prompt) : prompt));
 }
 
+/** The view with one prompt changed (added first if no event or plan named it yet). */
+function withPrompt(view: ExecutionView, promptId: number, update: (prompt: PromptView) => PromptView): ExecutionView {
+  return { ...view, prompts: updatePrompt(view, promptId, update) };
+}
+
+function startSpan(event: StoredEvent): Span {
+  return { sequence: event.sequence, startedAt: event.eventData.timestamp, status: 'running' };
+}
+
 /** A span still running ends at `at`; one that ended (or never started) stays as it is. */
 function endSpan(span: Span | undefined, at: string, status: 'complete' | 'error'): Span | undefined {
   return span?.status === 'running' ? { ...span, endedAt: at, status } : span;
@@ -148,90 +157,63 @@ export function applyExecutionEvent(view: ExecutionView, event: StoredEvent): Ex
         hasTools: data.hasTools,
         status: 'running',
         startedAt: data.timestamp,
-        span: { sequence: event.sequence, startedAt: data.timestamp, status: 'running' },
+        span: startSpan(event),
       }));
       return { ...next, totalPrompts: data.totalPrompts, prompts: sortByPosition(prompts) };
     }
     case 'knowledge-retrieval-start': {
       const data = event.eventData;
-      return {
-        ...next,
-        prompts: updatePrompt(next, data.promptId, (prompt) => ({
-          ...prompt,
-          knowledge: {
-            repositories: data.repositories,
-            searchType: data.searchType,
-            span: { sequence: event.sequence, startedAt: data.timestamp, status: 'running' },
-          },
-        })),
-      };
+      return withPrompt(next, data.promptId, (prompt) => ({
+        ...prompt,
+        knowledge: { repositories: data.repositories, searchType: data.searchType, span: startSpan(event) },
+      }));
     }
     case 'knowledge-retrieved': {
       const data = event.eventData;
-      return {
-        ...next,
-        prompts: updatePrompt(next, data.promptId, (prompt) => ({
-          ...prompt,
-          knowledge: {
-            repositories: prompt.knowledge?.repositories ?? [],
-            searchType: prompt.knowledge?.searchType ?? 'unknown',
-            documentsFound: data.documentsFound,
-            relevanceScore: data.relevanceScore,
-            tokens: data.tokens,
-            span: endSpan(prompt.knowledge?.span, data.timestamp, 'complete'),
-          },
-        })),
-      };
+      return withPrompt(next, data.promptId, (prompt) => ({
+        ...prompt,
+        knowledge: {
+          repositories: prompt.knowledge?.repositories ?? [],
+          searchType: prompt.knowledge?.searchType ?? 'unknown',
+          documentsFound: data.documentsFound,
+          relevanceScore: data.relevanceScore,
+          tokens: data.tokens,
+          span: endSpan(prompt.knowledge?.span, data.timestamp, 'complete'),
+        },
+      }));
     }
     case 'variable-substitution': {
       const data = event.eventData;
-      return {
-        ...next,
-        prompts: updatePrompt(next, data.promptId, (prompt) => ({
-          ...prompt,
-          substitution: { variables: data.variables, sourcePrompts: data.sourcePrompts },
-        })),
-      };
+      return withPrompt(next, data.promptId, (prompt) => ({
+        ...prompt,
+        substitution: { variables: data.variables, sourcePrompts: data.sourcePrompts },
+      }));
     }
     case 'tool-execution-start': {
       const data = event.eventData;
-      return {
-        ...next,
-        prompts: updatePrompt(next, data.promptId, (prompt) => ({
-          ...prompt,
-          tools: [
-            ...prompt.tools,
-            {
-              toolName: data.toolName,
-              parameters: data.parameters,
-              status: 'running',
-              span: { sequence: event.sequence, startedAt: data.timestamp, status: 'running' },
-            },
-          ],
-        })),
-      };
+      return withPrompt(next, data.promptId, (prompt) => ({
+        ...prompt,
+        tools: [...prompt.tools, { toolName: data.toolName, parameters: data.parameters, status: 'running', span: startSpan(event) }],
+      }));
     }
     case 'tool-execution-complete': {
       const data = event.eventData;
-      return {
-        ...next,
-        prompts: updatePrompt(next, data.promptId, (prompt) => {
-          // The earliest call of this tool still running is the one that finished.
-          const index = prompt.tools.findIndex((tool) => tool.toolName === data.toolName && tool.status === 'running');
-          const started = index >= 0 ? prompt.tools[index] : undefined;
-          const status = data.success ? 'complete' : 'error';
-          const finished: ToolCallView = {
-            toolName: data.toolName,
-            parameters: started?.parameters,
-            status,
-            result: data.result,
-            error: data.error,
-            span: endSpan(started?.span, data.timestamp, status),
-          };
-          const tools = index >= 0 ? prompt.tools.map((tool, i) => (i === index ? finished : tool)) : [...prompt.tools, finished];
-          return { ...prompt, tools };
-        }),
-      };
+      return withPrompt(next, data.promptId, (prompt) => {
+        // The earliest call of this tool still running is the one that finished.
+        const index = prompt.tools.findIndex((tool) => tool.toolName === data.toolName && tool.status === 'running');
+        const started = index >= 0 ? prompt.tools[index] : undefined;
+        const status = data.success ? 'complete' : 'error';
+        const finished: ToolCallView = {
+          toolName: data.toolName,
+          parameters: started?.parameters,
+          status,
+          result: data.result,
+          error: data.error,
+          span: endSpan(started?.span, data.timestamp, status),
+        };
+        const tools = index >= 0 ? prompt.tools.map((tool, i) => (i === index ? finished : tool)) : [...prompt.tools, finished];
+        return { ...prompt, tools };
+      });
     }
     case 'prompt-complete': {
       const data = event.eventData;

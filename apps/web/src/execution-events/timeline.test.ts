@@ -1,21 +1,13 @@
 import type { StoredEvent } from '@aae/events';
 import { describe, expect, it } from 'vitest';
 import { foldExecutionEvents } from './fold.ts';
+import { storedEvent, t0 } from './testing.ts';
 import { buildTimeline } from './timeline.ts';
 
 let sequence = 0;
-const t0 = Date.parse('2026-11-26T10:00:00.000Z');
 function event(offsetMs: number, eventType: StoredEvent['eventType'], data: Record<string, unknown>): StoredEvent {
   sequence++;
-  const timestamp = new Date(t0 + offsetMs).toISOString();
-  return {
-    id: sequence,
-    executionId: 1,
-    sequence,
-    createdAt: new Date(timestamp),
-    eventType,
-    eventData: { ...data, timestamp, eventId: `evt_1_${sequence}` },
-  } as StoredEvent;
+  return storedEvent(sequence, offsetMs, eventType, data);
 }
 
 /** The timeline as the page derives it: from the view the events fold into. */
