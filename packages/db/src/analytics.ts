@@ -25,8 +25,8 @@ function within(alias: string, range: AnalyticsRange): Prisma.Sql {
  */
 export function createAnalytics(prisma: PrismaClient) {
   return {
-    /** Seed: "Average execution time by tool" (start → complete, from the rows' created_at). */
-    async executionTimeByTool(range: AnalyticsRange = {}) {
+    /** Seed: "Average execution time by tool", whose `toolName` is the assistant's name (start → complete, from the rows' created_at). */
+    async executionTimeByAssistant(range: AnalyticsRange = {}) {
       const rows = await prisma.$queryRaw<Array<{ tool_name: string; avg_duration_ms: unknown; executions: unknown }>>`
         SELECT
           start_event.event_data->>'toolName' AS tool_name,
@@ -39,11 +39,11 @@ export function createAnalytics(prisma: PrismaClient) {
           AND complete_event.event_type = 'execution-complete'::assistant_event_type${within('start_event', range)}
         GROUP BY tool_name
         ORDER BY tool_name`;
-      return rows.map((row) => ({ toolName: row.tool_name, avgDurationMs: num(row.avg_duration_ms), executions: num(row.executions) }));
+      return rows.map((row) => ({ assistantName: row.tool_name, avgDurationMs: num(row.avg_duration_ms), executions: num(row.executions) }));
     },
 
-    /** Seed: "Error rate by tool". */
-    async errorRateByTool(range: AnalyticsRange = {}) {
+    /** Seed: "Error rate by tool", by assistant likewise. */
+    async errorRateByAssistant(range: AnalyticsRange = {}) {
       const rows = await prisma.$queryRaw<Array<{ tool_name: string; error_rate: unknown; executions: unknown; errors: unknown }>>`
         SELECT
           start_event.event_data->>'toolName' AS tool_name,
@@ -58,7 +58,7 @@ export function createAnalytics(prisma: PrismaClient) {
         GROUP BY tool_name
         ORDER BY tool_name`;
       return rows.map((row) => ({
-        toolName: row.tool_name,
+        assistantName: row.tool_name,
         errorRate: num(row.error_rate),
         executions: num(row.executions),
         errors: num(row.errors),
@@ -135,7 +135,7 @@ export function createAnalytics(prisma: PrismaClient) {
       }));
     },
 
-    /** p50 and p95 of completed executions' durations (the `duration` they report), overall and by tool. */
+    /** p50 and p95 of completed executions' durations (the `duration` they report), overall and by assistant. */
     async durationPercentiles(range: AnalyticsRange = {}) {
       const rows = await prisma.$queryRaw<Array<{ tool_name: string | null; p50: unknown; p95: unknown; executions: unknown }>>`
         SELECT
@@ -150,7 +150,7 @@ export function createAnalytics(prisma: PrismaClient) {
         WHERE complete_event.event_type = 'execution-complete'::assistant_event_type${within('complete_event', range)}
         GROUP BY ROLLUP (tool_name)
         ORDER BY tool_name NULLS FIRST`;
-      const [overall, ...byTool] = rows;
+      const [overall, ...byAssistant] = rows;
       const shape = (row: (typeof rows)[number] | undefined) => ({
         p50Ms: numOrNull(row?.p50),
         p95Ms: numOrNull(row?.p95),
@@ -158,7 +158,7 @@ export function createAnalytics(prisma: PrismaClient) {
       });
       return {
         overall: shape(overall),
-        byTool: byTool.map((row) => ({ toolName: row.tool_name ?? '', ...shape(row) })),
+        byAssistant: byAssistant.map((row) => ({ assistantName: row.tool_name ?? '', ...shape(row) })),
       };
     },
 
