@@ -18,6 +18,14 @@ function within(alias: string, range: AnalyticsRange): Prisma.Sql {
   return parts.length > 0 ? Prisma.sql` AND ${Prisma.join(parts, ' AND ')}` : Prisma.empty;
 }
 
+/** Each completed execution, its `execution-start` row as start_event and its `execution-complete` row as complete_event. */
+const completedExecutions = Prisma.sql`
+        FROM assistant_architect_events complete_event
+        JOIN assistant_architect_events start_event
+          ON start_event.execution_id = complete_event.execution_id
+          AND start_event.event_type = 'execution-start'::assistant_event_type
+        WHERE complete_event.event_type = 'execution-complete'::assistant_event_type`;
+
 /**
  * The seed document's analytics questions, and a few more, answered from the events table. The
  * seed's own queries are kept in shape (same joins, filters and grouping), with a time range and
@@ -32,11 +40,7 @@ export function createAnalytics(prisma: PrismaClient) {
           start_event.event_data->>'toolName' AS tool_name,
           AVG(EXTRACT(EPOCH FROM (complete_event.created_at - start_event.created_at)) * 1000) AS avg_duration_ms,
           COUNT(*) AS executions
-        FROM assistant_architect_events start_event
-        JOIN assistant_architect_events complete_event
-          ON start_event.execution_id = complete_event.execution_id
-        WHERE start_event.event_type = 'execution-start'::assistant_event_type
-          AND complete_event.event_type = 'execution-complete'::assistant_event_type${within('start_event', range)}
+        ${completedExecutions}${within('start_event', range)}
         GROUP BY tool_name
         ORDER BY tool_name`;
       return rows.map((row) => ({ assistantName: row.tool_name, avgDurationMs: num(row.avg_duration_ms), executions: num(row.executions) }));
@@ -143,11 +147,7 @@ export function createAnalytics(prisma: PrismaClient) {
           percentile_cont(0.5) WITHIN GROUP (ORDER BY (complete_event.event_data->>'duration')::numeric) AS p50,
           percentile_cont(0.95) WITHIN GROUP (ORDER BY (complete_event.event_data->>'duration')::numeric) AS p95,
           COUNT(*) AS executions
-        FROM assistant_architect_events complete_event
-        JOIN assistant_architect_events start_event
-          ON start_event.execution_id = complete_event.execution_id
-          AND start_event.event_type = 'execution-start'::assistant_event_type
-        WHERE complete_event.event_type = 'execution-complete'::assistant_event_type${within('complete_event', range)}
+        ${completedExecutions}${within('complete_event', range)}
         GROUP BY ROLLUP (tool_name)
         ORDER BY tool_name NULLS FIRST`;
       const [overall, ...byAssistant] = rows;
