@@ -207,7 +207,7 @@ describe('signing in and out', () => {
       await page.getByRole('heading', { name: 'Admins only' }).waitFor();
     }
     await screenshot(page, 'identity-member-admins-only');
-    for (const procedure of ['users.list', 'audit.list', 'analytics.errorRateByTool']) {
+    for (const procedure of ['users.list', 'audit.list', 'analytics.errorRateByAssistant']) {
       expect((await page.request.get(`${app.url}/trpc/${procedure}`)).status(), procedure).toBe(403);
     }
     await expect(app.client('demo').audit.list.query()).rejects.toMatchObject({ data: { code: 'FORBIDDEN' } });

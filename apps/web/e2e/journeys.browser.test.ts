@@ -119,17 +119,17 @@ describe('journeys through the web app', () => {
   it('shows the analytics procedures’ numbers in the charts', async () => {
     const page = await browser.newPage({ baseUrl: app.url, user: 'admin' });
     await page.goto(`${app.url}/analytics`);
-    await page.locator('[data-chart="error-rate-by-tool"] .chart-data').waitFor();
+    await page.locator('[data-chart="error-rate-by-assistant"] .chart-data').waitFor();
     await page.getByLabel('Period').selectOption('all');
-    const expected = await app.services.analytics.errorRateByTool();
+    const expected = await app.services.analytics.errorRateByAssistant();
     await page
-      .locator('[data-chart="error-rate-by-tool"] .chart-data tbody tr')
+      .locator('[data-chart="error-rate-by-assistant"] .chart-data tbody tr')
       .nth(expected.length - 1)
       .waitFor();
     const rows = await page
-      .locator('[data-chart="error-rate-by-tool"] .chart-data tbody tr')
+      .locator('[data-chart="error-rate-by-assistant"] .chart-data tbody tr')
       .evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
-    expect(rows).toEqual(expected.map((row) => [row.toolName, `${(row.errorRate * 100).toFixed(1)}%`, String(row.errors), String(row.executions)]));
+    expect(rows).toEqual(expected.map((row) => [row.assistantName, `${(row.errorRate * 100).toFixed(1)}%`, String(row.errors), String(row.executions)]));
     const tokens = await app.services.analytics.tokensByModel();
     const tokenRows = await page.locator('[data-chart="tokens-by-model"] .chart-data tbody tr td:nth-child(2)').allTextContents();
     expect(tokenRows).toEqual(tokens.map((row) => new Intl.NumberFormat('en').format(row.outputTokens)));
@@ -170,7 +170,7 @@ describe('journeys through the web app', () => {
     await page.goto(`${app.url}/live`);
     await page.getByRole('heading', { name: 'Admins only' }).waitFor();
     await screenshot(page, 'journey-admins-only-390');
-    const analytics = await fetch(`${app.url}/trpc/analytics.errorRateByTool`, { headers: { authorization: `Bearer ${app.tokenOf('demo')}` } });
+    const analytics = await fetch(`${app.url}/trpc/analytics.errorRateByAssistant`, { headers: { authorization: `Bearer ${app.tokenOf('demo')}` } });
     expect(analytics.status).toBe(403);
 
     await page.goto(`${app.url}/assistant-architect`);

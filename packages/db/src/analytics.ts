@@ -18,6 +18,14 @@ function within(alias: string, range: AnalyticsRange): Prisma.Sql {
   return parts.length > 0 ? Prisma.sql` AND ${Prisma.join(parts, ' AND ')}` : Prisma.empty;
 }
 
+/** Each completed execution, its `execution-start` row as start_event and its `execution-complete` row as complete_event. */
+const completedExecutions = Prisma.sql`
+        FROM assistant_architect_events complete_event
+        JOIN assistant_architect_events start_event
+          ON start_event.execution_id = complete_event.execution_id
+          AND start_event.event_type = 'execution-start'::assistant_event_type
+        WHERE complete_event.event_type = 'execution-complete'::assistant_event_type`;
+
 /**
  * The seed document's analytics questions, and a few more, answered from the events table. The
  * seed's own queries are kept in shape (same joins, filters and grouping), with a time range and
@@ -25,25 +33,21 @@ function within(alias: string, range: AnalyticsRange): Prisma.Sql {
  */
 export function createAnalytics(prisma: PrismaClient) {
   return {
-    /** Seed: "Average execution time by tool" (start → complete, from the rows' created_at). */
-    async executionTimeByTool(range: AnalyticsRange = {}) {
+    /** Seed: "Average execution time by tool", whose `toolName` is the assistant's name (start → complete, from the rows' created_at). */
+    async executionTimeByAssistant(range: AnalyticsRange = {}) {
       const rows = await prisma.$queryRaw<Array<{ tool_name: string; avg_duration_ms: unknown; executions: unknown }>>`
         SELECT
           start_event.event_data->>'toolName' AS tool_name,
           AVG(EXTRACT(EPOCH FROM (complete_event.created_at - start_event.created_at)) * 1000) AS avg_duration_ms,
           COUNT(*) AS executions
-        FROM assistant_architect_events start_event
-        JOIN assistant_architect_events complete_event
-          ON start_event.execution_id = complete_event.execution_id
-        WHERE start_event.event_type = 'execution-start'::assistant_event_type
-          AND complete_event.event_type = 'execution-complete'::assistant_event_type${within('start_event', range)}
+        ${completedExecutions}${within('start_event', range)}
         GROUP BY tool_name
         ORDER BY tool_name`;
-      return rows.map((row) => ({ toolName: row.tool_name, avgDurationMs: num(row.avg_duration_ms), executions: num(row.executions) }));
+      return rows.map((row) => ({ assistantName: row.tool_name, avgDurationMs: num(row.avg_duration_ms), executions: num(row.executions) }));
     },
 
-    /** Seed: "Error rate by tool". */
-    async errorRateByTool(range: AnalyticsRange = {}) {
+    /** Seed: "Error rate by tool", by assistant likewise. */
+    async errorRateByAssistant(range: AnalyticsRange = {}) {
       const rows = await prisma.$queryRaw<Array<{ tool_name: string; error_rate: unknown; executions: unknown; errors: unknown }>>`
         SELECT
           start_event.event_data->>'toolName' AS tool_name,
@@ -58,7 +62,7 @@ export function createAnalytics(prisma: PrismaClient) {
         GROUP BY tool_name
         ORDER BY tool_name`;
       return rows.map((row) => ({
-        toolName: row.tool_name,
+        assistantName: row.tool_name,
         errorRate: num(row.error_rate),
         executions: num(row.executions),
         errors: num(row.errors),
@@ -135,7 +139,7 @@ export function createAnalytics(prisma: PrismaClient) {
       }));
     },
 
-    /** p50 and p95 of completed executions' durations (the `duration` they report), overall and by tool. */
+    /** p50 and p95 of completed executions' durations (the `duration` they report), overall and by assistant. */
     async durationPercentiles(range: AnalyticsRange = {}) {
       const rows = await prisma.$queryRaw<Array<{ tool_name: string | null; p50: unknown; p95: unknown; executions: unknown }>>`
         SELECT
@@ -143,14 +147,10 @@ export function createAnalytics(prisma: PrismaClient) {
           percentile_cont(0.5) WITHIN GROUP (ORDER BY (complete_event.event_data->>'duration')::numeric) AS p50,
           percentile_cont(0.95) WITHIN GROUP (ORDER BY (complete_event.event_data->>'duration')::numeric) AS p95,
           COUNT(*) AS executions
-        FROM assistant_architect_events complete_event
-        JOIN assistant_architect_events start_event
-          ON start_event.execution_id = complete_event.execution_id
-          AND start_event.event_type = 'execution-start'::assistant_event_type
-        WHERE complete_event.event_type = 'execution-complete'::assistant_event_type${within('complete_event', range)}
+        ${completedExecutions}${within('complete_event', range)}
         GROUP BY ROLLUP (tool_name)
         ORDER BY tool_name NULLS FIRST`;
-      const [overall, ...byTool] = rows;
+      const [overall, ...byAssistant] = rows;
       const shape = (row: (typeof rows)[number] | undefined) => ({
         p50Ms: numOrNull(row?.p50),
         p95Ms: numOrNull(row?.p95),
@@ -158,7 +158,7 @@ export function createAnalytics(prisma: PrismaClient) {
       });
       return {
         overall: shape(overall),
-        byTool: byTool.map((row) => ({ toolName: row.tool_name ?? '', ...shape(row) })),
+        byAssistant: byAssistant.map((row) => ({ assistantName: row.tool_name ?? '', ...shape(row) })),
       };
     },
 

@@ -1,4 +1,4 @@
-import type { PromptView } from '../execution-view/execution-view.ts';
+import type { PromptView } from '../execution-events/fold.ts';
 import { formatDuration, formatNumber } from './format.ts';
 import { StatusBadge } from './status-badge.tsx';
 

@@ -1,12 +1,7 @@
-import { useEffect } from 'react';
 import type { StoredEvent } from '@aae/events';
+import { useEffect } from 'react';
+import type { ReplayState } from '../execution-events/use-replay.ts';
 import { formatTime } from './format.ts';
-
-export interface ReplayState {
-  /** How many events are shown; null follows the live stream. */
-  position: number | null;
-  playing: boolean;
-}
 
 /**
  * Scrub or play through an execution's events; the view above shows the execution as it was after

@@ -1,6 +1,6 @@
 import type { ExecutionStatus } from '@aae/events';
-import type { ConnectionState } from '../execution-view/execution-events-state.ts';
-import type { LiveStatus, PromptStatus } from '../execution-view/execution-view.ts';
+import type { ConnectionState } from '../execution-events/execution-events-state.ts';
+import type { LiveStatus, PromptStatus } from '../execution-events/fold.ts';
 
 const STATUS_LABEL: Record<LiveStatus | PromptStatus | ExecutionStatus, string> = {
   idle: 'Waiting',

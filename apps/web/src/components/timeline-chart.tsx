@@ -1,4 +1,4 @@
-import type { Timeline } from '../execution-view/timeline.ts';
+import type { Timeline } from '../execution-events/timeline.ts';
 import { formatDuration } from './format.ts';
 
 /** The waterfall: one bar per prompt, retrieval and tool call, on a shared time axis. */

@@ -1,8 +1,9 @@
 import { useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
 import { ErrorMessage } from '../components/error-message.tsx';
-import { findFieldErrors, type FieldErrors } from '../components/field-errors.ts';
+import { findFieldErrors } from '../components/field-errors.ts';
 import { TextField } from '../components/text-field.tsx';
+import { useFormFields } from '../components/use-form-fields.ts';
 import { confirmationProblem, passwordProblem } from '../identity/account-rules.ts';
 import { changePassword, type AuthFailure } from '../identity/auth-api.ts';
 import { NewPasswordFields } from '../identity/new-password-fields.tsx';
@@ -41,11 +42,9 @@ type Field = 'current' | 'password' | 'confirm';
 const EMPTY: Record<Field, string> = { current: '', password: '', confirm: '' };
 
 function ChangePasswordForm() {
-  const [values, setValues] = useState(EMPTY);
-  const [errors, setErrors] = useState<FieldErrors<Field>>({});
+  const { values, setValues, errors, setErrors, set, field } = useFormFields(EMPTY);
   const [outcome, setOutcome] = useState<AuthFailure | 'changed' | null>(null);
   const [busy, setBusy] = useState(false);
-  const set = (field: Field) => (value: string) => setValues((current) => ({ ...current, [field]: value }));
 
   async function submit(event: FormEvent) {
     event.preventDefault();
@@ -69,15 +68,7 @@ function ChangePasswordForm() {
 
   return (
     <form onSubmit={(event) => void submit(event)} noValidate>
-      <TextField
-        id="account-current"
-        label="Current password"
-        type="password"
-        autoComplete="current-password"
-        value={values.current}
-        onChange={set('current')}
-        error={errors.current}
-      />
+      <TextField id="account-current" label="Current password" type="password" autoComplete="current-password" {...field('current')} />
       <NewPasswordFields idPrefix="account" label="New password" values={values} errors={errors} onChange={(field, value) => set(field)(value)} />
       {outcome === 'changed' ? (
         <p className="success-box" role="status">

@@ -110,8 +110,8 @@ export function AnalyticsPage() {
   const input = useMemo(() => (range.ms === null ? {} : { from: new Date(Math.floor((Date.now() - range.ms) / 60_000) * 60_000) }), [range.ms]);
 
   const overTime = trpc.analytics.executionsOverTime.useQuery({ ...input, bucket: range.bucket });
-  const timeByTool = trpc.analytics.executionTimeByTool.useQuery(input);
-  const errorRate = trpc.analytics.errorRateByTool.useQuery(input);
+  const timeByAssistant = trpc.analytics.executionTimeByAssistant.useQuery(input);
+  const errorRate = trpc.analytics.errorRateByAssistant.useQuery(input);
   const percentiles = trpc.analytics.durationPercentiles.useQuery(input);
   const promptDuration = trpc.analytics.averagePromptDuration.useQuery(input);
   const tokens = trpc.analytics.tokensByModel.useQuery(input);
@@ -122,7 +122,7 @@ export function AnalyticsPage() {
     label: range.bucket === 'hour' ? row.bucket.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : row.bucket.toLocaleDateString(),
   }));
   const percentileRows = percentiles.data
-    ? [{ toolName: 'All tools', ...percentiles.data.overall }, ...percentiles.data.byTool].filter((row) => row.executions > 0)
+    ? [{ assistantName: 'All assistants', ...percentiles.data.overall }, ...percentiles.data.byAssistant].filter((row) => row.executions > 0)
     : undefined;
 
   return (
@@ -164,28 +164,28 @@ export function AnalyticsPage() {
           empty="No executions in this period."
         />
         <ChartCard
-          title="Average execution time by tool"
+          title="Average execution time by assistant"
           description="From execution-start to execution-complete, for completed runs."
-          query={timeByTool}
+          query={timeByAssistant}
           columns={[
-            { key: 'toolName', label: 'Tool' },
+            { key: 'assistantName', label: 'Assistant' },
             { key: 'avgDurationMs', label: 'Average', format: ms },
             { key: 'executions', label: 'Runs', format: count },
           ]}
-          chart={(rows) => <Bars rows={rows} x="toolName" bars={[{ key: 'avgDurationMs', name: 'Average ms', color: COLORS.primary }]} />}
+          chart={(rows) => <Bars rows={rows} x="assistantName" bars={[{ key: 'avgDurationMs', name: 'Average ms', color: COLORS.primary }]} />}
           empty="No completed executions in this period."
         />
         <ChartCard
-          title="Error rate by tool"
+          title="Error rate by assistant"
           description="Share of started executions that ended in execution-error."
           query={{ ...errorRate, data: errorRate.data?.map((row) => ({ ...row, errorPercent: row.errorRate * 100 })) }}
           columns={[
-            { key: 'toolName', label: 'Tool' },
+            { key: 'assistantName', label: 'Assistant' },
             { key: 'errorRate', label: 'Error rate', format: percent },
             { key: 'errors', label: 'Errors', format: count },
             { key: 'executions', label: 'Runs', format: count },
           ]}
-          chart={(rows) => <Bars rows={rows} x="toolName" bars={[{ key: 'errorPercent', name: 'Error %', color: COLORS.error }]} />}
+          chart={(rows) => <Bars rows={rows} x="assistantName" bars={[{ key: 'errorPercent', name: 'Error %', color: COLORS.error }]} />}
           empty="No executions in this period."
         />
         <ChartCard
@@ -193,7 +193,7 @@ export function AnalyticsPage() {
           description="p50 and p95 of completed executions' reported duration."
           query={{ ...percentiles, data: percentileRows }}
           columns={[
-            { key: 'toolName', label: 'Tool' },
+            { key: 'assistantName', label: 'Assistant' },
             { key: 'p50Ms', label: 'p50', format: ms },
             { key: 'p95Ms', label: 'p95', format: ms },
             { key: 'executions', label: 'Runs', format: count },
@@ -201,7 +201,7 @@ export function AnalyticsPage() {
           chart={(rows) => (
             <Bars
               rows={rows}
-              x="toolName"
+              x="assistantName"
               bars={[
                 { key: 'p50Ms', name: 'p50 ms', color: COLORS.primary },
                 { key: 'p95Ms', name: 'p95 ms', color: COLORS.amber },

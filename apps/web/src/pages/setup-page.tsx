@@ -2,8 +2,9 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { Link, Navigate, useNavigate, useSearchParams } from 'react-router';
 import { ErrorMessage } from '../components/error-message.tsx';
-import { findFieldErrors, type FieldErrors } from '../components/field-errors.ts';
+import { findFieldErrors } from '../components/field-errors.ts';
 import { TextField } from '../components/text-field.tsx';
+import { useFormFields } from '../components/use-form-fields.ts';
 import { confirmationProblem, emailProblem, passwordProblem } from '../identity/account-rules.ts';
 import { signInWithEmail } from '../identity/auth-api.ts';
 import { NewPasswordFields } from '../identity/new-password-fields.tsx';
@@ -43,11 +44,9 @@ function SetupForm({ onFinishing }: { onFinishing(finishing: boolean): void }) {
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   const [params] = useSearchParams();
-  const [values, setValues] = useState<Record<Field, string>>({ code: params.get('code') ?? '', name: '', email: '', password: '', confirm: '' });
-  const [errors, setErrors] = useState<FieldErrors<Field>>({});
+  const { values, errors, setErrors, set, field } = useFormFields<Field>({ code: params.get('code') ?? '', name: '', email: '', password: '', confirm: '' });
   const [signInProblem, setSignInProblem] = useState<string | null>(null);
   const createAdmin = trpc.setup.createAdmin.useMutation();
-  const set = (field: Field) => (value: string) => setValues((current) => ({ ...current, [field]: value }));
 
   async function submit(event: FormEvent) {
     event.preventDefault();
@@ -78,11 +77,9 @@ function SetupForm({ onFinishing }: { onFinishing(finishing: boolean): void }) {
   const busy = createAdmin.isPending || (createAdmin.isSuccess && !signInProblem);
   return (
     <form onSubmit={(event) => void submit(event)} noValidate>
-      {params.get('code') ? null : (
-        <TextField id="setup-code" label="Set-up code" autoComplete="off" value={values.code} onChange={set('code')} error={errors.code} />
-      )}
-      <TextField id="setup-name" label="Your name" autoComplete="name" value={values.name} onChange={set('name')} error={errors.name} />
-      <TextField id="setup-email" label="Email" type="email" autoComplete="email" value={values.email} onChange={set('email')} error={errors.email} />
+      {params.get('code') ? null : <TextField id="setup-code" label="Set-up code" autoComplete="off" {...field('code')} />}
+      <TextField id="setup-name" label="Your name" autoComplete="name" {...field('name')} />
+      <TextField id="setup-email" label="Email" type="email" autoComplete="email" {...field('email')} />
       <NewPasswordFields idPrefix="setup" label="Password" values={values} errors={errors} onChange={(field, value) => set(field)(value)} />
       {createAdmin.error ? <ErrorMessage error={createAdmin.error} title="The admin was not created" /> : null}
       {createAdmin.error?.data?.code === 'CONFLICT' ? (

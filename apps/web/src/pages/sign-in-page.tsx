@@ -3,8 +3,9 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { Navigate, useLocation, useNavigate, useSearchParams } from 'react-router';
 import { ErrorMessage } from '../components/error-message.tsx';
-import { findFieldErrors, type FieldErrors } from '../components/field-errors.ts';
+import { findFieldErrors } from '../components/field-errors.ts';
 import { TextField } from '../components/text-field.tsx';
+import { useFormFields } from '../components/use-form-fields.ts';
 import { signInWithEmail, signInWithProvider, type AuthFailure } from '../identity/auth-api.ts';
 import type { SignInState } from '../identity/require-sign-in.tsx';
 import { safeReturnPath } from '../identity/return-path.ts';
@@ -45,11 +46,9 @@ type Field = 'email' | 'password';
 function PasswordForm({ next }: { next: string }) {
   const queryClient = useQueryClient();
   const navigate = useNavigate();
-  const [values, setValues] = useState<Record<Field, string>>({ email: '', password: '' });
-  const [errors, setErrors] = useState<FieldErrors<Field>>({});
+  const { values, setErrors, field } = useFormFields<Field>({ email: '', password: '' });
   const [failure, setFailure] = useState<AuthFailure | null>(null);
   const [busy, setBusy] = useState(false);
-  const set = (field: Field) => (value: string) => setValues((current) => ({ ...current, [field]: value }));
 
   async function submit(event: FormEvent) {
     event.preventDefault();
@@ -71,16 +70,8 @@ function PasswordForm({ next }: { next: string }) {
 
   return (
     <form onSubmit={(event) => void submit(event)} noValidate aria-label="Sign in with email and password">
-      <TextField id="sign-in-email" label="Email" type="email" autoComplete="username" value={values.email} onChange={set('email')} error={errors.email} />
-      <TextField
-        id="sign-in-password"
-        label="Password"
-        type="password"
-        autoComplete="current-password"
-        value={values.password}
-        onChange={set('password')}
-        error={errors.password}
-      />
+      <TextField id="sign-in-email" label="Email" type="email" autoComplete="username" {...field('email')} />
+      <TextField id="sign-in-password" label="Password" type="password" autoComplete="current-password" {...field('password')} />
       {failure ? <ErrorMessage error={{ message: failure.message }} title={failureTitle(failure)} /> : null}
       <button type="submit" className="primary" disabled={busy}>
         {busy ? 'Signing in…' : 'Sign in'}

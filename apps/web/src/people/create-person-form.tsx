@@ -1,7 +1,8 @@
 import { useState, type FormEvent } from 'react';
 import { ErrorMessage } from '../components/error-message.tsx';
-import { findFieldErrors, type FieldErrors } from '../components/field-errors.ts';
+import { findFieldErrors } from '../components/field-errors.ts';
 import { TextField } from '../components/text-field.tsx';
+import { useFormFields } from '../components/use-form-fields.ts';
 import { emailProblem, MIN_PASSWORD_LENGTH, passwordProblem } from '../identity/account-rules.ts';
 import { trpc } from '../trpc.ts';
 
@@ -12,9 +13,8 @@ const EMPTY: Record<Field, string> = { name: '', email: '', password: '' };
 /** An admin creates an account; the person signs in with the initial password and may change it. */
 export function CreatePersonForm() {
   const utils = trpc.useUtils();
-  const [values, setValues] = useState(EMPTY);
+  const { values, setValues, setErrors, field } = useFormFields(EMPTY);
   const [role, setRole] = useState<Role>('member');
-  const [errors, setErrors] = useState<FieldErrors<Field>>({});
   const create = trpc.users.create.useMutation({
     onSuccess: () => {
       setValues(EMPTY);
@@ -22,8 +22,6 @@ export function CreatePersonForm() {
       void utils.users.list.invalidate();
     },
   });
-  const set = (field: Field) => (value: string) => setValues((current) => ({ ...current, [field]: value }));
-
   const submit = (event: FormEvent) => {
     event.preventDefault();
     const found = findFieldErrors<Field>(
@@ -41,17 +39,15 @@ export function CreatePersonForm() {
   return (
     <form onSubmit={submit} noValidate aria-labelledby="create-person-heading">
       <h2 id="create-person-heading">Add a person</h2>
-      <TextField id="person-name" label="Name" autoComplete="off" value={values.name} onChange={set('name')} error={errors.name} />
-      <TextField id="person-email" label="Email" type="email" autoComplete="off" value={values.email} onChange={set('email')} error={errors.email} />
+      <TextField id="person-name" label="Name" autoComplete="off" {...field('name')} />
+      <TextField id="person-email" label="Email" type="email" autoComplete="off" {...field('email')} />
       <TextField
         id="person-password"
         label="Initial password"
         type="password"
         autoComplete="new-password"
         hint={`At least ${MIN_PASSWORD_LENGTH} characters. Give it to them privately; they can change it on their Account page.`}
-        value={values.password}
-        onChange={set('password')}
-        error={errors.password}
+        {...field('password')}
       />
       <div className="field">
         <label htmlFor="person-role">Role</label>

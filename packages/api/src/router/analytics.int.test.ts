@@ -38,28 +38,28 @@ const median = (values: number[]) => {
 };
 
 describe('analytics', () => {
-  it('answers the seed’s error rate by tool', async () => {
+  it('answers the seed’s “error rate by tool”, by assistant', async () => {
     const admin = await t.caller('admin');
-    expect(await admin.analytics.errorRateByTool()).toEqual([
-      { toolName: 'Broken', errorRate: 1, executions: 1, errors: 1 },
-      { toolName: 'Research Brief Writer', errorRate: 0, executions: 2, errors: 0 },
+    expect(await admin.analytics.errorRateByAssistant()).toEqual([
+      { assistantName: 'Broken', errorRate: 1, executions: 1, errors: 1 },
+      { assistantName: 'Research Brief Writer', errorRate: 0, executions: 2, errors: 0 },
     ]);
   });
 
-  it('answers the seed’s average execution time by tool, for completed runs', async () => {
+  it('answers the seed’s “average execution time by tool”, by assistant, for completed runs', async () => {
     const admin = await t.caller('admin');
-    const rows = await admin.analytics.executionTimeByTool();
-    expect(rows.map((row) => [row.toolName, row.executions])).toEqual([['Research Brief Writer', 2]]);
+    const rows = await admin.analytics.executionTimeByAssistant();
+    expect(rows.map((row) => [row.assistantName, row.executions])).toEqual([['Research Brief Writer', 2]]);
     expect(rows[0]!.avgDurationMs).toBeGreaterThanOrEqual(0);
   });
 
   it('reports p50 and p95 of execution durations from the events', async () => {
     const admin = await t.caller('admin');
-    const { overall, byTool } = await admin.analytics.durationPercentiles();
+    const { overall, byAssistant } = await admin.analytics.durationPercentiles();
     expect(overall.executions).toBe(2);
     expect(overall.p50Ms).toBeCloseTo(median(durations), 6);
     expect(overall.p95Ms).toBeGreaterThanOrEqual(overall.p50Ms!);
-    expect(byTool.map((row) => row.toolName)).toEqual(['Research Brief Writer']);
+    expect(byAssistant.map((row) => row.assistantName)).toEqual(['Research Brief Writer']);
   });
 
   it('sums output tokens by model and averages prompt durations', async () => {
@@ -82,7 +82,7 @@ describe('analytics', () => {
 
   it('is for admins only, and checks its range', async () => {
     const demo = await t.caller('demo');
-    await expect(demo.analytics.errorRateByTool()).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(demo.analytics.errorRateByAssistant()).rejects.toMatchObject({ code: 'FORBIDDEN' });
     const admin = await t.caller('admin');
     await expect(admin.analytics.tokensByModel({ from: new Date(2026, 1, 2), to: new Date(2026, 1, 1) })).rejects.toMatchObject({
       code: 'BAD_REQUEST',

@@ -13,8 +13,8 @@ const range = z
 
 /** The seed document's analytics questions (and a few more) as typed procedures; admins only. */
 export const analyticsRouter = {
-  executionTimeByTool: adminProcedure.input(range).query(({ ctx, input }) => ctx.services.analytics.executionTimeByTool(input)),
-  errorRateByTool: adminProcedure.input(range).query(({ ctx, input }) => ctx.services.analytics.errorRateByTool(input)),
+  executionTimeByAssistant: adminProcedure.input(range).query(({ ctx, input }) => ctx.services.analytics.executionTimeByAssistant(input)),
+  errorRateByAssistant: adminProcedure.input(range).query(({ ctx, input }) => ctx.services.analytics.errorRateByAssistant(input)),
   mostUsedRepositories: adminProcedure
     .input(z.object({ from: dateSchema.optional(), to: dateSchema.optional(), limit: z.number().int().min(1).max(100).default(20) }).default({ limit: 20 }))
     .query(({ ctx, input }) => ctx.services.analytics.mostUsedRepositories(input, input.limit)),

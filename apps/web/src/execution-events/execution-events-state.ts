@@ -1,4 +1,5 @@
 import { isTerminalEvent, type StoredEvent } from '@aae/events';
+import { applyExecutionEvent, type ExecutionView, foldExecutionEvents, initialExecutionView, NO_PLAN, type PlannedPrompt } from './fold.ts';
 
 /**
  * `connecting` before the first connection; `live` while connected; `reconnecting` after a
@@ -9,6 +10,10 @@ export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'ended' |
 
 export interface ExecutionEventsState {
   events: StoredEvent[];
+  /** The assistant's prompts, shown pending until their events arrive. */
+  plan: readonly PlannedPrompt[];
+  /** `events` folded onto `plan`, one event at a time as each arrives. */
+  view: ExecutionView;
   connection: ConnectionState;
   /** Whether a connection was ever up, to tell a first connect from a reconnect. */
   everConnected: boolean;
@@ -22,11 +27,14 @@ export type SubscriptionStatus = 'idle' | 'connecting' | 'pending' | 'error';
 
 export type ExecutionEventsAction =
   | { type: 'event'; event: StoredEvent }
+  | { type: 'plan'; plan: readonly PlannedPrompt[] }
   | { type: 'status'; status: SubscriptionStatus; error?: string | null }
   | { type: 'complete' };
 
 export const initialExecutionEventsState: ExecutionEventsState = {
   events: [],
+  plan: NO_PLAN,
+  view: initialExecutionView(),
   connection: 'connecting',
   everConnected: false,
   error: null,
@@ -36,12 +44,23 @@ export const initialExecutionEventsState: ExecutionEventsState = {
 export function executionEventsReducer(state: ExecutionEventsState, action: ExecutionEventsAction): ExecutionEventsState {
   switch (action.type) {
     case 'event': {
+      // The one place repeats are dropped: anything at or below the last sequence held was applied.
       const last = state.events.at(-1);
       if (last && action.event.sequence <= last.sequence) {
         return { ...state, duplicatesIgnored: state.duplicatesIgnored + 1 };
       }
-      return { ...state, events: [...state.events, action.event], connection: 'live', everConnected: true, error: null };
+      return {
+        ...state,
+        events: [...state.events, action.event],
+        view: applyExecutionEvent(state.view, action.event),
+        connection: 'live',
+        everConnected: true,
+        error: null,
+      };
     }
+    case 'plan':
+      // The plan arrives once, often after the first events: fold what is held onto it again.
+      return { ...state, plan: action.plan, view: foldExecutionEvents(action.plan, state.events) };
     case 'status': {
       if (state.connection === 'ended') return state;
       switch (action.status) {
