@@ -31,7 +31,6 @@ export { EXPORT_FORMATS } from './export-writer.ts';
  * Rows are read from the database a page at a time and written as they come: nothing is built
  * in memory, and a slow client slows the reading (back-pressure).
  */
-/** Every download URL: one execution's events, and the filtered history as executions or as their events. */
 export const EXPORT_ROUTES = {
   executionEvents: /^\/api\/executions\/(\d+)\/events\.(json|ndjson|csv)$/,
   executions: /^\/api\/executions\.(json|ndjson|csv)$/,
@@ -175,8 +174,8 @@ async function sendExport(services: AppServices, res: ServerResponse, url: URL, 
 
 /** A JSON error before the download starts; once it has started, the response is cut, so the client sees an incomplete download, not a short file. */
 function sendError(res: ServerResponse, error: unknown) {
-  // The client went away mid-download: nothing to answer, nothing to log.
-  if (error instanceof Error && 'code' in error && error.code === 'ERR_STREAM_PREMATURE_CLOSE') return;
+  // The client went away mid-download (premature close, reset, broken pipe): nothing to answer, nothing to log.
+  if (res.destroyed || (error instanceof Error && 'code' in error && error.code === 'ERR_STREAM_PREMATURE_CLOSE')) return;
   // The API's answer to a domain error, or one of this route's own.
   const known = error instanceof HttpError ? error : domainError(error);
   const status = known instanceof HttpError ? known.status : known ? getHTTPStatusCodeFromError(known) : 500;

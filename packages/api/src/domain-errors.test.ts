@@ -26,6 +26,13 @@ describe('domainError', () => {
     expect(domainError(new TRPCError({ code: 'INTERNAL_SERVER_ERROR' }))).toBeNull();
     expect(domainError('text')).toBeNull();
   });
+
+  it('gives up on a chain of causes that loops back on itself', () => {
+    const first = new Error('first');
+    const second = new Error('second', { cause: first });
+    first.cause = second;
+    expect(domainError(first)).toBeNull();
+  });
 });
 
 describe('withDomainErrors', () => {

@@ -19,6 +19,8 @@ const DOMAIN_ERRORS: Array<{ type: abstract new (...args: never[]) => Error; cod
   { type: LimitReachedError, code: 'TOO_MANY_REQUESTS' },
 ];
 
+const MAX_CAUSE_DEPTH = 10;
+
 /**
  * The answer for an error: a `TRPCError` that already has its code as it is; otherwise the first
  * domain error along its `cause`s, as its code with its message (the domain error stays the
@@ -26,7 +28,9 @@ const DOMAIN_ERRORS: Array<{ type: abstract new (...args: never[]) => Error; cod
  */
 export function domainError(error: unknown): TRPCError | null {
   if (error instanceof TRPCError && error.code !== 'INTERNAL_SERVER_ERROR') return error;
-  for (let cause: unknown = error; cause instanceof Error; cause = cause.cause) {
+  // A bounded walk: a chain of causes can loop back on itself.
+  let depth = 0;
+  for (let cause: unknown = error; cause instanceof Error && depth < MAX_CAUSE_DEPTH; cause = cause.cause, depth++) {
     const known = cause;
     const entry = DOMAIN_ERRORS.find(({ type }) => known instanceof type);
     if (entry) return new TRPCError({ code: entry.code, message: entry.message?.(known) ?? known.message, cause: known });

@@ -59,7 +59,7 @@ export function executionEventsReducer(state: ExecutionEventsState, action: Exec
       };
     }
     case 'plan':
-      // The plan arrives once, often after the first events: fold what is held onto it again.
+      // The plan often arrives after the first events (and again when its query refetches): fold what is held onto it again.
       return { ...state, plan: action.plan, view: foldExecutionEvents(action.plan, state.events) };
     case 'status': {
       if (state.connection === 'ended') return state;

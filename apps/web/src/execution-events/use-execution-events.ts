@@ -7,6 +7,9 @@ import { NO_PLAN, type PlannedPrompt } from './fold.ts';
  * Every event of an execution, live, and the view they fold into: replays what is stored, then
  * streams what happens next. After a dropped connection the link resumes from the last event id it
  * received; the reducer also drops anything at or below the last sequence it holds.
+ *
+ * `plan` must keep its identity between renders (a cached query result or `NO_PLAN`, not a new
+ * array each render): a new one refolds the events, and one per render never settles.
  */
 export function useExecutionEvents(executionId: number, plan: readonly PlannedPrompt[] = NO_PLAN) {
   const [state, dispatch] = useReducer(executionEventsReducer, initialExecutionEventsState);
