@@ -22,8 +22,8 @@ describe('the seed document’s SQL runs unmodified against the store', () => {
       executionId,
     );
     const stored = await t.services.events.getExecutionEvents(executionId);
-    // Events stamped within one millisecond share a created_at, so the seed's ORDER BY may swap
-    // those; it never contradicts the stored (sequence) order across different times.
+    // created_at strictly increases within an execution, so the seed's ORDER BY is the stored order.
+    expect(rows.map((row) => row.event_data.eventId)).toEqual(stored.map((event) => event.eventData.eventId));
     const sequenceOf = new Map(stored.map((event) => [event.eventData.eventId, event.sequence]));
     const bySeedOrder = rows.map((row) => ({ time: row.created_at.getTime(), sequence: sequenceOf.get(row.event_data.eventId)! }));
     expect(bySeedOrder.map((row) => row.sequence).sort((a, b) => a - b)).toEqual(stored.map((event) => event.sequence));

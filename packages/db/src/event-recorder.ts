@@ -7,6 +7,8 @@ export interface EventRecorderOptions {
   enqueue(event: PendingEvent): void;
   /** The last sequence already stored for this execution (0 for a new one). */
   lastSequence?: number;
+  /** The last event's stored time, in microseconds since the epoch: a resumed recorder stamps later ones. */
+  lastCreatedAtUs?: number;
   now?: () => Date;
 }
 
@@ -17,14 +19,17 @@ export interface EventRecorderOptions {
  */
 export function createEventRecorder(options: EventRecorderOptions) {
   let sequence = options.lastSequence ?? 0;
-  let lastTime = 0;
+  let lastTimeUs = options.lastCreatedAtUs ?? 0;
   const now = options.now ?? (() => new Date());
   return {
     emit(draft: EventDraft): ExecutionEvent {
-      // Never earlier than the previous event, even if the wall clock steps back, so ordering
-      // by `created_at` (as the seed's SQL does) agrees with the sequence; ties are possible.
-      lastTime = Math.max(lastTime, now().getTime());
-      const createdAt = new Date(lastTime);
+      // At least one microsecond after the previous event, even within one millisecond or when
+      // the wall clock steps back, so ordering by `created_at` (as the seed's SQL does) agrees
+      // with the sequence. The wall clock's milliseconds keep the time true; the microseconds
+      // only break ties.
+      const createdAtUs = Math.max(lastTimeUs + 1, now().getTime() * 1000);
+      // The payload's millisecond timestamp is the stored time truncated.
+      const createdAt = new Date(Math.floor(createdAtUs / 1000));
       const next = sequence + 1;
       const event = executionEventSchema.parse({
         eventType: draft.eventType,
@@ -35,7 +40,8 @@ export function createEventRecorder(options: EventRecorderOptions) {
         },
       });
       sequence = next;
-      options.enqueue({ ...event, executionId: options.executionId, sequence, createdAt } as PendingEvent);
+      lastTimeUs = createdAtUs;
+      options.enqueue({ ...event, executionId: options.executionId, sequence, createdAt, createdAtUs } as PendingEvent);
       return event;
     },
   };

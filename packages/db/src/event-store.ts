@@ -1,10 +1,20 @@
-import { parseStoredEvent, TERMINAL_EVENT_TYPES, type EventType, type StoredEvent, type StoredEventOf } from '@aae/events';
+import { eventTypeSchema, parseStoredEvent, TERMINAL_EVENT_TYPES, type EventType, type StoredEvent, type StoredEventOf } from '@aae/events';
 import type { PrismaClient } from './generated/prisma/client.ts';
 import type { Prisma } from './generated/prisma/client.ts';
 import { fromPrismaEventType, toPrismaEventType } from './event-type-mapping.ts';
 
-/** An event ready to be written: stamped by the recorder, not yet given a row id. */
-export type PendingEvent = Omit<StoredEvent, 'id'>;
+/**
+ * An event ready to be written: stamped by the recorder, not yet given a row id. `createdAtUs` is
+ * the time to store, in microseconds since the epoch (`createdAt` is it truncated to the
+ * millisecond); without it `createdAt` is stored.
+ */
+export type PendingEvent = Omit<StoredEvent, 'id'> & { createdAtUs?: number };
+
+/** A stored time with all six fractional digits, exactly (a `Date` has three). */
+export function formatMicroseconds(us: number): string {
+  const milliseconds = Math.floor(us / 1000);
+  return `${new Date(milliseconds).toISOString().slice(0, -1)}${String(us - milliseconds * 1000).padStart(3, '0')}Z`;
+}
 
 /**
  * What a batch write did: the events now stored (with their row ids), and those the database
@@ -151,6 +161,15 @@ export function createEventStore(prisma: Pick<PrismaClient, 'assistantArchitectE
       return row?.sequence ?? null;
     },
 
+    /** The execution's last event: where a resumed recorder goes on from (its time in microseconds). */
+    async lastEvent(executionId: number): Promise<{ sequence: number; eventType: EventType; createdAtUs: number } | null> {
+      const [row] = await prisma.$queryRaw<Array<{ sequence: number; event_type: string; created_at_us: bigint }>>`
+        SELECT sequence, event_type::text AS event_type, (EXTRACT(EPOCH FROM created_at) * 1000000)::bigint AS created_at_us
+        FROM assistant_architect_events WHERE execution_id = ${executionId}
+        ORDER BY sequence DESC LIMIT 1`;
+      return row ? { sequence: row.sequence, eventType: eventTypeSchema.parse(row.event_type), createdAtUs: Number(row.created_at_us) } : null;
+    },
+
     async lastSequence(executionId: number): Promise<number> {
       const result = await prisma.assistantArchitectEvent.aggregate({
         where: { executionId },
@@ -176,7 +195,7 @@ export function createEventStore(prisma: Pick<PrismaClient, 'assistantArchitectE
           ${events.map((event) => event.sequence)}::int[],
           ${events.map((event) => event.eventType)}::text[],
           ${events.map((event) => JSON.stringify(event.eventData))}::text[],
-          ${events.map((event) => event.createdAt.toISOString())}::text[]
+          ${events.map((event) => formatMicroseconds(event.createdAtUs ?? event.createdAt.getTime() * 1000))}::text[]
         ) WITH ORDINALITY AS row(execution_id, sequence, event_type, event_data, created_at, position)
         JOIN executions owner ON owner.id = row.execution_id
         WHERE owner.orphaned_at IS NULL
@@ -191,7 +210,7 @@ export function createEventStore(prisma: Pick<PrismaClient, 'assistantArchitectE
       const missing = events.filter((event) => !ids.has(eventKey(event.executionId, event.sequence)));
       const { alreadyStored, refused } = await reconcileMissingEvents(prisma, missing);
       for (const [key, id] of alreadyStored) ids.set(key, id);
-      const stored = events.flatMap((event) => {
+      const stored = events.flatMap(({ createdAtUs: _, ...event }) => {
         const id = ids.get(eventKey(event.executionId, event.sequence));
         return id === undefined ? [] : [{ ...event, id } as StoredEvent];
       });

@@ -1,7 +1,6 @@
 import { isTerminalEventType, type StoredEvent } from '@aae/events';
 import { createEventRecorder } from './event-recorder.ts';
 import { createEventStore, type PendingEvent } from './event-store.ts';
-import { fromPrismaEventType } from './event-type-mapping.ts';
 import type { PrismaClient } from './generated/prisma/client.ts';
 
 export const ORPHAN_ERROR = 'Execution was interrupted: the server running it stopped before it finished';
@@ -26,14 +25,11 @@ export async function closeOrphanedExecutions(
         AND NOT (id = ANY(${[...(options.excludeIds ?? [])]}::int[]))
       ORDER BY id
       FOR UPDATE SKIP LOCKED`;
+    const store = createEventStore(tx);
     const written: StoredEvent[] = [];
     for (const { id } of stale) {
-      const last = await tx.assistantArchitectEvent.findFirst({
-        where: { executionId: id },
-        orderBy: { sequence: 'desc' },
-        select: { sequence: true, eventType: true },
-      });
-      const lastType = last ? fromPrismaEventType(last.eventType) : null;
+      const last = await store.lastEvent(id);
+      const lastType = last?.eventType ?? null;
       if (lastType && isTerminalEventType(lastType)) {
         // It ended but died before recording so: the event is the truth.
         await tx.execution.update({
@@ -43,7 +39,9 @@ export async function closeOrphanedExecutions(
         continue;
       }
       const pending: PendingEvent[] = [];
-      createEventRecorder({ executionId: id, lastSequence: last?.sequence ?? 0, enqueue: (event) => pending.push(event) }).emit({
+      // Never before the last stored event, whatever this process's clock says.
+      const resumeAt = last ? { lastSequence: last.sequence, lastCreatedAtUs: last.createdAtUs } : {};
+      createEventRecorder({ executionId: id, ...resumeAt, enqueue: (event) => pending.push(event) }).emit({
         eventType: 'execution-error',
         eventData: {
           executionId: id,
@@ -52,7 +50,7 @@ export async function closeOrphanedExecutions(
           details: 'Closed by a server process that found its lease expired; run the assistant again to retry.',
         },
       });
-      const { stored } = await createEventStore(tx).insertEvents(pending);
+      const { stored } = await store.insertEvents(pending);
       // Holding the row lock, nothing can have taken that place; should it have, try next sweep.
       if (stored.length === 0) continue;
       written.push(...stored);

@@ -44,6 +44,31 @@ async function sha256(file: string): Promise<string> {
     .digest('hex');
 }
 
+/**
+ * A database migrated up to (not including) the migration whose name ends with `suffix`, to
+ * fill with the data of that time; `deployRest` then applies that migration and those after it.
+ */
+async function databaseBefore(suffix: string) {
+  const dir = await copyOfMigrations();
+  const names = await migrationNames(dir);
+  const first = names.find((name) => name.endsWith(suffix));
+  if (first === undefined) throw new Error(`No migration named *${suffix}`);
+  const later = names.slice(names.indexOf(first));
+  const parked = path.join(await tempDir(), 'parked');
+  await mkdir(parked);
+  for (const name of later) await cp(path.join(dir, name), path.join(parked, name), { recursive: true });
+  for (const name of later) await rm(path.join(dir, name), { recursive: true });
+
+  const db = await memoryDb();
+  const factory = pgliteAdapterFactory(db);
+  await deployMigrations(factory, { migrationsDir: dir });
+  async function deployRest(): Promise<string[]> {
+    for (const name of later) await cp(path.join(parked, name), path.join(dir, name), { recursive: true });
+    return deployMigrations(factory, { migrationsDir: dir });
+  }
+  return { db, deployRest, later };
+}
+
 describe('readMigrations', () => {
   it('lists the migration folders in order, with the lockfile', async () => {
     const list = await readMigrations();
@@ -157,26 +182,14 @@ describe('createMigration', () => {
 
 describe('the identity migration on a database from before sign-in existed', () => {
   it('keeps the dev identities’ data, makes them disabled members and admins with no way to sign in, and shares what was open to all', slow, async () => {
-    const dir = await copyOfMigrations();
-    const names = await migrationNames(dir);
-    const identity = names.find((name) => name.endsWith('_identity_and_access'))!;
-    const later = names.slice(names.indexOf(identity));
-    const parked = path.join(await tempDir(), 'parked');
-    await mkdir(parked);
-    for (const name of later) await cp(path.join(dir, name), path.join(parked, name), { recursive: true });
-    for (const name of later) await rm(path.join(dir, name), { recursive: true });
-
-    const db = await memoryDb();
-    const factory = pgliteAdapterFactory(db);
-    await deployMigrations(factory, { migrationsDir: dir });
+    const { db, deployRest, later } = await databaseBefore('_identity_and_access');
     await db.exec(`
       INSERT INTO users (name, role) VALUES ('admin', 'admin'), ('demo', 'user');
       INSERT INTO assistants (name) VALUES ('Research Brief Writer');
       INSERT INTO knowledge_repositories (name, owner_id, embedding_model) VALUES ('Field notes', 1, 'local-hash-384');
       INSERT INTO executions (assistant_id, user_id, status) VALUES (1, 2, 'completed');
     `);
-    for (const name of later) await cp(path.join(parked, name), path.join(dir, name), { recursive: true });
-    expect(await deployMigrations(factory, { migrationsDir: dir })).toEqual(later);
+    expect(await deployRest()).toEqual(later);
 
     const users = await db.query<{ id: number; name: string; email: string; role: string }>('SELECT id, name, email, role::text FROM users ORDER BY id');
     expect(users.rows).toEqual([
@@ -191,5 +204,54 @@ describe('the identity migration on a database from before sign-in existed', () 
     expect((await db.query(`SELECT column_default FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'role'`)).rows).toEqual([
       { column_default: "'member'::user_role" },
     ]);
+  });
+});
+
+describe('the microsecond event times migration on events stored in milliseconds', () => {
+  it('orders each execution’s events by created_at as by sequence, moving only the ties, by microseconds', slow, async () => {
+    const { db, deployRest, later } = await databaseBefore('_event_times_in_microseconds');
+    await db.exec(`
+      INSERT INTO users (name, email) VALUES ('demo', 'demo@example.test');
+      INSERT INTO assistants (name) VALUES ('Order');
+      INSERT INTO executions (assistant_id, user_id) VALUES (1, 1), (1, 1), (1, 1);
+    `);
+    // [execution, sequence, milliseconds after 10:00:00]: a batch's events share a millisecond, and
+    // the third execution's last event came from a clock behind.
+    const rows = [
+      [1, 2, 5],
+      [1, 1, 5],
+      [1, 3, 5],
+      [1, 4, 6],
+      [1, 5, 6],
+      [2, 1, 5],
+      [2, 2, 7],
+      [3, 1, 8],
+      [3, 2, 5],
+    ];
+    await db.exec(`
+      INSERT INTO assistant_architect_events (execution_id, sequence, event_type, event_data, created_at)
+      VALUES ${rows.map(([execution, sequence, ms]) => `(${execution}, ${sequence}, 'progress', '{}', '2026-01-01 10:00:00+00'::timestamptz + ${ms} * interval '1 millisecond')`).join(', ')}`);
+
+    expect(await deployRest()).toEqual(later);
+
+    const stored = await db.query<{ execution_id: number; sequence: number; created_at: string }>(
+      `SELECT execution_id, sequence, to_char(created_at AT TIME ZONE 'UTC', 'HH24:MI:SS.US') AS created_at
+       FROM assistant_architect_events ORDER BY execution_id, created_at`,
+    );
+    expect(stored.rows.map((row) => [row.execution_id, row.sequence, row.created_at])).toEqual([
+      [1, 1, '10:00:00.005000'],
+      [1, 2, '10:00:00.005001'],
+      [1, 3, '10:00:00.005002'],
+      [1, 4, '10:00:00.006000'],
+      [1, 5, '10:00:00.006001'],
+      [2, 1, '10:00:00.005000'],
+      [2, 2, '10:00:00.007000'],
+      [3, 1, '10:00:00.008000'],
+      [3, 2, '10:00:00.008001'],
+    ]);
+    const type = await db.query<{ type: string }>(
+      `SELECT format_type(atttypid, atttypmod) AS type FROM pg_attribute WHERE attrelid = 'assistant_architect_events'::regclass AND attname = 'created_at'`,
+    );
+    expect(type.rows).toEqual([{ type: 'timestamp(6) with time zone' }]);
   });
 });
