@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import { getExecutionEvents } from '@aae/client';
+import { createGatedModel } from '@aae/engine/testing';
 import type { StoredEvent } from '@aae/events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectExecutionEvents } from './testing/subscription.ts';
@@ -7,17 +8,29 @@ import { startTestApp, type TestApp, type TestPerson } from './testing/test-app.
 
 let app: TestApp;
 let demoAssistantId: number;
+let heldAssistantId: number;
+const gated = createGatedModel();
 
 const ids = (events: StoredEvent[]) => events.map((event) => event.eventData.eventId);
 
 beforeAll(async () => {
   // Slow enough that a run lasts long enough to drop a connection in the middle of it.
-  app = await startTestApp({ chunkDelayMs: 15 });
+  app = await startTestApp({ chunkDelayMs: 15, services: { models: [gated.model] } });
   const assistants = (await app.client('demo').assistants.list.query()).items;
   demoAssistantId = assistants.find((assistant) => assistant.name === 'Research Brief Writer')!.id;
+  heldAssistantId = (
+    await app.client('admin').assistants.create.mutate({
+      name: 'Held',
+      visibility: 'shared',
+      prompts: [{ name: 'Held', position: 1, modelId: 'gated', content: 'Wait for it' }],
+    })
+  ).id;
 });
 
-afterAll(() => app?.stop());
+afterAll(async () => {
+  gated.release();
+  await app?.stop();
+});
 
 async function runDemo(user: TestPerson = 'demo') {
   return app.client(user).executions.execute.mutate({
@@ -91,6 +104,36 @@ describe('events.onExecutionEvent over SSE', () => {
     const stored = await getExecutionEvents(client, executionId);
     expect(ids(stream.events)).toEqual(ids(stored));
     expect(stream.connectionStates).toContain('connecting');
+  });
+
+  it('reconnects on its own schedule after each cut, resuming after the last event: nothing lost, nothing twice', async () => {
+    const client = app.client('demo');
+    // Held while the connection is cut (its model waits), so every cut falls mid-run.
+    const { executionId } = await client.executions.execute.mutate({ assistantId: heldAssistantId, input: {} });
+    const resumed: string[] = [];
+    const onRequest = (req: { url?: string }) => {
+      const url = new URL(req.url ?? '/', app.url);
+      if (url.pathname === '/trpc/events.onExecutionEvent' && url.searchParams.has('lastEventId')) resumed.push(url.searchParams.get('lastEventId')!);
+    };
+    app.http.server.on('request', onRequest);
+    try {
+      const stream = collectExecutionEvents(client, { executionId });
+      await stream.received(2);
+      for (let cut = 0; cut < 3; cut++) {
+        const before = resumed.length;
+        app.http.server.closeAllConnections();
+        // The client's own reconnection names where it resumes in the URL (an EventSource's would send only the header).
+        await expect.poll(() => resumed.length).toBeGreaterThan(before);
+      }
+      await client.executions.cancel.mutate({ executionId });
+      await stream.completed;
+      const stored = await getExecutionEvents(client, executionId);
+      expect(ids(stream.events)).toEqual(ids(stored));
+      expect(stream.events.at(-1)!.eventType).toBe('execution-error');
+      expect(resumed.every((id) => ids(stored).includes(id))).toBe(true);
+    } finally {
+      app.http.server.off('request', onRequest);
+    }
   });
 
   it('replays the full history to a subscriber who arrives after completion, then ends', async () => {

@@ -9,6 +9,7 @@ import helmet from 'helmet';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import sirv from 'sirv';
 import { handleAuth } from './auth-routes.ts';
+import { handleExecutionEvents } from './execution-events-route.ts';
 import { handleExport } from './export-routes.ts';
 import { clientAddress, requestHeaders, watchTokenInUrl, type TrustProxy } from './request-identity.ts';
 
@@ -76,7 +77,7 @@ export interface RequestHandlerOptions {
   logger?: Pick<Console, 'warn'>;
 }
 
-/** Routes: `/trpc/*` the API, `/api/auth/*` sign-in, `/api/…` downloads, `/healthz`, else the web app. */
+/** Routes: `/trpc/*` the API, `/api/auth/*` sign-in, `/api/assistant-architect/events/:id` the seed's event stream, `/api/…` downloads, `/healthz`, else the web app. */
 export function createRequestHandler(options: RequestHandlerOptions): RequestListener {
   const { services } = options;
   const allowedOrigins = [new URL(options.baseURL).origin, ...(options.trustedOrigins ?? [])];
@@ -179,6 +180,14 @@ export function createRequestHandler(options: RequestHandlerOptions): RequestLis
     if (path.startsWith('/api/auth/') || path === '/api/auth') {
       const address = clientAddress(req, options.trustProxy);
       void handleAuth(services.auth, options.baseURL, req, res, requestHeaders(req, address)).catch((error: unknown) => failed(req, res, '[auth]', error));
+      return;
+    }
+    if (path.startsWith('/api/assistant-architect/events/')) {
+      void handleExecutionEvents(services, req, res, { trustProxy: options.trustProxy, allowedOrigins })
+        .then((handled) => {
+          if (!handled) notFound(res);
+        })
+        .catch((error: unknown) => failed(req, res, '[events]', error));
       return;
     }
     if (path.startsWith('/api/')) {

@@ -7,6 +7,8 @@ export { createContext, createContextInner, type Context, type RequestOrigin } f
 export { createAppServices, type AppServices, type AppServicesOptions, type IdentityOptions } from './services.ts';
 export { seedFieldGuide } from './seed-field-guide.ts';
 export { assertCanReadExecution, executionListScope } from './execution-access.ts';
+export { executionEventStream, resumeSequence } from './execution-event-stream.ts';
+export { streamScope, type StreamScope } from './stream-scope.ts';
 export { assertScope, unauthorized, viewerOf } from './trpc.ts';
 export { dateSchema, idSchema } from './schemas.ts';
 export { findUnstorableText } from './storable-text.ts';

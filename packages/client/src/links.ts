@@ -1,6 +1,7 @@
 import type { AppRouter } from '@aae/api';
 import { transformer } from '@aae/api/transformer';
 import { httpBatchStreamLink, httpSubscriptionLink, retryLink, splitLink, type TRPCLink } from '@trpc/client';
+import { reconnectingEventSource } from './reconnecting-event-source.ts';
 
 export interface LinkOptions {
   /** The server's origin, e.g. `http://127.0.0.1:3000`; the tRPC endpoint is `/trpc` under it. */
@@ -43,7 +44,8 @@ function retryAfterMs(error: { data?: { code?: string; retryAfterSeconds?: unkno
 /**
  * Subscriptions over SSE, everything else over one streamed batch link, one transformer for both.
  * A subscription whose connection fails is opened again from the last event id it received, so
- * its reader sees every event once; mutations are never sent twice.
+ * its reader sees every event once (a dropped one within a second, see `reconnectingEventSource`);
+ * mutations are never sent twice.
  */
 export function createLinks(options: LinkOptions): TRPCLink<AppRouter>[] {
   let serverAskedWaitMs: number | null = null;
@@ -51,6 +53,10 @@ export function createLinks(options: LinkOptions): TRPCLink<AppRouter>[] {
   const authHeaders: Record<string, string> = { ...options.headers, ...(options.token ? { authorization: `Bearer ${options.token}` } : {}) };
   const sendsHeaders = Object.keys(authHeaders).length > 0;
   const retryQueries = options.retryQueries ?? true;
+  // A dropped stream comes back within a second (spread, and slower while the server stays away),
+  // not after the EventSource's own 3 s.
+  const BaseEventSource: LinkOptions['EventSource'] = options.EventSource ?? globalThis.EventSource;
+  const EventSource = BaseEventSource ? reconnectingEventSource(BaseEventSource) : undefined;
   return [
     retryLink({
       retry({ op, error, attempts }) {
@@ -70,7 +76,7 @@ export function createLinks(options: LinkOptions): TRPCLink<AppRouter>[] {
       true: httpSubscriptionLink({
         url,
         transformer,
-        ...(options.EventSource ? { EventSource: options.EventSource } : {}),
+        ...(EventSource ? { EventSource } : {}),
         // The `eventsource` package (Node) accepts a fetch to send the header with; a browser's
         // EventSource cannot send headers, so there the token travels as a connection parameter.
         ...(sendsHeaders && options.EventSource

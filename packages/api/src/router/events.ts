@@ -1,9 +1,10 @@
 import { readAfter } from '@aae/db';
-import { eventTypeSchema, isTerminalEvent, parseEventId, type StoredEvent } from '@aae/events';
-import { tracked, TRPCError, type TRPCRouterRecord } from '@trpc/server';
+import { eventTypeSchema, isTerminalEvent, type StoredEvent } from '@aae/events';
+import { tracked, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { idSchema } from '../schemas.ts';
 import { assertCanReadExecution } from '../execution-access.ts';
+import { executionEventStream, resumeSequence } from '../execution-event-stream.ts';
 import { adminProcedure, scopedProcedure } from '../trpc.ts';
 import { scopedStream } from '../stream-scope.ts';
 
@@ -14,22 +15,6 @@ const BACKFILL_PAGE = 500;
 
 /** The id of an event's row, as text (how tRPC tracks it). */
 const rowIdSchema = (name: string) => z.string().regex(/^\d{1,18}$/, `${name} must be a row id`);
-
-/** The sequence after which to resume, from a client's last event id. */
-function resumeSequence(executionId: number, lastEventId: string | null | undefined): number {
-  if (!lastEventId) return 0;
-  const parsed = parseEventId(lastEventId);
-  if (!parsed) {
-    throw new TRPCError({ code: 'BAD_REQUEST', message: `lastEventId "${lastEventId}" is not an event id (expected evt_<execution>_<sequence>)` });
-  }
-  if (parsed.executionId !== executionId) {
-    throw new TRPCError({
-      code: 'BAD_REQUEST',
-      message: `lastEventId "${lastEventId}" belongs to execution ${parsed.executionId}, not ${executionId}`,
-    });
-  }
-  return parsed.sequence;
-}
 
 export const eventsRouter = {
   /** One page of an execution's stored events, oldest first; `cursor` is the last sequence seen. */
@@ -66,51 +51,13 @@ export const eventsRouter = {
       }),
     )
     .subscription(async function* ({ ctx, input, signal }) {
-      const { executionId } = input;
-      let cursor = resumeSequence(executionId, input.lastEventId);
-      const store = ctx.services.events;
-      const deliver = (event: StoredEvent) => {
-        cursor = event.sequence;
-        return tracked(event.eventData.eventId, event);
-      };
+      // A malformed id is refused before the stream counts against its person.
+      resumeSequence(input.executionId, input.lastEventId);
       // Watching for revocations before access is checked: a revocation in between is not missed.
       yield* scopedStream(ctx, signal, async function* (scope) {
-        await assertCanReadExecution(ctx.services, ctx.identity, executionId);
-        const live = ctx.services.bus.watchExecution(executionId, scope.signal);
-        if (cursor > 0 && (await store.lastSequence(executionId)) < cursor) {
-          throw new TRPCError({
-            code: 'BAD_REQUEST',
-            message: `lastEventId "${input.lastEventId}" is not an event of execution ${executionId} (it has not reached that sequence)`,
-          });
-        }
-        const terminal = await store.terminalSequence(executionId);
-        if (terminal !== null && cursor >= terminal) return;
-
-        const stored = readAfter((afterSequence, limit) => store.listEvents(executionId, { afterSequence, limit }), {
-          after: cursor,
-          limit: BACKFILL_PAGE,
-          keyOf: (event) => event.sequence,
-        });
-        for await (const event of stored) {
-          scope.throwIfRevoked();
-          yield deliver(event);
-          if (isTerminalEvent(event)) return;
-        }
-
-        for await (const event of scope.untilRevoked(live)) {
-          if (event.sequence <= cursor) continue;
-          if (event.sequence > cursor + 1) {
-            // Published out of reach of this reader (it attached mid-batch): read the gap from the store.
-            const gap = await store.listEvents(executionId, { afterSequence: cursor, limit: event.sequence - cursor - 1 });
-            for (const missed of gap) {
-              scope.throwIfRevoked();
-              yield deliver(missed);
-              if (isTerminalEvent(missed)) return;
-            }
-          }
-          yield deliver(event);
-          if (isTerminalEvent(event)) return;
-        }
+        const events = await executionEventStream(ctx.services, ctx.identity, scope, input);
+        if (!events) return;
+        for await (const event of events) yield tracked(event.eventData.eventId, event);
       });
     }),
 
