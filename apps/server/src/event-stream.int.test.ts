@@ -4,7 +4,7 @@ import { createGatedModel } from '@aae/engine/testing';
 import type { StoredEvent } from '@aae/events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectExecutionEvents } from './testing/subscription.ts';
-import { startTestApp, type TestApp, type TestPerson } from './testing/test-app.ts';
+import { createHeldAssistant, demoAssistantIdOf, startTestApp, type TestApp, type TestPerson } from './testing/test-app.ts';
 
 let app: TestApp;
 let demoAssistantId: number;
@@ -16,15 +16,8 @@ const ids = (events: StoredEvent[]) => events.map((event) => event.eventData.eve
 beforeAll(async () => {
   // Slow enough that a run lasts long enough to drop a connection in the middle of it.
   app = await startTestApp({ chunkDelayMs: 15, services: { models: [gated.model] } });
-  const assistants = (await app.client('demo').assistants.list.query()).items;
-  demoAssistantId = assistants.find((assistant) => assistant.name === 'Research Brief Writer')!.id;
-  heldAssistantId = (
-    await app.client('admin').assistants.create.mutate({
-      name: 'Held',
-      visibility: 'shared',
-      prompts: [{ name: 'Held', position: 1, modelId: 'gated', content: 'Wait for it' }],
-    })
-  ).id;
+  demoAssistantId = await demoAssistantIdOf(app);
+  heldAssistantId = await createHeldAssistant(app);
 });
 
 afterAll(async () => {

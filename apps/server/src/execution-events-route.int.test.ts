@@ -8,7 +8,7 @@ import { handleExecutionEvents } from './execution-events-route.ts';
 import { compileTrustProxy } from './request-identity.ts';
 import { openSeedStream } from './testing/seed-event-stream.ts';
 import { collectExecutionEvents } from './testing/subscription.ts';
-import { mutateWithCookie, startTestApp, TEST_PASSWORD, type TestApp, type TestPerson } from './testing/test-app.ts';
+import { mutateWithCookie, createHeldAssistant, demoAssistantIdOf, startTestApp, TEST_PASSWORD, type TestApp, type TestPerson } from './testing/test-app.ts';
 
 let app: TestApp;
 let demoAssistantId: number;
@@ -18,15 +18,8 @@ const gated = createGatedModel();
 beforeAll(async () => {
   // Slow enough that a run lasts long enough to drop a connection in the middle of it.
   app = await startTestApp({ chunkDelayMs: 15, services: { models: [gated.model] } });
-  const assistants = (await app.client('demo').assistants.list.query()).items;
-  demoAssistantId = assistants.find((assistant) => assistant.name === 'Research Brief Writer')!.id;
-  heldAssistantId = (
-    await app.client('admin').assistants.create.mutate({
-      name: 'Held',
-      visibility: 'shared',
-      prompts: [{ name: 'Held', position: 1, modelId: 'gated', content: 'Wait for it' }],
-    })
-  ).id;
+  demoAssistantId = await demoAssistantIdOf(app);
+  heldAssistantId = await createHeldAssistant(app);
 });
 
 afterAll(async () => {

@@ -2,7 +2,7 @@ import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGatedModel } from '@aae/engine/testing';
 import { MAX_API_BODY_BYTES, MAX_BATCH_SIZE } from './http-server.ts';
-import { startTestApp, type TestApp } from './testing/test-app.ts';
+import { createHeldAssistant, startTestApp, type TestApp } from './testing/test-app.ts';
 
 /** Nothing of the server's insides: no stack, no file path, no SQL or Prisma text. */
 const LEAKS = /\n\s+at |\/work\/|\/tmp\/|node_modules|prisma|SELECT |violates|syntax error/i;
@@ -118,13 +118,7 @@ describe('usage limits', () => {
     app = await startTestApp({
       services: { models: [gated.model], usageLimits: { executionsPerMinute: 4, runningPerPerson: 2, runningInAll: 3, streamsPerPerson: 2 } },
     });
-    heldAssistantId = (
-      await app.client('admin').assistants.create.mutate({
-        name: 'Held',
-        visibility: 'shared',
-        prompts: [{ name: 'Held', position: 1, modelId: 'gated', content: 'Wait for it' }],
-      })
-    ).id;
+    heldAssistantId = await createHeldAssistant(app);
   });
   afterAll(async () => {
     gated.release();

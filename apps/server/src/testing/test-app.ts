@@ -152,3 +152,21 @@ export async function startTestOidcProvider(options: { id?: string; name?: strin
     stop: () => server.stop(),
   };
 }
+
+/** A shared one-prompt assistant on the gated test model: its runs wait until the test releases them. */
+export async function createHeldAssistant(app: TestApp, name = 'Held'): Promise<number> {
+  const held = await app.client('admin').assistants.create.mutate({
+    name,
+    visibility: 'shared',
+    prompts: [{ name: 'Held', position: 1, modelId: 'gated', content: 'Wait for it' }],
+  });
+  return held.id;
+}
+
+/** The id of the demo assistant every database is seeded with. */
+export async function demoAssistantIdOf(app: TestApp): Promise<number> {
+  const assistants = (await app.client('demo').assistants.list.query()).items;
+  const demo = assistants.find((assistant) => assistant.name === 'Research Brief Writer');
+  if (!demo) throw new Error('the demo assistant is missing');
+  return demo.id;
+}
