@@ -146,13 +146,12 @@ async function sendEvents(res: ServerResponse, events: AsyncGenerator<StoredEven
 /** An error before the stream starts, as the API answers it (plain text); once streaming, the response is cut. */
 function answerError(res: ServerResponse, error: unknown) {
   const known = domainError(error);
+  if (!known) console.error('[events]', error);
   if (res.headersSent) {
-    if (!known) console.error('[events]', error);
     res.destroy();
     return;
   }
   const status = known ? getHTTPStatusCodeFromError(known) : 500;
-  if (!known) console.error('[events]', error);
   const headers: Record<string, string> = { 'content-type': 'text/plain; charset=utf-8' };
   if (known?.cause instanceof LimitReachedError) headers['retry-after'] = String(known.cause.retryAfterSeconds);
   res.writeHead(status, headers);
