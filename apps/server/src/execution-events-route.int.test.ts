@@ -5,6 +5,7 @@ import { createGatedModel } from '@aae/engine/testing';
 import type { StoredEvent } from '@aae/events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handleExecutionEvents } from './execution-events-route.ts';
+import { createSseResponses } from './live-delivery/sse-responses.ts';
 import { compileTrustProxy } from './request-identity.ts';
 import { openSeedStream } from './testing/seed-event-stream.ts';
 import { collectExecutionEvents } from './testing/subscription.ts';
@@ -185,9 +186,10 @@ describe('GET /api/assistant-architect/events/:executionId (the seed’s EventSo
   });
 
   it('pings an idle stream, refuses streams past the person’s limit, and frees a stream whose client goes', async () => {
-    // The route on a server of its own, pinging often.
+    // The route on a server of its own, checking often for streams to ping.
+    const responses = createSseResponses({ sweepMs: 20, pingMs: 20 });
     const server: Server = createServer((req, res) => {
-      void handleExecutionEvents(app.services, req, res, { trustProxy: compileTrustProxy(undefined), pingIntervalMs: 20 });
+      void handleExecutionEvents(app.services, req, res, { trustProxy: compileTrustProxy(undefined), responses });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/assistant-architect/events`;
@@ -220,6 +222,7 @@ describe('GET /api/assistant-architect/events/:executionId (the seed’s EventSo
       await app.client('demo').executions.cancel.mutate({ executionId });
     } finally {
       limits.streamsPerPerson = 0;
+      responses.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

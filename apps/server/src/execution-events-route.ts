@@ -3,17 +3,18 @@ import {
   assertScope,
   createContext,
   domainError,
-  executionEventStream,
   idSchema,
   LimitReachedError,
   resumeSequence,
   streamScope,
   unauthorized,
   type AppServices,
+  type StreamScope,
 } from '@aae/api';
-import type { StoredEvent } from '@aae/events';
 import { TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
+import type { SseResponses } from './live-delivery/sse-responses.ts';
+import { seedFormat } from './live-delivery/wire-formats.ts';
 import { clientAddress, requestHeaders, watchTokenInUrl, type TrustProxy } from './request-identity.ts';
 
 /**
@@ -27,21 +28,11 @@ import { clientAddress, requestHeaders, watchTokenInUrl, type TrustProxy } from 
  */
 export const EXECUTION_EVENTS_ROUTE = /^\/api\/assistant-architect\/events\/(\d+)$/;
 
-/** How long a browser waits before reconnecting: under a second, spread so a restarting server is not stormed. */
-export const retryMs = (random: () => number = Math.random) => 500 + Math.floor(random() * 500);
-
 export interface ExecutionEventsRouteOptions {
   trustProxy: TrustProxy;
   allowedOrigins?: readonly string[];
-  /** A `: ping` comment after this long without a write (proxies close silent connections). */
-  pingIntervalMs?: number;
-}
-
-const DEFAULT_PING_MS = 15_000;
-
-/** One SSE message: the event's type as its name, its id, and the seed's payload. */
-export function formatSeedEvent(event: StoredEvent): string {
-  return `event: ${event.eventType}\nid: ${event.eventData.eventId}\ndata: ${JSON.stringify(event.eventData)}\n\n`;
+  /** Where the stream is written (shared with the other SSE streams of the process). */
+  responses: SseResponses;
 }
 
 /** The caller, with the API's identity and rules: a session cookie, a bearer token with `executions:read`, or a watch token (also as `?token=`). */
@@ -58,19 +49,6 @@ async function authenticate(services: AppServices, req: IncomingMessage, url: UR
   return context.identity;
 }
 
-/** Resolves when `res` can take more, or when `signal` aborts. */
-function drained(res: ServerResponse, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    res.on('drain', done);
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
-
 /** Handles `/api/assistant-architect/events/…`; returns false for any other path. */
 export async function handleExecutionEvents(
   services: AppServices,
@@ -84,6 +62,7 @@ export async function handleExecutionEvents(
   const gone = new AbortController();
   const onClose = () => gone.abort();
   res.once('close', onClose);
+  let scope: StreamScope | null = null;
   try {
     if (req.method !== 'GET') throw new TRPCError({ code: 'METHOD_NOT_SUPPORTED', message: 'Events are read with GET' });
     const identity = await authenticate(services, req, url, options);
@@ -94,53 +73,34 @@ export async function handleExecutionEvents(
     }
     const header = req.headers['last-event-id'];
     const lastEventId = (Array.isArray(header) ? header[0] : header) || url.searchParams.get('lastEventId');
-    resumeSequence(executionId, lastEventId);
-    const scope = await streamScope({ services, identity }, gone.signal);
-    try {
-      const events = await executionEventStream(services, identity, scope, { executionId, lastEventId });
-      if (!events) {
-        res.writeHead(204);
-        res.end();
-        return true;
-      }
-      await sendEvents(res, events, scope.signal, options.pingIntervalMs ?? DEFAULT_PING_MS);
-    } finally {
-      scope.close();
+    const after = resumeSequence(executionId, lastEventId);
+    const opened = await streamScope({ services, identity }, gone.signal);
+    scope = opened;
+    const stream = options.responses.open(res, seedFormat, (error: unknown) => {
+      // Its history could not be read: cut, and the EventSource connects again.
+      if (!domainError(error)) console.error('[events]', error);
+      res.destroy();
+    });
+    // Access ended (revoked, expired): the stream ends, and the reconnecting client is asked again who it is.
+    opened.signal.addEventListener('abort', () => {
+      if (opened.revoked() && !res.writableEnded) res.end();
+    });
+    res.once('close', () => opened.close());
+    const outcome = await services.live.watch({ identity, executionId, after, sink: stream.sink, signal: opened.signal });
+    if (outcome === 'ended') {
+      opened.close();
+      res.writeHead(204);
+      res.end();
+      return true;
     }
+    stream.start();
   } catch (error) {
+    scope?.close();
     answerError(res, error);
   } finally {
     res.off('close', onClose);
   }
   return true;
-}
-
-async function sendEvents(res: ServerResponse, events: AsyncGenerator<StoredEvent, void, undefined>, signal: AbortSignal, pingIntervalMs: number) {
-  res.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache',
-    connection: 'keep-alive',
-    'x-accel-buffering': 'no',
-  });
-  res.write(`retry: ${retryMs()}\n\n`);
-  const ping = setTimeout(function pingAgain() {
-    res.write(': ping\n\n');
-    ping.refresh();
-  }, pingIntervalMs);
-  try {
-    for await (const event of events) {
-      if (signal.aborted) break;
-      ping.refresh();
-      // Back-pressure: a slow client slows the reading rather than filling memory.
-      if (!res.write(formatSeedEvent(event))) await drained(res, signal);
-    }
-  } catch (error) {
-    // Access ended (revoked, expired): the stream ends, and the reconnecting client is asked again who it is.
-    if (!(error instanceof TRPCError) || !signal.aborted) throw error;
-  } finally {
-    clearTimeout(ping);
-  }
-  res.end();
 }
 
 /** An error before the stream starts, as the API answers it (plain text); once streaming, the response is cut. */

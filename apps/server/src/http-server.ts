@@ -11,6 +11,8 @@ import sirv from 'sirv';
 import { handleAuth } from './auth-routes.ts';
 import { handleExecutionEvents } from './execution-events-route.ts';
 import { handleExport } from './export-routes.ts';
+import { createSseResponses } from './live-delivery/sse-responses.ts';
+import { handleTypedEventSubscription, TYPED_EVENTS_PATH } from './live-delivery/typed-subscription-route.ts';
 import { clientAddress, requestHeaders, watchTokenInUrl, type TrustProxy } from './request-identity.ts';
 
 export interface RunningHttpServer {
@@ -81,6 +83,20 @@ export interface RequestHandlerOptions {
 export function createRequestHandler(options: RequestHandlerOptions): RequestListener {
   const { services } = options;
   const allowedOrigins = [new URL(options.baseURL).origin, ...(options.trustedOrigins ?? [])];
+  const contextFor = (req: IncomingMessage, connectionParams: Readonly<Record<string, string | undefined>> | null) => {
+    const ipAddress = clientAddress(req, options.trustProxy);
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    return createContext(services, {
+      headers: requestHeaders(req, ipAddress),
+      // EventSource cannot send headers: a watch token in tRPC's connection params or the URL.
+      token: watchTokenInUrl(connectionParams?.token) ?? watchTokenInUrl(url.searchParams.get('token')),
+      ipAddress,
+      requestId: requestIdOf(req),
+      allowedOrigins,
+    });
+  };
+  // Every SSE stream of this process is written by the fan-out core through these.
+  const responses = createSseResponses();
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: '/trpc/',
@@ -91,18 +107,7 @@ export function createRequestHandler(options: RequestHandlerOptions): RequestLis
       const limited = errors.find((error) => error.cause instanceof LimitReachedError)?.cause as LimitReachedError | undefined;
       return limited ? { headers: { 'retry-after': String(limited.retryAfterSeconds) } } : {};
     },
-    createContext: ({ req, info }) => {
-      const ipAddress = clientAddress(req, options.trustProxy);
-      const url = new URL(req.url ?? '/', 'http://localhost');
-      return createContext(services, {
-        headers: requestHeaders(req, ipAddress),
-        // EventSource cannot send headers: a watch token in tRPC's connection params or the URL.
-        token: watchTokenInUrl(info.connectionParams?.token) ?? watchTokenInUrl(url.searchParams.get('token')),
-        ipAddress,
-        requestId: requestIdOf(req),
-        allowedOrigins,
-      });
-    },
+    createContext: ({ req, info }) => contextFor(req, info.connectionParams),
     onError({ error, path, req }) {
       if (error.code === 'INTERNAL_SERVER_ERROR') console.error(`[trpc] ${path ?? '?'} (request ${requestIdOf(req)}):`, error);
     },
@@ -175,6 +180,13 @@ export function createRequestHandler(options: RequestHandlerOptions): RequestLis
       if (!decodable(path.split('?')[0]!)) return badRequest(res, 'The procedure name in the URL is not valid percent-encoded UTF-8');
       // Refused before a byte is read when it says it is too large (tRPC stops reading at the limit otherwise).
       if (Number(req.headers['content-length'] ?? 0) > MAX_API_BODY_BYTES) return tooLarge(res, MAX_API_BODY_BYTES);
+      // The events of one execution are streamed by the fan-out core, in tRPC's own format.
+      if (req.method === 'GET' && path.split('?')[0] === TYPED_EVENTS_PATH) {
+        void handleTypedEventSubscription(req, res, { responses, createContext: contextFor, fallback: trpc }).catch((error: unknown) =>
+          failed(req, res, '[trpc]', error),
+        );
+        return;
+      }
       return trpc(req, res);
     }
     if (path.startsWith('/api/auth/') || path === '/api/auth') {
@@ -183,7 +195,7 @@ export function createRequestHandler(options: RequestHandlerOptions): RequestLis
       return;
     }
     if (path.startsWith('/api/assistant-architect/events/')) {
-      void handleExecutionEvents(services, req, res, { trustProxy: options.trustProxy, allowedOrigins })
+      void handleExecutionEvents(services, req, res, { trustProxy: options.trustProxy, allowedOrigins, responses })
         .then((handled) => {
           if (!handled) notFound(res);
         })

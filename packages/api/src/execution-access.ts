@@ -9,12 +9,22 @@ import { viewerOf } from './trpc.ts';
  * Someone else's execution answers exactly like a missing one.
  */
 export async function assertCanReadExecution(services: AppServices, identity: Identity, executionId: number): Promise<void> {
+  assertWatchesExecution(identity, executionId);
+  canReadExecution(identity, executionId, await services.executions.ownerOf(executionId));
+}
+
+/** A watch token reads its own execution only (checked before anything is read). */
+export function assertWatchesExecution(identity: Identity, executionId: number): void {
   if (identity.via === 'watch' && identity.executionId !== executionId) {
     throw new TRPCError({ code: 'FORBIDDEN', message: `This watch token reads execution ${identity.executionId} only` });
   }
+}
+
+/** `assertCanReadExecution` with the execution's owner already read (null: no such execution). */
+export function canReadExecution(identity: Identity, executionId: number, ownerId: number | null): void {
+  assertWatchesExecution(identity, executionId);
   // A watch token reads as the person who asked for it could, for as long as they still can.
   const isAdmin = identity.via === 'watch' ? identity.user.role === 'admin' : viewerOf(identity).isAdmin;
-  const ownerId = await services.executions.ownerOf(executionId);
   if (ownerId === null || (ownerId !== identity.user.id && !isAdmin)) {
     throw new TRPCError({ code: 'NOT_FOUND', message: `Execution ${executionId} does not exist` });
   }

@@ -8,6 +8,8 @@ export { createAppServices, type AppServices, type AppServicesOptions, type Iden
 export { seedFieldGuide } from './seed-field-guide.ts';
 export { assertCanReadExecution, executionListScope } from './execution-access.ts';
 export { executionEventStream, resumeSequence } from './execution-event-stream.ts';
+export { executionEventInput } from './router/events.ts';
+export { createFanOut, SlowWatcherError, type EventSink, type FanOut, type FanOutStats } from './live-delivery/fan-out.ts';
 export { streamScope, type StreamScope } from './stream-scope.ts';
 export { assertScope, unauthorized, viewerOf } from './trpc.ts';
 export { dateSchema, idSchema } from './schemas.ts';

@@ -1,3 +1,4 @@
+import { createFanOut } from './live-delivery/fan-out.ts';
 import { createUsageLimits, type UsageLimitSettings } from './usage-limits.ts';
 import { createAuth, createIdentityResolver, createWatchTokens, type OidcProviderConfig, type SignInThrottle } from '@aae/auth';
 import {
@@ -97,6 +98,9 @@ export function createAppServices(options: AppServicesOptions) {
     logger,
   });
   const users = createUserRepository(prisma);
+  const executions = createExecutionRepository(prisma);
+  // One bus subscription per watched execution, whoever watches it and however.
+  const live = createFanOut({ events, executions, bus });
   const audit = createAuditLog(prisma);
   const auth = createAuth({
     prisma,
@@ -108,7 +112,6 @@ export function createAppServices(options: AppServicesOptions) {
   const watchTokens = createWatchTokens(options.identity.secret);
   const personalTokens = createPersonalTokenRepository(prisma);
   const assistants = createAssistantRepository(prisma);
-  const executions = createExecutionRepository(prisma);
   const providerModels = createOpenAICompatibleModels(options.providers ?? [], options.providerRetry ? { retry: options.providerRetry } : {});
   const models = new ModelRegistry([createLocalModel(options.localModel), ...providerModels.languageModels, ...(options.models ?? [])]);
   const embeddings = new EmbeddingRegistry(
@@ -159,6 +162,7 @@ export function createAppServices(options: AppServicesOptions) {
     executions,
     events,
     bus,
+    live,
     buffer,
     models,
     embeddings,
@@ -173,6 +177,7 @@ export function createAppServices(options: AppServicesOptions) {
     async close(options: { cancelRunning?: boolean } = {}) {
       await Promise.all([runner.stopAll({ cancel: options.cancelRunning ?? false }), imports.stopAll()]);
       await buffer.flush();
+      live.close();
       await bus.close?.();
       await this.database.close();
     },

@@ -13,6 +13,12 @@ const readExecution = scopedProcedure('executions:read', { watch: true });
 
 const BACKFILL_PAGE = 500;
 
+/** What `onExecutionEvent` takes (also read by the server's own answer to it, see `apps/server`). */
+export const executionEventInput = z.object({
+  executionId: idSchema,
+  lastEventId: z.string().nullish(),
+});
+
 /** The id of an event's row, as text (how tRPC tracks it). */
 const rowIdSchema = (name: string) => z.string().regex(/^\d{1,18}$/, `${name} must be a row id`);
 
@@ -43,23 +49,16 @@ export const eventsRouter = {
    * back-fill from the database after `lastEventId`, then stream live events, skipping what was
    * already sent. Ends after the terminal event.
    */
-  onExecutionEvent: readExecution
-    .input(
-      z.object({
-        executionId: idSchema,
-        lastEventId: z.string().nullish(),
-      }),
-    )
-    .subscription(async function* ({ ctx, input, signal }) {
-      // A malformed id is refused before the stream counts against its person.
-      resumeSequence(input.executionId, input.lastEventId);
-      // Watching for revocations before access is checked: a revocation in between is not missed.
-      yield* scopedStream(ctx, signal, async function* (scope) {
-        const events = await executionEventStream(ctx.services, ctx.identity, scope, input);
-        if (!events) return;
-        for await (const event of events) yield tracked(event.eventData.eventId, event);
-      });
-    }),
+  onExecutionEvent: readExecution.input(executionEventInput).subscription(async function* ({ ctx, input, signal }) {
+    // A malformed id is refused before the stream counts against its person.
+    resumeSequence(input.executionId, input.lastEventId);
+    // Watching for revocations before access is checked: a revocation in between is not missed.
+    yield* scopedStream(ctx, signal, async function* (scope) {
+      const events = await executionEventStream(ctx.services, ctx.identity, scope, input);
+      if (!events) return;
+      for await (const event of events) yield tracked(event.eventData.eventId, event);
+    });
+  }),
 
   /**
    * Every new event of every execution, for admins, on one connection: the latest `backlog`

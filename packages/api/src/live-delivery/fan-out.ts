@@ -1,0 +1,356 @@
+import type { Identity } from '@aae/auth';
+import type { EventBus, EventStore, ExecutionRepository } from '@aae/db';
+import { isTerminalEvent, type StoredEvent } from '@aae/events';
+import { TRPCError } from '@trpc/server';
+import { assertWatchesExecution, canReadExecution } from '../execution-access.ts';
+
+/**
+ * Where one watcher's events go: a socket (written in a wire format) or a reader's queue. The
+ * core decides what to send and when; the sink only writes.
+ */
+export interface EventSink {
+  /** Takes one event; false when it holds more than it may, and the watcher is then cut. */
+  send(event: StoredEvent): boolean;
+  /**
+   * Takes several events at once while catching up. Watchers reading the same history get the
+   * same array, so a sink may keep what it made of it (one buffer per page, not one per watcher).
+   */
+  sendMany(events: readonly StoredEvent[]): boolean;
+  /** While catching up: resolves once the sink can take more; null when it can now. */
+  whenWritable(): Promise<void> | null;
+  /** The terminal event was sent: nothing follows. */
+  finish(): void;
+  /** Dropped (too slow, or its history could not be read): its client resumes by id. */
+  fail(error: SlowWatcherError | unknown): void;
+}
+
+/** A watcher that fell too far behind: cut so it resumes from its last id, instead of growing the heap. */
+export class SlowWatcherError extends Error {
+  override name = 'SlowWatcherError';
+  constructor() {
+    super('This stream fell too far behind the events; connecting again from the last event received');
+  }
+}
+
+export interface FanOutOptions {
+  events: Pick<EventStore, 'listEvents' | 'terminalSequence' | 'lastSequence'>;
+  executions: Pick<ExecutionRepository, 'ownerOf'>;
+  bus: Pick<EventBus, 'watchExecution'>;
+  /** Events per history read (shared by everyone reading the same stretch). */
+  pageSize?: number;
+  /** Live events each execution keeps in memory for watchers that attach or fall a little behind. */
+  recentEvents?: number;
+  /** History pages each execution keeps for other watchers reading it. */
+  cachedPages?: number;
+  /** How long an execution nobody watches keeps its subscription and reads, for watchers coming back. */
+  lingerMs?: number;
+}
+
+export interface WatchRequest {
+  identity: Identity;
+  executionId: number;
+  /** The last sequence the watcher has (0 for everything). */
+  after: number;
+  sink: EventSink;
+  /** Aborted when the watcher goes: it is dropped without another call to its sink. */
+  signal: AbortSignal;
+}
+
+export interface FanOutStats {
+  /** Executions with a live subscription in this process. */
+  executions: number;
+  watchers: number;
+  /** History reads sent to the database (each shared by every watcher that needed it). */
+  historyReads: number;
+  /** Watchers cut for falling too far behind. */
+  slowWatchersCut: number;
+}
+
+/**
+ * One fan-out core per process: one bus subscription per watched execution (not one per
+ * watcher), every event handed to each watcher's sink once and in order, history read once for
+ * everyone reading the same stretch, and the execution's owner and end read once per execution.
+ * The seed's endpoint, the typed subscription and the per-tab connection all watch through it.
+ */
+export function createFanOut(options: FanOutOptions) {
+  const pageSize = options.pageSize ?? 500;
+  const recentLimit = options.recentEvents ?? 512;
+  const cachedPages = options.cachedPages ?? 40;
+  const lingerMs = options.lingerMs ?? 5_000;
+  const channels = new Map<number, Channel>();
+  const stats = { historyReads: 0, slowWatchersCut: 0 };
+
+  interface Watcher {
+    sink: EventSink;
+    /** The last sequence handed to the sink. */
+    cursor: number;
+    /** Live: takes events as they are published; otherwise catching up from history and recent events. */
+    live: boolean;
+    done: boolean;
+  }
+
+  class Channel {
+    readonly watchers = new Set<Watcher>();
+    /** Checks and reads in progress that keep the channel open before their watcher joins. */
+    private holds = 0;
+    private readonly stop = new AbortController();
+    private lingering: NodeJS.Timeout | null = null;
+    /** The latest published events, contiguous in sequence. */
+    private recent: StoredEvent[] = [];
+    private owner: Promise<number | null> | null = null;
+    private terminal: number | null = null;
+    private terminalRead: Promise<number | null> | null = null;
+    /** The highest sequence seen published. */
+    highest = 0;
+    /** History reads by the sequence they start after, kept for other watchers reading the same stretch. */
+    private readonly pages = new Map<number, Promise<StoredEvent[]>>();
+
+    constructor(readonly executionId: number) {
+      // Subscribed before anything is read: whatever is published from now on reaches `recent`.
+      const live = options.bus.watchExecution(executionId, this.stop.signal);
+      void (async () => {
+        for await (const event of live) this.publish(event);
+      })();
+    }
+
+    hold() {
+      this.holds += 1;
+      if (this.lingering) clearTimeout(this.lingering);
+      this.lingering = null;
+    }
+
+    release() {
+      this.holds -= 1;
+      this.closeWhenIdle();
+    }
+
+    add(watcher: Watcher) {
+      this.watchers.add(watcher);
+      void this.catchUp(watcher);
+    }
+
+    remove(watcher: Watcher) {
+      watcher.done = true;
+      this.watchers.delete(watcher);
+      this.closeWhenIdle();
+    }
+
+    private closeWhenIdle() {
+      if (this.watchers.size > 0 || this.holds > 0 || this.lingering || this.stop.signal.aborted) return;
+      this.lingering = setTimeout(() => this.close(), lingerMs);
+      this.lingering.unref();
+    }
+
+    close() {
+      if (this.lingering) clearTimeout(this.lingering);
+      this.lingering = null;
+      this.stop.abort();
+      if (channels.get(this.executionId) === this) channels.delete(this.executionId);
+    }
+
+    async assertCanRead(identity: Identity) {
+      assertWatchesExecution(identity, this.executionId);
+      this.owner ??= options.executions.ownerOf(this.executionId);
+      const owner = this.owner;
+      try {
+        canReadExecution(identity, this.executionId, await owner);
+      } catch (error) {
+        // A missing execution may yet be created by a caller that guessed its id: asked again next time.
+        if (this.owner === owner && (await owner.catch(() => null)) === null) this.owner = null;
+        throw error;
+      }
+    }
+
+    /** The sequence of the execution's terminal event, once it has one: read once, then seen published. */
+    async terminalSequence(): Promise<number | null> {
+      if (this.terminal !== null) return this.terminal;
+      this.terminalRead ??= options.events.terminalSequence(this.executionId).finally(() => {
+        this.terminalRead = null;
+      });
+      const read = await this.terminalRead;
+      this.terminal ??= read;
+      return this.terminal;
+    }
+
+    /** The execution has reached `sequence` (a resuming watcher's last id must be one of its events). */
+    async hasReached(sequence: number): Promise<boolean> {
+      return sequence <= this.highest || (await options.events.lastSequence(this.executionId)) >= sequence;
+    }
+
+    private publish(event: StoredEvent) {
+      if (event.sequence > this.highest) this.highest = event.sequence;
+      if (isTerminalEvent(event)) this.terminal ??= event.sequence;
+      const last = this.recent.at(-1);
+      if (!last || event.sequence === last.sequence + 1) this.recent.push(event);
+      else if (event.sequence > last.sequence + 1) this.recent = [event];
+      if (this.recent.length > recentLimit) this.recent.splice(0, this.recent.length - recentLimit);
+      for (const watcher of this.watchers) {
+        if (!watcher.live || event.sequence <= watcher.cursor) continue;
+        if (event.sequence > watcher.cursor + 1) {
+          // Published out of this watcher's reach (it missed a batch): it catches up from the store.
+          watcher.live = false;
+          void this.catchUp(watcher);
+          continue;
+        }
+        this.deliver(watcher, [event]);
+      }
+    }
+
+    /**
+     * Hands `events` (after the watcher's cursor) to its sink; false once it is done with. A live
+     * watcher whose sink is full is cut; one catching up is paced by `whenWritable` instead.
+     */
+    private deliver(watcher: Watcher, events: readonly StoredEvent[]): boolean {
+      const last = events.at(-1);
+      if (!last || watcher.done) return !watcher.done;
+      const end = events.findIndex((event) => isTerminalEvent(event));
+      const sent = end === -1 ? events : events.slice(0, end + 1);
+      watcher.cursor = sent.at(-1)!.sequence;
+      const kept = sent.length === 1 ? watcher.sink.send(sent[0]!) : watcher.sink.sendMany(sent);
+      if (end !== -1) {
+        this.remove(watcher);
+        watcher.sink.finish();
+        return false;
+      }
+      if (!kept && watcher.live) {
+        this.remove(watcher);
+        stats.slowWatchersCut += 1;
+        watcher.sink.fail(new SlowWatcherError());
+        return false;
+      }
+      return true;
+    }
+
+    /**
+     * History after `after`: a page read before (any read is a true prefix of what follows, since
+     * stored events never change), one in flight, or a new read; `fresh` asks the database again.
+     */
+    private page(after: number, fresh: boolean): Promise<StoredEvent[]> {
+      const known = this.pages.get(after);
+      if (known && !fresh) return known;
+      stats.historyReads += 1;
+      const read = options.events.listEvents(this.executionId, { afterSequence: after, limit: pageSize });
+      this.pages.delete(after);
+      this.pages.set(after, read);
+      while (this.pages.size > cachedPages) this.pages.delete(this.pages.keys().next().value!);
+      read.catch(() => {
+        if (this.pages.get(after) === read) this.pages.delete(after);
+      });
+      return read;
+    }
+
+    /**
+     * Brings a watcher from its cursor up to the live events: history pages (shared), then the
+     * recent events, then live, switched in one synchronous step so nothing published in between
+     * is missed or sent twice.
+     */
+    private async catchUp(watcher: Watcher) {
+      try {
+        let fresh = false;
+        let emptyFreshReads = 0;
+        while (!watcher.done) {
+          const first = this.recent[0];
+          if (first && first.sequence <= watcher.cursor + 1) {
+            const from = watcher.cursor + 1 - first.sequence;
+            if (from < this.recent.length && !this.deliver(watcher, this.recent.slice(from))) return;
+            watcher.live = true;
+            return;
+          }
+          const events = await this.page(watcher.cursor, fresh);
+          if (watcher.done) return;
+          const from = events.findIndex((event) => event.sequence > watcher.cursor);
+          if (from !== -1) {
+            fresh = false;
+            emptyFreshReads = 0;
+            if (!this.deliver(watcher, from === 0 ? events : events.slice(from))) return;
+            const wait = watcher.sink.whenWritable();
+            if (wait) await wait;
+            continue;
+          }
+          // Nothing after the cursor in that page. A page read earlier may predate the latest events: ask again.
+          if (!fresh) {
+            fresh = true;
+            continue;
+          }
+          // Read just now: everything stored after the cursor would be in it. Nothing published since either: live from here.
+          if (this.recent.length === 0) {
+            watcher.live = true;
+            return;
+          }
+          // Published but not in the store (stored events never go missing, so this is a gap the
+          // writer left): after a few reads, go on from what was published.
+          emptyFreshReads += 1;
+          if (emptyFreshReads >= 3) {
+            if (
+              !this.deliver(
+                watcher,
+                this.recent.filter((event) => event.sequence > watcher.cursor),
+              )
+            )
+              return;
+            watcher.live = true;
+            return;
+          }
+        }
+      } catch (error) {
+        if (watcher.done) return;
+        this.remove(watcher);
+        watcher.sink.fail(error);
+      }
+    }
+  }
+
+  function channelFor(executionId: number): Channel {
+    let channel = channels.get(executionId);
+    if (!channel) {
+      channel = new Channel(executionId);
+      channels.set(executionId, channel);
+    }
+    return channel;
+  }
+
+  return {
+    /**
+     * Starts sending an execution's events after `after` to `sink`, once each and in order, then
+     * live ones, ending after the terminal event. Checks that the caller may read the execution
+     * (its owner read once per execution). `'ended'` when there is nothing left to send: the
+     * execution ended and the watcher has every event.
+     */
+    async watch(request: WatchRequest): Promise<'watching' | 'ended'> {
+      const { executionId, after } = request;
+      const channel = channelFor(executionId);
+      channel.hold();
+      try {
+        await channel.assertCanRead(request.identity);
+        if (after > 0 && !(await channel.hasReached(after))) {
+          throw new TRPCError({
+            code: 'BAD_REQUEST',
+            message: `lastEventId "evt_${executionId}_${after}" is not an event of execution ${executionId} (it has not reached that sequence)`,
+          });
+        }
+        const terminal = await channel.terminalSequence();
+        if (terminal !== null && after >= terminal) return 'ended';
+        if (request.signal.aborted) return 'watching';
+        const watcher: Watcher = { sink: request.sink, cursor: after, live: false, done: false };
+        request.signal.addEventListener('abort', () => channel.remove(watcher), { once: true });
+        channel.add(watcher);
+        return 'watching';
+      } finally {
+        channel.release();
+      }
+    },
+
+    stats(): FanOutStats {
+      let watchers = 0;
+      for (const channel of channels.values()) watchers += channel.watchers.size;
+      return { executions: channels.size, watchers, ...stats };
+    },
+
+    /** Drops every subscription (the process is stopping). */
+    close() {
+      for (const channel of [...channels.values()]) channel.close();
+    },
+  };
+}
+
+export type FanOut = ReturnType<typeof createFanOut>;
