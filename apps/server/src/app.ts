@@ -1,3 +1,4 @@
+import type { SseResponsesOptions } from './live-delivery/sse-responses.ts';
 import { createAppServices, seedFieldGuide, type AppServices, type AppServicesOptions } from '@aae/api';
 import { createSignInThrottle, hashPassword, type OidcProviderConfig, type SignInThrottleOptions } from '@aae/auth';
 import { createDatabase, instanceSecret, seedDemo, type Database } from '@aae/db';
@@ -35,6 +36,8 @@ export interface StartAppOptions {
   identity?: IdentitySettings;
   /** Requests one client address may make per minute, whatever they are (0: no limit; default 1200). */
   requestsPerMinutePerAddress?: number;
+  /** How SSE streams are written (see `SseResponsesOptions`). */
+  liveStreams?: SseResponsesOptions;
   /** Providers, tools, limits, cache and runner settings for the services. */
   services?: Omit<AppServicesOptions, 'database' | 'logger' | 'localModel' | 'identity'>;
   logger?: Pick<Console, 'info' | 'warn' | 'error'>;
@@ -149,6 +152,7 @@ async function serveApp(
       webDist: options.webDist,
       trustedOrigins,
       requestsPerMinutePerAddress: options.requestsPerMinutePerAddress ?? DEFAULT_REQUESTS_PER_MINUTE_PER_ADDRESS,
+      liveStreams: options.liveStreams,
       logger,
     }),
   );

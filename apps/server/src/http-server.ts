@@ -11,7 +11,7 @@ import sirv from 'sirv';
 import { handleAuth } from './auth-routes.ts';
 import { handleExecutionEvents } from './execution-events-route.ts';
 import { handleExport } from './export-routes.ts';
-import { createSseResponses } from './live-delivery/sse-responses.ts';
+import { createSseResponses, type SseResponsesOptions } from './live-delivery/sse-responses.ts';
 import { handleTypedEventSubscription, TYPED_EVENTS_PATH } from './live-delivery/typed-subscription-route.ts';
 import { clientAddress, requestHeaders, watchTokenInUrl, type TrustProxy } from './request-identity.ts';
 
@@ -76,6 +76,8 @@ export interface RequestHandlerOptions {
   trustedOrigins?: readonly string[];
   /** Requests one client address (an IPv6 one by its /64) may make per minute; 0 for no limit. */
   requestsPerMinutePerAddress?: number;
+  /** How SSE streams are written: the buffer a slow client may fill before it is cut, pings, age. */
+  liveStreams?: SseResponsesOptions;
   logger?: Pick<Console, 'warn'>;
 }
 
@@ -96,7 +98,7 @@ export function createRequestHandler(options: RequestHandlerOptions): RequestLis
     });
   };
   // Every SSE stream of this process is written by the fan-out core through these.
-  const responses = createSseResponses();
+  const responses = createSseResponses(options.liveStreams);
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: '/trpc/',
@@ -212,7 +214,7 @@ export function createRequestHandler(options: RequestHandlerOptions): RequestLis
     }
     if (path === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ ok: true, buffer: services.buffer.getStats() }));
+      res.end(JSON.stringify({ ok: true, buffer: services.buffer.getStats(), live: { streams: responses.size, ...services.live.stats() } }));
       return;
     }
     if (web) return web(req, res, () => notFound(res));

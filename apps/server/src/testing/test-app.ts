@@ -28,6 +28,7 @@ export interface TestAppOptions {
   identity?: StartAppOptions['identity'];
   /** Requests one address may make per minute (default: no limit). */
   requestsPerMinutePerAddress?: number;
+  liveStreams?: StartAppOptions['liveStreams'];
   /** Set false for a database with no account at all (the first-run set-up). */
   seedPeople?: boolean;
   /** Where the server's warnings go (the console by default). */
@@ -72,6 +73,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       ...options.services,
     },
     requestsPerMinutePerAddress: options.requestsPerMinutePerAddress ?? 0,
+    liveStreams: options.liveStreams,
     identity: options.identity,
     logger: { info: () => {}, warn: options.warn ?? console.warn, error: console.error },
   });

@@ -87,6 +87,8 @@ export function createFanOut(options: FanOutOptions) {
     /** Live: takes events as they are published; otherwise catching up from history and recent events. */
     live: boolean;
     done: boolean;
+    /** Stops listening for its client going. */
+    forget(): void;
   }
 
   class Channel {
@@ -100,6 +102,7 @@ export function createFanOut(options: FanOutOptions) {
     private owner: Promise<number | null> | null = null;
     private terminal: number | null = null;
     private terminalRead: Promise<number | null> | null = null;
+    private terminalKnown = false;
     /** The highest sequence seen published. */
     highest = 0;
     /** History reads by the sequence they start after, kept for other watchers reading the same stretch. */
@@ -131,6 +134,7 @@ export function createFanOut(options: FanOutOptions) {
 
     remove(watcher: Watcher) {
       watcher.done = true;
+      watcher.forget();
       this.watchers.delete(watcher);
       this.closeWhenIdle();
     }
@@ -161,14 +165,18 @@ export function createFanOut(options: FanOutOptions) {
       }
     }
 
-    /** The sequence of the execution's terminal event, once it has one: read once, then seen published. */
+    /**
+     * The sequence of the execution's terminal event, if it has one: read once (after subscribing,
+     * so a terminal event stored later is seen published), then known.
+     */
     async terminalSequence(): Promise<number | null> {
-      if (this.terminal !== null) return this.terminal;
+      if (this.terminal !== null || this.terminalKnown) return this.terminal;
       this.terminalRead ??= options.events.terminalSequence(this.executionId).finally(() => {
         this.terminalRead = null;
       });
       const read = await this.terminalRead;
       this.terminal ??= read;
+      this.terminalKnown = true;
       return this.terminal;
     }
 
@@ -331,8 +339,15 @@ export function createFanOut(options: FanOutOptions) {
         const terminal = await channel.terminalSequence();
         if (terminal !== null && after >= terminal) return 'ended';
         if (request.signal.aborted) return 'watching';
-        const watcher: Watcher = { sink: request.sink, cursor: after, live: false, done: false };
-        request.signal.addEventListener('abort', () => channel.remove(watcher), { once: true });
+        const gone = () => channel.remove(watcher);
+        const watcher: Watcher = {
+          sink: request.sink,
+          cursor: after,
+          live: false,
+          done: false,
+          forget: () => request.signal.removeEventListener('abort', gone),
+        };
+        request.signal.addEventListener('abort', gone, { once: true });
         channel.add(watcher);
         return 'watching';
       } finally {

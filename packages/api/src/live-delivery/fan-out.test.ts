@@ -1,0 +1,241 @@
+import type { Identity } from '@aae/auth';
+import { createInProcessEventBus } from '@aae/db';
+import { formatEventId, isTerminalEvent, type StoredEvent } from '@aae/events';
+import { describe, expect, it } from 'vitest';
+import { createFanOut, SlowWatcherError, type EventSink } from './fan-out.ts';
+
+const OWNER = 7;
+
+function person(id: number, role: 'admin' | 'member' = 'member'): Identity {
+  return {
+    user: { id, role } as Identity['user'],
+    via: 'session',
+    scopes: new Set(role === 'admin' ? ['executions:read', 'admin'] : ['executions:read']) as Identity['scopes'],
+    executionId: null,
+    sessionId: 1,
+    tokenId: null,
+    expiresAt: null,
+  };
+}
+
+function event(executionId: number, sequence: number, terminal = false): StoredEvent {
+  const eventData = { eventId: formatEventId(executionId, sequence), timestamp: new Date(sequence).toISOString() };
+  const row = { id: executionId * 100_000 + sequence, executionId, sequence, createdAt: new Date(sequence) };
+  return (terminal
+    ? { ...row, eventType: 'execution-complete', eventData: { ...eventData, executionId, totalTokens: 0, duration: 1 } }
+    : {
+        ...row,
+        eventType: 'progress',
+        eventData: { ...eventData, currentStep: sequence, totalSteps: 0, percentage: 0, message: `step ${sequence}` },
+      }) as unknown as StoredEvent;
+}
+
+/**
+ * A store and bus as the product uses them: events are stored first, then published (what the
+ * write buffer does after each commit), and every read and subscription is counted.
+ */
+function world() {
+  const stored = new Map<number, StoredEvent[]>();
+  const counts = { reads: 0, owners: 0, terminals: 0, subscriptions: 0 };
+  const bus = createInProcessEventBus();
+  const watchExecution = bus.watchExecution.bind(bus);
+  const fanOut = createFanOut({
+    pageSize: 50,
+    recentEvents: 40,
+    events: {
+      async listEvents(executionId, options = {}) {
+        counts.reads += 1;
+        await Promise.resolve();
+        const after = options.afterSequence ?? 0;
+        return (stored.get(executionId) ?? []).filter((e) => e.sequence > after).slice(0, options.limit ?? 1_000);
+      },
+      async terminalSequence(executionId) {
+        counts.terminals += 1;
+        return (stored.get(executionId) ?? []).find((e) => isTerminalEvent(e))?.sequence ?? null;
+      },
+      async lastSequence(executionId) {
+        return stored.get(executionId)?.at(-1)?.sequence ?? 0;
+      },
+    },
+    executions: {
+      async ownerOf(executionId) {
+        counts.owners += 1;
+        return stored.has(executionId) ? OWNER : null;
+      },
+    },
+    bus: {
+      watchExecution(executionId, signal) {
+        counts.subscriptions += 1;
+        return watchExecution(executionId, signal);
+      },
+    },
+  });
+  const create = (executionId: number) => stored.set(executionId, []);
+  /** Stores then publishes the next `count` events (the last terminal when `end`). */
+  const write = (executionId: number, count: number, end = false) => {
+    const list = stored.get(executionId)!;
+    const batch: StoredEvent[] = [];
+    for (let i = 0; i < count; i++) batch.push(event(executionId, list.length + 1 + i, end && i === count - 1));
+    for (const e of batch) list.push(e);
+    bus.publish(batch);
+  };
+  return { fanOut, counts, create, write, bus };
+}
+
+/** A sink that collects sequences; `full` makes it report itself full. */
+function collector(options: { full?: () => boolean } = {}) {
+  const sequences: number[] = [];
+  let finished = false;
+  let failure: unknown = null;
+  const sink: EventSink = {
+    send: (e) => {
+      sequences.push(e.sequence);
+      return !options.full?.();
+    },
+    sendMany: (events) => {
+      for (const e of events) sequences.push(e.sequence);
+      return !options.full?.();
+    },
+    whenWritable: () => null,
+    finish: () => {
+      finished = true;
+    },
+    fail: (error) => {
+      failure = error;
+    },
+  };
+  return {
+    sink,
+    sequences,
+    get finished() {
+      return finished;
+    },
+    get failure() {
+      return failure;
+    },
+  };
+}
+
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+describe('the fan-out core', () => {
+  it('subscribes once per execution and reads its owner and end once, however many watch it', async () => {
+    const w = world();
+    w.create(1);
+    w.write(1, 3);
+    const watchers = Array.from({ length: 200 }, () => collector());
+    for (const c of watchers) {
+      expect(await w.fanOut.watch({ identity: person(OWNER), executionId: 1, after: 0, sink: c.sink, signal: new AbortController().signal })).toBe('watching');
+    }
+    await expect.poll(() => watchers.every((c) => c.sequences.length === 3)).toBe(true);
+    w.write(1, 5, true);
+    await expect.poll(() => watchers.every((c) => c.finished)).toBe(true);
+    for (const c of watchers) expect(c.sequences).toEqual(range(1, 8));
+    expect(w.counts.subscriptions).toBe(1);
+    expect(w.counts.owners).toBe(1);
+    expect(w.counts.terminals).toBe(1);
+    expect(w.fanOut.stats()).toMatchObject({ executions: 1, watchers: 0 });
+  });
+
+  it('shares history reads: 100 watchers replaying a finished execution read each page once', async () => {
+    const w = world();
+    w.create(2);
+    w.write(2, 2_000, true);
+    const watchers = Array.from({ length: 100 }, () => collector());
+    await Promise.all(
+      watchers.map((c) => w.fanOut.watch({ identity: person(OWNER), executionId: 2, after: 0, sink: c.sink, signal: new AbortController().signal })),
+    );
+    await expect.poll(() => watchers.every((c) => c.finished)).toBe(true);
+    for (const c of watchers) expect(c.sequences).toEqual(range(1, 2_000));
+    // 2,000 events in pages of 50: 40 reads for all hundred watchers.
+    expect(w.counts.reads).toBe(40);
+    expect(w.fanOut.stats().historyReads).toBe(40);
+  });
+
+  it('gives every watcher each event once and in order, whenever it attaches and wherever it resumes', async () => {
+    // A seeded interleaving of writes and attachments: some fresh, some resuming, some after the recent events rolled over.
+    let seed = 42;
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const w = world();
+    w.create(3);
+    const attached: Array<{ after: number; c: ReturnType<typeof collector> }> = [];
+    let written = 0;
+    while (written < 2_000) {
+      const count = 1 + Math.floor(random() * 12);
+      w.write(3, count);
+      written += count;
+      if (random() < 0.6) {
+        const after = random() < 0.5 ? 0 : Math.floor(random() * written);
+        const c = collector();
+        attached.push({ after, c });
+        void w.fanOut.watch({ identity: person(OWNER), executionId: 3, after, sink: c.sink, signal: new AbortController().signal });
+      }
+      // Let some reads and deliveries happen between writes, more or fewer each time.
+      for (let i = Math.floor(random() * 4); i > 0; i--) await Promise.resolve();
+    }
+    w.write(3, 1, true);
+    const last = written + 1;
+    await expect.poll(() => attached.every(({ c }) => c.finished)).toBe(true);
+    for (const { after, c } of attached) expect(c.sequences).toEqual(range(after + 1, last));
+    expect(attached.length).toBeGreaterThan(100);
+  });
+
+  it('cuts a live watcher that cannot keep up; resuming from its last event loses nothing', async () => {
+    const w = world();
+    w.create(4);
+    let full = false;
+    const slow = collector({ full: () => full });
+    await w.fanOut.watch({ identity: person(OWNER), executionId: 4, after: 0, sink: slow.sink, signal: new AbortController().signal });
+    w.write(4, 5);
+    await expect.poll(() => slow.sequences.length).toBe(5);
+    full = true;
+    w.write(4, 1);
+    await expect.poll(() => slow.failure).toBeInstanceOf(SlowWatcherError);
+    expect(w.fanOut.stats()).toMatchObject({ slowWatchersCut: 1, watchers: 0 });
+    w.write(4, 10);
+    const resumed = collector();
+    await w.fanOut.watch({ identity: person(OWNER), executionId: 4, after: slow.sequences.at(-1)!, sink: resumed.sink, signal: new AbortController().signal });
+    w.write(4, 1, true);
+    await expect.poll(() => resumed.finished).toBe(true);
+    expect([...slow.sequences, ...resumed.sequences]).toEqual(range(1, 17));
+  });
+
+  it('lets only the owner, an admin or the execution’s watch token read it, and checks where a watcher resumes', async () => {
+    const w = world();
+    w.create(5);
+    w.write(5, 4, true);
+    const watch = (identity: Identity, after = 0) =>
+      w.fanOut.watch({ identity, executionId: 5, after, sink: collector().sink, signal: new AbortController().signal });
+    await expect(watch(person(8))).rejects.toMatchObject({ code: 'NOT_FOUND', message: 'Execution 5 does not exist' });
+    await expect(watch(person(8, 'admin'))).resolves.toBe('watching');
+    await expect(watch({ ...person(OWNER), via: 'watch', executionId: 6 })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(watch({ ...person(OWNER), via: 'watch', executionId: 5 })).resolves.toBe('watching');
+    await expect(
+      w.fanOut.watch({ identity: person(OWNER), executionId: 99, after: 0, sink: collector().sink, signal: new AbortController().signal }),
+    ).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
+    await expect(watch(person(OWNER), 9)).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('has not reached that sequence') });
+    // Everything up to the terminal event already received: nothing to send.
+    await expect(watch(person(OWNER), 4)).resolves.toBe('ended');
+  });
+
+  it('drops a watcher whose client goes, and its execution’s subscription when nobody watches', async () => {
+    const w = world();
+    w.create(6);
+    const stop = new AbortController();
+    const c = collector();
+    await w.fanOut.watch({ identity: person(OWNER), executionId: 6, after: 0, sink: c.sink, signal: stop.signal });
+    expect(w.fanOut.stats()).toMatchObject({ executions: 1, watchers: 1 });
+    stop.abort();
+    expect(w.fanOut.stats()).toMatchObject({ watchers: 0 });
+    w.write(6, 2);
+    await Promise.resolve();
+    expect(c.sequences).toEqual([]);
+    w.fanOut.close();
+    expect(w.fanOut.stats()).toMatchObject({ executions: 0 });
+  });
+});
