@@ -1,5 +1,5 @@
 import type { Identity } from '@aae/auth';
-import { createInProcessEventBus } from '@aae/db';
+import { createInProcessEventBus, type ExecutionRepository } from '@aae/db';
 import { formatEventId, isTerminalEvent, type StoredEvent } from '@aae/events';
 import { describe, expect, it } from 'vitest';
 import { createFanOut, SlowWatcherError, type EventSink } from './fan-out.ts';
@@ -36,9 +36,10 @@ function event(executionId: number, sequence: number, terminal = false): StoredE
  */
 function world() {
   const stored = new Map<number, StoredEvent[]>();
-  const counts = { reads: 0, owners: 0, terminals: 0, subscriptions: 0 };
+  const counts = { reads: 0, owners: 0, terminals: 0, subscriptions: 0, feeds: 0, descriptions: 0 };
   const bus = createInProcessEventBus();
   const watchExecution = bus.watchExecution.bind(bus);
+  const watchAll = bus.watchAll.bind(bus);
   const fanOut = createFanOut({
     pageSize: 50,
     recentEvents: 40,
@@ -62,11 +63,19 @@ function world() {
         counts.owners += 1;
         return stored.has(executionId) ? OWNER : null;
       },
+      async get(executionId) {
+        counts.descriptions += 1;
+        return (stored.has(executionId) ? { assistantName: 'Writer', userName: 'demo' } : null) as Awaited<ReturnType<ExecutionRepository['get']>>;
+      },
     },
     bus: {
       watchExecution(executionId, signal) {
         counts.subscriptions += 1;
         return watchExecution(executionId, signal);
+      },
+      watchAll(signal) {
+        counts.feeds += 1;
+        return watchAll(signal);
       },
     },
   });
@@ -237,5 +246,29 @@ describe('the fan-out core', () => {
     expect(c.sequences).toEqual([]);
     w.fanOut.close();
     expect(w.fanOut.stats()).toMatchObject({ executions: 0 });
+  });
+
+  it('serves every admin feed from one bus subscription, and names each execution once for all of them', async () => {
+    const w = world();
+    w.create(7);
+    w.create(8);
+    const stop = new AbortController();
+    const feeds = [0, 1, 2].map(() => w.fanOut.watchEverything(stop.signal)[Symbol.asyncIterator]());
+    w.write(7, 2);
+    w.write(8, 1, true);
+    for (const feed of feeds) {
+      const seen: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const { value } = await feed.next();
+        seen.push(value!.eventData.eventId);
+        await w.fanOut.describe(value!.executionId);
+      }
+      expect(seen).toEqual(['evt_7_000001', 'evt_7_000002', 'evt_8_000001']);
+    }
+    expect(w.counts.feeds).toBe(1);
+    expect(w.counts.descriptions).toBe(2);
+    await expect(w.fanOut.describe(7)).resolves.toEqual({ assistantName: 'Writer', userName: 'demo' });
+    stop.abort();
+    for (const feed of feeds) expect((await feed.next()).done).toBe(true);
   });
 });

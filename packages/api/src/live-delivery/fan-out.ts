@@ -34,8 +34,8 @@ export class SlowWatcherError extends Error {
 
 export interface FanOutOptions {
   events: Pick<EventStore, 'listEvents' | 'terminalSequence' | 'lastSequence'>;
-  executions: Pick<ExecutionRepository, 'ownerOf'>;
-  bus: Pick<EventBus, 'watchExecution'>;
+  executions: Pick<ExecutionRepository, 'ownerOf' | 'get'>;
+  bus: Pick<EventBus, 'watchExecution' | 'watchAll'>;
   /** Events per history read (shared by everyone reading the same stretch). */
   pageSize?: number;
   /** Live events each execution keeps in memory for watchers that attach or fall a little behind. */
@@ -54,6 +54,11 @@ export interface WatchRequest {
   sink: EventSink;
   /** Aborted when the watcher goes: it is dropped without another call to its sink. */
   signal: AbortSignal;
+}
+
+export interface ExecutionNames {
+  assistantName: string;
+  userName: string;
 }
 
 export interface FanOutStats {
@@ -308,6 +313,20 @@ export function createFanOut(options: FanOutOptions) {
     }
   }
 
+  /** The feed of every execution's events: one bus subscription for all its readers. */
+  const feedReaders = new Set<(event: StoredEvent) => void>();
+  let feedStop: AbortController | null = null;
+  function startFeed() {
+    const stop = new AbortController();
+    feedStop = stop;
+    void (async () => {
+      for await (const event of options.bus.watchAll(stop.signal)) for (const reader of feedReaders) reader(event);
+    })();
+  }
+  /** Who ran each execution the feed mentions, read once per execution (the latest few thousand kept). */
+  const described = new Map<number, Promise<ExecutionNames | null>>();
+  const DESCRIBED_LIMIT = 5_000;
+
   function channelFor(executionId: number): Channel {
     let channel = channels.get(executionId);
     if (!channel) {
@@ -355,6 +374,64 @@ export function createFanOut(options: FanOutOptions) {
       }
     },
 
+    /**
+     * Every execution's events published from the moment of the call on, queued until read (the
+     * admin feed), from one bus subscription shared by every reader in the process.
+     */
+    watchEverything(signal: AbortSignal): AsyncIterable<StoredEvent> {
+      const queue: StoredEvent[] = [];
+      let wake: (() => void) | null = null;
+      const reader = (event: StoredEvent) => {
+        queue.push(event);
+        wake?.();
+        wake = null;
+      };
+      const stop = () => {
+        feedReaders.delete(reader);
+        if (feedReaders.size === 0) {
+          feedStop?.abort();
+          feedStop = null;
+        }
+        wake?.();
+        wake = null;
+      };
+      if (!signal.aborted) {
+        feedReaders.add(reader);
+        if (!feedStop) startFeed();
+        signal.addEventListener('abort', stop, { once: true });
+      }
+      return {
+        async *[Symbol.asyncIterator]() {
+          try {
+            for (;;) {
+              while (queue.length > 0) yield queue.shift()!;
+              if (signal.aborted) return;
+              await new Promise<void>((resolve) => {
+                wake = resolve;
+              });
+            }
+          } finally {
+            signal.removeEventListener('abort', stop);
+            stop();
+          }
+        },
+      };
+    },
+
+    /** The assistant and the person of an execution (null: no such execution), read once per execution for every reader. */
+    describe(executionId: number): Promise<ExecutionNames | null> {
+      let names = described.get(executionId);
+      if (!names) {
+        names = options.executions
+          .get(executionId)
+          .then((execution) => (execution ? { assistantName: execution.assistantName, userName: execution.userName } : null));
+        names.catch(() => described.delete(executionId));
+        described.set(executionId, names);
+        if (described.size > DESCRIBED_LIMIT) described.delete(described.keys().next().value!);
+      }
+      return names;
+    },
+
     stats(): FanOutStats {
       let watchers = 0;
       for (const channel of channels.values()) watchers += channel.watchers.size;
@@ -364,6 +441,8 @@ export function createFanOut(options: FanOutOptions) {
     /** Drops every subscription (the process is stopping). */
     close() {
       for (const channel of [...channels.values()]) channel.close();
+      feedStop?.abort();
+      feedStop = null;
     },
   };
 }

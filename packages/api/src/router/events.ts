@@ -82,15 +82,8 @@ export const eventsRouter = {
     .subscription(async function* ({ ctx, input, signal }) {
       yield* scopedStream(ctx, signal, async function* (scope) {
         const events = ctx.services.events;
-        const live = ctx.services.bus.watchAll(scope.signal);
-        const owners = new Map<number, { assistantName: string; userName: string } | null>();
-        const describe = async (executionId: number) => {
-          if (!owners.has(executionId)) {
-            const execution = await ctx.services.executions.get(executionId);
-            owners.set(executionId, execution ? { assistantName: execution.assistantName, userName: execution.userName } : null);
-          }
-          return owners.get(executionId) ?? null;
-        };
+        const live = ctx.services.live.watchEverything(scope.signal);
+        const describe = (executionId: number) => ctx.services.live.describe(executionId);
         const wanted = (event: StoredEvent, execution: { assistantName: string } | null) =>
           (!input.types || input.types.length === 0 || input.types.includes(event.eventType)) &&
           (!input.assistantName || (execution?.assistantName.toLowerCase().includes(input.assistantName.toLowerCase()) ?? false));
