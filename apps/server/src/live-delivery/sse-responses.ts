@@ -47,6 +47,7 @@ export function createSseResponses(options: SseResponsesOptions = {}) {
   function sweep() {
     const tooOld = Date.now() - maxDurationMs;
     for (const stream of open) {
+      if (stream.res.writableEnded) continue;
       if (stream.openedAt <= tooOld) {
         // Ends without a terminal message: the client connects again from its last event.
         stream.res.end();
@@ -85,6 +86,8 @@ export function createSseResponses(options: SseResponsesOptions = {}) {
         }
       });
       const write = (bytes: Buffer) => {
+        // Ended (its age, a revocation) before the core heard it go: nothing more is written.
+        if (res.writableEnded || res.destroyed) return true;
         start();
         stream.idleMs = 0;
         res.write(bytes);
@@ -93,6 +96,7 @@ export function createSseResponses(options: SseResponsesOptions = {}) {
       const response: SseResponse = {
         start,
         endWith(text) {
+          if (res.writableEnded || res.destroyed) return;
           start();
           res.end(text);
         },
@@ -112,6 +116,7 @@ export function createSseResponses(options: SseResponsesOptions = {}) {
             });
           },
           finish() {
+            if (res.writableEnded || res.destroyed) return;
             start();
             if (format.ending) res.write(format.ending);
             res.end();

@@ -205,7 +205,13 @@ export function createFanOut(options: FanOutOptions) {
           void this.catchUp(watcher);
           continue;
         }
-        this.deliver(watcher, [event]);
+        try {
+          this.deliver(watcher, [event]);
+        } catch (error) {
+          // One watcher's failure is its own: the others go on.
+          this.remove(watcher);
+          watcher.sink.fail(error);
+        }
       }
     }
 
