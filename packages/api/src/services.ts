@@ -1,3 +1,4 @@
+import { cacheIdentities } from './identity-cache.ts';
 import { createFanOut } from './live-delivery/fan-out.ts';
 import { createUsageLimits, type UsageLimitSettings } from './usage-limits.ts';
 import { createAuth, createIdentityResolver, createWatchTokens, type OidcProviderConfig, type SignInThrottle } from '@aae/auth';
@@ -149,7 +150,8 @@ export function createAppServices(options: AppServicesOptions) {
     auth,
     audit,
     watchTokens,
-    resolveIdentity: createIdentityResolver({ auth, users, watchTokens, personalTokens }),
+    // A burst of requests or reconnecting streams with one credential is one lookup (revocations still count at once).
+    resolveIdentity: cacheIdentities(createIdentityResolver({ auth, users, watchTokens, personalTokens }), bus),
     personalTokens,
     /**
      * The code the first admin's set-up needs, printed in the set-up link at start: whoever

@@ -1,5 +1,6 @@
 import type { Identity } from '@aae/auth';
-import { AccessRevokedError, type AccessKey } from '@aae/db';
+import { AccessRevokedError } from '@aae/db';
+import { accessKeysOf } from './identity-cache.ts';
 import { TRPCError } from '@trpc/server';
 import type { AppServices } from './services.ts';
 import { STREAM_MAX_DURATION_MS } from './trpc.ts';
@@ -16,12 +17,7 @@ export async function streamScope(ctx: { services: AppServices; identity: Identi
   const stop = new AbortController();
   const onAbort = () => stop.abort();
   requestSignal?.addEventListener('abort', onAbort, { once: true });
-  const keys: AccessKey[] = [
-    'all',
-    `user:${identity.user.id}`,
-    ...(identity.sessionId === null ? [] : [`session:${identity.sessionId}` as const]),
-    ...(identity.tokenId === null ? [] : [`token:${identity.tokenId}` as const]),
-  ];
+  const keys = accessKeysOf(identity);
   const stopOnRevoke = ctx.services.bus.abortOnRevoke(keys, stop, identity.checkedAt);
   const untilExpiry = identity.expiresAt ? identity.expiresAt.getTime() - Date.now() : Number.POSITIVE_INFINITY;
   const expiry = untilExpiry < STREAM_MAX_DURATION_MS ? setTimeout(() => stop.abort(new AccessRevokedError('expired')), Math.max(untilExpiry, 0)) : null;
