@@ -1,8 +1,11 @@
-import type { StoredEvent } from '@aae/events';
+import { formatEventId, type StoredEvent } from '@aae/events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { OutputDelta } from './event-bus.ts';
 import { createEventRecorder } from './event-recorder.ts';
 import { createEventStore } from './event-store.ts';
+import { decodeOutputNotification, OUTPUT_CHANNEL } from './output-notifications.ts';
 import { createPostgresEventBus } from './postgres-event-bus.ts';
+import { listenForNotifications } from './testing/notification-listener.ts';
 import { createProjectTestDatabase } from './testing/project-database.ts';
 import { testDatabaseKind, type TestDatabase } from './testing/test-database.ts';
 import { createTestExecution } from './testing/test-execution.ts';
@@ -45,5 +48,52 @@ describe.skipIf(testDatabaseKind() !== 'postgres')('PostgreSQL event bus', () =>
     await bus.close();
     expect(one.map((event) => event.sequence)).toEqual([1, 2, 3, 4, 5]);
     expect(everything.map((event) => event.sequence)).toEqual([6]);
+  });
+
+  it('hands the text a model writes in one process to readers in another, one NOTIFY per window, with the text so far for late readers', async () => {
+    const store = createEventStore(db.prisma);
+    const executionId = await createTestExecution(db.prisma);
+    const quiet = { warn: () => {}, error: console.error };
+    const listener = await listenForNotifications(db.url!, OUTPUT_CHANNEL);
+    const writer = createPostgresEventBus({ connectionString: db.url!, store, logger: quiet });
+    const reader = createPostgresEventBus({ connectionString: db.url!, store, logger: quiet });
+    const controller = new AbortController();
+    try {
+      await Promise.all([writer.ready, reader.ready]);
+      const early: OutputDelta[] = [];
+      const reading = (async () => {
+        for await (const delta of reader.watchOutput(executionId, controller.signal)) early.push(delta);
+      })();
+      const words = Array.from({ length: 50 }, (_, index) => `word${index} `);
+      for (const text of words) writer.publishOutput({ executionId, promptId: 1, text });
+      await expect.poll(() => early.map((delta) => delta.text).join('')).toBe(words.join(''));
+      expect(early.every((delta) => delta.promptId === 1 && delta.replace !== true)).toBe(true);
+
+      // Attaching mid-prompt in the other process: the whole text so far, at once.
+      const late = reader.watchOutput(executionId, controller.signal)[Symbol.asyncIterator]();
+      expect((await late.next()).value).toEqual({ executionId, promptId: 1, text: words.join(''), replace: true });
+
+      // The prompt completes in the writer: the reader forgets its text, without reading events.
+      const complete = { executionId, sequence: 1, eventType: 'prompt-complete', eventData: { eventId: formatEventId(executionId, 1), promptId: 1 } };
+      writer.publish([complete as unknown as StoredEvent]);
+      const sofar = async () => {
+        const deltas: OutputDelta[] = [];
+        for await (const delta of reader.watchOutput(executionId, AbortSignal.abort())) deltas.push(delta);
+        return deltas;
+      };
+      await expect.poll(sofar).toEqual([]);
+      // The fifty deltas of one window went in one notification, the end in one more (and nothing
+      // after it: the writer sent it last, and notifications from one sender arrive in order).
+      const ours = () => listener.payloads.map((payload) => decodeOutputNotification(payload)!).filter((payload) => payload.executionId === executionId);
+      await expect.poll(ours).toEqual([
+        { process: writer.processId, executionId, pieces: [[1, words.join('')]] },
+        { process: writer.processId, executionId, pieces: [], promptsEnded: [1] },
+      ]);
+      controller.abort();
+      await reading;
+    } finally {
+      controller.abort();
+      await Promise.all([writer.close(), reader.close(), listener.close()]);
+    }
   });
 });

@@ -3,12 +3,12 @@ import type { StoredEvent } from '@aae/events';
 import pg from 'pg';
 import { ACCESS_CHANGES, ACCESS_KEY_PATTERN, createInProcessEventBus, type AccessChange, type AccessKey, type EventBus } from './event-bus.ts';
 import type { EventStore } from './event-store.ts';
+import { createOutputBatcher } from './output-batcher.ts';
+import { decodeOutputNotification, encodeOutputNotifications, MAX_PAYLOAD_BYTES, OUTPUT_CHANNEL } from './output-notifications.ts';
 
 const CHANNEL = 'aae_events';
 /** `<process> <user:id|session:id|token:id|all> <change>`: access ended; every process cuts the matching open streams. */
 const ACCESS_CHANNEL = 'aae_access';
-/** PostgreSQL refuses NOTIFY payloads of 8000 bytes or more. */
-const MAX_PAYLOAD_BYTES = 7_900;
 
 export interface PostgresEventBusOptions {
   connectionString: string;
@@ -20,6 +20,8 @@ export interface PostgresEventBusOptions {
    * lost (a NOTIFY that failed after its commit). One query per watched execution, not per reader.
    */
   resyncMs?: number;
+  /** How long the live text of an execution is collected before one NOTIFY hands it to the other processes. */
+  outputFlushMs?: number;
 }
 
 export interface PostgresEventBus extends EventBus {
@@ -70,12 +72,22 @@ export function decodeNotification(payload: string): { processId: string; ranges
  * the rows back (only for executions someone there is watching) and publish them locally. After
  * the LISTEN connection drops and returns, and every `resyncMs`, watched executions are read again
  * from the store, so nothing announced in between is missed; readers skip what they already have.
+ *
+ * The text models write is not stored until its prompt completes, so it travels in the NOTIFY
+ * itself: collected per execution for `outputFlushMs`, sent before the events that complete its
+ * prompts, and kept by every process (the text so far of each running prompt) for readers that
+ * attach mid-prompt. Text sent while the LISTEN connection is down is lost; the stored output is
+ * the record.
  */
 export function createPostgresEventBus(options: PostgresEventBusOptions): PostgresEventBus {
   const local = createInProcessEventBus();
   const logger = options.logger ?? console;
   const reconnectMs = options.reconnectMs ?? 1_000;
   const processId = randomUUID().slice(0, 8);
+  const output = createOutputBatcher({
+    flushMs: options.outputFlushMs ?? 75,
+    send: (batch) => notify(OUTPUT_CHANNEL, encodeOutputNotifications(processId, batch)),
+  });
   const watchers = new Map<number, number>();
   let allWatchers = 0;
   /** The last sequence published here, per watched execution, to resume from after a reconnect. */
@@ -124,6 +136,16 @@ export function createPostgresEventBus(options: PostgresEventBusOptions): Postgr
     });
   }
 
+  // Applied as it arrives, not after the store reads of `receive`: a prompt's text comes before its completion.
+  function receiveOutput(payload: string) {
+    const notification = decodeOutputNotification(payload);
+    if (!notification || notification.process === processId) return;
+    const { executionId } = notification;
+    for (const [promptId, text] of notification.pieces) local.publishOutput({ executionId, promptId, text });
+    for (const promptId of notification.promptsEnded ?? []) local.forgetOutput(executionId, promptId);
+    if (notification.executionEnded) local.forgetOutput(executionId);
+  }
+
   function receiveRevocation(payload: string) {
     const [sender, key, change] = payload.split(' ');
     if (sender === processId || !key || !ACCESS_KEY_PATTERN.test(key) || !change || !(change in ACCESS_CHANGES)) return;
@@ -132,12 +154,14 @@ export function createPostgresEventBus(options: PostgresEventBusOptions): Postgr
 
   /**
    * Sends in order after what is already queued; a NOTIFY that fails is logged, and a revocation
-   * is kept to send again once connected (other processes must not keep streams it ended).
+   * is kept to send again once connected (other processes must not keep streams it ended). Live
+   * text is dropped quietly while not connected: it would log every `outputFlushMs`.
    */
   function notify(channel: string, payloads: readonly string[]) {
     outgoing = outgoing.then(async () => {
       for (const payload of payloads) {
         try {
+          if (!client && channel === OUTPUT_CHANNEL) continue;
           if (!client) throw new Error('not connected');
           await client.query('SELECT pg_notify($1, $2)', [channel, payload]);
         } catch (error) {
@@ -164,6 +188,7 @@ export function createPostgresEventBus(options: PostgresEventBusOptions): Postgr
     next.on('notification', (message) => {
       if (message.channel === CHANNEL && message.payload) receive(message.payload);
       if (message.channel === ACCESS_CHANNEL && message.payload) receiveRevocation(message.payload);
+      if (message.channel === OUTPUT_CHANNEL && message.payload) receiveOutput(message.payload);
     });
     next.on('error', (error) => logger.warn(`[event-bus] LISTEN connection error: ${String(error)}`));
     next.on('end', () => {
@@ -173,6 +198,7 @@ export function createPostgresEventBus(options: PostgresEventBusOptions): Postgr
     await next.connect();
     await next.query(`LISTEN ${CHANNEL}`);
     await next.query(`LISTEN ${ACCESS_CHANNEL}`);
+    await next.query(`LISTEN ${OUTPUT_CHANNEL}`);
     if (closed) {
       await next.end();
       return;
@@ -229,6 +255,8 @@ export function createPostgresEventBus(options: PostgresEventBusOptions): Postgr
     processId,
     publish(events) {
       publishLocally(events);
+      // The last words of completed prompts go first, on the same connection: received before the completion.
+      output.settle(events);
       // Should a NOTIFY fail, other processes' readers poll the store when idle and catch up.
       notify(CHANNEL, encodeNotifications(processId, events));
     },
@@ -245,10 +273,14 @@ export function createPostgresEventBus(options: PostgresEventBusOptions): Postgr
       track(null, signal);
       return local.watchAll(signal);
     },
-    // Live text stays in the process that runs the execution: NOTIFY carries ids, never payloads.
-    publishOutput: (delta) => local.publishOutput(delta),
+    publishOutput(delta) {
+      local.publishOutput(delta);
+      output.add(delta);
+    },
+    // Text from other processes is published locally as it arrives, so the local bus has it all.
     watchOutput: (executionId, signal) => local.watchOutput(executionId, signal),
     async close() {
+      output.close();
       closed = true;
       clearInterval(resyncTimer);
       await outgoing;

@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { decodeOutputNotification, encodeOutputNotifications, type OutputBatch } from './output-notifications.ts';
+
+const batch = (pieces: OutputBatch['pieces'], ends: Partial<Pick<OutputBatch, 'promptsEnded' | 'executionEnded'>> = {}): OutputBatch => ({
+  executionId: 42,
+  pieces,
+  promptsEnded: ends.promptsEnded ?? [],
+  executionEnded: ends.executionEnded ?? false,
+});
+
+/** Each prompt's text, rejoined from the payloads in the order they were sent. */
+function rejoin(payloads: readonly string[]): Map<number, string> {
+  const text = new Map<number, string>();
+  for (const payload of payloads) {
+    for (const [promptId, piece] of decodeOutputNotification(payload)!.pieces) text.set(promptId, (text.get(promptId) ?? '') + piece);
+  }
+  return text;
+}
+
+/** Whether a string has no lone surrogate (encoding it to UTF-8 and back changes nothing). */
+const wellFormed = (text: string) => Buffer.from(text, 'utf8').toString('utf8') === text;
+
+describe('output NOTIFY payloads', () => {
+  it('name the process, the execution and each prompt, and decode to what was encoded', () => {
+    const payloads = encodeOutputNotifications(
+      'p1',
+      batch(
+        [
+          { promptId: 7, text: 'Tides ' },
+          { promptId: 8, text: 'rise.' },
+        ],
+        { promptsEnded: [7] },
+      ),
+    );
+    expect(payloads).toHaveLength(1);
+    expect(decodeOutputNotification(payloads[0]!)).toEqual({
+      process: 'p1',
+      executionId: 42,
+      pieces: [
+        [7, 'Tides '],
+        [8, 'rise.'],
+      ],
+      promptsEnded: [7],
+    });
+  });
+
+  it('split long text into payloads under 8000 bytes, rejoined in order', () => {
+    const first = Array.from({ length: 4_000 }, (_, index) => `word${index} `).join('');
+    const second = 'and another prompt, '.repeat(1_000);
+    const payloads = encodeOutputNotifications(
+      'p1',
+      batch(
+        [
+          { promptId: 1, text: first },
+          { promptId: 2, text: second },
+        ],
+        { executionEnded: true },
+      ),
+    );
+    expect(payloads.length).toBeGreaterThan(5);
+    for (const payload of payloads) expect(Buffer.byteLength(payload)).toBeLessThan(8_000);
+    // Full payloads: the limit is used, not a fraction of it.
+    expect(Buffer.byteLength(payloads[0]!)).toBeGreaterThan(7_500);
+    expect(rejoin(payloads)).toEqual(
+      new Map([
+        [1, first],
+        [2, second],
+      ]),
+    );
+    // The end rides on the last payload only, after every piece.
+    expect(payloads.map((payload) => decodeOutputNotification(payload)!.executionEnded ?? false)).toEqual([...payloads.slice(1).map(() => false), true]);
+  });
+
+  it('split multi-byte text and text JSON escapes at code points, never inside a surrogate pair, each payload valid UTF-8', () => {
+    const cases = {
+      // 4-byte characters (UTF-16 surrogate pairs) at every offset
+      emoji: `x${'🦀🌊'.repeat(5_000)}`,
+      // 3-byte and 2-byte characters
+      mixed: 'Ünïcödé 海の潮 — “quotes” '.repeat(2_000),
+      // Characters JSON escapes: 2 bytes (\" \\ \n) and 6 bytes (\u0001)
+      escaped: 'a"b\\c\nd\u0001e'.repeat(3_000),
+      // Lone surrogates are written as escapes, so the payload stays valid UTF-8
+      lone: `${'\ud83e'}half ${'\udd80'}`.repeat(3_000),
+    };
+    for (const [name, text] of Object.entries(cases)) {
+      const payloads = encodeOutputNotifications('p1', batch([{ promptId: 3, text }]));
+      expect(payloads.length, name).toBeGreaterThan(1);
+      for (const payload of payloads) {
+        expect(Buffer.byteLength(payload), name).toBeLessThan(8_000);
+        expect(wellFormed(payload), name).toBe(true);
+        if (name !== 'lone') for (const [, piece] of decodeOutputNotification(payload)!.pieces) expect(wellFormed(piece), name).toBe(true);
+      }
+      expect(rejoin(payloads).get(3), name).toBe(text);
+    }
+  });
+
+  it('send an end with no text, and nothing for an empty batch', () => {
+    expect(encodeOutputNotifications('p1', batch([]))).toEqual([]);
+    const [payload] = encodeOutputNotifications('p1', batch([], { executionEnded: true }));
+    expect(decodeOutputNotification(payload!)).toEqual({ process: 'p1', executionId: 42, pieces: [], executionEnded: true });
+  });
+
+  it('ignore what is not theirs', () => {
+    expect(decodeOutputNotification('p1|7:1-3')).toBeNull();
+    expect(decodeOutputNotification('{"process":"p1","executionId":"x","pieces":[]}')).toBeNull();
+  });
+});
