@@ -31,20 +31,22 @@ describe('the output batcher', () => {
       {
         executionId: 1,
         pieces: [
-          { promptId: 10, text: Array.from({ length: 100 }, (_, index) => `${index} `).join('') },
-          { promptId: 11, text: Array.from({ length: 10 }, (_, index) => `[${index * 10}]`).join('') },
+          { promptId: 10, offset: 0, text: Array.from({ length: 100 }, (_, index) => `${index} `).join('') },
+          { promptId: 11, offset: 0, text: Array.from({ length: 10 }, (_, index) => `[${index * 10}]`).join('') },
         ],
         promptsEnded: [],
         executionEnded: false,
       },
-      { executionId: 2, pieces: [{ promptId: 20, text: 'elsewhere '.repeat(4) }], promptsEnded: [], executionEnded: false },
+      { executionId: 2, pieces: [{ promptId: 20, offset: 0, text: 'elsewhere '.repeat(4) }], promptsEnded: [], executionEnded: false },
     ]);
     // Nothing pending, nothing sent; the next delta opens the next window.
     vi.advanceTimersByTime(1_000);
     expect(sent).toHaveLength(2);
     batcher.add({ executionId: 1, promptId: 10, text: 'more' });
     vi.advanceTimersByTime(75);
-    expect(sent.slice(2)).toEqual([{ executionId: 1, pieces: [{ promptId: 10, text: 'more' }], promptsEnded: [], executionEnded: false }]);
+    // It goes on where the prompt's text so far ends.
+    const before = sent[0]!.pieces[0]!.text.length;
+    expect(sent.slice(2)).toEqual([{ executionId: 1, pieces: [{ promptId: 10, offset: before, text: 'more' }], promptsEnded: [], executionEnded: false }]);
   });
 
   it('hands on a prompt’s last words with its completion at once, and the end of every execution', () => {
@@ -53,7 +55,7 @@ describe('the output batcher', () => {
     batcher.add({ executionId: 3, promptId: 30, text: 'still going' });
     batcher.settle([event(1, 5, 'progress'), event(1, 6, 'prompt-complete', 10), event(4, 9, 'execution-complete')]);
     expect(sent).toEqual([
-      { executionId: 1, pieces: [{ promptId: 10, text: 'last words' }], promptsEnded: [10], executionEnded: false },
+      { executionId: 1, pieces: [{ promptId: 10, offset: 0, text: 'last words' }], promptsEnded: [10], executionEnded: false },
       // Another process's orphan closed here: the others forget what they kept of it.
       { executionId: 4, pieces: [], promptsEnded: [], executionEnded: true },
     ]);
@@ -61,7 +63,7 @@ describe('the output batcher', () => {
     batcher.settle([event(1, 7, 'prompt-complete', 11)]);
     expect(sent).toHaveLength(2);
     vi.advanceTimersByTime(75);
-    expect(sent.slice(2)).toEqual([{ executionId: 3, pieces: [{ promptId: 30, text: 'still going' }], promptsEnded: [], executionEnded: false }]);
+    expect(sent.slice(2)).toEqual([{ executionId: 3, pieces: [{ promptId: 30, offset: 0, text: 'still going' }], promptsEnded: [], executionEnded: false }]);
   });
 
   it('hands on what is pending when closed, and nothing after', () => {
@@ -70,6 +72,6 @@ describe('the output batcher', () => {
     batcher.close();
     batcher.add({ executionId: 1, promptId: 10, text: 'after' });
     vi.advanceTimersByTime(1_000);
-    expect(sent).toEqual([{ executionId: 1, pieces: [{ promptId: 10, text: 'before' }], promptsEnded: [], executionEnded: false }]);
+    expect(sent).toEqual([{ executionId: 1, pieces: [{ promptId: 10, offset: 0, text: 'before' }], promptsEnded: [], executionEnded: false }]);
   });
 });

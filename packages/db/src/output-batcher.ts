@@ -25,16 +25,19 @@ export interface OutputBatcher {
  * pieces of a prompt are joined, prompts keep the order in which they first wrote.
  */
 export function createOutputBatcher(options: OutputBatcherOptions): OutputBatcher {
-  const pending = new Map<number, Map<number, string>>();
-  /** Prompts that wrote here, per execution, whose completion other processes have not been told of. */
-  const writing = new Map<number, Set<number>>();
+  const pending = new Map<number, Map<number, { offset: number; text: string }>>();
+  /**
+   * How much each prompt wrote here, per execution, until other processes are told it completed:
+   * where its next piece starts, so a reader can tell a whole text from one with a gap.
+   */
+  const written = new Map<number, Map<number, number>>();
   let timer: ReturnType<typeof setTimeout> | null = null;
   let closed = false;
 
   const take = (executionId: number): OutputBatch['pieces'] => {
     const prompts = pending.get(executionId);
     pending.delete(executionId);
-    return [...(prompts ?? [])].map(([promptId, text]) => ({ promptId, text }));
+    return [...(prompts ?? [])].map(([promptId, piece]) => ({ promptId, ...piece }));
   };
 
   function flush() {
@@ -53,13 +56,16 @@ export function createOutputBatcher(options: OutputBatcherOptions): OutputBatche
         prompts = new Map();
         pending.set(delta.executionId, prompts);
       }
-      prompts.set(delta.promptId, (prompts.get(delta.promptId) ?? '') + delta.text);
-      let started = writing.get(delta.executionId);
-      if (!started) {
-        started = new Set();
-        writing.set(delta.executionId, started);
+      let lengths = written.get(delta.executionId);
+      if (!lengths) {
+        lengths = new Map();
+        written.set(delta.executionId, lengths);
       }
-      started.add(delta.promptId);
+      const offset = lengths.get(delta.promptId) ?? 0;
+      lengths.set(delta.promptId, offset + delta.text.length);
+      const piece = prompts.get(delta.promptId);
+      if (piece) piece.text += delta.text;
+      else prompts.set(delta.promptId, { offset, text: delta.text });
       if (!timer) timer = setTimeout(flush, options.flushMs).unref();
     },
     settle(events) {
@@ -77,8 +83,8 @@ export function createOutputBatcher(options: OutputBatcherOptions): OutputBatche
         // orphaned execution has seen none of its text, yet the others must forget it.
         if (isTerminalEvent(event)) {
           endsOf(event.executionId).executionEnded = true;
-          writing.delete(event.executionId);
-        } else if (event.eventType === 'prompt-complete' && writing.get(event.executionId)?.delete(event.eventData.promptId)) {
+          written.delete(event.executionId);
+        } else if (event.eventType === 'prompt-complete' && written.get(event.executionId)?.delete(event.eventData.promptId)) {
           endsOf(event.executionId).promptsEnded.push(event.eventData.promptId);
         }
       }

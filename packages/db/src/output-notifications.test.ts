@@ -8,11 +8,14 @@ const batch = (pieces: OutputBatch['pieces'], ends: Partial<Pick<OutputBatch, 'p
   executionEnded: ends.executionEnded ?? false,
 });
 
-/** Each prompt's text, rejoined from the payloads in the order they were sent. */
-function rejoin(payloads: readonly string[]): Map<number, string> {
-  const text = new Map<number, string>();
+/** Each prompt's text, rejoined from the payloads in the order they were sent; each piece must start where the text so far ends. */
+function rejoin(payloads: readonly string[], from: ReadonlyMap<number, string> = new Map()): Map<number, string> {
+  const text = new Map(from);
   for (const payload of payloads) {
-    for (const [promptId, piece] of decodeOutputNotification(payload)!.pieces) text.set(promptId, (text.get(promptId) ?? '') + piece);
+    for (const [promptId, offset, piece] of decodeOutputNotification(payload)!.pieces) {
+      expect(offset).toBe(text.get(promptId)?.length ?? 0);
+      text.set(promptId, (text.get(promptId) ?? '') + piece);
+    }
   }
   return text;
 }
@@ -26,8 +29,8 @@ describe('output NOTIFY payloads', () => {
       'p1',
       batch(
         [
-          { promptId: 7, text: 'Tides ' },
-          { promptId: 8, text: 'rise.' },
+          { promptId: 7, offset: 12, text: 'Tides ' },
+          { promptId: 8, offset: 0, text: 'rise.' },
         ],
         { promptsEnded: [7] },
       ),
@@ -37,8 +40,8 @@ describe('output NOTIFY payloads', () => {
       process: 'p1',
       executionId: 42,
       pieces: [
-        [7, 'Tides '],
-        [8, 'rise.'],
+        [7, 12, 'Tides '],
+        [8, 0, 'rise.'],
       ],
       promptsEnded: [7],
     });
@@ -47,12 +50,14 @@ describe('output NOTIFY payloads', () => {
   it('split long text into payloads under 8000 bytes, rejoined in order', () => {
     const first = Array.from({ length: 4_000 }, (_, index) => `word${index} `).join('');
     const second = 'and another prompt, '.repeat(1_000);
+    // The second prompt had written before this batch: its pieces go on from there.
+    const before = new Map([[2, 'What came before, ']]);
     const payloads = encodeOutputNotifications(
       'p1',
       batch(
         [
-          { promptId: 1, text: first },
-          { promptId: 2, text: second },
+          { promptId: 1, offset: 0, text: first },
+          { promptId: 2, offset: before.get(2)!.length, text: second },
         ],
         { executionEnded: true },
       ),
@@ -61,10 +66,10 @@ describe('output NOTIFY payloads', () => {
     for (const payload of payloads) expect(Buffer.byteLength(payload)).toBeLessThan(8_000);
     // Full payloads: the limit is used, not a fraction of it.
     expect(Buffer.byteLength(payloads[0]!)).toBeGreaterThan(7_500);
-    expect(rejoin(payloads)).toEqual(
+    expect(rejoin(payloads, before)).toEqual(
       new Map([
+        [2, before.get(2)! + second],
         [1, first],
-        [2, second],
       ]),
     );
     // The end rides on the last payload only, after every piece.
@@ -83,12 +88,12 @@ describe('output NOTIFY payloads', () => {
       lone: `${'\ud83e'}half ${'\udd80'}`.repeat(3_000),
     };
     for (const [name, text] of Object.entries(cases)) {
-      const payloads = encodeOutputNotifications('p1', batch([{ promptId: 3, text }]));
+      const payloads = encodeOutputNotifications('p1', batch([{ promptId: 3, offset: 0, text }]));
       expect(payloads.length, name).toBeGreaterThan(1);
       for (const payload of payloads) {
         expect(Buffer.byteLength(payload), name).toBeLessThan(8_000);
         expect(wellFormed(payload), name).toBe(true);
-        if (name !== 'lone') for (const [, piece] of decodeOutputNotification(payload)!.pieces) expect(wellFormed(piece), name).toBe(true);
+        if (name !== 'lone') for (const [, , piece] of decodeOutputNotification(payload)!.pieces) expect(wellFormed(piece), name).toBe(true);
       }
       expect(rejoin(payloads).get(3), name).toBe(text);
     }

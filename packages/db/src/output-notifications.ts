@@ -9,8 +9,11 @@ export const MAX_PAYLOAD_BYTES = 7_900;
 /** What one process hands on of one execution's live text at a time: pieces in order, and what ended. */
 export interface OutputBatch {
   executionId: number;
-  /** At most one piece per prompt, in the order the prompts wrote. */
-  pieces: Array<{ promptId: number; text: string }>;
+  /**
+   * At most one piece per prompt, in the order the prompts wrote; `offset` is where the piece
+   * starts in its prompt's text (in UTF-16 code units, as JavaScript counts a string's length).
+   */
+  pieces: Array<{ promptId: number; offset: number; text: string }>;
   /** Prompts whose text so far other processes may forget (they completed). */
   promptsEnded: number[];
   /** The execution ended: every prompt's text so far may be forgotten. */
@@ -18,13 +21,13 @@ export interface OutputBatch {
 }
 
 /**
- * One NOTIFY on the output channel, as JSON: the sending process, the execution, `[promptId, text]`
- * pieces in the order written, and what ended (in the last payload of a batch only).
+ * One NOTIFY on the output channel, as JSON: the sending process, the execution, `[promptId,
+ * offset, text]` pieces in the order written, and what ended (in the last payload of a batch only).
  */
 const outputNotificationSchema = z.object({
   process: z.string().min(1),
   executionId: z.number().int().positive(),
-  pieces: z.array(z.tuple([z.number().int().positive(), z.string()])),
+  pieces: z.array(z.tuple([z.number().int().positive(), z.number().int().nonnegative(), z.string()])),
   promptsEnded: z.array(z.number().int().positive()).optional(),
   executionEnded: z.literal(true).optional(),
 });
@@ -73,11 +76,11 @@ export function encodeOutputNotifications(processId: string, batch: OutputBatch)
   const payloads: string[] = [];
   let pieces: OutputNotification['pieces'] = [];
   let used = envelope;
-  for (const { promptId, text } of batch.pieces) {
-    // `[promptId,""]` and the comma before it.
-    const overhead = Buffer.byteLength(JSON.stringify([promptId, ''])) + 1;
-    let rest = text;
+  for (const piece of batch.pieces) {
+    let { offset, text: rest } = piece;
     while (rest.length > 0) {
+      // `[promptId,offset,""]` and the comma before it.
+      const overhead = Buffer.byteLength(JSON.stringify([piece.promptId, offset, ''])) + 1;
       const fitting = fittingStart(rest, MAX_PAYLOAD_BYTES - used - overhead);
       if (fitting.length === 0) {
         if (pieces.length === 0) throw new Error(`an output notification of execution ${batch.executionId} has no room for text`);
@@ -86,8 +89,9 @@ export function encodeOutputNotifications(processId: string, batch: OutputBatch)
         used = envelope;
         continue;
       }
-      pieces.push([promptId, rest.slice(0, fitting.length)]);
+      pieces.push([piece.promptId, offset, rest.slice(0, fitting.length)]);
       used += overhead + fitting.bytes;
+      offset += fitting.length;
       rest = rest.slice(fitting.length);
     }
   }

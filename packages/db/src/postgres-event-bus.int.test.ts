@@ -55,8 +55,16 @@ describe.skipIf(testDatabaseKind() !== 'postgres')('PostgreSQL event bus', () =>
     const executionId = await createTestExecution(db.prisma);
     const quiet = { warn: () => {}, error: console.error };
     const listener = await listenForNotifications(db.url!, OUTPUT_CHANNEL);
-    const writer = createPostgresEventBus({ connectionString: db.url!, store, logger: quiet });
-    const reader = createPostgresEventBus({ connectionString: db.url!, store, logger: quiet });
+    const bus = () => createPostgresEventBus({ connectionString: db.url!, store, logger: quiet });
+    const writer = bus();
+    const reader = bus();
+    let latecomer: ReturnType<typeof bus> | undefined;
+    /** What a reader attaching now on `on` gets first: the text so far of each prompt. */
+    const sofar = async (on: ReturnType<typeof bus>) => {
+      const deltas: OutputDelta[] = [];
+      for await (const delta of on.watchOutput(executionId, AbortSignal.abort())) deltas.push(delta);
+      return deltas;
+    };
     const controller = new AbortController();
     try {
       await Promise.all([writer.ready, reader.ready]);
@@ -64,36 +72,49 @@ describe.skipIf(testDatabaseKind() !== 'postgres')('PostgreSQL event bus', () =>
       const reading = (async () => {
         for await (const delta of reader.watchOutput(executionId, controller.signal)) early.push(delta);
       })();
-      const words = Array.from({ length: 50 }, (_, index) => `word${index} `);
-      for (const text of words) writer.publishOutput({ executionId, promptId: 1, text });
-      await expect.poll(() => early.map((delta) => delta.text).join('')).toBe(words.join(''));
+      const words = Array.from({ length: 50 }, (_, index) => `word${index} `).join('');
+      for (const word of words.split(/(?<= )/)) writer.publishOutput({ executionId, promptId: 1, text: word });
+      await expect.poll(() => early.map((delta) => delta.text).join('')).toBe(words);
       expect(early.every((delta) => delta.promptId === 1 && delta.replace !== true)).toBe(true);
 
       // Attaching mid-prompt in the other process: the whole text so far, at once.
       const late = reader.watchOutput(executionId, controller.signal)[Symbol.asyncIterator]();
-      expect((await late.next()).value).toEqual({ executionId, promptId: 1, text: words.join(''), replace: true });
+      expect((await late.next()).value).toEqual({ executionId, promptId: 1, text: words, replace: true });
 
-      // The prompt completes in the writer: the reader forgets its text, without reading events.
+      // A process that starts mid-prompt missed its beginning: it passes on nothing of that prompt
+      // (rather than the rest as if it were all), and all of a prompt that starts once it listens.
+      latecomer = bus();
+      await latecomer.ready;
+      writer.publishOutput({ executionId, promptId: 1, text: 'and more' });
+      writer.publishOutput({ executionId, promptId: 2, text: 'A second prompt.' });
+      const second = { executionId, promptId: 2, text: 'A second prompt.', replace: true };
+      await expect.poll(() => sofar(latecomer!)).toEqual([second]);
+      await expect.poll(() => sofar(reader)).toEqual([{ executionId, promptId: 1, text: `${words}and more`, replace: true }, second]);
+
+      // The first prompt completes in the writer: the others forget its text, without reading events.
       const complete = { executionId, sequence: 1, eventType: 'prompt-complete', eventData: { eventId: formatEventId(executionId, 1), promptId: 1 } };
       writer.publish([complete as unknown as StoredEvent]);
-      const sofar = async () => {
-        const deltas: OutputDelta[] = [];
-        for await (const delta of reader.watchOutput(executionId, AbortSignal.abort())) deltas.push(delta);
-        return deltas;
-      };
-      await expect.poll(sofar).toEqual([]);
+      await expect.poll(() => sofar(reader)).toEqual([second]);
       // The fifty deltas of one window went in one notification, the end in one more (and nothing
       // after it: the writer sent it last, and notifications from one sender arrive in order).
       const ours = () => listener.payloads.map((payload) => decodeOutputNotification(payload)!).filter((payload) => payload.executionId === executionId);
       await expect.poll(ours).toEqual([
-        { process: writer.processId, executionId, pieces: [[1, words.join('')]] },
+        { process: writer.processId, executionId, pieces: [[1, 0, words]] },
+        {
+          process: writer.processId,
+          executionId,
+          pieces: [
+            [1, words.length, 'and more'],
+            [2, 0, 'A second prompt.'],
+          ],
+        },
         { process: writer.processId, executionId, pieces: [], promptsEnded: [1] },
       ]);
       controller.abort();
       await reading;
     } finally {
       controller.abort();
-      await Promise.all([writer.close(), reader.close(), listener.close()]);
+      await Promise.all([writer.close(), reader.close(), latecomer?.close(), listener.close()]);
     }
   });
 });

@@ -76,8 +76,10 @@ export function decodeNotification(payload: string): { processId: string; ranges
  * The text models write is not stored until its prompt completes, so it travels in the NOTIFY
  * itself: collected per execution for `outputFlushMs`, sent before the events that complete its
  * prompts, and kept by every process (the text so far of each running prompt) for readers that
- * attach mid-prompt. Text sent while the LISTEN connection is down is lost; the stored output is
- * the record.
+ * attach mid-prompt. Text sent while a LISTEN connection is down is lost; each piece says where
+ * in its prompt's text it starts, so a process that missed some (it started or reconnected
+ * mid-prompt) passes that prompt on no more rather than show a part as the whole. The stored
+ * output is the record.
  */
 export function createPostgresEventBus(options: PostgresEventBusOptions): PostgresEventBus {
   const local = createInProcessEventBus();
@@ -136,14 +138,42 @@ export function createPostgresEventBus(options: PostgresEventBusOptions): Postgr
     });
   }
 
+  /**
+   * How much of each prompt running in another process arrived here, per execution; `gap` once a
+   * piece was missed (this process started or reconnected mid-prompt): its text is not passed on
+   * then, as it would not be the whole text so far.
+   */
+  const received = new Map<number, Map<number, number | 'gap'>>();
+
+  function forgetReceived(executionId: number, promptId?: number) {
+    if (promptId === undefined) received.delete(executionId);
+    else received.get(executionId)?.delete(promptId);
+    local.forgetOutput(executionId, promptId);
+  }
+
   // Applied as it arrives, not after the store reads of `receive`: a prompt's text comes before its completion.
   function receiveOutput(payload: string) {
     const notification = decodeOutputNotification(payload);
     if (!notification || notification.process === processId) return;
     const { executionId } = notification;
-    for (const [promptId, text] of notification.pieces) local.publishOutput({ executionId, promptId, text });
-    for (const promptId of notification.promptsEnded ?? []) local.forgetOutput(executionId, promptId);
-    if (notification.executionEnded) local.forgetOutput(executionId);
+    let prompts = received.get(executionId);
+    if (!prompts) {
+      prompts = new Map();
+      received.set(executionId, prompts);
+    }
+    for (const [promptId, offset, text] of notification.pieces) {
+      const length = prompts.get(promptId) ?? 0;
+      if (length === 'gap') continue;
+      if (offset !== length) {
+        prompts.set(promptId, 'gap');
+        local.forgetOutput(executionId, promptId);
+        continue;
+      }
+      prompts.set(promptId, length + text.length);
+      local.publishOutput({ executionId, promptId, text });
+    }
+    for (const promptId of notification.promptsEnded ?? []) forgetReceived(executionId, promptId);
+    if (notification.executionEnded) forgetReceived(executionId);
   }
 
   function receiveRevocation(payload: string) {
@@ -207,6 +237,9 @@ export function createPostgresEventBus(options: PostgresEventBusOptions): Postgr
     if (unsentRevocations.length > 0) notify(ACCESS_CHANNEL, unsentRevocations.splice(0));
     if (isReconnect) {
       incoming = incoming.then(resyncSafely);
+      // Text and ends sent meanwhile are lost: what arrived before is not the whole text, and
+      // prompts that go on are passed on no more (their next piece shows the gap).
+      for (const executionId of [...received.keys()]) forgetReceived(executionId);
       // Revocations announced while this process was not listening are lost: every open stream
       // connects again, and its access is checked afresh (events resume where they stopped).
       local.revokeAccess('all', 'contact-lost');
