@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeOutputNotification, encodeOutputNotifications, type OutputBatch } from './output-notifications.ts';
+import { decodeOutputNotification, encodeOutputNotifications, outputEndsOf, type OutputBatch } from './output-notifications.ts';
 
 const batch = (pieces: OutputBatch['pieces'], ends: Partial<Pick<OutputBatch, 'promptsEnded' | 'executionEnded'>> = {}): OutputBatch => ({
   executionId: 42,
@@ -103,6 +103,13 @@ describe('output NOTIFY payloads', () => {
     expect(encodeOutputNotifications('p1', batch([]))).toEqual([]);
     const [payload] = encodeOutputNotifications('p1', batch([], { executionEnded: true }));
     expect(decodeOutputNotification(payload!)).toEqual({ process: 'p1', executionId: 42, pieces: [], executionEnded: true });
+  });
+
+  it('give up their text but keep their ends when they are to be sent again later', () => {
+    const [ending] = encodeOutputNotifications('p1', batch([{ promptId: 3, offset: 5, text: 'stale' }], { promptsEnded: [3], executionEnded: true }));
+    expect(decodeOutputNotification(outputEndsOf(ending!)!)).toEqual({ process: 'p1', executionId: 42, pieces: [], promptsEnded: [3], executionEnded: true });
+    const [textOnly] = encodeOutputNotifications('p1', batch([{ promptId: 3, offset: 0, text: 'going on' }]));
+    expect(outputEndsOf(textOnly!)).toBeNull();
   });
 
   it('ignore what is not theirs', () => {

@@ -110,3 +110,14 @@ export function decodeOutputNotification(payload: string): OutputNotification | 
   const parsed = outputNotificationSchema.safeParse(json);
   return parsed.success ? parsed.data : null;
 }
+
+/**
+ * The ends a payload carries, without its text (a payload of its own), or null when it carries
+ * none: what is worth sending after the connection returns, as other processes would otherwise
+ * keep the text of those prompts for good; the text itself is stale by then.
+ */
+export function outputEndsOf(payload: string): string | null {
+  const notification = decodeOutputNotification(payload);
+  if (!notification || (!notification.executionEnded && (notification.promptsEnded ?? []).length === 0)) return null;
+  return JSON.stringify({ ...notification, pieces: [] } satisfies OutputNotification);
+}

@@ -117,4 +117,38 @@ describe.skipIf(testDatabaseKind() !== 'postgres')('PostgreSQL event bus', () =>
       await Promise.all([writer.close(), reader.close(), latecomer?.close(), listener.close()]);
     }
   });
+
+  it('sends the ends of live text it could not send while its LISTEN connection was down once it is back, without the stale text', async () => {
+    const store = createEventStore(db.prisma);
+    const executionId = await createTestExecution(db.prisma);
+    const quiet = { warn: () => {}, error: console.error };
+    const listener = await listenForNotifications(db.url!, OUTPUT_CHANNEL);
+    const writer = createPostgresEventBus({ connectionString: db.url!, store, logger: quiet });
+    const reader = createPostgresEventBus({ connectionString: db.url!, store, logger: quiet });
+    const sofar = async () => {
+      const deltas: OutputDelta[] = [];
+      for await (const delta of reader.watchOutput(executionId, AbortSignal.abort())) deltas.push(delta);
+      return deltas;
+    };
+    try {
+      await Promise.all([writer.ready, reader.ready]);
+      writer.publishOutput({ executionId, promptId: 1, text: 'Half a thought' });
+      await expect.poll(sofar).toEqual([{ executionId, promptId: 1, text: 'Half a thought', replace: true }]);
+      // Waits until the backend is gone: the writer's next NOTIFY cannot go through it.
+      await db.prisma.$queryRaw`SELECT pg_terminate_backend(pid, 30000) FROM pg_stat_activity WHERE application_name = ${`aae-listen-${writer.processId}`}`;
+      writer.publishOutput({ executionId, promptId: 1, text: ' and the rest' });
+      const complete = { executionId, sequence: 1, eventType: 'prompt-complete', eventData: { eventId: formatEventId(executionId, 1), promptId: 1 } };
+      writer.publish([complete as unknown as StoredEvent]);
+      // Once the writer is back (a second later), the reader forgets the prompt.
+      await expect.poll(sofar).toEqual([]);
+      // The ends came without the text that went with them: it was stale by then.
+      const ours = () => listener.payloads.map((payload) => decodeOutputNotification(payload)!).filter((payload) => payload.executionId === executionId);
+      await expect.poll(ours).toEqual([
+        { process: writer.processId, executionId, pieces: [[1, 0, 'Half a thought']] },
+        { process: writer.processId, executionId, pieces: [], promptsEnded: [1] },
+      ]);
+    } finally {
+      await Promise.all([writer.close(), reader.close(), listener.close()]);
+    }
+  });
 });

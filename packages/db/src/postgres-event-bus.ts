@@ -4,7 +4,7 @@ import pg from 'pg';
 import { ACCESS_CHANGES, ACCESS_KEY_PATTERN, createInProcessEventBus, type AccessChange, type AccessKey, type EventBus } from './event-bus.ts';
 import type { EventStore } from './event-store.ts';
 import { createOutputBatcher } from './output-batcher.ts';
-import { decodeOutputNotification, encodeOutputNotifications, MAX_PAYLOAD_BYTES, OUTPUT_CHANNEL } from './output-notifications.ts';
+import { decodeOutputNotification, encodeOutputNotifications, MAX_PAYLOAD_BYTES, OUTPUT_CHANNEL, outputEndsOf } from './output-notifications.ts';
 
 const CHANNEL = 'aae_events';
 /** `<process> <user:id|session:id|token:id|all> <change>`: access ended; every process cuts the matching open streams. */
@@ -97,8 +97,11 @@ export function createPostgresEventBus(options: PostgresEventBusOptions): Postgr
   let client: pg.Client | null = null;
   let closed = false;
   let outgoing: Promise<void> = Promise.resolve();
-  /** Revocations made while not connected: sent once connected again (events are caught up by resync instead). */
-  const unsentRevocations: string[] = [];
+  /**
+   * Revocations, and ends of live text, that could not be sent: sent once connected again, in
+   * order (events are caught up by resync instead; live text itself is stale by then).
+   */
+  const unsent: Array<{ channel: string; payload: string }> = [];
   let incoming: Promise<void> = Promise.resolve();
   const resyncSafely = (): Promise<void> => resync().catch((error: unknown) => logger.warn(`[event-bus] resync failed: ${String(error)}`));
   const resyncTimer = setInterval(() => {
@@ -184,19 +187,24 @@ export function createPostgresEventBus(options: PostgresEventBusOptions): Postgr
 
   /**
    * Sends in order after what is already queued; a NOTIFY that fails is logged, and a revocation
-   * is kept to send again once connected (other processes must not keep streams it ended). Live
-   * text is dropped quietly while not connected: it would log every `outputFlushMs`.
+   * is kept to send again once connected (other processes must not keep streams it ended), as are
+   * the ends of live text without the text (or others would keep it for good). Live text is
+   * dropped quietly while not connected: it would log every `outputFlushMs`.
    */
   function notify(channel: string, payloads: readonly string[]) {
     outgoing = outgoing.then(async () => {
       for (const payload of payloads) {
         try {
-          if (!client && channel === OUTPUT_CHANNEL) continue;
           if (!client) throw new Error('not connected');
           await client.query('SELECT pg_notify($1, $2)', [channel, payload]);
         } catch (error) {
-          if (channel === ACCESS_CHANNEL) unsentRevocations.push(payload);
-          logger.warn(`[event-bus] NOTIFY on ${channel} failed${channel === ACCESS_CHANNEL ? ' (sent again once connected)' : ''}: ${String(error)}`);
+          if (channel === ACCESS_CHANNEL) unsent.push({ channel, payload });
+          const ends = channel === OUTPUT_CHANNEL ? outputEndsOf(payload) : null;
+          if (ends) unsent.push({ channel, payload: ends });
+          // Not every `outputFlushMs` while not connected.
+          if (channel !== OUTPUT_CHANNEL || client) {
+            logger.warn(`[event-bus] NOTIFY on ${channel} failed${channel === ACCESS_CHANNEL ? ' (sent again once connected)' : ''}: ${String(error)}`);
+          }
         }
       }
     });
@@ -234,7 +242,7 @@ export function createPostgresEventBus(options: PostgresEventBusOptions): Postgr
       return;
     }
     client = next;
-    if (unsentRevocations.length > 0) notify(ACCESS_CHANNEL, unsentRevocations.splice(0));
+    for (const { channel, payload } of unsent.splice(0)) notify(channel, [payload]);
     if (isReconnect) {
       incoming = incoming.then(resyncSafely);
       // Text and ends sent meanwhile are lost: what arrived before is not the whole text, and
