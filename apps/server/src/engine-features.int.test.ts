@@ -3,7 +3,7 @@ import { createDatabase, type PostgresEventBus } from '@aae/db';
 import { testDatabaseKind } from '@aae/db/testing';
 import { defaultReply, startFakeProvider, type FakeProvider } from '@aae/engine/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { collectExecutionEvents } from './testing/subscription.ts';
+import { collectExecutionEvents, collectExecutionOutput } from './testing/subscription.ts';
 import { startTestApp, type TestApp } from './testing/test-app.ts';
 
 let provider: FakeProvider;
@@ -55,16 +55,13 @@ describe('the engine through the whole server', () => {
     });
     const assistant = await createAssistant(client, 'Provider run', [{ name: 'Ask', position: 1, modelId: 'loop/chat-1', content: 'Tell me about {{topic}}' }]);
     const { executionId } = await client.executions.execute.mutate({ assistantId: assistant.id, input: { topic: 'estuaries' } });
-    const deltas: string[] = [];
-    const output = new Promise<void>((resolve, reject) => {
-      client.events.onExecutionOutput.subscribe({ executionId }, { onData: (delta) => deltas.push(delta.text), onComplete: resolve, onError: reject });
-    });
+    const output = collectExecutionOutput(client, { executionId });
     await collectExecutionEvents(client, { executionId }).completed;
-    await output;
+    await output.completed;
     const execution = await client.executions.get.query({ executionId });
     expect(execution.promptResults[0]!.output).toBe('Estuaries mix fresh and salt water.');
-    expect(deltas.length).toBeGreaterThan(3);
-    expect(deltas.join('')).toBe(execution.promptResults[0]!.output);
+    expect(output.deltas.length).toBeGreaterThan(3);
+    expect(output.text()).toBe(execution.promptResults[0]!.output);
     const [complete] = await getExecutionEventsByType(client, executionId, 'prompt-complete');
     expect(complete!.eventData.outputTokens).toBe(8);
     expect(execution.totalTokens).toBe(20);

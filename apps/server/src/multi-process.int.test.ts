@@ -1,9 +1,9 @@
 import { createAaeClient, getExecutionEvents } from '@aae/client';
 import { createGatedModel } from '@aae/engine/testing';
-import { createDatabase, ORPHAN_ERROR, type PostgresEventBus } from '@aae/db';
-import { testDatabaseKind } from '@aae/db/testing';
+import { createDatabase, decodeOutputNotification, ORPHAN_ERROR, OUTPUT_CHANNEL, type PostgresEventBus } from '@aae/db';
+import { listenForNotifications, testDatabaseKind } from '@aae/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collectExecutionEvents } from './testing/subscription.ts';
+import { collectExecutionEvents, collectExecutionOutput } from './testing/subscription.ts';
 import { mutateWithCookie, signIn, startTestApp, type TestApp, type TestAppOptions } from './testing/test-app.ts';
 
 // Several server processes share one PostgreSQL database (PGlite belongs to one process).
@@ -17,9 +17,10 @@ describe.skipIf(testDatabaseKind() !== 'postgres')('several server processes on 
     startTestApp({ database: createDatabase({ databaseUrl: app.database.connectionString }), chunkDelayMs: 10, services });
   const ids = (events: Array<{ eventData: { eventId: string } }>) => events.map((event) => event.eventData.eventId);
   /** A third process whose shared assistant holds its runs mid-prompt until `gated.release()`. */
-  async function holdingProcess(name: string) {
-    const gated = createGatedModel();
-    const holder = await secondProcess(a, { models: [gated.model] });
+  async function holdingProcess(name: string, words?: Parameters<typeof createGatedModel>[0]) {
+    const gated = createGatedModel(words);
+    // Never answered from the response cache, which another test's released run of the same prompt may have filled.
+    const holder = await secondProcess(a, { models: [gated.model], responseCache: false });
     const held = await holder.client('admin').assistants.create.mutate({
       name,
       visibility: 'shared',
@@ -50,6 +51,48 @@ describe.skipIf(testDatabaseKind() !== 'postgres')('several server processes on 
     const stored = await getExecutionEvents(a.client('demo'), executionId);
     expect(ids(stream.events)).toEqual(ids(stored));
     expect(stream.events.at(-1)!.eventType).toBe('execution-complete');
+  });
+
+  it('streams the text a model writes on one process to readers on others as it is written, in notifications under 8000 bytes', async ({ annotate }) => {
+    const notifications = await listenForNotifications(a.database.connectionString!, OUTPUT_CHANNEL);
+    // Long and multi-byte, in one piece: it takes several notifications.
+    const first = 'Tides 🌊 ebb and flow — “Ünïcödé” \\ 海 '.repeat(600);
+    const rest = 'then the slack water.';
+    const { gated, holder, heldAssistantId } = await holdingProcess('Held for its text', { first, rest });
+    try {
+      const { executionId } = await holder.client('demo').executions.execute.mutate({ assistantId: heldAssistantId, input: {} });
+      const onB = collectExecutionOutput(b.client('demo'), { executionId });
+      // The run is held after its first words: all B shows was written while it runs, on the holder.
+      await expect.poll(() => onB.text()).toBe(first);
+      expect(holder.services.runner.isRunning(executionId)).toBe(true);
+      expect(b.services.runner.isRunning(executionId)).toBe(false);
+      // Nobody on A watched it: A kept the text so far all the same, for a reader who attaches now.
+      const onA = collectExecutionOutput(a.client('demo'), { executionId });
+      await expect.poll(() => onA.text()).toBe(first);
+      expect(onA.deltas[0]!.replace).toBe(true);
+
+      gated.release();
+      await Promise.all([onB.completed, onA.completed]);
+      const execution = await b.client('demo').executions.get.query({ executionId });
+      const stored = execution.promptResults[0]!.output;
+      expect(stored).toBe(first + rest);
+      expect(onB.text()).toBe(stored);
+      expect(onA.text()).toBe(stored);
+
+      // The last notification of the run (its end) came after every piece of its text.
+      const ours = () => notifications.payloads.filter((payload) => decodeOutputNotification(payload)?.executionId === executionId);
+      await expect.poll(() => ours().some((payload) => decodeOutputNotification(payload)!.executionEnded)).toBe(true);
+      const sizes = ours().map((payload) => Buffer.byteLength(payload));
+      const largest = Math.max(...sizes);
+      await annotate(`${sizes.length} output notifications, the largest ${largest} bytes`);
+      expect(Buffer.byteLength(first)).toBeGreaterThan(3 * 8_000);
+      expect(sizes.length).toBeGreaterThan(3);
+      expect(largest).toBeLessThan(8_000);
+    } finally {
+      gated.release();
+      await holder.stop({ cancelRunning: true });
+      await notifications.close();
+    }
   });
 
   it('a process that starts later leaves the other processes’ running executions alone', async () => {

@@ -55,7 +55,10 @@ export class AccessRevokedError extends Error {
 
 export interface EventBus {
   publish(events: readonly StoredEvent[]): void;
-  /** Live text reaches readers in this process only; the stored output is the record. */
+  /**
+   * Live text, never stored (the stored output is the record): it reaches readers in this process
+   * at once, and in the other processes of a PostgreSQL bus a moment later.
+   */
   publishOutput(delta: OutputDelta): void;
   /**
    * The text of the execution's prompts still being written, first what they wrote so far (one
@@ -92,6 +95,11 @@ export interface InProcessEventBus extends EventBus {
    * skip what they have by sequence, which watchers of every execution cannot do.
    */
   republishToExecutionWatchers(events: readonly StoredEvent[]): void;
+  /**
+   * Forgets the text so far of one prompt, or of every prompt of the execution, as its
+   * `prompt-complete` or terminal event would: for text written in another process.
+   */
+  forgetOutput(executionId: number, promptId?: number): void;
 }
 
 export function createInProcessEventBus(): InProcessEventBus {
@@ -153,9 +161,13 @@ export function createInProcessEventBus(): InProcessEventBus {
 
   /** What each running prompt wrote so far, until its `prompt-complete` (then the stored output is the record). */
   const written = new Map<number, Map<number, string>>();
+  const forgetOutput = (executionId: number, promptId?: number) => {
+    if (promptId === undefined) written.delete(executionId);
+    else written.get(executionId)?.delete(promptId);
+  };
   const forget = (event: StoredEvent) => {
-    if (isTerminalEvent(event)) written.delete(event.executionId);
-    else if (event.eventType === 'prompt-complete') written.get(event.executionId)?.delete(event.eventData.promptId);
+    if (isTerminalEvent(event)) forgetOutput(event.executionId);
+    else if (event.eventType === 'prompt-complete') forgetOutput(event.executionId, event.eventData.promptId);
   };
 
   return {
@@ -172,6 +184,7 @@ export function createInProcessEventBus(): InProcessEventBus {
         emitter.emit(executionChannel(event.executionId), event);
       }
     },
+    forgetOutput,
     publishOutput(delta) {
       let prompts = written.get(delta.executionId);
       if (!prompts) {

@@ -15,6 +15,7 @@ export {
 } from './event-bus.ts';
 export { createResponseCacheStore, type ResponseCacheStore } from './repositories/response-cache.ts';
 export { createPostgresEventBus, type PostgresEventBus } from './postgres-event-bus.ts';
+export { decodeOutputNotification, OUTPUT_CHANNEL, type OutputNotification } from './output-notifications.ts';
 export {
   createAssistantRepository,
   inputVariableSchema,

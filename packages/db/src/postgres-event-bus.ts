@@ -3,12 +3,12 @@ import type { StoredEvent } from '@aae/events';
 import pg from 'pg';
 import { ACCESS_CHANGES, ACCESS_KEY_PATTERN, createInProcessEventBus, type AccessChange, type AccessKey, type EventBus } from './event-bus.ts';
 import type { EventStore } from './event-store.ts';
+import { createOutputBatcher } from './output-batcher.ts';
+import { decodeOutputNotification, encodeOutputNotifications, MAX_PAYLOAD_BYTES, OUTPUT_CHANNEL, outputEndsOf } from './output-notifications.ts';
 
 const CHANNEL = 'aae_events';
 /** `<process> <user:id|session:id|token:id|all> <change>`: access ended; every process cuts the matching open streams. */
 const ACCESS_CHANNEL = 'aae_access';
-/** PostgreSQL refuses NOTIFY payloads of 8000 bytes or more. */
-const MAX_PAYLOAD_BYTES = 7_900;
 
 export interface PostgresEventBusOptions {
   connectionString: string;
@@ -20,6 +20,8 @@ export interface PostgresEventBusOptions {
    * lost (a NOTIFY that failed after its commit). One query per watched execution, not per reader.
    */
   resyncMs?: number;
+  /** How long the live text of an execution is collected before one NOTIFY hands it to the other processes. */
+  outputFlushMs?: number;
 }
 
 export interface PostgresEventBus extends EventBus {
@@ -70,12 +72,24 @@ export function decodeNotification(payload: string): { processId: string; ranges
  * the rows back (only for executions someone there is watching) and publish them locally. After
  * the LISTEN connection drops and returns, and every `resyncMs`, watched executions are read again
  * from the store, so nothing announced in between is missed; readers skip what they already have.
+ *
+ * The text models write is not stored until its prompt completes, so it travels in the NOTIFY
+ * itself: collected per execution for `outputFlushMs`, sent before the events that complete its
+ * prompts, and kept by every process (the text so far of each running prompt) for readers that
+ * attach mid-prompt. Text sent while a LISTEN connection is down is lost; each piece says where
+ * in its prompt's text it starts, so a process that missed some (it started or reconnected
+ * mid-prompt) passes that prompt on no more rather than show a part as the whole. The stored
+ * output is the record.
  */
 export function createPostgresEventBus(options: PostgresEventBusOptions): PostgresEventBus {
   const local = createInProcessEventBus();
   const logger = options.logger ?? console;
   const reconnectMs = options.reconnectMs ?? 1_000;
   const processId = randomUUID().slice(0, 8);
+  const output = createOutputBatcher({
+    flushMs: options.outputFlushMs ?? 75,
+    send: (batch) => notify(OUTPUT_CHANNEL, encodeOutputNotifications(processId, batch)),
+  });
   const watchers = new Map<number, number>();
   let allWatchers = 0;
   /** The last sequence published here, per watched execution, to resume from after a reconnect. */
@@ -83,8 +97,11 @@ export function createPostgresEventBus(options: PostgresEventBusOptions): Postgr
   let client: pg.Client | null = null;
   let closed = false;
   let outgoing: Promise<void> = Promise.resolve();
-  /** Revocations made while not connected: sent once connected again (events are caught up by resync instead). */
-  const unsentRevocations: string[] = [];
+  /**
+   * Revocations, and ends of live text, that could not be sent: sent once connected again, in
+   * order (events are caught up by resync instead; live text itself is stale by then).
+   */
+  const unsent: Array<{ channel: string; payload: string }> = [];
   let incoming: Promise<void> = Promise.resolve();
   const resyncSafely = (): Promise<void> => resync().catch((error: unknown) => logger.warn(`[event-bus] resync failed: ${String(error)}`));
   const resyncTimer = setInterval(() => {
@@ -124,6 +141,44 @@ export function createPostgresEventBus(options: PostgresEventBusOptions): Postgr
     });
   }
 
+  /**
+   * How much of each prompt running in another process arrived here, per execution; `gap` once a
+   * piece was missed (this process started or reconnected mid-prompt): its text is not passed on
+   * then, as it would not be the whole text so far.
+   */
+  const received = new Map<number, Map<number, number | 'gap'>>();
+
+  function forgetReceived(executionId: number, promptId?: number) {
+    if (promptId === undefined) received.delete(executionId);
+    else received.get(executionId)?.delete(promptId);
+    local.forgetOutput(executionId, promptId);
+  }
+
+  // Applied as it arrives, not after the store reads of `receive`: a prompt's text comes before its completion.
+  function receiveOutput(payload: string) {
+    const notification = decodeOutputNotification(payload);
+    if (!notification || notification.process === processId) return;
+    const { executionId } = notification;
+    let prompts = received.get(executionId);
+    if (!prompts) {
+      prompts = new Map();
+      received.set(executionId, prompts);
+    }
+    for (const [promptId, offset, text] of notification.pieces) {
+      const length = prompts.get(promptId) ?? 0;
+      if (length === 'gap') continue;
+      if (offset !== length) {
+        prompts.set(promptId, 'gap');
+        local.forgetOutput(executionId, promptId);
+        continue;
+      }
+      prompts.set(promptId, length + text.length);
+      local.publishOutput({ executionId, promptId, text });
+    }
+    for (const promptId of notification.promptsEnded ?? []) forgetReceived(executionId, promptId);
+    if (notification.executionEnded) forgetReceived(executionId);
+  }
+
   function receiveRevocation(payload: string) {
     const [sender, key, change] = payload.split(' ');
     if (sender === processId || !key || !ACCESS_KEY_PATTERN.test(key) || !change || !(change in ACCESS_CHANGES)) return;
@@ -132,7 +187,9 @@ export function createPostgresEventBus(options: PostgresEventBusOptions): Postgr
 
   /**
    * Sends in order after what is already queued; a NOTIFY that fails is logged, and a revocation
-   * is kept to send again once connected (other processes must not keep streams it ended).
+   * is kept to send again once connected (other processes must not keep streams it ended), as are
+   * the ends of live text without the text (or others would keep it for good). Live text is
+   * dropped quietly while not connected: it would log every `outputFlushMs`.
    */
   function notify(channel: string, payloads: readonly string[]) {
     outgoing = outgoing.then(async () => {
@@ -141,8 +198,13 @@ export function createPostgresEventBus(options: PostgresEventBusOptions): Postgr
           if (!client) throw new Error('not connected');
           await client.query('SELECT pg_notify($1, $2)', [channel, payload]);
         } catch (error) {
-          if (channel === ACCESS_CHANNEL) unsentRevocations.push(payload);
-          logger.warn(`[event-bus] NOTIFY on ${channel} failed${channel === ACCESS_CHANNEL ? ' (sent again once connected)' : ''}: ${String(error)}`);
+          if (channel === ACCESS_CHANNEL) unsent.push({ channel, payload });
+          const ends = channel === OUTPUT_CHANNEL ? outputEndsOf(payload) : null;
+          if (ends) unsent.push({ channel, payload: ends });
+          // Not every `outputFlushMs` while not connected.
+          if (channel !== OUTPUT_CHANNEL || client) {
+            logger.warn(`[event-bus] NOTIFY on ${channel} failed${channel === ACCESS_CHANNEL ? ' (sent again once connected)' : ''}: ${String(error)}`);
+          }
         }
       }
     });
@@ -164,6 +226,7 @@ export function createPostgresEventBus(options: PostgresEventBusOptions): Postgr
     next.on('notification', (message) => {
       if (message.channel === CHANNEL && message.payload) receive(message.payload);
       if (message.channel === ACCESS_CHANNEL && message.payload) receiveRevocation(message.payload);
+      if (message.channel === OUTPUT_CHANNEL && message.payload) receiveOutput(message.payload);
     });
     next.on('error', (error) => logger.warn(`[event-bus] LISTEN connection error: ${String(error)}`));
     next.on('end', () => {
@@ -173,14 +236,18 @@ export function createPostgresEventBus(options: PostgresEventBusOptions): Postgr
     await next.connect();
     await next.query(`LISTEN ${CHANNEL}`);
     await next.query(`LISTEN ${ACCESS_CHANNEL}`);
+    await next.query(`LISTEN ${OUTPUT_CHANNEL}`);
     if (closed) {
       await next.end();
       return;
     }
     client = next;
-    if (unsentRevocations.length > 0) notify(ACCESS_CHANNEL, unsentRevocations.splice(0));
+    for (const { channel, payload } of unsent.splice(0)) notify(channel, [payload]);
     if (isReconnect) {
       incoming = incoming.then(resyncSafely);
+      // Text and ends sent meanwhile are lost: what arrived before is not the whole text, and
+      // prompts that go on are passed on no more (their next piece shows the gap).
+      for (const executionId of [...received.keys()]) forgetReceived(executionId);
       // Revocations announced while this process was not listening are lost: every open stream
       // connects again, and its access is checked afresh (events resume where they stopped).
       local.revokeAccess('all', 'contact-lost');
@@ -229,6 +296,8 @@ export function createPostgresEventBus(options: PostgresEventBusOptions): Postgr
     processId,
     publish(events) {
       publishLocally(events);
+      // The last words of completed prompts go first, on the same connection: received before the completion.
+      output.settle(events);
       // Should a NOTIFY fail, other processes' readers poll the store when idle and catch up.
       notify(CHANNEL, encodeNotifications(processId, events));
     },
@@ -245,10 +314,14 @@ export function createPostgresEventBus(options: PostgresEventBusOptions): Postgr
       track(null, signal);
       return local.watchAll(signal);
     },
-    // Live text stays in the process that runs the execution: NOTIFY carries ids, never payloads.
-    publishOutput: (delta) => local.publishOutput(delta),
+    publishOutput(delta) {
+      local.publishOutput(delta);
+      output.add(delta);
+    },
+    // Text from other processes is published locally as it arrives, so the local bus has it all.
     watchOutput: (executionId, signal) => local.watchOutput(executionId, signal),
     async close() {
+      output.close();
       closed = true;
       clearInterval(resyncTimer);
       await outgoing;

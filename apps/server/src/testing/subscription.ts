@@ -64,3 +64,37 @@ export function collectExecutionEvents(client: AaeClient, input: { executionId: 
     unsubscribe: () => subscription.unsubscribe(),
   };
 }
+
+export interface CollectedOutput {
+  deltas: Array<{ promptId: number; text: string; replace: boolean }>;
+  /** The text of one prompt (or of the only one) as a reader shows it: each `replace` starts it afresh. */
+  text(promptId?: number): string;
+  /** Resolves when the server ends the stream (the execution ended). */
+  completed: Promise<void>;
+  unsubscribe(): void;
+}
+
+/** Subscribes to the text an execution's models write through the real client, collecting what arrives. */
+export function collectExecutionOutput(client: AaeClient, input: { executionId: number }): CollectedOutput {
+  const deltas: CollectedOutput['deltas'] = [];
+  const { promise: completed, resolve, reject } = deferred<void>();
+  completed.catch(() => {});
+  const subscription = client.events.onExecutionOutput.subscribe(input, {
+    onData: (delta) => deltas.push(delta),
+    onComplete: () => resolve(undefined),
+    onError: (error) => reject(error),
+  });
+  return {
+    deltas,
+    text(promptId) {
+      let text = '';
+      for (const delta of deltas) {
+        if (promptId !== undefined && delta.promptId !== promptId) continue;
+        text = (delta.replace ? '' : text) + delta.text;
+      }
+      return text;
+    },
+    completed,
+    unsubscribe: () => subscription.unsubscribe(),
+  };
+}

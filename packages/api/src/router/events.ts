@@ -121,7 +121,7 @@ export const eventsRouter = {
   /**
    * The text models write, as they write it: first the text so far of each prompt still being
    * written (`replace: true`), then each new piece (the whole output of each prompt is stored and
-   * returned by `executions.get` once it completes). Served by the process running the
+   * returned by `executions.get` once it completes). Any process serves it, whichever runs the
    * execution; ends when the execution does.
    */
   onExecutionOutput: readExecution.input(z.object({ executionId: idSchema })).subscription(async function* ({ ctx, input, signal }) {

@@ -3,3 +3,4 @@ export { createProjectTestDatabase, testPostgresUrl } from './project-database.t
 export { startPostgresCluster, type PostgresCluster } from './postgres-cluster.ts';
 export { KNOWLEDGE_CORPUS, KNOWLEDGE_QUERIES } from './knowledge-corpus.ts';
 export { bindExecutionId, SEED_SQL } from './seed-sql.ts';
+export { listenForNotifications, type NotificationListener } from './notification-listener.ts';

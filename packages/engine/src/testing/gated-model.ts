@@ -5,7 +5,7 @@ import type { LanguageModel } from '../model.ts';
  * A model (id `gated`) that writes its first words, then holds the rest until the test calls
  * `release()`: a run that is certainly still going while the test does something to it.
  */
-export function createGatedModel(): { model: LanguageModel; release(): void } {
+export function createGatedModel(words: { first?: string; rest?: string } = {}): { model: LanguageModel; release(): void } {
   const gate = deferred<void>();
   const model: LanguageModel = {
     ids: ['gated'],
@@ -14,10 +14,10 @@ export function createGatedModel(): { model: LanguageModel; release(): void } {
       const finished = Promise.race([gate.promise, stopped]);
       return {
         textStream: (async function* () {
-          yield 'The first words, ';
+          yield words.first ?? 'The first words, ';
           await finished;
           request.signal?.throwIfAborted();
-          yield 'then the rest.';
+          yield words.rest ?? 'then the rest.';
         })(),
         usage: finished.then(() => ({ inputTokens: 3, outputTokens: 7 })),
       };
