@@ -55,7 +55,7 @@ function collectLive(client: AaeClient, input: LiveInput) {
 const ids = (events: readonly StoredEvent[]) => events.map((event) => event.eventData.eventId);
 
 async function run(assistantId: number, user: TestPerson = 'demo') {
-  const input = assistantId === demoAssistantId ? { topic: 'tide pools', audience: 'children' } : {};
+  const input: Record<string, string> = assistantId === demoAssistantId ? { topic: 'tide pools', audience: 'children' } : {};
   return (await app.client(user).executions.execute.mutate({ assistantId, input })).executionId;
 }
 
