@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createGatedModel, createHeldAssistant, startTestApp, type TestApp } from '@aae/server/testing';
+import { createGatedModel, createHeldAssistant, demoAssistantIdOf, startTestApp, type TestApp } from '@aae/server/testing';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, screenshot, webDist, type TestBrowser } from './browser.ts';
@@ -85,5 +85,22 @@ describe('every tab of a browser shares one live connection', () => {
         .poll(() => list.locator('tr', { has: list.getByRole('link', { name: `#${executionId}`, exact: true }) }).textContent())
         .toContain('Complete');
     }
+  });
+
+  it('streams over a connection of the tab’s own where the browser has no shared workers', async () => {
+    const { executionId } = await app.client('demo').executions.execute.mutate({
+      assistantId: await demoAssistantIdOf(app),
+      input: { topic: 'kelp forests', audience: 'divers' },
+    });
+    const page = await browser.newPage({ baseUrl: app.url, user: 'demo' });
+    await page.addInitScript(() => Reflect.deleteProperty(window, 'SharedWorker'));
+    const asked = streamPaths.length;
+    await page.goto(`${app.url}/executions/${executionId}`);
+    expect(await page.evaluate(() => typeof SharedWorker)).toBe('undefined');
+    await page.locator('.execution-complete').waitFor({ timeout: 60_000 });
+    const stored = await app.services.events.getExecutionEvents(executionId);
+    await expect.poll(() => page.locator('.stats div', { hasText: 'Events' }).locator('dd').textContent()).toBe(String(stored.length));
+    expect(streamPaths.slice(asked).length).toBeGreaterThan(0);
+    expect(new Set(streamPaths.slice(asked))).toEqual(new Set(['events.onLive']));
   });
 });
