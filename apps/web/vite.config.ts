@@ -18,5 +18,7 @@ export default defineConfig({
       },
     },
   },
+  // The shared live worker is a module worker (`new SharedWorker(…, { type: 'module' })`).
+  worker: { format: 'es' },
   build: { outDir: 'dist', emptyOutDir: true, sourcemap: true },
 });

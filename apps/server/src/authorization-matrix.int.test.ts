@@ -138,6 +138,10 @@ const MATRIX: Record<string, Row> = {
     input: (o) => ({ executionId: resources[o].executionId }),
   },
   'events.onAnyEvent': { rule: { kind: 'admin' }, input: () => ({ backlog: 1 }) },
+  'events.onLive': {
+    rule: { kind: 'scope', scope: 'executions:read', own: true, watch: true },
+    input: (o) => ({ executions: [{ executionId: resources[o].executionId }] }),
+  },
   'events.onExecutionOutput': {
     rule: { kind: 'scope', scope: 'executions:read', own: true, watch: true },
     input: (o) => ({ executionId: resources[o].executionId }),
@@ -291,8 +295,11 @@ async function outcomeOf(caller: Caller, path: string, input: unknown): Promise<
     // A subscription, or a streamed mutation: what it checks runs as it is read.
     if (procedureTypes.get(path) === 'subscription' || (result !== null && typeof result === 'object' && Symbol.asyncIterator in result)) {
       const iterator = (result as AsyncIterable<unknown>)[Symbol.asyncIterator]();
-      await iterator.next();
+      const first = await iterator.next();
       await iterator.return?.();
+      // A stream of many executions refuses one of them with an item, not by failing.
+      const item = (Array.isArray(first.value) ? first.value[1] : first.value) as { kind?: string; code?: Outcome } | undefined;
+      if (item?.kind === 'error' && item.code) return item.code;
     }
     return 'ok';
   } catch (error) {

@@ -7,6 +7,7 @@ import { createRoot } from 'react-dom/client';
 import { BrowserRouter } from 'react-router';
 import { App } from './app.tsx';
 import { unauthorizedLink } from './identity/unauthorized-link.ts';
+import { connectToHub, liveLink } from './live/live-link.ts';
 import { trpc } from './trpc.ts';
 import './styles.css';
 
@@ -22,10 +23,12 @@ const queryClient = new QueryClient({
     },
   },
 });
+// Execution streams go through one connection shared by every tab (see `liveLink`), after the
+// check for signed-out refusals, which sees their errors too.
 // Any call refused as signed out makes the app ask who it is again; the answer leads to sign-in.
 const checkSession = () => void queryClient.invalidateQueries({ queryKey: getQueryKey(trpc.users.me) }, { cancelRefetch: false });
 const trpcClient = trpc.createClient({
-  links: [unauthorizedLink(checkSession), ...createLinks({ baseUrl: window.location.origin, retryQueries: false })],
+  links: [unauthorizedLink(checkSession), liveLink(connectToHub()), ...createLinks({ baseUrl: window.location.origin, retryQueries: false })],
 });
 
 createRoot(document.getElementById('root')!).render(

@@ -29,6 +29,24 @@ describe('typed client', () => {
     expectTypeOf(watch).toBeFunction();
   });
 
+  it('types the many-execution stream as a union narrowed by kind', () => {
+    const watch = (client: AaeClient) =>
+      client.events.onLive.subscribe(
+        { executions: [{ executionId: 1, lastEventId: null, output: true }] },
+        {
+          onData({ id, data: item }) {
+            expectTypeOf(id).toEqualTypeOf<string>();
+            expectTypeOf(item.kind).toEqualTypeOf<'event' | 'output' | 'end' | 'error'>();
+            if (item.kind === 'event') expectTypeOf(item.event).toEqualTypeOf<StoredEvent>();
+            if (item.kind === 'output')
+              expectTypeOf(item).toEqualTypeOf<{ kind: 'output'; executionId: number; promptId: number; text: string; replace: boolean }>();
+            if (item.kind === 'error') expectTypeOf(item.code).toEqualTypeOf<'NOT_FOUND' | 'FORBIDDEN' | 'BAD_REQUEST'>();
+          },
+        },
+      );
+    expectTypeOf(watch).toBeFunction();
+  });
+
   it('types execute’s input and output', () => {
     expectTypeOf<Parameters<AaeClient['executions']['execute']['mutate']>[0]>().toEqualTypeOf<{
       assistantId: number;

@@ -6,6 +6,8 @@ import { createProjectTestDatabase } from '@aae/db/testing';
 import { startApp, type RunningApp, type StartAppOptions } from '../app.ts';
 
 export { TEST_PASSWORD, TEST_PEOPLE, type TestPerson };
+/** The held model (see `createHeldAssistant`), for tests outside this package. */
+export { createGatedModel } from '@aae/engine/testing';
 
 export interface TestApp extends RunningApp {
   database: Database;

@@ -5,6 +5,7 @@ import { ErrorMessage } from '../components/error-message.tsx';
 import { ExportLinks } from '../components/export-links.tsx';
 import { formatDuration, formatNumber } from '../components/format.ts';
 import { StatusBadge } from '../components/status-badge.tsx';
+import { LiveProgress } from '../execution/live-progress.tsx';
 import { useMe } from '../identity/use-me.ts';
 import { trpc } from '../trpc.ts';
 
@@ -117,6 +118,12 @@ export function ExecutionsPage() {
                   {admin ? <td>{row.userName}</td> : null}
                   <td>
                     <StatusBadge status={row.status} />
+                    {row.status === 'running' || row.status === 'pending' ? (
+                      <>
+                        {' '}
+                        <LiveProgress executionId={row.id} />
+                      </>
+                    ) : null}
                   </td>
                   <td>{(row.startedAt ?? row.createdAt).toLocaleString()}</td>
                   <td>{row.startedAt && row.finishedAt ? formatDuration(row.finishedAt.getTime() - row.startedAt.getTime()) : '—'}</td>

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { idSchema } from '../schemas.ts';
 import { assertCanReadExecution } from '../execution-access.ts';
 import { executionEventStream, resumeSequence } from '../execution-event-stream.ts';
+import { liveStream, MAX_LIVE_EXECUTIONS, parseLiveCursor } from '../live-stream.ts';
 import { adminProcedure, scopedProcedure } from '../trpc.ts';
 import { scopedStream } from '../stream-scope.ts';
 
@@ -59,6 +60,38 @@ export const eventsRouter = {
       for await (const event of events) yield tracked(event.eventData.eventId, event);
     });
   }),
+
+  /**
+   * Several executions on one connection (a browser holds one for all its tabs): each one's
+   * events after its `lastEventId`, each once and in order, then `{ kind: 'end' }` after its
+   * terminal event; its models' text as they write it when `output` is set; `{ kind: 'error' }`
+   * for one that cannot be read, while the others go on. Access is checked per execution, as by
+   * `onExecutionEvent`; the whole counts as one stream. Every item is tracked by the cursor of
+   * every execution, which tRPC sends back as `lastEventId` when it reconnects by itself; a
+   * client that changes what it follows subscribes again with each execution's `lastEventId`.
+   */
+  onLive: readExecution
+    .input(
+      z.object({
+        executions: z
+          .array(
+            z.object({
+              executionId: idSchema,
+              lastEventId: z.string().max(40).nullish(),
+              output: z.boolean().optional(),
+            }),
+          )
+          .max(MAX_LIVE_EXECUTIONS, `at most ${MAX_LIVE_EXECUTIONS} executions on one live stream; open another for more`)
+          .refine((executions) => new Set(executions.map((execution) => execution.executionId)).size === executions.length, 'each execution at most once'),
+        /** Set by tRPC's subscription link when it reconnects: the last item's cursor of every execution. */
+        lastEventId: z.string().max(2_000).nullish(),
+      }),
+    )
+    .subscription(async function* ({ ctx, input, signal }) {
+      // A malformed cursor is refused before the stream counts against its person.
+      const resumed = parseLiveCursor(input.lastEventId);
+      yield* scopedStream(ctx, signal, (scope) => liveStream(ctx.services, ctx.identity, scope, input.executions, resumed));
+    }),
 
   /**
    * Every new event of every execution, for admins, on one connection: the latest `backlog`
