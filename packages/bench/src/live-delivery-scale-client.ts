@@ -189,7 +189,7 @@ function scaleClientMethods() {
           const received = connections.reduce((total, connection) => total + connection.lastSequence, 0);
           reject(
             new Error(
-              `TIMEOUT: ${behind} of ${connections.length} streams had not received event ${sequence} within ${Math.round(timeoutMs / 1000)} s (${received} of ${connections.length * sequence} events in)`,
+              `TIMEOUT: ${behind} of this process's ${connections.length} streams had not received event ${sequence} (${received} of their ${connections.length * sequence} events in)`,
             ),
           );
         }, timeoutMs);

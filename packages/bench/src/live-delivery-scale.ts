@@ -61,7 +61,8 @@ async function withinPhase<T>(promise: Promise<T>, deadline: number, what: strin
     return await Promise.race([promise, timeout]);
   } catch (error) {
     // The client's own wait ran out first.
-    if (error instanceof Error && error.message.includes('TIMEOUT:')) throw new PhaseTimeout(`${what}: ${error.message.split('\n')[0]}`);
+    const detail = error instanceof Error ? /TIMEOUT: (.*)/.exec(error.message)?.[1] : undefined;
+    if (detail) throw new PhaseTimeout(`${what} did not finish within ${PHASE_LIMIT_MS / 1000} s: ${detail}`);
     throw error;
   } finally {
     clearTimeout(timer);
@@ -337,7 +338,7 @@ async function replayThroughStreams(
     const reached = await withinPhase(
       Promise.all(clients.map((client) => client.child.call('awaitSequence', { sequence: REPLAY_EVENTS, timeoutMs: Math.max(1, deadline - Date.now()) }))),
       deadline,
-      `${REPLAYERS} replays of ${REPLAY_EVENTS} events`,
+      `${REPLAYERS} replays of ${formatNumber(REPLAY_EVENTS, 0)} events`,
     );
     const doneAt = Math.max(...reached.map((result, index) => result.reachedAt - clients[index]!.clock.offsetMs));
     return { ms: doneAt - attach.startedAt, serverCpuMs: ((await target.cpuUs()) - serverCpuBefore) / 1_000 };
@@ -423,10 +424,10 @@ function costTable(rows: ScaleRow[], phase: 'oneExecution' | 'spread', caption: 
         PATH_LABELS[path],
         formatNumber(figures.serverCpuUsPerDelivery),
         ratio((f) => f.serverCpuUsPerDelivery),
-        // RSS is not returned to the system between phases: only a fresh process's first phase measures it.
+        // Memory freed by the phase before is reused, not returned: only a fresh process's first phase measures it.
         phase === 'oneExecution' ? kb(figures.rssPerConnectionBytes) : '—',
-        kb(figures.heapPerConnectionBytes),
-        ratio((f) => f.heapPerConnectionBytes),
+        phase === 'oneExecution' ? kb(figures.heapPerConnectionBytes) : '—',
+        phase === 'oneExecution' ? ratio((f) => f.heapPerConnectionBytes) : '—',
         formatNumber(figures.attachMs, 0),
         ratio((f) => f.attachMs),
         `${formatNumber(figures.clientBusiest * 100, 0)}%`,
