@@ -26,7 +26,11 @@ interface Connection {
   ended: boolean;
 }
 
-/** `id: evt_<execution>_<sequence>` anywhere in a frame. */
+/**
+ * `id: evt_<execution>_<sequence>` anywhere in a frame. Only this line matters to the bench, so
+ * frames are split on the blank line and scanned for it, not handed to a full SSE parser
+ * (`eventsource-parser` is the server's dependency, not the bench's).
+ */
 const ID_LINE = /(?:^|\n)id: (evt_(\d+)_(\d+))(?:\n|$)/;
 
 /** Connections opened at once: below the server's listen backlog, so no SYN is dropped and retried a second later. */
