@@ -1,11 +1,12 @@
 import { performance } from 'node:perf_hooks';
 import { createEventRecorder, createEventStore, EventWriteBuffer, type PendingEvent } from '@aae/db';
-import { createTestDatabase, startPostgresCluster, type PostgresCluster, type TestDatabase } from '@aae/db/testing';
+import { createTestDatabase, startPostgresCluster, type TestDatabase } from '@aae/db/testing';
 import { formatEventId } from '@aae/events';
 import pg from 'pg';
 import { createBenchExecutions } from './bench-executions.ts';
 import { promptCompleteDraft, promptCompletePayload } from './prompt-complete-draft.ts';
 import type { BenchmarkResult, ResultTable } from './report.ts';
+import { stopOnSignal } from './stop-on-signal.ts';
 import { formatNumber, formatRatio, median } from './stats.ts';
 
 const EXECUTIONS = 20;
@@ -246,23 +247,6 @@ function toTable(all: DatabaseFigures[]): ResultTable {
     caption: `Events written per second (median of ${REPETITIONS} runs; ${EXECUTIONS} executions, prompt-complete payloads)`,
     columns: ['database', 'path', 'events per run', 'events/s', 'vs (a) naive', 'vs (b) multi-row'],
     rows,
-  };
-}
-
-/** Stops the cluster when the run is interrupted too, so no postgres process outlives the bench. */
-function stopOnSignal(cluster: PostgresCluster): () => void {
-  const handler = (signal: NodeJS.Signals) => {
-    try {
-      cluster.stop();
-    } finally {
-      process.exit(signal === 'SIGINT' ? 130 : 143);
-    }
-  };
-  process.once('SIGINT', handler);
-  process.once('SIGTERM', handler);
-  return () => {
-    process.off('SIGINT', handler);
-    process.off('SIGTERM', handler);
   };
 }
 

@@ -6,6 +6,7 @@ import { runEmitHotPath } from './emit-hot-path.ts';
 import { runEventWriteThroughput } from './event-write-throughput.ts';
 import { runHostileInput } from './hostile-input.ts';
 import { runLiveDeliveryLatency } from './live-delivery-latency.ts';
+import { runLiveDeliveryScale } from './live-delivery-scale.ts';
 import { describeMachine, resultToMarkdown, type BenchmarkResult } from './report.ts';
 
 const benchmarks: Record<string, () => Promise<BenchmarkResult>> = {
@@ -13,6 +14,7 @@ const benchmarks: Record<string, () => Promise<BenchmarkResult>> = {
   'emit-hot-path': runEmitHotPath,
   'live-delivery-latency': runLiveDeliveryLatency,
   'hostile-input': runHostileInput,
+  'live-delivery-scale': runLiveDeliveryScale,
 };
 
 // `pnpm bench <name>…` runs only those, for working on one benchmark.
