@@ -76,21 +76,31 @@ export async function handleExecutionEvents(
     const after = resumeSequence(executionId, lastEventId);
     const opened = await streamScope({ services, identity }, gone.signal);
     scope = opened;
+    // Gone while it was being checked: nothing to stream to.
+    if (gone.signal.aborted) {
+      opened.close();
+      return true;
+    }
     const stream = options.responses.open(res, seedFormat, (error: unknown) => {
       // Its history could not be read: cut, and the EventSource connects again.
       if (!domainError(error)) console.error('[events]', error);
       res.destroy();
     });
     // Access ended (revoked, expired): the stream ends, and the reconnecting client is asked again who it is.
-    opened.signal.addEventListener('abort', () => {
+    const onRevoked = () => {
       if (opened.revoked() && !res.writableEnded) res.end();
-    });
+    };
+    if (opened.signal.aborted) onRevoked();
+    else opened.signal.addEventListener('abort', onRevoked, { once: true });
     res.once('close', () => opened.close());
     const outcome = await services.live.watch({ identity, executionId, after, sink: stream.sink, signal: opened.signal });
+    if (gone.signal.aborted) return true;
     if (outcome === 'ended') {
       opened.close();
-      res.writeHead(204);
-      res.end();
+      if (!res.headersSent) {
+        res.writeHead(204);
+        res.end();
+      }
       return true;
     }
     stream.start();

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Identity } from '@aae/auth';
 import { AccessRevokedError } from '@aae/db';
 import { accessKeysOf } from './identity-cache.ts';
@@ -15,8 +16,12 @@ export async function streamScope(ctx: { services: AppServices; identity: Identi
   // Refused (429) past the person's number of open streams, before anything is held.
   const releaseStream = await ctx.services.usageLimits.openStream(identity.user);
   const stop = new AbortController();
+  // A live stream may follow many executions, each listening on this signal.
+  setMaxListeners(0, stop.signal);
   const onAbort = () => stop.abort();
-  requestSignal?.addEventListener('abort', onAbort, { once: true });
+  // Its client may have gone while its identity was being checked.
+  if (requestSignal?.aborted) stop.abort();
+  else requestSignal?.addEventListener('abort', onAbort, { once: true });
   const keys = accessKeysOf(identity);
   const stopOnRevoke = ctx.services.bus.abortOnRevoke(keys, stop, identity.checkedAt);
   const untilExpiry = identity.expiresAt ? identity.expiresAt.getTime() - Date.now() : Number.POSITIVE_INFINITY;

@@ -40,6 +40,7 @@ export function createSseResponses(options: SseResponsesOptions = {}) {
     openedAt: number;
     /** Time since the last write, as the sweeps counted it. */
     idleMs: number;
+    closed: boolean;
   }
   const open = new Set<Open>();
   let sweeper: NodeJS.Timeout | null = null;
@@ -49,8 +50,10 @@ export function createSseResponses(options: SseResponsesOptions = {}) {
     for (const stream of open) {
       if (stream.res.writableEnded) continue;
       if (stream.openedAt <= tooOld) {
-        // Ends without a terminal message: the client connects again from its last event.
-        stream.res.end();
+        // Ends without a terminal message: the client connects again from its last event. A
+        // socket that is not taking what it has is dropped, not left to end some day.
+        if (stream.res.writableLength > 0) stream.res.destroy();
+        else stream.res.end();
         continue;
       }
       stream.idleMs += sweepMs;
@@ -67,9 +70,10 @@ export function createSseResponses(options: SseResponsesOptions = {}) {
      * history reads (a slow watcher is cut here: its client resumes by id).
      */
     open(res: ServerResponse, format: WireFormat, onFailure: (error: unknown, stream: SseResponse) => void): SseResponse {
-      const stream: Open = { res, format, openedAt: Date.now(), idleMs: 0 };
+      const stream: Open = { res, format, openedAt: Date.now(), idleMs: 0, closed: false };
       const start = () => {
-        if (res.headersSent) return;
+        // Not once its client has gone (it may go while the stream is being set up).
+        if (res.headersSent || stream.closed || res.destroyed || res.writableEnded || !res.socket || res.socket.destroyed) return;
         res.writeHead(200, format.headers);
         res.write(format.preamble());
         open.add(stream);
@@ -78,13 +82,15 @@ export function createSseResponses(options: SseResponsesOptions = {}) {
           sweeper.unref();
         }
       };
-      res.once('close', () => {
+      const closed = () => {
+        stream.closed = true;
         open.delete(stream);
         if (open.size === 0 && sweeper) {
           clearInterval(sweeper);
           sweeper = null;
         }
-      });
+      };
+      res.once('close', closed);
       const write = (bytes: Buffer) => {
         // Ended (its age, a revocation) before the core heard it go: nothing more is written.
         if (res.writableEnded || res.destroyed) return true;

@@ -67,22 +67,31 @@ export async function handleTypedEventSubscription(req: IncomingMessage, res: Se
     const after = resumeSequence(input.executionId, input.lastEventId);
     const opened = await streamScope({ services: ctx.services, identity }, gone.signal);
     scope = opened;
+    // Gone while it was being checked: nothing to stream to.
+    if (gone.signal.aborted) {
+      opened.close();
+      return;
+    }
+    const requestId = ctx.requestId;
     const endWithError = (cause: unknown) => {
       const error = domainError(cause) ?? getTRPCErrorFromUnknown(cause);
-      if (error.code === 'INTERNAL_SERVER_ERROR') console.error(`[trpc] ${PROCEDURE} (request ${ctx.requestId}):`, cause);
-      const shape = getErrorShape({ config: appRouter._def._config, error, type: 'subscription', path: PROCEDURE, input, ctx });
+      if (error.code === 'INTERNAL_SERVER_ERROR') console.error(`[trpc] ${PROCEDURE} (request ${requestId}):`, cause);
+      // Only what the error formatter reads of the context: the stream does not keep the request's.
+      const shape = getErrorShape({ config: appRouter._def._config, error, type: 'subscription', path: PROCEDURE, input, ctx: { requestId } as Context });
       stream.endWith(trpcErrorMessage(shape));
     };
     const stream = options.responses.open(res, trpcFormat, endWithError);
     // Access ended: the error tRPC's stream would end with (one its link retries at once when only a recheck is needed).
-    opened.signal.addEventListener('abort', () => {
+    const onRevoked = () => {
       if (!opened.revoked() || res.writableEnded) return;
       try {
         opened.throwIfRevoked();
       } catch (error) {
         endWithError(error);
       }
-    });
+    };
+    if (opened.signal.aborted) onRevoked();
+    else opened.signal.addEventListener('abort', onRevoked, { once: true });
     res.once('close', () => opened.close());
     const outcome = await ctx.services.live.watch({ identity, executionId: input.executionId, after, sink: stream.sink, signal: opened.signal });
     streaming = true;

@@ -80,6 +80,10 @@ function world() {
     },
   });
   const create = (executionId: number) => stored.set(executionId, []);
+  /** Stores an event without publishing it here (another process wrote it). */
+  const store = async (executionId: number, e: StoredEvent) => {
+    stored.get(executionId)!.push(e);
+  };
   /** Stores then publishes the next `count` events (the last terminal when `end`). */
   const write = (executionId: number, count: number, end = false) => {
     const list = stored.get(executionId)!;
@@ -88,7 +92,7 @@ function world() {
     for (const e of batch) list.push(e);
     bus.publish(batch);
   };
-  return { fanOut, counts, create, write, bus };
+  return { fanOut, counts, create, write, store, bus };
 }
 
 /** A sink that collects sequences; `full` makes it report itself full. */
@@ -270,5 +274,24 @@ describe('the fan-out core', () => {
     await expect(w.fanOut.describe(7)).resolves.toEqual({ assistantName: 'Writer', userName: 'demo' });
     stop.abort();
     for (const feed of feeds) expect((await feed.next()).done).toBe(true);
+  });
+
+  it('tells a watcher resuming at the end that it has everything, even before this process saw the end published', async () => {
+    const w = world();
+    w.create(9);
+    w.write(9, 2);
+    const early = collector();
+    await w.fanOut.watch({ identity: person(OWNER), executionId: 9, after: 0, sink: early.sink, signal: new AbortController().signal });
+    await expect.poll(() => early.sequences).toEqual([1, 2]);
+    // Stored by another process; its announcement has not arrived here yet.
+    const stored = event(9, 3, true);
+    await w.store(9, stored);
+    await expect(
+      w.fanOut.watch({ identity: person(OWNER), executionId: 9, after: 3, sink: collector().sink, signal: new AbortController().signal }),
+    ).resolves.toBe('ended');
+    // When it arrives, the early watcher gets it and ends.
+    w.bus.publish([stored]);
+    await expect.poll(() => early.finished).toBe(true);
+    expect(early.sequences).toEqual([1, 2, 3]);
   });
 });

@@ -118,7 +118,12 @@ export function createFanOut(options: FanOutOptions) {
       const live = options.bus.watchExecution(executionId, this.stop.signal);
       void (async () => {
         for await (const event of live) this.publish(event);
-      })();
+      })().catch((error: unknown) => {
+        // The bus failed this subscription: its watchers are cut and resume by id (on a new one).
+        console.error(`[live] the subscription to execution ${executionId} failed:`, error);
+        for (const watcher of [...this.watchers]) this.drop(watcher, error);
+        this.close();
+      });
     }
 
     hold() {
@@ -134,14 +139,43 @@ export function createFanOut(options: FanOutOptions) {
 
     add(watcher: Watcher) {
       this.watchers.add(watcher);
+      this.catchingUp += 1;
       void this.catchUp(watcher);
     }
 
     remove(watcher: Watcher) {
+      if (!watcher.live && !watcher.done) this.leaveCatchUp();
       watcher.done = true;
       watcher.forget();
       this.watchers.delete(watcher);
       this.closeWhenIdle();
+    }
+
+    /** Removes a watcher whose stream failed, telling its sink why (a sink that throws is only logged). */
+    drop(watcher: Watcher, error: unknown) {
+      if (watcher.done) return;
+      this.remove(watcher);
+      try {
+        watcher.sink.fail(error);
+      } catch (failure) {
+        console.error('[live] a stream failed while being ended:', failure);
+      }
+    }
+
+    /** Closes at once a channel nobody watches nor is about to (an access check failed). */
+    closeIfUnused() {
+      if (this.watchers.size === 0 && this.holds === 0) this.close();
+    }
+
+    /** Watchers catching up; history pages are kept only while some are. */
+    private catchingUp = 0;
+    private leaveCatchUp() {
+      this.catchingUp -= 1;
+      if (this.catchingUp === 0) this.pages.clear();
+    }
+    private goLive(watcher: Watcher) {
+      watcher.live = true;
+      this.leaveCatchUp();
     }
 
     private closeWhenIdle() {
@@ -174,8 +208,8 @@ export function createFanOut(options: FanOutOptions) {
      * The sequence of the execution's terminal event, if it has one: read once (after subscribing,
      * so a terminal event stored later is seen published), then known.
      */
-    async terminalSequence(): Promise<number | null> {
-      if (this.terminal !== null || this.terminalKnown) return this.terminal;
+    async terminalSequence(fresh = false): Promise<number | null> {
+      if (this.terminal !== null || (this.terminalKnown && !fresh)) return this.terminal;
       this.terminalRead ??= options.events.terminalSequence(this.executionId).finally(() => {
         this.terminalRead = null;
       });
@@ -198,10 +232,19 @@ export function createFanOut(options: FanOutOptions) {
       else if (event.sequence > last.sequence + 1) this.recent = [event];
       if (this.recent.length > recentLimit) this.recent.splice(0, this.recent.length - recentLimit);
       for (const watcher of this.watchers) {
-        if (!watcher.live || event.sequence <= watcher.cursor) continue;
+        if (!watcher.live) continue;
+        if (event.sequence <= watcher.cursor) {
+          // The end, for a watcher that resumed at it before this process saw it: nothing follows.
+          if (isTerminalEvent(event) && event.sequence === watcher.cursor) {
+            this.remove(watcher);
+            watcher.sink.finish();
+          }
+          continue;
+        }
         if (event.sequence > watcher.cursor + 1) {
           // Published out of this watcher's reach (it missed a batch): it catches up from the store.
           watcher.live = false;
+          this.catchingUp += 1;
           void this.catchUp(watcher);
           continue;
         }
@@ -209,8 +252,7 @@ export function createFanOut(options: FanOutOptions) {
           this.deliver(watcher, [event]);
         } catch (error) {
           // One watcher's failure is its own: the others go on.
-          this.remove(watcher);
-          watcher.sink.fail(error);
+          this.drop(watcher, error);
         }
       }
     }
@@ -232,9 +274,8 @@ export function createFanOut(options: FanOutOptions) {
         return false;
       }
       if (!kept && watcher.live) {
-        this.remove(watcher);
         stats.slowWatchersCut += 1;
-        watcher.sink.fail(new SlowWatcherError());
+        this.drop(watcher, new SlowWatcherError());
         return false;
       }
       return true;
@@ -266,13 +307,20 @@ export function createFanOut(options: FanOutOptions) {
     private async catchUp(watcher: Watcher) {
       try {
         let fresh = false;
-        let emptyFreshReads = 0;
         while (!watcher.done) {
           const first = this.recent[0];
           if (first && first.sequence <= watcher.cursor + 1) {
             const from = watcher.cursor + 1 - first.sequence;
-            if (from < this.recent.length && !this.deliver(watcher, this.recent.slice(from))) return;
-            watcher.live = true;
+            if (from < this.recent.length) {
+              if (!this.deliver(watcher, this.recent.slice(from))) return;
+              // Live only once the socket has taken the catch-up: a live watcher is judged by what waits for it.
+              const wait = watcher.sink.whenWritable();
+              if (wait) {
+                await wait;
+                continue;
+              }
+            }
+            this.goLive(watcher);
             return;
           }
           const events = await this.page(watcher.cursor, fresh);
@@ -280,7 +328,6 @@ export function createFanOut(options: FanOutOptions) {
           const from = events.findIndex((event) => event.sequence > watcher.cursor);
           if (from !== -1) {
             fresh = false;
-            emptyFreshReads = 0;
             if (!this.deliver(watcher, from === 0 ? events : events.slice(from))) return;
             const wait = watcher.sink.whenWritable();
             if (wait) await wait;
@@ -293,28 +340,15 @@ export function createFanOut(options: FanOutOptions) {
           }
           // Read just now: everything stored after the cursor would be in it. Nothing published since either: live from here.
           if (this.recent.length === 0) {
-            watcher.live = true;
+            this.goLive(watcher);
             return;
           }
-          // Published but not in the store (stored events never go missing, so this is a gap the
-          // writer left): after a few reads, go on from what was published.
-          emptyFreshReads += 1;
-          if (emptyFreshReads >= 3) {
-            if (
-              !this.deliver(
-                watcher,
-                this.recent.filter((event) => event.sequence > watcher.cursor),
-              )
-            )
-              return;
-            watcher.live = true;
-            return;
-          }
+          // Published, yet not in the store read after it: only a store that lags (a replica) does
+          // that. Cut rather than skip: the client resumes from its last event.
+          throw new Error(`events of execution ${this.executionId} after ${watcher.cursor} were published but are not in the store`);
         }
       } catch (error) {
-        if (watcher.done) return;
-        this.remove(watcher);
-        watcher.sink.fail(error);
+        this.drop(watcher, error);
       }
     }
   }
@@ -327,11 +361,12 @@ export function createFanOut(options: FanOutOptions) {
     feedStop = stop;
     void (async () => {
       for await (const event of options.bus.watchAll(stop.signal)) for (const reader of feedReaders) reader(event);
-    })();
+    })().catch((error: unknown) => console.error('[live] the feed of every execution failed:', error));
   }
-  /** Who ran each execution the feed mentions, read once per execution (the latest few thousand kept). */
-  const described = new Map<number, Promise<ExecutionNames | null>>();
+  /** Who ran each execution the feed mentions, read once per execution and minute (the latest few thousand kept). */
+  const described = new Map<number, { names: Promise<ExecutionNames | null>; until: number }>();
   const DESCRIBED_LIMIT = 5_000;
+  const DESCRIBED_MS = 60_000;
 
   function channelFor(executionId: number): Channel {
     let channel = channels.get(executionId);
@@ -351,19 +386,24 @@ export function createFanOut(options: FanOutOptions) {
      */
     async watch(request: WatchRequest): Promise<'watching' | 'ended'> {
       const { executionId, after } = request;
+      // A watch token names its execution: nothing is subscribed for any other.
+      assertWatchesExecution(request.identity, executionId);
       const channel = channelFor(executionId);
       channel.hold();
+      let held = true;
       try {
         await channel.assertCanRead(request.identity);
-        if (after > 0 && !(await channel.hasReached(after))) {
+        // Resuming past what this process has seen published: where the execution is, and whether it ended, are read afresh.
+        const beyond = after > channel.highest;
+        if (beyond && !(await channel.hasReached(after))) {
           throw new TRPCError({
             code: 'BAD_REQUEST',
             message: `lastEventId "evt_${executionId}_${after}" is not an event of execution ${executionId} (it has not reached that sequence)`,
           });
         }
-        const terminal = await channel.terminalSequence();
+        const terminal = await channel.terminalSequence(beyond);
         if (terminal !== null && after >= terminal) return 'ended';
-        if (request.signal.aborted) return 'watching';
+        if (request.signal.aborted) return 'ended';
         const gone = () => channel.remove(watcher);
         const watcher: Watcher = {
           sink: request.sink,
@@ -375,8 +415,13 @@ export function createFanOut(options: FanOutOptions) {
         request.signal.addEventListener('abort', gone, { once: true });
         channel.add(watcher);
         return 'watching';
-      } finally {
+      } catch (error) {
+        held = false;
         channel.release();
+        channel.closeIfUnused();
+        throw error;
+      } finally {
+        if (held) channel.release();
       }
     },
 
@@ -424,17 +469,18 @@ export function createFanOut(options: FanOutOptions) {
       };
     },
 
-    /** The assistant and the person of an execution (null: no such execution), read once per execution for every reader. */
+    /** The assistant and the person of an execution (null: no such execution), read once per execution and minute for every reader. */
     describe(executionId: number): Promise<ExecutionNames | null> {
-      let names = described.get(executionId);
-      if (!names) {
-        names = options.executions
-          .get(executionId)
-          .then((execution) => (execution ? { assistantName: execution.assistantName, userName: execution.userName } : null));
-        names.catch(() => described.delete(executionId));
-        described.set(executionId, names);
-        if (described.size > DESCRIBED_LIMIT) described.delete(described.keys().next().value!);
-      }
+      const now = Date.now();
+      const known = described.get(executionId);
+      if (known && known.until > now) return known.names;
+      const names = options.executions
+        .get(executionId)
+        .then((execution) => (execution ? { assistantName: execution.assistantName, userName: execution.userName } : null));
+      names.catch(() => described.delete(executionId));
+      described.delete(executionId);
+      described.set(executionId, { names, until: now + DESCRIBED_MS });
+      if (described.size > DESCRIBED_LIMIT) described.delete(described.keys().next().value!);
       return names;
     },
 
