@@ -138,6 +138,16 @@ export function createRequestHandler(options: RequestHandlerOptions): RequestLis
     strictTransportSecurity: https ? { maxAge: 31_536_000 } : false,
   });
 
+  const noSniff = (_req: IncomingMessage, res: ServerResponse, next: () => void) => {
+    res.setHeader('x-content-type-options', 'nosniff');
+    next();
+  };
+  const isEventStream = (req: IncomingMessage) => {
+    if (req.method !== 'GET' || !req.url) return false;
+    const path = req.url.split('?')[0]!;
+    return path === TYPED_EVENTS_PATH || path.startsWith('/api/assistant-architect/events/');
+  };
+
   const perAddress = options.requestsPerMinutePerAddress ? new RateLimiterMemory({ points: options.requestsPerMinutePerAddress, duration: 60 }) : null;
 
   // Addresses already warned about (a bounded number: anyone can send the header).
@@ -154,7 +164,10 @@ export function createRequestHandler(options: RequestHandlerOptions): RequestLis
     const requestId = randomUUID();
     requestIds.set(req, requestId);
     res.setHeader('x-request-id', requestId);
-    securityHeaders(req, res, () => {
+    // An event stream is read by EventSource, never rendered: of helmet's headers it needs only
+    // `nosniff`, and each open stream would otherwise keep the other dozen (about 4 KB each).
+    const headers = isEventStream(req) ? noSniff : securityHeaders;
+    headers(req, res, () => {
       const url = req.url ?? '/';
       const isTrpc = url.startsWith('/trpc/');
       // The API is counted; the web app's files and health checks are not.

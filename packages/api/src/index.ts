@@ -10,7 +10,7 @@ export { assertCanReadExecution, executionListScope } from './execution-access.t
 export { executionEventStream, resumeSequence } from './execution-event-stream.ts';
 export { executionEventInput } from './router/events.ts';
 export { createFanOut, SlowWatcherError, type EventSink, type FanOut, type FanOutStats } from './live-delivery/fan-out.ts';
-export { streamScope, type StreamScope } from './stream-scope.ts';
+export { StreamScope, streamScope } from './stream-scope.ts';
 export { assertScope, unauthorized, viewerOf } from './trpc.ts';
 export { dateSchema, idSchema } from './schemas.ts';
 export { findUnstorableText } from './storable-text.ts';

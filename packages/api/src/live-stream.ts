@@ -112,8 +112,13 @@ async function* executionPart(
     yield { kind: 'end', executionId };
     return;
   }
-  // The output ends with the execution: when its terminal event is read.
+  // The output ends with the execution (when its terminal event is read) or with the stream. Not
+  // `AbortSignal.any`, which keeps its signals on Node 20 for as long as the longest lives.
   const ended = new AbortController();
+  const endOutput = () => ended.abort();
+  if (scope.signal.aborted) ended.abort();
+  else scope.signal.addEventListener('abort', endOutput, { once: true });
+  ended.signal.addEventListener('abort', () => scope.signal.removeEventListener('abort', endOutput), { once: true });
   const eventItems = async function* (): AsyncGenerator<LiveItem, void, undefined> {
     try {
       for await (const event of events) {
@@ -129,7 +134,7 @@ async function* executionPart(
     yield* eventItems();
     return;
   }
-  yield* mergeFairly([eventItems(), outputItems(services, executionId, AbortSignal.any([scope.signal, ended.signal]))]);
+  yield* mergeFairly([eventItems(), outputItems(services, executionId, ended.signal)]);
 }
 
 /** The text an execution's models write, as `onExecutionOutput` sends it, until `signal` aborts. */

@@ -85,15 +85,31 @@ export function createFanOut(options: FanOutOptions) {
   const channels = new Map<number, Channel>();
   const stats = { historyReads: 0, slowWatchersCut: 0 };
 
-  interface Watcher {
-    sink: EventSink;
-    /** The last sequence handed to the sink. */
-    cursor: number;
+  /** One watcher of one execution; it listens for its client going itself (no closure per watcher). */
+  class Watcher {
     /** Live: takes events as they are published; otherwise catching up from history and recent events. */
-    live: boolean;
-    done: boolean;
+    live = false;
+    done = false;
+
+    constructor(
+      readonly sink: EventSink,
+      /** The last sequence handed to the sink. */
+      public cursor: number,
+      private readonly channel: Channel,
+      private readonly signal: AbortSignal,
+    ) {
+      signal.addEventListener('abort', this, { once: true });
+    }
+
+    /** Its client went. */
+    handleEvent() {
+      this.channel.remove(this);
+    }
+
     /** Stops listening for its client going. */
-    forget(): void;
+    forget() {
+      this.signal.removeEventListener('abort', this);
+    }
   }
 
   class Channel {
@@ -404,15 +420,7 @@ export function createFanOut(options: FanOutOptions) {
         const terminal = await channel.terminalSequence(beyond);
         if (terminal !== null && after >= terminal) return 'ended';
         if (request.signal.aborted) return 'ended';
-        const gone = () => channel.remove(watcher);
-        const watcher: Watcher = {
-          sink: request.sink,
-          cursor: after,
-          live: false,
-          done: false,
-          forget: () => request.signal.removeEventListener('abort', gone),
-        };
-        request.signal.addEventListener('abort', gone, { once: true });
+        const watcher = new Watcher(request.sink, after, channel, request.signal);
         channel.add(watcher);
         return 'watching';
       } catch (error) {
