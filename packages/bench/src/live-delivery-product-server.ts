@@ -1,7 +1,7 @@
 /**
  * The whole product server in its own process for live-delivery-latency. The bench only wraps
  * in-process objects to observe them: when the bus publishes, when the buffer receives an event,
- * and when each subscription has finished its back-fill read.
+ * and (from the fan-out core's figures) when every subscription is caught up and live.
  */
 import type { AppServices } from '@aae/api';
 import { createPersonalToken } from '@aae/auth';
@@ -35,7 +35,6 @@ const WAIT_LIMIT_MS = 60_000;
 function observe(services: AppServices) {
   const publishedAt = new Map<string, number>();
   const enqueuedAt = new Map<string, number>();
-  const backfillReads = new Map<number, number>();
   const fanOuts = new Map<number, FanOut[]>();
 
   const publish = services.bus.publish.bind(services.bus);
@@ -56,15 +55,7 @@ function observe(services: AppServices) {
     enqueuedAt.set(event.eventData.eventId, wallClockMs());
     enqueue(event);
   };
-  // A subscription reads the store once after attaching to the bus; once every subscriber has,
-  // all of them are in their live loop.
-  const listEvents = services.events.listEvents;
-  services.events.listEvents = async (executionId, options) => {
-    const rows = await listEvents(executionId, options);
-    backfillReads.set(executionId, (backfillReads.get(executionId) ?? 0) + 1);
-    return rows;
-  };
-  return { publishedAt, enqueuedAt, backfillReads, fanOuts };
+  return { publishedAt, enqueuedAt, fanOuts };
 }
 
 async function productServerMethods(app: RunningApp) {
@@ -73,7 +64,7 @@ async function productServerMethods(app: RunningApp) {
   const assistant = (await services.assistants.list(SYSTEM_VIEWER)).find((candidate) => candidate.name === DEMO_ASSISTANT.name);
   if (!assistant) throw new Error('the demo assistant was not seeded');
   const { token } = await createPersonalToken(services.auth, { userId: user.id, name: 'bench', scopes: ['executions:read'], expiresInDays: 1 });
-  const { publishedAt, enqueuedAt, backfillReads, fanOuts } = observe(services);
+  const { publishedAt, enqueuedAt, fanOuts } = observe(services);
   const inputs = new Map<number, Record<string, string>>();
 
   return {
@@ -92,9 +83,10 @@ async function productServerMethods(app: RunningApp) {
 
     async awaitSubscribers({ executionId, subscribers }: { executionId: number; subscribers: number }): Promise<void> {
       const deadline = Date.now() + WAIT_LIMIT_MS;
-      while ((backfillReads.get(executionId) ?? 0) < subscribers) {
+      // Caught up and live, as the fan-out core counts them (history reads are shared, not one per subscriber).
+      while (services.live.stats().liveWatchers < subscribers) {
         if (Date.now() > deadline) {
-          throw new Error(`only ${backfillReads.get(executionId) ?? 0} of ${subscribers} subscribers attached to execution ${executionId}`);
+          throw new Error(`only ${services.live.stats().liveWatchers} of ${subscribers} subscribers attached to execution ${executionId}`);
         }
         await new Promise((resolve) => setTimeout(resolve, 5));
       }

@@ -1,8 +1,8 @@
 /**
  * The whole product server in its own process for live-delivery-scale, on a fresh database in
  * the run's PostgreSQL server. Events go through the product's write path (recorder → write
- * buffer → store → bus); the bench only wraps two `services` methods to observe them: when the
- * bus publishes, and how many back-fill reads the streams have made.
+ * buffer → store → bus); the bench only wraps `bus.publish` to see when the bus publishes, and
+ * reads the fan-out core's figures to see when every stream is live.
  */
 import type { AppServices } from '@aae/api';
 import { createPersonalToken } from '@aae/auth';
@@ -19,28 +19,20 @@ const SEED_BATCH = 500;
 
 function observe(services: AppServices) {
   const publishedAt = new Map<string, number>();
-  const backfillReads = new Map<number, number>();
   const publish = services.bus.publish.bind(services.bus);
   services.bus.publish = (events) => {
     const now = wallClockMs();
     for (const event of events) publishedAt.set(event.eventData.eventId, now);
     publish(events);
   };
-  // A stream reads the store once after attaching to the bus; then it is live.
-  const listEvents = services.events.listEvents;
-  services.events.listEvents = async (executionId, options) => {
-    const rows = await listEvents(executionId, options);
-    backfillReads.set(executionId, (backfillReads.get(executionId) ?? 0) + 1);
-    return rows;
-  };
-  return { publishedAt, backfillReads };
+  return { publishedAt };
 }
 
 async function productServerMethods(app: RunningApp, databaseUrl: string) {
   const { services } = app;
   const user = await services.users.ensure({ name: 'bench', email: 'bench@example.test', role: 'member' });
   const { token } = await createPersonalToken(services.auth, { userId: user.id, name: 'bench', scopes: ['executions:read'], expiresInDays: 1 });
-  const { publishedAt, backfillReads } = observe(services);
+  const { publishedAt } = observe(services);
   const recorders = new Map<number, EventRecorder>();
 
   return {
@@ -56,9 +48,9 @@ async function productServerMethods(app: RunningApp, databaseUrl: string) {
       return ids;
     },
 
-    /** How many back-fill reads the streams of these executions have made. */
-    backfillReads({ executionIds }: { executionIds: number[] }): number {
-      return executionIds.reduce((total, executionId) => total + (backfillReads.get(executionId) ?? 0), 0);
+    /** Streams caught up and live, as the server's fan-out core counts them. */
+    liveWatchers(): number {
+      return services.live.stats().liveWatchers;
     },
 
     /** Emits one `progress` event to each execution through the write path; returns when each was emitted, by event id. */

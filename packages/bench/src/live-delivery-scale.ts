@@ -117,9 +117,6 @@ function typedSubscriptionPath(executionId: number): string {
   return `/trpc/events.onExecutionEvent?input=${encodeURIComponent(JSON.stringify(transformer.input.serialize({ executionId })))}`;
 }
 
-/** Without any back-fill read this long after every stream had its first frame, the streams do not read per stream. */
-const NO_READS_GRACE_MS = 5_000;
-
 async function startProduct(
   key: 'seed' | 'typed',
   clusterUrl: string,
@@ -135,12 +132,12 @@ async function startProduct(
       headers: { authorization: `Bearer ${await server.call('token')}` },
       pathFor: key === 'seed' ? (executionId) => `/api/assistant-architect/events/${executionId}` : typedSubscriptionPath,
       prepare: (count) => server.call('prepare', { count }),
-      async awaitLive(executionIds, streams, deadline) {
-        const graceEnds = Date.now() + NO_READS_GRACE_MS;
+      async awaitLive(_executionIds, streams, deadline) {
+        // Live once the core has every stream caught up (it shares history reads, so they are not counted per stream).
         for (;;) {
-          const reads = await server.call('backfillReads', { executionIds });
-          if (reads >= streams || (reads === 0 && Date.now() > graceEnds)) return wallClockMs();
-          if (Date.now() > deadline) throw new PhaseTimeout(`only ${reads} of ${streams} streams were live within ${PHASE_LIMIT_MS / 1000} s`);
+          const live = await server.call('liveWatchers');
+          if (live >= streams) return wallClockMs();
+          if (Date.now() > deadline) throw new PhaseTimeout(`only ${live} of ${streams} streams were live within ${PHASE_LIMIT_MS / 1000} s`);
           await new Promise((resolve) => setTimeout(resolve, 5));
         }
       },

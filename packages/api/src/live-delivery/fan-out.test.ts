@@ -145,6 +145,8 @@ describe('the fan-out core', () => {
     await expect.poll(() => watchers.every((c) => c.finished)).toBe(true);
     for (const c of watchers) expect(c.sequences).toEqual(range(1, 8));
     expect(w.counts.subscriptions).toBe(1);
+    // Two history reads for all 200 (the three events, then nothing after them), not one each.
+    expect(w.counts.reads).toBe(2);
     expect(w.counts.owners).toBe(1);
     expect(w.counts.terminals).toBe(1);
     expect(w.fanOut.stats()).toMatchObject({ executions: 1, watchers: 0 });

@@ -40,7 +40,7 @@ export interface FanOutOptions {
   pageSize?: number;
   /** Live events each execution keeps in memory for watchers that attach or fall a little behind. */
   recentEvents?: number;
-  /** History pages each execution keeps for other watchers reading it. */
+  /** History pages the process keeps for other watchers reading the same stretch (of any execution). */
   cachedPages?: number;
   /** How long an execution nobody watches keeps its subscription and reads, for watchers coming back. */
   lingerMs?: number;
@@ -65,6 +65,8 @@ export interface FanOutStats {
   /** Executions with a live subscription in this process. */
   executions: number;
   watchers: number;
+  /** Watchers caught up and taking events as they are published. */
+  liveWatchers: number;
   /** History reads sent to the database (each shared by every watcher that needed it). */
   historyReads: number;
   /** Watchers cut for falling too far behind. */
@@ -80,9 +82,11 @@ export interface FanOutStats {
 export function createFanOut(options: FanOutOptions) {
   const pageSize = options.pageSize ?? 500;
   const recentLimit = options.recentEvents ?? 512;
-  const cachedPages = options.cachedPages ?? 40;
+  const cachedPages = options.cachedPages ?? 200;
   const lingerMs = options.lingerMs ?? 5_000;
   const channels = new Map<number, Channel>();
+  /** History pages by `<execution>:<after>`, shared by every watcher reading the same stretch. */
+  const pages = new Map<string, { events: Promise<StoredEvent[]>; issuedAt: number; channel: unknown }>();
   const stats = { historyReads: 0, slowWatchersCut: 0 };
 
   /** One watcher of one execution; it listens for its client going itself (no closure per watcher). */
@@ -127,7 +131,9 @@ export function createFanOut(options: FanOutOptions) {
     /** The highest sequence seen published. */
     highest = 0;
     /** History reads by the sequence they start after, kept for other watchers reading the same stretch. */
-    private readonly pages = new Map<number, Promise<StoredEvent[]>>();
+
+    /** Events seen published so far: a read made since the last of them is as good as one made now. */
+    private published = 0;
 
     constructor(readonly executionId: number) {
       // Subscribed before anything is read: whatever is published from now on reaches `recent`.
@@ -183,11 +189,10 @@ export function createFanOut(options: FanOutOptions) {
       if (this.watchers.size === 0 && this.holds === 0) this.close();
     }
 
-    /** Watchers catching up; history pages are kept only while some are. */
+    /** Watchers catching up. */
     private catchingUp = 0;
     private leaveCatchUp() {
       this.catchingUp -= 1;
-      if (this.catchingUp === 0) this.pages.clear();
     }
     private goLive(watcher: Watcher) {
       watcher.live = true;
@@ -205,6 +210,7 @@ export function createFanOut(options: FanOutOptions) {
       this.lingering = null;
       this.stop.abort();
       if (channels.get(this.executionId) === this) channels.delete(this.executionId);
+      for (const [key, page] of pages) if (page.channel === this) pages.delete(key);
     }
 
     async assertCanRead(identity: Identity) {
@@ -241,6 +247,7 @@ export function createFanOut(options: FanOutOptions) {
     }
 
     private publish(event: StoredEvent) {
+      this.published += 1;
       if (event.sequence > this.highest) this.highest = event.sequence;
       if (isTerminalEvent(event)) this.terminal ??= event.sequence;
       const last = this.recent.at(-1);
@@ -300,17 +307,20 @@ export function createFanOut(options: FanOutOptions) {
     /**
      * History after `after`: a page read before (any read is a true prefix of what follows, since
      * stored events never change), one in flight, or a new read; `fresh` asks the database again.
+     * `issuedAt` is how many events had been published when the read was sent.
      */
-    private page(after: number, fresh: boolean): Promise<StoredEvent[]> {
-      const known = this.pages.get(after);
-      if (known && !fresh) return known;
+    private page(after: number, fresh: boolean): { events: Promise<StoredEvent[]>; issuedAt: number } {
+      const key = `${this.executionId}:${after}`;
+      const known = pages.get(key);
+      if (known && known.channel === this && !fresh) return known;
       stats.historyReads += 1;
-      const read = options.events.listEvents(this.executionId, { afterSequence: after, limit: pageSize });
-      this.pages.delete(after);
-      this.pages.set(after, read);
-      while (this.pages.size > cachedPages) this.pages.delete(this.pages.keys().next().value!);
-      read.catch(() => {
-        if (this.pages.get(after) === read) this.pages.delete(after);
+      const read = { events: options.events.listEvents(this.executionId, { afterSequence: after, limit: pageSize }), issuedAt: this.published, channel: this };
+      pages.delete(key);
+      pages.set(key, read);
+      // The process keeps at most `cachedPages` pages, of every execution: the oldest read go first.
+      while (pages.size > cachedPages) pages.delete(pages.keys().next().value!);
+      read.events.catch(() => {
+        if (pages.get(key) === read) pages.delete(key);
       });
       return read;
     }
@@ -323,6 +333,7 @@ export function createFanOut(options: FanOutOptions) {
     private async catchUp(watcher: Watcher) {
       try {
         let fresh = false;
+        let rereads = 0;
         while (!watcher.done) {
           const first = this.recent[0];
           if (first && first.sequence <= watcher.cursor + 1) {
@@ -339,29 +350,30 @@ export function createFanOut(options: FanOutOptions) {
             this.goLive(watcher);
             return;
           }
-          const events = await this.page(watcher.cursor, fresh);
+          const read = this.page(watcher.cursor, fresh);
+          const events = await read.events;
           if (watcher.done) return;
           const from = events.findIndex((event) => event.sequence > watcher.cursor);
           if (from !== -1) {
             fresh = false;
+            rereads = 0;
             if (!this.deliver(watcher, from === 0 ? events : events.slice(from))) return;
             const wait = watcher.sink.whenWritable();
             if (wait) await wait;
             continue;
           }
-          // Nothing after the cursor in that page. A page read earlier may predate the latest events: ask again.
-          if (!fresh) {
-            fresh = true;
-            continue;
-          }
-          // Read just now: everything stored after the cursor would be in it. Nothing published since either: live from here.
-          if (this.recent.length === 0) {
+          // Nothing stored after the cursor when the read was made, and nothing published since:
+          // whatever comes next will be published, so live from here (no read of its own needed).
+          if (read.issuedAt === this.published) {
             this.goLive(watcher);
             return;
           }
-          // Published, yet not in the store read after it: only a store that lags (a replica) does
-          // that. Cut rather than skip: the client resumes from its last event.
-          throw new Error(`events of execution ${this.executionId} after ${watcher.cursor} were published but are not in the store`);
+          // Events were published since that read: ask again (the recent events may have them first).
+          fresh = true;
+          rereads += 1;
+          // Published, yet never in the store read after it: only a store that lags (a replica)
+          // does that. Cut rather than skip: the client resumes from its last event.
+          if (rereads > 5) throw new Error(`events of execution ${this.executionId} after ${watcher.cursor} were published but are not in the store`);
         }
       } catch (error) {
         this.drop(watcher, error);
@@ -494,8 +506,12 @@ export function createFanOut(options: FanOutOptions) {
 
     stats(): FanOutStats {
       let watchers = 0;
-      for (const channel of channels.values()) watchers += channel.watchers.size;
-      return { executions: channels.size, watchers, ...stats };
+      let live = 0;
+      for (const channel of channels.values()) {
+        watchers += channel.watchers.size;
+        for (const watcher of channel.watchers) if (watcher.live) live += 1;
+      }
+      return { executions: channels.size, watchers, liveWatchers: live, ...stats };
     },
 
     /** Drops every subscription (the process is stopping). */
