@@ -404,33 +404,47 @@ function figuresOf(rows: ScaleRow[], path: PathKey, connections: number, phase: 
   return 'figures' in outcome ? outcome.figures : outcome.didNotFinish;
 }
 
-function costTable(rows: ScaleRow[], phase: 'oneExecution' | 'spread', caption: string): ResultTable {
+/**
+ * One table row per N and path: `cells` gives the measured columns (after N and the path) from the
+ * path's figures and the plain server's; a phase that did not finish gets its reason and blanks.
+ */
+function tableRows(
+  rows: ScaleRow[],
+  phase: 'oneExecution' | 'spread',
+  measuredColumns: number,
+  cells: (figures: LiveFigures, plain: LiveFigures | null) => string[],
+): string[][] {
   const body: string[][] = [];
   for (const connections of [...new Set(rows.map((row) => row.connections))].sort((a, b) => a - b)) {
     const plain = figuresOf(rows, 'plain', connections, phase);
     for (const path of PATHS) {
       const figures = figuresOf(rows, path, connections, phase);
       if (figures === null) continue;
-      if (typeof figures === 'string') {
-        body.push([formatNumber(connections, 0), PATH_LABELS[path], figures, '', '', '', '', '', '', '']);
-        continue;
-      }
-      const ratio = (pick: (f: LiveFigures) => number) => (typeof plain === 'object' && plain ? formatRatio(pick(figures) / pick(plain)) : 'n/a');
-      body.push([
-        formatNumber(connections, 0),
-        PATH_LABELS[path],
-        formatNumber(figures.serverCpuUsPerDelivery),
-        ratio((f) => f.serverCpuUsPerDelivery),
-        // Memory freed by the phase before is reused, not returned: only a fresh process's first phase measures it.
-        phase === 'oneExecution' ? kb(figures.rssPerConnectionBytes) : '—',
-        phase === 'oneExecution' ? kb(figures.heapPerConnectionBytes) : '—',
-        phase === 'oneExecution' ? ratio((f) => f.heapPerConnectionBytes) : '—',
-        formatNumber(figures.attachMs, 0),
-        ratio((f) => f.attachMs),
-        `${formatNumber(figures.clientBusiest * 100, 0)}%`,
-      ]);
+      const measured =
+        typeof figures === 'string'
+          ? [figures, ...Array.from({ length: measuredColumns - 1 }, () => '')]
+          : cells(figures, typeof plain === 'object' ? plain : null);
+      body.push([formatNumber(connections, 0), PATH_LABELS[path], ...measured]);
     }
   }
+  return body;
+}
+
+function costTable(rows: ScaleRow[], phase: 'oneExecution' | 'spread', caption: string): ResultTable {
+  const body = tableRows(rows, phase, 8, (figures, plain) => {
+    const ratio = (pick: (f: LiveFigures) => number) => (plain ? formatRatio(pick(figures) / pick(plain)) : 'n/a');
+    return [
+      formatNumber(figures.serverCpuUsPerDelivery),
+      ratio((f) => f.serverCpuUsPerDelivery),
+      // Memory freed by the phase before is reused, not returned: only a fresh process's first phase measures it.
+      phase === 'oneExecution' ? kb(figures.rssPerConnectionBytes) : '—',
+      phase === 'oneExecution' ? kb(figures.heapPerConnectionBytes) : '—',
+      phase === 'oneExecution' ? ratio((f) => f.heapPerConnectionBytes) : '—',
+      formatNumber(figures.attachMs, 0),
+      ratio((f) => f.attachMs),
+      `${formatNumber(figures.clientBusiest * 100, 0)}%`,
+    ];
+  });
   return {
     caption,
     columns: [
@@ -450,29 +464,15 @@ function costTable(rows: ScaleRow[], phase: 'oneExecution' | 'spread', caption: 
 }
 
 function latencyTable(rows: ScaleRow[], phase: 'oneExecution' | 'spread', caption: string): ResultTable {
-  const body: string[][] = [];
-  for (const connections of [...new Set(rows.map((row) => row.connections))].sort((a, b) => a - b)) {
-    const plain = figuresOf(rows, 'plain', connections, phase);
-    for (const path of PATHS) {
-      const figures = figuresOf(rows, path, connections, phase);
-      if (figures === null) continue;
-      if (typeof figures === 'string') {
-        body.push([formatNumber(connections, 0), PATH_LABELS[path], figures, '', '', '', '', '', '']);
-        continue;
-      }
-      body.push([
-        formatNumber(connections, 0),
-        PATH_LABELS[path],
-        ms(figures.latency.firstP50),
-        ms(figures.latency.p50),
-        ms(figures.latency.p99),
-        ms(figures.latency.max),
-        typeof plain === 'object' && plain ? formatRatio(figures.latency.p99 / plain.latency.p99) : 'n/a',
-        figures.fromPublish ? ms(figures.fromPublish.p50) : '—',
-        figures.fromPublish ? ms(figures.fromPublish.p99) : '—',
-      ]);
-    }
-  }
+  const body = tableRows(rows, phase, 7, (figures, plain) => [
+    ms(figures.latency.firstP50),
+    ms(figures.latency.p50),
+    ms(figures.latency.p99),
+    ms(figures.latency.max),
+    plain ? formatRatio(figures.latency.p99 / plain.latency.p99) : 'n/a',
+    figures.fromPublish ? ms(figures.fromPublish.p50) : '—',
+    figures.fromPublish ? ms(figures.fromPublish.p99) : '—',
+  ]);
   return {
     caption,
     columns: ['connections', 'path', 'first arrival, p50', 'p50', 'p99', 'max', 'p99 vs plain', 'from bus publish, p50', 'from bus publish, p99'],

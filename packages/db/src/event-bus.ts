@@ -102,50 +102,63 @@ export interface InProcessEventBus extends EventBus {
   forgetOutput(executionId: number, promptId?: number): void;
 }
 
+/**
+ * Values from the moment of the call (not from the first read, as a generator would), queued
+ * until read, until `signal` aborts. `subscribe` starts listening with the function to call per
+ * value and returns what stops it. A plain array, not `events.on()`, whose queue preallocates
+ * 32 KB per reader (see BENCHMARKS.md).
+ */
+export function queuedIterable<T>(subscribe: (push: (value: T) => void) => () => void, signal: AbortSignal, initial: T[] = []): AsyncIterable<T> {
+  const queue: T[] = initial;
+  let wake: (() => void) | null = null;
+  const push = (value: T) => {
+    queue.push(value);
+    wake?.();
+    wake = null;
+  };
+  let unsubscribe: (() => void) | null = null;
+  const stop = () => {
+    unsubscribe?.();
+    unsubscribe = null;
+    wake?.();
+    wake = null;
+  };
+  if (!signal.aborted) {
+    unsubscribe = subscribe(push);
+    signal.addEventListener('abort', stop, { once: true });
+  }
+  return {
+    async *[Symbol.asyncIterator]() {
+      try {
+        for (;;) {
+          while (queue.length > 0) yield queue.shift() as T;
+          if (signal.aborted) return;
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+          });
+        }
+      } finally {
+        signal.removeEventListener('abort', stop);
+        stop();
+      }
+    },
+  };
+}
+
 export function createInProcessEventBus(): InProcessEventBus {
   const emitter = new EventEmitter();
   emitter.setMaxListeners(0);
 
-  /**
-   * Listens from the moment of the call (not from the first read, as a generator would), and
-   * queues what arrives until it is read. A plain array, not `events.on()`, whose queue
-   * preallocates 32 KB per watcher (see BENCHMARKS.md).
-   */
-  function watch<T>(channel: string, signal: AbortSignal, initial: T[] = []): AsyncIterable<T> {
-    const queue: T[] = initial;
-    let wake: (() => void) | null = null;
-    const listener = (value: T) => {
-      queue.push(value);
-      wake?.();
-      wake = null;
-    };
-    const stop = () => {
-      emitter.off(channel, listener);
-      wake?.();
-      wake = null;
-    };
-    if (signal.aborted) stop();
-    else {
-      emitter.on(channel, listener);
-      signal.addEventListener('abort', stop, { once: true });
-    }
-    return {
-      async *[Symbol.asyncIterator]() {
-        try {
-          for (;;) {
-            while (queue.length > 0) yield queue.shift() as T;
-            if (signal.aborted) return;
-            await new Promise<void>((resolve) => {
-              wake = resolve;
-            });
-          }
-        } finally {
-          signal.removeEventListener('abort', stop);
-          stop();
-        }
+  /** One channel's values from the moment of the call on, queued until read (see `queuedIterable`). */
+  const watch = <T>(channel: string, signal: AbortSignal, initial: T[] = []): AsyncIterable<T> =>
+    queuedIterable<T>(
+      (push) => {
+        emitter.on(channel, push);
+        return () => emitter.off(channel, push);
       },
-    };
-  }
+      signal,
+      initial,
+    );
 
   /** The latest revocation per key, oldest first, for streams that start after it (see `abortOnRevoke`). */
   const revocations = new Map<AccessKey, { at: number; change: AccessChange }>();

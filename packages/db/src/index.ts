@@ -7,6 +7,7 @@ export {
   ACCESS_CHANGES,
   AccessRevokedError,
   createInProcessEventBus,
+  queuedIterable,
   type AccessChange,
   type AccessKey,
   type EventBus,

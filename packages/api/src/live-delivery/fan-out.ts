@@ -1,5 +1,5 @@
 import type { Identity } from '@aae/auth';
-import type { EventBus, EventStore, ExecutionRepository } from '@aae/db';
+import { queuedIterable, type EventBus, type EventStore, type ExecutionRepository } from '@aae/db';
 import { isTerminalEvent, type StoredEvent } from '@aae/events';
 import { TRPCError } from '@trpc/server';
 import { assertWatchesExecution, canReadExecution } from '../execution-access.ts';
@@ -450,43 +450,16 @@ export function createFanOut(options: FanOutOptions) {
      * admin feed), from one bus subscription shared by every reader in the process.
      */
     watchEverything(signal: AbortSignal): AsyncIterable<StoredEvent> {
-      const queue: StoredEvent[] = [];
-      let wake: (() => void) | null = null;
-      const reader = (event: StoredEvent) => {
-        queue.push(event);
-        wake?.();
-        wake = null;
-      };
-      const stop = () => {
-        feedReaders.delete(reader);
-        if (feedReaders.size === 0) {
+      return queuedIterable<StoredEvent>((push) => {
+        feedReaders.add(push);
+        if (!feedStop) startFeed();
+        return () => {
+          feedReaders.delete(push);
+          if (feedReaders.size > 0) return;
           feedStop?.abort();
           feedStop = null;
-        }
-        wake?.();
-        wake = null;
-      };
-      if (!signal.aborted) {
-        feedReaders.add(reader);
-        if (!feedStop) startFeed();
-        signal.addEventListener('abort', stop, { once: true });
-      }
-      return {
-        async *[Symbol.asyncIterator]() {
-          try {
-            for (;;) {
-              while (queue.length > 0) yield queue.shift()!;
-              if (signal.aborted) return;
-              await new Promise<void>((resolve) => {
-                wake = resolve;
-              });
-            }
-          } finally {
-            signal.removeEventListener('abort', stop);
-            stop();
-          }
-        },
-      };
+        };
+      }, signal);
     },
 
     /** The assistant and the person of an execution (null: no such execution), read once per execution and minute for every reader. */
