@@ -28,14 +28,20 @@ function collectLive(client: AaeClient, input: LiveInput) {
   const output = new Map<number, string>();
   const ends: number[] = [];
   const errors: Array<{ executionId: number; code: string; message: string }> = [];
+  const feed: Array<{ event: StoredEvent; assistantName: string; userName: string }> = [];
+  const feedErrors: Array<{ code: string; message: string }> = [];
   const cursors: string[] = [];
   const failed = deferred<unknown>();
+  const started = deferred<void>();
   const subscription = client.events.onLive.subscribe(input, {
+    onStarted: () => started.resolve(),
     onData({ id, data: item }) {
       cursors.push(id);
       if (item.kind === 'event') events.set(item.event.executionId, [...(events.get(item.event.executionId) ?? []), item.event]);
       else if (item.kind === 'output') output.set(item.executionId, (item.replace ? '' : (output.get(item.executionId) ?? '')) + item.text);
       else if (item.kind === 'end') ends.push(item.executionId);
+      else if (item.kind === 'feed') feed.push(item.item);
+      else if (item.kind === 'feed-error') feedErrors.push({ code: item.code, message: item.message });
       else errors.push({ executionId: item.executionId, code: item.code, message: item.message });
     },
     onError: (error) => failed.resolve(error),
@@ -45,8 +51,12 @@ function collectLive(client: AaeClient, input: LiveInput) {
     output,
     ends,
     errors,
+    feed,
+    feedErrors,
+    feedOf: (executionId: number) => feed.filter((item) => item.event.executionId === executionId).map((item) => item.event),
     cursors,
     failed: failed.promise,
+    started: started.promise,
     eventsOf: (executionId: number) => events.get(executionId) ?? [],
     unsubscribe: () => subscription.unsubscribe(),
   };
@@ -178,5 +188,94 @@ describe('events.onLive: many executions on one stream', () => {
     const fifty = collectLive(client, { executions: Array.from({ length: 50 }, (_, index) => ({ executionId: 900_000 + index })) });
     await expect.poll(() => fifty.errors.length).toBe(50);
     fifty.unsubscribe();
+  });
+});
+
+describe('events.onLive: the admin feed on the same stream', () => {
+  it('sends an admin the feed’s backlog, then its live events, beside the executions’ own', async () => {
+    const admin = app.client('admin');
+    const finished = await run(demoAssistantId, 'admin');
+    await expect.poll(async () => (await getExecutionEvents(admin, finished)).at(-1)?.eventType).toBe('execution-complete');
+    const before = await getExecutionEvents(admin, finished);
+    const held = await run(heldAssistantId, 'admin');
+    // Wait for the held run to write (and stop at) its first words: nothing else is written meanwhile.
+    const waiting = collectLive(admin, { executions: [{ executionId: held, output: true }] });
+    await expect.poll(() => waiting.output.get(held)).toBe('The first words, ');
+    waiting.unsubscribe();
+    const heldBefore = await getExecutionEvents(admin, held);
+    const latest = [...before, ...heldBefore].sort((a, b) => a.id - b.id).slice(-3);
+
+    const live = collectLive(admin, { executions: [{ executionId: held }], feed: { backlog: 3 } });
+    await expect.poll(() => live.feed.length).toBeGreaterThanOrEqual(3);
+    expect(live.feed.slice(0, 3).map((item) => item.event.id)).toEqual(latest.map((event) => event.id));
+    await admin.executions.cancel.mutate({ executionId: held });
+    await expect.poll(() => live.ends).toEqual([held]);
+    const stored = await getExecutionEvents(admin, held);
+    // The terminal event comes live on the feed too, with who ran what.
+    await expect.poll(() => live.feedOf(held).at(-1)?.id).toBe(stored.at(-1)!.id);
+    live.unsubscribe();
+    expect(ids(live.eventsOf(held))).toEqual(ids(stored));
+    expect(live.feed.find((item) => item.event.id === stored.at(-1)!.id)).toMatchObject({ userName: 'admin', assistantName: expect.any(String) });
+    expect(new Set(live.feed.map((item) => item.event.id)).size).toBe(live.feed.length);
+    expect(live.feedErrors).toEqual([]);
+    expect(live.cursors.at(-1)).toMatch(new RegExp(`^live:${held}:end,feed:${stored.at(-1)!.id}$`));
+  });
+
+  it('filters the feed as onAnyEvent does', async () => {
+    const admin = app.client('admin');
+    // A backlog: what happens between the stream starting and the feed attaching is not missed.
+    const live = collectLive(admin, { executions: [], feed: { types: ['execution-start', 'execution-complete'], assistantName: 'NO SUCH ASSISTANT', backlog: 20 } });
+    const named = collectLive(admin, { executions: [], feed: { types: ['execution-complete'], assistantName: 'brief WRITER', backlog: 20 } });
+    await Promise.all([live.started, named.started]);
+    const finished = await run(demoAssistantId, 'admin');
+    await expect.poll(() => named.feedOf(finished).map((event) => event.eventType)).toEqual(['execution-complete']);
+    live.unsubscribe();
+    named.unsubscribe();
+    expect(live.feed).toEqual([]);
+    expect(named.feed.every((item) => item.event.eventType === 'execution-complete' && item.assistantName === 'Research Brief Writer')).toBe(true);
+  });
+
+  it('refuses the feed to a member with one error item while their executions go on', async () => {
+    const demo = app.client('demo');
+    const own = await run(demoAssistantId);
+    const live = collectLive(demo, { executions: [{ executionId: own }], feed: { backlog: 5 } });
+    await expect.poll(() => live.ends).toEqual([own]);
+    live.unsubscribe();
+    expect(live.feedErrors).toEqual([{ code: 'FORBIDDEN', message: 'Only admins may do this' }]);
+    expect(live.feed).toEqual([]);
+    expect(live.errors).toEqual([]);
+    expect(ids(live.eventsOf(own))).toEqual(ids(await getExecutionEvents(demo, own)));
+    expect(live.cursors.at(-1)).toBe(`live:${own}:end,feed:end`);
+  });
+
+  it('resumes the feed by itself after the connection is cut: nothing lost, nothing twice', async () => {
+    const admin = app.client('admin');
+    const resumedWith: string[] = [];
+    const onRequest = (req: { url?: string }) => {
+      const url = new URL(req.url ?? '/', app.url);
+      if (url.pathname === '/trpc/events.onLive' && url.searchParams.has('lastEventId')) resumedWith.push(url.searchParams.get('lastEventId')!);
+    };
+    app.http.server.on('request', onRequest);
+    try {
+      const live = collectLive(admin, { executions: [], feed: { backlog: 10 } });
+      await live.started;
+      const held = await run(heldAssistantId, 'admin');
+      await expect.poll(() => live.feedOf(held).length).toBeGreaterThanOrEqual(2);
+      app.http.server.closeAllConnections();
+      await expect.poll(() => resumedWith.length).toBeGreaterThan(0);
+      expect(resumedWith[0]).toMatch(/^live:feed:\d+$/);
+      await admin.executions.cancel.mutate({ executionId: held });
+      const other = await run(demoAssistantId, 'admin');
+      const stored = await getExecutionEvents(admin, held);
+      await expect.poll(async () => (await getExecutionEvents(admin, other)).at(-1)?.eventType).toBe('execution-complete');
+      const otherStored = await getExecutionEvents(admin, other);
+      await expect.poll(() => live.feedOf(other).length).toBe(otherStored.length);
+      live.unsubscribe();
+      expect(ids(live.feedOf(held))).toEqual(ids(stored));
+      expect(ids(live.feedOf(other))).toEqual(ids(otherStored));
+      expect(new Set(live.feed.map((item) => item.event.id)).size).toBe(live.feed.length);
+    } finally {
+      app.http.server.off('request', onRequest);
+    }
   });
 });

@@ -1,9 +1,9 @@
-import { readAfter } from '@aae/db';
-import { eventTypeSchema, isTerminalEvent, type StoredEvent } from '@aae/events';
+import { eventTypeSchema, isTerminalEvent } from '@aae/events';
 import { tracked, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { idSchema } from '../schemas.ts';
 import { assertCanReadExecution } from '../execution-access.ts';
+import { eventFeed, feedFilterSchema, rowIdSchema } from '../event-feed.ts';
 import { executionEventStream, resumeSequence } from '../execution-event-stream.ts';
 import { liveStream, MAX_LIVE_EXECUTIONS, parseLiveCursor } from '../live-stream.ts';
 import { adminProcedure, scopedProcedure } from '../trpc.ts';
@@ -12,16 +12,11 @@ import { scopedStream } from '../stream-scope.ts';
 /** Reading one execution: with `executions:read`, or a watch token for it. */
 const readExecution = scopedProcedure('executions:read', { watch: true });
 
-const BACKFILL_PAGE = 500;
-
 /** What `onExecutionEvent` takes (also read by the server's own answer to it, see `apps/server`). */
 export const executionEventInput = z.object({
   executionId: idSchema,
   lastEventId: z.string().nullish(),
 });
-
-/** The id of an event's row, as text (how tRPC tracks it). */
-const rowIdSchema = (name: string) => z.string().regex(/^\d{1,18}$/, `${name} must be a row id`);
 
 export const eventsRouter = {
   /** One page of an execution's stored events, oldest first; `cursor` is the last sequence seen. */
@@ -69,6 +64,8 @@ export const eventsRouter = {
    * `onExecutionEvent`; the whole counts as one stream. Every item is tracked by the cursor of
    * every execution, which tRPC sends back as `lastEventId` when it reconnects by itself; a
    * client that changes what it follows subscribes again with each execution's `lastEventId`.
+   * With `feed`, it also carries the admin feed (`{ kind: 'feed' }` items, as `onAnyEvent` sends
+   * them), whose last row id the cursor carries too.
    */
   onLive: readExecution
     .input(
@@ -83,6 +80,8 @@ export const eventsRouter = {
           )
           .max(MAX_LIVE_EXECUTIONS, `at most ${MAX_LIVE_EXECUTIONS} executions on one live stream; open another for more`)
           .refine((executions) => new Set(executions.map((execution) => execution.executionId)).size === executions.length, 'each execution at most once'),
+        /** The admin feed too (as `onAnyEvent` takes it): admins only, anyone else gets one `feed-error` item. */
+        feed: feedFilterSchema.optional(),
         /** Set by tRPC's subscription link when it reconnects: the last item's cursor of every execution. */
         lastEventId: z.string().max(2_000).nullish(),
       }),
@@ -90,7 +89,7 @@ export const eventsRouter = {
     .subscription(async function* ({ ctx, input, signal }) {
       // A malformed cursor is refused before the stream counts against its person.
       const resumed = parseLiveCursor(input.lastEventId);
-      yield* scopedStream(ctx, signal, (scope) => liveStream(ctx.services, ctx.identity, scope, input.executions, resumed));
+      yield* scopedStream(ctx, signal, (scope) => liveStream(ctx.services, ctx.identity, scope, input.executions, resumed, input.feed));
     }),
 
   /**
@@ -101,53 +100,17 @@ export const eventsRouter = {
    */
   onAnyEvent: adminProcedure
     .input(
-      z
-        .object({
-          types: z.array(eventTypeSchema).max(11).optional(),
-          assistantName: z.string().trim().max(200).optional(),
-          backlog: z.number().int().min(0).max(500).default(50),
-          afterRowId: rowIdSchema('afterRowId').nullish(),
+      feedFilterSchema
+        .extend({
           /** Set by tRPC's subscription link when it reconnects (the last row id it received); wins over `afterRowId`. */
           lastEventId: rowIdSchema('lastEventId').nullish(),
         })
         .default({ backlog: 50 }),
     )
     .subscription(async function* ({ ctx, input, signal }) {
+      const filter = { ...input, afterRowId: input.lastEventId ?? input.afterRowId };
       yield* scopedStream(ctx, signal, async function* (scope) {
-        const events = ctx.services.events;
-        const live = ctx.services.live.watchEverything(scope.signal);
-        const describe = (executionId: number) => ctx.services.live.describe(executionId);
-        const wanted = (event: StoredEvent, execution: { assistantName: string } | null) =>
-          (!input.types || input.types.length === 0 || input.types.includes(event.eventType)) &&
-          (!input.assistantName || (execution?.assistantName.toLowerCase().includes(input.assistantName.toLowerCase()) ?? false));
-        const deliver = async (event: StoredEvent) => {
-          const execution = await describe(event.executionId);
-          if (!wanted(event, execution)) return null;
-          return tracked(String(event.id), { event, assistantName: execution?.assistantName ?? '', userName: execution?.userName ?? '' });
-        };
-
-        const after = input.lastEventId ?? input.afterRowId;
-        // Resuming: everything after the last row seen, oldest first, a page at a time; otherwise the latest backlog.
-        const earlier = after
-          ? readAfter((afterId, limit) => events.listAcrossExecutions({ afterId, types: input.types, limit }), {
-              after: Number(after),
-              limit: BACKFILL_PAGE,
-              keyOf: (event) => event.id,
-            })
-          : (input.backlog > 0 ? await events.listAcrossExecutions({ types: input.types, limit: input.backlog }) : []).reverse();
-        // Events read here may also arrive live (the feed attached before reading them).
-        const fromBacklog = new Set<number>();
-        for await (const event of earlier) {
-          scope.throwIfRevoked();
-          fromBacklog.add(event.id);
-          const item = await deliver(event);
-          if (item) yield item;
-        }
-        for await (const event of scope.untilRevoked(live)) {
-          if (fromBacklog.delete(event.id)) continue;
-          const item = await deliver(event);
-          if (item) yield item;
-        }
+        for await (const item of eventFeed(ctx.services, scope, filter)) yield tracked(String(item.event.id), item);
       });
     }),
 
