@@ -30,6 +30,8 @@ function collectLive(client: AaeClient, input: LiveInput) {
   const errors: Array<{ executionId: number; code: string; message: string }> = [];
   const feed: Array<{ event: StoredEvent; assistantName: string; userName: string }> = [];
   const feedErrors: Array<{ code: string; message: string }> = [];
+  /** How many feed items had come when the feed said it was live. */
+  const feedLiveAt: number[] = [];
   const cursors: string[] = [];
   const failed = deferred<unknown>();
   const started = deferred<void>();
@@ -41,6 +43,7 @@ function collectLive(client: AaeClient, input: LiveInput) {
       else if (item.kind === 'output') output.set(item.executionId, (item.replace ? '' : (output.get(item.executionId) ?? '')) + item.text);
       else if (item.kind === 'end') ends.push(item.executionId);
       else if (item.kind === 'feed') feed.push(item.item);
+      else if (item.kind === 'feed-live') feedLiveAt.push(feed.length);
       else if (item.kind === 'feed-error') feedErrors.push({ code: item.code, message: item.message });
       else errors.push({ executionId: item.executionId, code: item.code, message: item.message });
     },
@@ -53,6 +56,7 @@ function collectLive(client: AaeClient, input: LiveInput) {
     errors,
     feed,
     feedErrors,
+    feedLiveAt,
     feedOf: (executionId: number) => feed.filter((item) => item.event.executionId === executionId).map((item) => item.event),
     cursors,
     failed: failed.promise,
@@ -208,6 +212,7 @@ describe('events.onLive: the admin feed on the same stream', () => {
     const live = collectLive(admin, { executions: [{ executionId: held }], feed: { backlog: 3 } });
     await expect.poll(() => live.feed.length).toBeGreaterThanOrEqual(3);
     expect(live.feed.slice(0, 3).map((item) => item.event.id)).toEqual(latest.map((event) => event.id));
+    expect(live.feedLiveAt).toEqual([3]);
     await admin.executions.cancel.mutate({ executionId: held });
     await expect.poll(() => live.ends).toEqual([held]);
     const stored = await getExecutionEvents(admin, held);
@@ -243,6 +248,7 @@ describe('events.onLive: the admin feed on the same stream', () => {
     live.unsubscribe();
     expect(live.feedErrors).toEqual([{ code: 'FORBIDDEN', message: 'Only admins may do this' }]);
     expect(live.feed).toEqual([]);
+    expect(live.feedLiveAt).toEqual([]);
     expect(live.errors).toEqual([]);
     expect(ids(live.eventsOf(own))).toEqual(ids(await getExecutionEvents(demo, own)));
     expect(live.cursors.at(-1)).toBe(`live:${own}:end,feed:end`);
@@ -274,6 +280,8 @@ describe('events.onLive: the admin feed on the same stream', () => {
       expect(ids(live.feedOf(held))).toEqual(ids(stored));
       expect(ids(live.feedOf(other))).toEqual(ids(otherStored));
       expect(new Set(live.feed.map((item) => item.event.id)).size).toBe(live.feed.length);
+      // Live at first and again after resuming.
+      expect(live.feedLiveAt).toHaveLength(2);
     } finally {
       app.http.server.off('request', onRequest);
     }

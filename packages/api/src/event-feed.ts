@@ -36,10 +36,11 @@ export function feedWants(filter: Pick<FeedFilter, 'types' | 'assistantName'>, e
 
 /**
  * Every new event of every execution (the caller checks the viewer is an admin): the latest
- * `backlog` matching events first (oldest of them first), then live ones; resuming after
- * `afterRowId`, what came after it instead. Attaches to live events before reading earlier ones.
+ * `backlog` matching events first (oldest of them first), then `null` once (what follows is
+ * live), then live ones; resuming after `afterRowId`, what came after it instead of the backlog.
+ * Attaches to live events before reading earlier ones.
  */
-export async function* eventFeed(services: AppServices, scope: StreamScope, filter: FeedFilter): AsyncGenerator<FeedItem, void, undefined> {
+export async function* eventFeed(services: AppServices, scope: StreamScope, filter: FeedFilter): AsyncGenerator<FeedItem | null, void, undefined> {
   const events = services.events;
   const live = services.live.watchEverything(scope.signal);
   const deliver = async (event: StoredEvent): Promise<FeedItem | null> => {
@@ -65,6 +66,7 @@ export async function* eventFeed(services: AppServices, scope: StreamScope, filt
     const item = await deliver(event);
     if (item) yield item;
   }
+  yield null;
   for await (const event of scope.untilRevoked(live)) {
     if (fromBacklog.delete(event.id)) continue;
     const item = await deliver(event);

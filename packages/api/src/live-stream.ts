@@ -34,6 +34,8 @@ export type LiveItem =
   | { kind: 'end'; executionId: number }
   | { kind: 'error'; executionId: number; code: PerExecutionCode; message: string }
   | { kind: 'feed'; item: FeedItem }
+  /** The feed's earlier events (its backlog, or those after its resume point) were all sent: what follows is live. */
+  | { kind: 'feed-live' }
   | { kind: 'feed-error'; code: 'FORBIDDEN'; message: string };
 
 const CURSOR_PREFIX = 'live:';
@@ -110,7 +112,7 @@ export async function* liveStream(
     if (item.kind === 'event') cursors.executions.set(item.event.executionId, item.event.sequence);
     else if (item.kind === 'feed') cursors.feed = String(item.item.event.id);
     else if (item.kind === 'feed-error') cursors.feed = ENDED;
-    else if (item.kind !== 'output') cursors.executions.set(item.executionId, ENDED);
+    else if (item.kind !== 'output' && item.kind !== 'feed-live') cursors.executions.set(item.executionId, ENDED);
     yield tracked(formatLiveCursor(cursors), item);
   }
 }
@@ -124,7 +126,7 @@ async function* feedPart(services: AppServices, identity: Identity, scope: Strea
     yield { kind: 'feed-error', code: 'FORBIDDEN', message: error.message };
     return;
   }
-  for await (const item of eventFeed(services, scope, filter)) yield { kind: 'feed', item };
+  for await (const item of eventFeed(services, scope, filter)) yield item ? { kind: 'feed', item } : { kind: 'feed-live' };
 }
 
 /** One execution's part of a live stream: its events and, if asked, its output, until it ends or is refused. */

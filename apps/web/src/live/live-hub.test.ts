@@ -175,3 +175,95 @@ describe('LiveHub: one stream for every tab', () => {
     expect(open().map((stream) => stream.input.executions.length)).toEqual([50, 10]);
   });
 });
+
+const feedItem = (id: number, eventType: 'prompt-start' | 'execution-complete', assistantName = 'Research Brief Writer') => ({
+  event: { ...event(id, 1, eventType), id },
+  assistantName,
+  userName: 'demo',
+});
+const feedRows = (messages: HubMessage[]) => messages.flatMap((message) => (message.type === 'feed' ? [message.item.event.id] : []));
+const feedWant = (want: { types?: Array<'prompt-start' | 'execution-complete'>; assistantName?: string; backlog?: number; afterRowId?: string | null } = {}) => ({
+  kind: 'feed' as const,
+  types: want.types,
+  assistantName: want.assistantName,
+  backlog: want.backlog ?? 50,
+  afterRowId: want.afterRowId ?? null,
+});
+
+describe('LiveHub: the admin feed on the same stream', () => {
+  it('carries the feed beside the executions on one stream, filtered per subscription as the server filters', () => {
+    const { server, streams, open, send } = fakeServer();
+    const hub = new LiveHub(server, () => now);
+    const [a, b] = [tab(), tab()];
+    hub.receive(a, { type: 'subscribe', id: 'events', want: { kind: 'events', executionId: 7, lastEventId: null } });
+    hub.receive(a, { type: 'subscribe', id: 'all', want: feedWant() });
+    hub.receive(b, { type: 'subscribe', id: 'done', want: feedWant({ types: ['execution-complete'], assistantName: 'brief WRITER' }) });
+    settle();
+    expect(streams).toHaveLength(1);
+    expect(open()[0]!.input).toEqual({
+      executions: [{ executionId: 7, lastEventId: null, output: false }],
+      feed: { types: undefined, backlog: 500, afterRowId: null },
+    });
+    send({ kind: 'feed-live' });
+    send({ kind: 'event', event: event(7, 1) });
+    send({ kind: 'feed', item: feedItem(10, 'prompt-start') });
+    send({ kind: 'feed', item: feedItem(11, 'execution-complete', 'Other') });
+    send({ kind: 'feed', item: feedItem(12, 'execution-complete') });
+    expect(sequences(a.of('events'))).toEqual([1]);
+    expect(feedRows(a.of('all'))).toEqual([10, 11, 12]);
+    expect(feedRows(b.of('done'))).toEqual([12]);
+  });
+
+  it('gives a tab that opens the feed late its own backlog from a new subscription, the open ones nothing twice', () => {
+    const { server, streams, open, send } = fakeServer();
+    const hub = new LiveHub(server, () => now);
+    const [a, b] = [tab(), tab()];
+    hub.receive(a, { type: 'subscribe', id: 'all', want: feedWant({ backlog: 1 }) });
+    settle();
+    send({ kind: 'feed', item: feedItem(1, 'prompt-start') });
+    send({ kind: 'feed', item: feedItem(2, 'prompt-start') });
+    send({ kind: 'feed-live' });
+    send({ kind: 'feed', item: feedItem(3, 'execution-complete') });
+    send({ kind: 'feed', item: feedItem(4, 'prompt-start') });
+    expect(feedRows(a.of('all'))).toEqual([2, 3, 4]);
+
+    hub.receive(b, { type: 'subscribe', id: 'done', want: feedWant({ types: ['execution-complete'], backlog: 2 }) });
+    settle();
+    expect(streams).toHaveLength(2);
+    expect(open()).toHaveLength(1);
+    expect(open()[0]!.input.feed).toEqual({ types: undefined, backlog: 500, afterRowId: null });
+    for (const row of [1, 2, 3, 4]) send({ kind: 'feed', item: feedItem(row, row === 3 ? 'execution-complete' : 'prompt-start') });
+    send({ kind: 'feed', item: feedItem(5, 'execution-complete') });
+    expect(feedRows(b.of('done'))).toEqual([]);
+    send({ kind: 'feed-live' });
+    send({ kind: 'feed', item: feedItem(6, 'execution-complete') });
+    expect(feedRows(b.of('done'))).toEqual([3, 5, 6]);
+    expect(feedRows(a.of('all'))).toEqual([2, 3, 4, 5, 6]);
+
+    // Once nobody follows the feed, the stream drops it; one resuming later asks after its own row.
+    hub.receive(a, { type: 'unsubscribe', id: 'all' });
+    hub.receive(b, { type: 'unsubscribe', id: 'done' });
+    settle();
+    expect(open()).toEqual([]);
+    hub.receive(a, { type: 'subscribe', id: 'again', want: feedWant({ afterRowId: '6' }) });
+    settle();
+    expect(open()[0]!.input).toEqual({ executions: [], feed: { types: undefined, backlog: 0, afterRowId: '6' } });
+  });
+
+  it('ends the feed subscriptions with the server’s refusal while the executions go on', () => {
+    const { server, send } = fakeServer();
+    const hub = new LiveHub(server, () => now);
+    const a = tab();
+    hub.receive(a, { type: 'subscribe', id: 'events', want: { kind: 'events', executionId: 7, lastEventId: null } });
+    hub.receive(a, { type: 'subscribe', id: 'feed', want: feedWant() });
+    settle();
+    send({ kind: 'feed-error', code: 'FORBIDDEN', message: 'Only admins may do this' });
+    send({ kind: 'event', event: event(7, 1) });
+    expect(a.of('feed').at(-1)).toEqual({
+      type: 'error',
+      id: 'feed',
+      error: { message: 'Only admins may do this', code: -32003, data: { code: 'FORBIDDEN', httpStatus: 403 } },
+    });
+    expect(sequences(a.of('events'))).toEqual([1]);
+  });
+});

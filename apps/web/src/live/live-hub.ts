@@ -1,17 +1,28 @@
 import type { AppRouter } from '@aae/api';
 import { parseEventId } from '@aae/events';
 import type { TRPCClient } from '@trpc/client';
-import { type HubMessage, type LiveWant, type SerializedError, type TabMessage, TAB_SILENCE_LIMIT_MS } from './live-messages.ts';
+import {
+  type FeedItem,
+  type FeedWant,
+  type HubMessage,
+  type LiveWant,
+  type SerializedError,
+  type TabMessage,
+  TAB_SILENCE_LIMIT_MS,
+} from './live-messages.ts';
 
 type OnLive = TRPCClient<AppRouter>['events']['onLive'];
 type LiveInput = Parameters<OnLive['subscribe']>[0];
 type LiveItem = Parameters<NonNullable<Parameters<OnLive['subscribe']>[1]['onData']>>[0]['data'];
+type FeedInput = NonNullable<LiveInput['feed']>;
 
 /** The server's limit on executions per `events.onLive` stream (`MAX_LIVE_EXECUTIONS`): past it, another stream. */
 const EXECUTIONS_PER_STREAM = 50;
 /** Changes arriving together (a page with twenty rows) make one new subscription; dropping waits longer, as the next page often adds. */
 const ADD_DEBOUNCE_MS = 40;
 const DROP_DEBOUNCE_MS = 1_500;
+/** The server's largest feed backlog: the earlier events a tab opening the feed picks its own backlog from. */
+const FEED_BACKLOG = 500;
 
 /** Where a hub sends a tab's messages: a MessagePort. */
 export interface TabPort {
@@ -21,14 +32,25 @@ export interface TabPort {
 interface Subscription {
   port: TabPort;
   id: string;
-  want: LiveWant;
+  want: Exclude<LiveWant, FeedWant>;
   /** Events: the last sequence delivered to it. */
   cursor: number;
   live: boolean;
 }
 
+/** A tab's admin feed: `cursor` is the last row id it has passed (null while it waits for its backlog, kept in `pending`). */
+interface FeedSubscription {
+  port: TabPort;
+  id: string;
+  want: FeedWant;
+  cursor: number | null;
+  pending: FeedItem[];
+}
+
 interface Stream {
   executions: Map<number, { output: boolean }>;
+  /** Whether it carries the admin feed (one stream at most does), and which types it asked for (undefined: all). */
+  feed: { types: FeedInput['types'] } | null;
   started: boolean;
   unsubscribe(): void;
 }
@@ -43,6 +65,13 @@ export function serializeError(error: unknown): SerializedError {
 
 const JSON_RPC = { NOT_FOUND: [-32004, 404], FORBIDDEN: [-32003, 403], BAD_REQUEST: [-32600, 400] } as const;
 
+const isFeed = (subscription: Subscription | FeedSubscription): subscription is FeedSubscription => subscription.want.kind === 'feed';
+
+/** The feed's filter as the server applies it (`feedWants`): first by type (which the backlog counts), then by assistant. */
+const typeWanted = (want: FeedWant, item: FeedItem) => !want.types || want.types.length === 0 || want.types.includes(item.event.eventType);
+const assistantWanted = (want: FeedWant, item: FeedItem) =>
+  !want.assistantName || item.assistantName.toLowerCase().includes(want.assistantName.toLowerCase());
+
 /**
  * One live connection for every tab: holds `events.onLive` streams for the union of what the
  * connected tabs' subscriptions follow, hands each item to the subscriptions that want it, and
@@ -50,9 +79,20 @@ const JSON_RPC = { NOT_FOUND: [-32004, 404], FORBIDDEN: [-32003, 403], BAD_REQUE
  * subscription gets each event once and in order: an event is given only to a subscription whose
  * last sequence is the one before it; one that needs events the stream already passed makes the
  * hub subscribe again from there.
+ *
+ * The admin feed (`events.onAnyEvent`) rides on one of the streams, unfiltered by assistant and
+ * for the union of the types the tabs want; the hub filters it per subscription as the server
+ * would. A tab opening the feed makes the hub subscribe again with the server's largest backlog
+ * (`FEED_BACKLOG`), from which that tab takes its own latest `backlog` events (the server says
+ * when the backlog ends, `feed-live`); the feeds already open skip the rows they passed.
  */
 export class LiveHub {
-  private readonly ports = new Map<TabPort, { lastSeen: number; subscriptions: Map<string, Subscription> }>();
+  private readonly ports = new Map<TabPort, { lastSeen: number; subscriptions: Map<string, Subscription | FeedSubscription> }>();
+  private readonly feeds = new Set<FeedSubscription>();
+  /** The last row id the open feed delivered (or resumed after); null before its backlog. */
+  private feedPosition: number | null = null;
+  /** A feed subscription came that the open streams do not serve. */
+  private feedChanged = false;
   private readonly byExecution = new Map<number, Set<Subscription>>();
   private streams: Stream[] = [];
   /** Per execution, the last sequence the open streams delivered (or resumed after). */
@@ -76,7 +116,7 @@ export class LiveHub {
       // Forgotten after a long silence (a frozen tab): it subscribes again with its cursors.
       port.postMessage({ type: 'reset' });
     }
-    const entry = known ?? { lastSeen: 0, subscriptions: new Map<string, Subscription>() };
+    const entry = known ?? { lastSeen: 0, subscriptions: new Map<string, Subscription | FeedSubscription>() };
     entry.lastSeen = this.now();
     this.ports.set(port, entry);
     if (message.type === 'subscribe') this.subscribe(port, entry.subscriptions, message.id, message.want);
@@ -98,9 +138,13 @@ export class LiveHub {
     return this.streams.length;
   }
 
-  private subscribe(port: TabPort, subscriptions: Map<string, Subscription>, id: string, want: LiveWant): void {
+  private subscribe(port: TabPort, subscriptions: Map<string, Subscription | FeedSubscription>, id: string, want: LiveWant): void {
     const existing = subscriptions.get(id);
     if (existing) this.remove(existing);
+    if (want.kind === 'feed') {
+      this.subscribeFeed(port, subscriptions, id, want);
+      return;
+    }
     const subscription: Subscription = { port, id, want, cursor: want.kind === 'events' ? sequenceOf(want.lastEventId) : 0, live: false };
     subscriptions.set(id, subscription);
     let forExecution = this.byExecution.get(want.executionId);
@@ -119,8 +163,34 @@ export class LiveHub {
     } else this.schedule(ADD_DEBOUNCE_MS);
   }
 
-  private remove(subscription: Subscription): void {
+  private subscribeFeed(port: TabPort, subscriptions: Map<string, Subscription | FeedSubscription>, id: string, want: FeedWant): void {
+    const subscription: FeedSubscription = { port, id, want, cursor: want.afterRowId ? Number(want.afterRowId) : null, pending: [] };
+    subscriptions.set(id, subscription);
+    this.feeds.add(subscription);
+    const stream = this.streams.find((candidate) => candidate.feed !== null);
+    const types = stream?.feed?.types;
+    // A tab resuming at or after where the open feed is, for types it carries, needs nothing new.
+    const covered =
+      stream !== undefined &&
+      subscription.cursor !== null &&
+      this.feedPosition !== null &&
+      subscription.cursor >= this.feedPosition &&
+      (!types || (want.types !== undefined && want.types.length > 0 && want.types.every((type) => types.includes(type))));
+    if (covered) {
+      if (stream.started) port.postMessage({ type: 'state', id, state: 'pending', error: null });
+      return;
+    }
+    this.feedChanged = true;
+    this.schedule(ADD_DEBOUNCE_MS);
+  }
+
+  private remove(subscription: Subscription | FeedSubscription): void {
     this.ports.get(subscription.port)?.subscriptions.delete(subscription.id);
+    if (isFeed(subscription)) {
+      this.feeds.delete(subscription);
+      if (this.feeds.size === 0) this.schedule(DROP_DEBOUNCE_MS);
+      return;
+    }
     const forExecution = this.byExecution.get(subscription.want.executionId);
     forExecution?.delete(subscription);
     if (forExecution?.size === 0) {
@@ -164,26 +234,54 @@ export class LiveHub {
     const open = new Map(this.streams.flatMap((stream) => [...stream.executions]));
     const unchanged =
       wanted.size === open.size &&
-      [...wanted].every(([executionId, want]) => open.get(executionId)?.output === want.output && want.after >= (this.position.get(executionId) ?? 0));
+      [...wanted].every(([executionId, want]) => open.get(executionId)?.output === want.output && want.after >= (this.position.get(executionId) ?? 0)) &&
+      !this.feedChanged &&
+      this.feeds.size > 0 === this.streams.some((stream) => stream.feed !== null);
     if (unchanged) return;
     for (const stream of this.streams) stream.unsubscribe();
     this.streams = [];
     this.position = new Map([...wanted].map(([executionId, want]) => [executionId, want.after]));
     for (const subscriptions of this.byExecution.values()) for (const subscription of subscriptions) subscription.live = false;
+    const feed = this.feedInput();
     const entries = [...wanted];
-    for (let start = 0; start < entries.length; start += EXECUTIONS_PER_STREAM) this.open(entries.slice(start, start + EXECUTIONS_PER_STREAM));
+    if (entries.length === 0 && feed) this.open([], feed);
+    for (let start = 0; start < entries.length; start += EXECUTIONS_PER_STREAM) {
+      this.open(entries.slice(start, start + EXECUTIONS_PER_STREAM), start === 0 ? feed : undefined);
+    }
   }
 
-  private open(entries: Array<[number, { after: number; output: boolean }]>): void {
+  /**
+   * The feed the tabs want now, if any: with the largest backlog when one waits for its own
+   * (the others skip rows they passed), otherwise after the earliest row a subscription passed.
+   */
+  private feedInput(): FeedInput | undefined {
+    this.feedChanged = false;
+    if (this.feeds.size === 0) return undefined;
+    const feeds = [...this.feeds];
+    const types = feeds.some((feed) => !feed.want.types || feed.want.types.length === 0) ? undefined : [...new Set(feeds.flatMap((feed) => feed.want.types ?? []))];
+    const cursors = feeds.flatMap((feed) => (feed.cursor === null ? [] : [feed.cursor]));
+    for (const feed of feeds) if (feed.cursor === null) feed.pending = [];
+    if (cursors.length < feeds.length) {
+      this.feedPosition = null;
+      return { types, backlog: FEED_BACKLOG, afterRowId: null };
+    }
+    const after = Math.min(...cursors);
+    this.feedPosition = after > 0 ? after : null;
+    return { types, backlog: 0, afterRowId: after > 0 ? String(after) : null };
+  }
+
+  private open(entries: Array<[number, { after: number; output: boolean }]>, feed?: FeedInput): void {
     const input: LiveInput = {
       executions: entries.map(([executionId, want]) => ({
         executionId,
         lastEventId: want.after > 0 ? `evt_${executionId}_${String(want.after).padStart(6, '0')}` : null,
         output: want.output,
       })),
+      ...(feed ? { feed } : {}),
     };
     const stream: Stream = {
       executions: new Map(entries.map(([executionId, want]) => [executionId, { output: want.output }])),
+      feed: feed ? { types: feed.types } : null,
       started: false,
       unsubscribe: () => {},
     };
@@ -191,7 +289,7 @@ export class LiveHub {
     const started = () => {
       stream.started = true;
       this.toSubscriptionsOf(stream, (subscription) => {
-        subscription.live = true;
+        if (!isFeed(subscription)) subscription.live = true;
         return { type: 'state', id: subscription.id, state: 'pending', error: null };
       });
     };
@@ -211,6 +309,7 @@ export class LiveHub {
         this.streams = this.streams.filter((other) => other !== stream);
         const serialized = serializeError(error);
         for (const executionId of stream.executions.keys()) this.finish(executionId, (id) => ({ type: 'error', id, error: serialized }));
+        if (stream.feed) this.finishFeeds(serialized);
       },
       onComplete: () => {
         this.streams = this.streams.filter((other) => other !== stream);
@@ -220,10 +319,11 @@ export class LiveHub {
     this.streams.push(stream);
   }
 
-  private toSubscriptionsOf(stream: Stream, message: (subscription: Subscription) => HubMessage): void {
+  private toSubscriptionsOf(stream: Stream, message: (subscription: Subscription | FeedSubscription) => HubMessage): void {
     for (const executionId of stream.executions.keys()) {
       for (const subscription of this.byExecution.get(executionId) ?? []) subscription.port.postMessage(message(subscription));
     }
+    if (stream.feed) for (const subscription of this.feeds) subscription.port.postMessage(message(subscription));
   }
 
   private deliver(stream: Stream, item: LiveItem): void {
@@ -260,6 +360,53 @@ export class LiveHub {
         this.finish(item.executionId, (id) => ({ type: 'error', id, error }));
         return;
       }
+      case 'feed':
+        this.deliverFeed(item.item);
+        return;
+      case 'feed-live':
+        // The backlog is complete: each tab that waited for it takes its own latest events, then goes live.
+        for (const subscription of this.feeds) {
+          if (subscription.cursor !== null) continue;
+          for (const pending of subscription.pending) {
+            if (assistantWanted(subscription.want, pending)) subscription.port.postMessage({ type: 'feed', id: subscription.id, item: pending });
+          }
+          subscription.pending = [];
+          subscription.cursor = this.feedPosition ?? 0;
+        }
+        return;
+      case 'feed-error': {
+        stream.feed = null;
+        const [code, httpStatus] = JSON_RPC[item.code];
+        this.finishFeeds({ message: item.message, code, data: { code: item.code, httpStatus } });
+        return;
+      }
+    }
+  }
+
+  /** A feed event: kept for the tabs waiting for their backlog, sent to the others that have not passed its row and want it. */
+  private deliverFeed(item: FeedItem): void {
+    const rowId = item.event.id;
+    this.feedPosition = Math.max(this.feedPosition ?? 0, rowId);
+    for (const subscription of this.feeds) {
+      if (subscription.cursor === null) {
+        const last = subscription.pending.at(-1);
+        if (!typeWanted(subscription.want, item) || (last && last.event.id >= rowId)) continue;
+        subscription.pending.push(item);
+        if (subscription.pending.length > subscription.want.backlog) subscription.pending.shift();
+      } else if (rowId > subscription.cursor) {
+        subscription.cursor = rowId;
+        if (typeWanted(subscription.want, item) && assistantWanted(subscription.want, item)) {
+          subscription.port.postMessage({ type: 'feed', id: subscription.id, item });
+        }
+      }
+    }
+  }
+
+  /** Ends every feed subscription with `error`. */
+  private finishFeeds(error: SerializedError): void {
+    for (const subscription of [...this.feeds]) {
+      subscription.port.postMessage({ type: 'error', id: subscription.id, error });
+      this.remove(subscription);
     }
   }
 

@@ -2,7 +2,7 @@ import type { AppRouter } from '@aae/api';
 import { TRPCClientError, type TRPCLink } from '@trpc/client';
 import { observable } from '@trpc/server/observable';
 import { serveLocally } from './hub-host.ts';
-import { HEARTBEAT_MS, type HubMessage, LIVE_PATHS, type LiveWant, type SerializedError, type TabMessage } from './live-messages.ts';
+import { type FeedWant, HEARTBEAT_MS, type HubMessage, LIVE_PATHS, type LiveWant, type SerializedError, type TabMessage } from './live-messages.ts';
 
 /** The tab's end of the hub: where to send, and a way to hear back. */
 export interface HubConnection {
@@ -14,8 +14,25 @@ export interface HubConnection {
 const toClientError = (error: SerializedError) =>
   new TRPCClientError<AppRouter>(error.message, { result: { error: error as unknown as TRPCClientError<AppRouter>['shape'] & object } });
 
+/** The live subscriptions the hub answers, by procedure path. */
+const KIND_OF_PATH = new Map<string, LiveWant['kind']>([
+  [LIVE_PATHS.events, 'events'],
+  [LIVE_PATHS.output, 'output'],
+  [LIVE_PATHS.feed, 'feed'],
+]);
+
+/** What a subscription asks the hub for, from its input (`onAnyEvent`'s defaults, and its `lastEventId` winning over `afterRowId`). */
+function wantOf(kind: LiveWant['kind'], input: unknown): LiveWant {
+  if (kind === 'feed') {
+    const feed = (input ?? {}) as { types?: FeedWant['types']; assistantName?: string; backlog?: number; afterRowId?: string | null; lastEventId?: string | null };
+    return { kind, types: feed.types, assistantName: feed.assistantName?.trim(), backlog: feed.backlog ?? 50, afterRowId: feed.lastEventId ?? feed.afterRowId ?? null };
+  }
+  const execution = input as { executionId: number; lastEventId?: string | null };
+  return kind === 'events' ? { kind, executionId: execution.executionId, lastEventId: execution.lastEventId ?? null } : { kind, executionId: execution.executionId };
+}
+
 /**
- * Answers `events.onExecutionEvent` and `events.onExecutionOutput` subscriptions from the live hub
+ * Answers `events.onExecutionEvent`, `events.onExecutionOutput` and `events.onAnyEvent` subscriptions from the live hub
  * (one connection for every tab of the browser, see `LiveHub`) with what `httpSubscriptionLink`
  * would send: the same data, `started` and connection states, completion after the terminal
  * event, errors with their `data.code`. Every other operation goes on down the chain.
@@ -32,13 +49,11 @@ export function liveLink(hub: HubConnection): TRPCLink<AppRouter> {
   let nextId = 0;
   return () =>
     ({ op, next }) => {
-      const kind = op.type !== 'subscription' ? null : op.path === LIVE_PATHS.events ? 'events' : op.path === LIVE_PATHS.output ? 'output' : null;
-      if (kind === null) return next(op);
+      const kind = op.type === 'subscription' ? KIND_OF_PATH.get(op.path) : undefined;
+      if (kind === undefined) return next(op);
       return observable((observer) => {
-        const input = op.input as { executionId: number; lastEventId?: string | null };
         const id = String(++nextId);
-        const want: LiveWant =
-          kind === 'events' ? { kind, executionId: input.executionId, lastEventId: input.lastEventId ?? null } : { kind, executionId: input.executionId };
+        const want = wantOf(kind, op.input);
         wants.set(id, want);
         handlers.set(id, (message) => {
           switch (message.type) {
@@ -57,6 +72,12 @@ export function liveLink(hub: HubConnection): TRPCLink<AppRouter> {
             case 'output':
               observer.next({ result: { data: { promptId: message.promptId, text: message.text, replace: message.replace } } });
               return;
+            case 'feed': {
+              const rowId = String(message.item.event.id);
+              wants.set(id, { ...want, afterRowId: rowId } as LiveWant);
+              observer.next({ result: { id: rowId, data: { id: rowId, data: message.item } } });
+              return;
+            }
             case 'complete':
               forget();
               observer.next({ result: { type: 'stopped' } });

@@ -1,4 +1,4 @@
-import type { StoredEvent } from '@aae/events';
+import type { EventType, StoredEvent } from '@aae/events';
 
 /**
  * What tabs and the live hub (the shared worker, or the tab's own where there is none) say to
@@ -14,8 +14,24 @@ export interface SerializedError {
   code: number;
 }
 
-/** What a subscription follows: an execution's events after `lastEventId`, or the text its models write. */
-export type LiveWant = { kind: 'events'; executionId: number; lastEventId: string | null } | { kind: 'output'; executionId: number };
+/** The admin feed as `events.onAnyEvent` takes it: which events, how many earlier ones, and the row id to resume after. */
+export interface FeedWant {
+  kind: 'feed';
+  types?: EventType[] | undefined;
+  assistantName?: string | undefined;
+  backlog: number;
+  afterRowId: string | null;
+}
+
+/** One item of the admin feed: an event with its execution's assistant and user. */
+export interface FeedItem {
+  event: StoredEvent;
+  assistantName: string;
+  userName: string;
+}
+
+/** What a subscription follows: an execution's events after `lastEventId`, the text its models write, or the admin feed. */
+export type LiveWant = { kind: 'events'; executionId: number; lastEventId: string | null } | { kind: 'output'; executionId: number } | FeedWant;
 
 export type TabMessage =
   | { type: 'subscribe'; id: string; want: LiveWant }
@@ -30,6 +46,7 @@ export type HubMessage =
   | { type: 'state'; id: string; state: 'connecting' | 'pending'; error: SerializedError | null }
   | { type: 'event'; id: string; event: StoredEvent }
   | { type: 'output'; id: string; promptId: number; text: string; replace: boolean }
+  | { type: 'feed'; id: string; item: FeedItem }
   /** The execution ended and every event was sent. */
   | { type: 'complete'; id: string }
   | { type: 'error'; id: string; error: SerializedError }
@@ -37,7 +54,7 @@ export type HubMessage =
   | { type: 'reset' };
 
 /** The subscriptions the hub answers instead of the server, by procedure path. */
-export const LIVE_PATHS = { events: 'events.onExecutionEvent', output: 'events.onExecutionOutput' } as const;
+export const LIVE_PATHS = { events: 'events.onExecutionEvent', output: 'events.onExecutionOutput', feed: 'events.onAnyEvent' } as const;
 
 /** How often a tab says it is still there, and how long a silent one is kept (background tabs' timers run as rarely as once a minute). */
 export const HEARTBEAT_MS = 10_000;

@@ -110,7 +110,9 @@ export const eventsRouter = {
     .subscription(async function* ({ ctx, input, signal }) {
       const filter = { ...input, afterRowId: input.lastEventId ?? input.afterRowId };
       yield* scopedStream(ctx, signal, async function* (scope) {
-        for await (const item of eventFeed(ctx.services, scope, filter)) yield tracked(String(item.event.id), item);
+        for await (const item of eventFeed(ctx.services, scope, filter)) {
+          if (item) yield tracked(String(item.event.id), item);
+        }
       });
     }),
 
