@@ -229,7 +229,10 @@ describe('events.onLive: the admin feed on the same stream', () => {
   it('filters the feed as onAnyEvent does', async () => {
     const admin = app.client('admin');
     // A backlog: what happens between the stream starting and the feed attaching is not missed.
-    const live = collectLive(admin, { executions: [], feed: { types: ['execution-start', 'execution-complete'], assistantName: 'NO SUCH ASSISTANT', backlog: 20 } });
+    const live = collectLive(admin, {
+      executions: [],
+      feed: { types: ['execution-start', 'execution-complete'], assistantName: 'NO SUCH ASSISTANT', backlog: 20 },
+    });
     const named = collectLive(admin, { executions: [], feed: { types: ['execution-complete'], assistantName: 'brief WRITER', backlog: 20 } });
     await Promise.all([live.started, named.started]);
     const finished = await run(demoAssistantId, 'admin');

@@ -36,6 +36,47 @@ afterAll(async () => {
 const TABS = 10;
 
 describe('every tab of a browser shares one live connection', () => {
+  // Before the test that releases the gated model: these runs wait on it.
+  it('carries the admin live feed on the same stream as the execution tabs and the list, live', async () => {
+    const admin = app.client('admin');
+    const executionIds: number[] = [];
+    for (let index = 0; index < 2; index++) executionIds.push((await admin.executions.execute.mutate({ assistantId: heldAssistantId, input: {} })).executionId);
+    const asked = streamPaths.length;
+    const first = await browser.newPage({ baseUrl: app.url, user: 'admin' });
+    const tabs: Page[] = [first, await first.context().newPage()];
+    for (const [index, tab] of tabs.entries()) {
+      await tab.goto(`${app.url}/executions/${executionIds[index]}`);
+      await tab.locator('.output-live', { hasText: 'The first words,' }).waitFor();
+    }
+    const list = await first.context().newPage();
+    await list.goto(`${app.url}/executions`);
+    await expect.poll(() => list.locator(`.live-progress[data-execution-id="${executionIds[0]}"]`).textContent()).toBe('0 of 1 prompts · running Held');
+    const feed = await first.context().newPage();
+    await feed.goto(`${app.url}/live`);
+    await feed.locator('.connection', { hasText: 'Live' }).waitFor();
+    // Its backlog: the held runs' first events.
+    await feed.locator('.feed-table tr[data-event-type="prompt-start"] a', { hasText: `#${executionIds[1]}` }).waitFor();
+    for (const tab of tabs) await expect.poll(() => tab.locator('.connection').textContent()).toBe('Live');
+
+    // A run started now shows in the feed as it happens, by whoever ran it.
+    const { executionId } = await app.client('demo').executions.execute.mutate({
+      assistantId: await demoAssistantIdOf(app),
+      input: { topic: 'sea otters', audience: 'children' },
+    });
+    const completed = feed.locator('.feed-table tr[data-event-type="execution-complete"]', {
+      has: feed.getByRole('link', { name: `#${executionId}`, exact: true }),
+    });
+    await completed.waitFor({ timeout: 60_000 });
+    expect(await completed.textContent()).toContain('demo');
+    await screenshot(feed, 'live-feed-shared');
+    // Two execution tabs, the list and the feed: one event stream in all, the shared one.
+    await expect.poll(() => openStreams.size).toBe(1);
+    expect(streamPaths.length).toBeGreaterThan(asked);
+    expect(new Set(streamPaths.slice(asked))).toEqual(new Set(['events.onLive']));
+    await first.context().close();
+    await expect.poll(() => openStreams.size).toBe(0);
+  });
+
   it('shows ten running executions live in ten tabs, then their completion, over one event stream', async () => {
     const client = app.client('demo');
     const executionIds: number[] = [];

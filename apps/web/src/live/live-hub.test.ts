@@ -182,7 +182,9 @@ const feedItem = (id: number, eventType: 'prompt-start' | 'execution-complete', 
   userName: 'demo',
 });
 const feedRows = (messages: HubMessage[]) => messages.flatMap((message) => (message.type === 'feed' ? [message.item.event.id] : []));
-const feedWant = (want: { types?: Array<'prompt-start' | 'execution-complete'>; assistantName?: string; backlog?: number; afterRowId?: string | null } = {}) => ({
+const feedWant = (
+  want: { types?: Array<'prompt-start' | 'execution-complete'>; assistantName?: string; backlog?: number; afterRowId?: string | null } = {},
+) => ({
   kind: 'feed' as const,
   types: want.types,
   assistantName: want.assistantName,

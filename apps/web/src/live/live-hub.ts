@@ -1,15 +1,7 @@
 import type { AppRouter } from '@aae/api';
 import { parseEventId } from '@aae/events';
 import type { TRPCClient } from '@trpc/client';
-import {
-  type FeedItem,
-  type FeedWant,
-  type HubMessage,
-  type LiveWant,
-  type SerializedError,
-  type TabMessage,
-  TAB_SILENCE_LIMIT_MS,
-} from './live-messages.ts';
+import { type FeedItem, type FeedWant, type HubMessage, type LiveWant, type SerializedError, type TabMessage, TAB_SILENCE_LIMIT_MS } from './live-messages.ts';
 
 type OnLive = TRPCClient<AppRouter>['events']['onLive'];
 type LiveInput = Parameters<OnLive['subscribe']>[0];
@@ -69,8 +61,7 @@ const isFeed = (subscription: Subscription | FeedSubscription): subscription is 
 
 /** The feed's filter as the server applies it (`feedWants`): first by type (which the backlog counts), then by assistant. */
 const typeWanted = (want: FeedWant, item: FeedItem) => !want.types || want.types.length === 0 || want.types.includes(item.event.eventType);
-const assistantWanted = (want: FeedWant, item: FeedItem) =>
-  !want.assistantName || item.assistantName.toLowerCase().includes(want.assistantName.toLowerCase());
+const assistantWanted = (want: FeedWant, item: FeedItem) => !want.assistantName || item.assistantName.toLowerCase().includes(want.assistantName.toLowerCase());
 
 /**
  * One live connection for every tab: holds `events.onLive` streams for the union of what the
@@ -258,7 +249,9 @@ export class LiveHub {
     this.feedChanged = false;
     if (this.feeds.size === 0) return undefined;
     const feeds = [...this.feeds];
-    const types = feeds.some((feed) => !feed.want.types || feed.want.types.length === 0) ? undefined : [...new Set(feeds.flatMap((feed) => feed.want.types ?? []))];
+    const types = feeds.some((feed) => !feed.want.types || feed.want.types.length === 0)
+      ? undefined
+      : [...new Set(feeds.flatMap((feed) => feed.want.types ?? []))];
     const cursors = feeds.flatMap((feed) => (feed.cursor === null ? [] : [feed.cursor]));
     for (const feed of feeds) if (feed.cursor === null) feed.pending = [];
     if (cursors.length < feeds.length) {

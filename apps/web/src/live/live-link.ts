@@ -24,11 +24,25 @@ const KIND_OF_PATH = new Map<string, LiveWant['kind']>([
 /** What a subscription asks the hub for, from its input (`onAnyEvent`'s defaults, and its `lastEventId` winning over `afterRowId`). */
 function wantOf(kind: LiveWant['kind'], input: unknown): LiveWant {
   if (kind === 'feed') {
-    const feed = (input ?? {}) as { types?: FeedWant['types']; assistantName?: string; backlog?: number; afterRowId?: string | null; lastEventId?: string | null };
-    return { kind, types: feed.types, assistantName: feed.assistantName?.trim(), backlog: feed.backlog ?? 50, afterRowId: feed.lastEventId ?? feed.afterRowId ?? null };
+    const feed = (input ?? {}) as {
+      types?: FeedWant['types'];
+      assistantName?: string;
+      backlog?: number;
+      afterRowId?: string | null;
+      lastEventId?: string | null;
+    };
+    return {
+      kind,
+      types: feed.types,
+      assistantName: feed.assistantName?.trim(),
+      backlog: feed.backlog ?? 50,
+      afterRowId: feed.lastEventId ?? feed.afterRowId ?? null,
+    };
   }
   const execution = input as { executionId: number; lastEventId?: string | null };
-  return kind === 'events' ? { kind, executionId: execution.executionId, lastEventId: execution.lastEventId ?? null } : { kind, executionId: execution.executionId };
+  return kind === 'events'
+    ? { kind, executionId: execution.executionId, lastEventId: execution.lastEventId ?? null }
+    : { kind, executionId: execution.executionId };
 }
 
 /**
