@@ -36,11 +36,13 @@ describe('typed client', () => {
         {
           onData({ id, data: item }) {
             expectTypeOf(id).toEqualTypeOf<string>();
-            expectTypeOf(item.kind).toEqualTypeOf<'event' | 'output' | 'end' | 'error'>();
+            expectTypeOf(item.kind).toEqualTypeOf<'event' | 'output' | 'end' | 'error' | 'feed' | 'feed-live' | 'feed-error'>();
             if (item.kind === 'event') expectTypeOf(item.event).toEqualTypeOf<StoredEvent>();
             if (item.kind === 'output')
               expectTypeOf(item).toEqualTypeOf<{ kind: 'output'; executionId: number; promptId: number; text: string; replace: boolean }>();
             if (item.kind === 'error') expectTypeOf(item.code).toEqualTypeOf<'NOT_FOUND' | 'FORBIDDEN' | 'BAD_REQUEST'>();
+            if (item.kind === 'feed') expectTypeOf(item.item).toEqualTypeOf<{ event: StoredEvent; assistantName: string; userName: string }>();
+            if (item.kind === 'feed-error') expectTypeOf(item).toEqualTypeOf<{ kind: 'feed-error'; code: 'FORBIDDEN'; message: string }>();
           },
         },
       );
