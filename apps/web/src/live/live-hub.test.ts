@@ -252,6 +252,26 @@ describe('LiveHub: the admin feed on the same stream', () => {
     expect(open()[0]!.input).toEqual({ executions: [], feed: { types: undefined, backlog: 0, afterRowId: '6' } });
   });
 
+  it('gives a tab that opens the feed while the backlog is still coming its whole backlog from the next subscription', () => {
+    const { server, open, send } = fakeServer();
+    const hub = new LiveHub(server, () => now);
+    const [a, b] = [tab(), tab()];
+    hub.receive(a, { type: 'subscribe', id: 'all', want: feedWant({ backlog: 3 }) });
+    settle();
+    send({ kind: 'feed', item: feedItem(1, 'prompt-start') });
+    hub.receive(b, { type: 'subscribe', id: 'late', want: feedWant({ backlog: 3 }) });
+    send({ kind: 'feed', item: feedItem(2, 'prompt-start') });
+    send({ kind: 'feed-live' });
+    expect(feedRows(a.of('all'))).toEqual([1, 2]);
+    expect(feedRows(b.of('late'))).toEqual([]);
+    settle();
+    expect(open()[0]!.input.feed).toEqual({ types: undefined, backlog: 500, afterRowId: null });
+    for (const row of [1, 2]) send({ kind: 'feed', item: feedItem(row, 'prompt-start') });
+    send({ kind: 'feed-live' });
+    expect(feedRows(b.of('late'))).toEqual([1, 2]);
+    expect(feedRows(a.of('all'))).toEqual([1, 2]);
+  });
+
   it('ends the feed subscriptions with the server’s refusal while the executions go on', () => {
     const { server, send } = fakeServer();
     const hub = new LiveHub(server, () => now);

@@ -30,13 +30,17 @@ interface Subscription {
   live: boolean;
 }
 
-/** A tab's admin feed: `cursor` is the last row id it has passed (null while it waits for its backlog, kept in `pending`). */
+/**
+ * A tab's admin feed: `cursor` is the last row id it has passed (null while it waits for its
+ * backlog, kept in `pending`); `awaiting` once the open stream was asked for that backlog.
+ */
 interface FeedSubscription {
   port: TabPort;
   id: string;
   want: FeedWant;
   cursor: number | null;
   pending: FeedItem[];
+  awaiting: boolean;
 }
 
 interface Stream {
@@ -155,7 +159,7 @@ export class LiveHub {
   }
 
   private subscribeFeed(port: TabPort, subscriptions: Map<string, Subscription | FeedSubscription>, id: string, want: FeedWant): void {
-    const subscription: FeedSubscription = { port, id, want, cursor: want.afterRowId ? Number(want.afterRowId) : null, pending: [] };
+    const subscription: FeedSubscription = { port, id, want, cursor: want.afterRowId ? Number(want.afterRowId) : null, pending: [], awaiting: false };
     subscriptions.set(id, subscription);
     this.feeds.add(subscription);
     const stream = this.streams.find((candidate) => candidate.feed !== null);
@@ -253,7 +257,11 @@ export class LiveHub {
       ? undefined
       : [...new Set(feeds.flatMap((feed) => feed.want.types ?? []))];
     const cursors = feeds.flatMap((feed) => (feed.cursor === null ? [] : [feed.cursor]));
-    for (const feed of feeds) if (feed.cursor === null) feed.pending = [];
+    for (const feed of feeds) {
+      if (feed.cursor !== null) continue;
+      feed.pending = [];
+      feed.awaiting = true;
+    }
     if (cursors.length < feeds.length) {
       this.feedPosition = null;
       return { types, backlog: FEED_BACKLOG, afterRowId: null };
@@ -359,7 +367,7 @@ export class LiveHub {
       case 'feed-live':
         // The backlog is complete: each tab that waited for it takes its own latest events, then goes live.
         for (const subscription of this.feeds) {
-          if (subscription.cursor !== null) continue;
+          if (subscription.cursor !== null || !subscription.awaiting) continue;
           for (const pending of subscription.pending) {
             if (assistantWanted(subscription.want, pending)) subscription.port.postMessage({ type: 'feed', id: subscription.id, item: pending });
           }
@@ -382,6 +390,8 @@ export class LiveHub {
     this.feedPosition = Math.max(this.feedPosition ?? 0, rowId);
     for (const subscription of this.feeds) {
       if (subscription.cursor === null) {
+        // One that came after the open stream started gets its backlog from the next one.
+        if (!subscription.awaiting) continue;
         const last = subscription.pending.at(-1);
         if (!typeWanted(subscription.want, item) || (last && last.event.id >= rowId)) continue;
         subscription.pending.push(item);
