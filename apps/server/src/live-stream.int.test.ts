@@ -73,6 +73,17 @@ async function run(assistantId: number, user: TestPerson = 'demo') {
   return (await app.client(user).executions.execute.mutate({ assistantId, input })).executionId;
 }
 
+/** The `lastEventId`s `events.onLive` is reconnected with, as the server receives them, until `stop`. */
+function recordResumes() {
+  const resumedWith: string[] = [];
+  const onRequest = (req: { url?: string }) => {
+    const url = new URL(req.url ?? '/', app.url);
+    if (url.pathname === '/trpc/events.onLive' && url.searchParams.has('lastEventId')) resumedWith.push(url.searchParams.get('lastEventId')!);
+  };
+  app.http.server.on('request', onRequest);
+  return { resumedWith, stop: () => app.http.server.off('request', onRequest) };
+}
+
 describe('events.onLive: many executions on one stream', () => {
   it('sends each execution’s events once and in order, its output when asked, and the end of each', async () => {
     const client = app.client('demo');
@@ -131,12 +142,7 @@ describe('events.onLive: many executions on one stream', () => {
     const client = app.client('demo');
     const held = await run(heldAssistantId);
     const demo = await run(demoAssistantId);
-    const resumedWith: string[] = [];
-    const onRequest = (req: { url?: string }) => {
-      const url = new URL(req.url ?? '/', app.url);
-      if (url.pathname === '/trpc/events.onLive' && url.searchParams.has('lastEventId')) resumedWith.push(url.searchParams.get('lastEventId')!);
-    };
-    app.http.server.on('request', onRequest);
+    const { resumedWith, stop: stopRecording } = recordResumes();
     try {
       const live = collectLive(client, { executions: [{ executionId: held }, { executionId: demo }] });
       await expect.poll(() => live.eventsOf(held).length).toBeGreaterThanOrEqual(2);
@@ -148,7 +154,7 @@ describe('events.onLive: many executions on one stream', () => {
       live.unsubscribe();
       for (const executionId of [held, demo]) expect(ids(live.eventsOf(executionId))).toEqual(ids(await getExecutionEvents(client, executionId)));
     } finally {
-      app.http.server.off('request', onRequest);
+      stopRecording();
     }
   });
 
@@ -259,12 +265,7 @@ describe('events.onLive: the admin feed on the same stream', () => {
 
   it('resumes the feed by itself after the connection is cut: nothing lost, nothing twice', async () => {
     const admin = app.client('admin');
-    const resumedWith: string[] = [];
-    const onRequest = (req: { url?: string }) => {
-      const url = new URL(req.url ?? '/', app.url);
-      if (url.pathname === '/trpc/events.onLive' && url.searchParams.has('lastEventId')) resumedWith.push(url.searchParams.get('lastEventId')!);
-    };
-    app.http.server.on('request', onRequest);
+    const { resumedWith, stop: stopRecording } = recordResumes();
     try {
       const live = collectLive(admin, { executions: [], feed: { backlog: 10 } });
       await live.started;
@@ -286,7 +287,7 @@ describe('events.onLive: the admin feed on the same stream', () => {
       // Live at first and again after resuming.
       expect(live.feedLiveAt).toHaveLength(2);
     } finally {
-      app.http.server.off('request', onRequest);
+      stopRecording();
     }
   });
 });
