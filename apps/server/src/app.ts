@@ -3,7 +3,13 @@ import { createAppServices, seedFieldGuide, type AppServices, type AppServicesOp
 import { createSignInThrottle, hashPassword, type OidcProviderConfig, type SignInThrottleOptions } from '@aae/auth';
 import { createDatabase, instanceSecret, seedDemo, type Database } from '@aae/db';
 import { deployMigrations } from '@aae/db/migrations';
-import { createRequestHandler, DEFAULT_REQUESTS_PER_MINUTE_PER_ADDRESS, startHttpServer, type RunningHttpServer } from './http-server.ts';
+import {
+  createRequestHandler,
+  createWorkerRequestHandler,
+  DEFAULT_REQUESTS_PER_MINUTE_PER_ADDRESS,
+  startHttpServer,
+  type RunningHttpServer,
+} from './http-server.ts';
 import { compileTrustProxy } from './request-identity.ts';
 
 export interface IdentitySettings {
@@ -22,7 +28,12 @@ export interface IdentitySettings {
   bootstrapAdmin?: { email: string; password: string; name?: string | undefined; reset?: boolean } | undefined;
 }
 
+/** What a process does: `all` serves and runs, `api` only serves, `worker` only runs (and answers health checks). */
+export type ProcessRole = 'all' | 'api' | 'worker';
+
 export interface StartAppOptions {
+  /** What this process does (default `all`). */
+  role?: ProcessRole;
   /** An already open database (tests); otherwise one is opened from `databaseUrl` / `dataDir`. */
   database?: Database;
   databaseUrl?: string | undefined;
@@ -44,12 +55,17 @@ export interface StartAppOptions {
 }
 
 export interface RunningApp {
+  role: ProcessRole;
   url: string;
   /** Where people reach it: `publicUrl`, else `url`. */
   publicUrl: string;
   services: AppServices;
   http: RunningHttpServer;
-  stop(options?: { cancelRunning?: boolean }): Promise<void>;
+  /**
+   * Stops serving, then lets running executions finish — for at most `drainMs` when given —
+   * and hands the rest back to the queue (at once with `handBack`), then closes the database.
+   */
+  stop(options?: { handBack?: boolean; drainMs?: number }): Promise<{ finished: number; handedBack: number }>;
 }
 
 const THROTTLE_PURGE_MS = 10 * 60_000;
@@ -135,29 +151,34 @@ async function serveApp(
   // this one's (ADMIN_RESET) reach them.
   await services.bus.ready;
   await bootstrapAdmin(services, identity.bootstrapAdmin, logger);
-  // The embedded database belongs to this process alone: whatever is unfinished was left by a
-  // previous run of it. On a server, other live processes may be running executions.
-  const recovered = await services.runner.recoverOrphans(database.kind === 'pglite' ? 0 : undefined);
-  if (recovered.length > 0) logger.warn(`[runner] closed ${recovered.length} interrupted execution(s): ${recovered.join(', ')}`);
-  services.runner.startMaintenance();
+  // A worker claims queued executions, and resumes those whose worker died (on the embedded
+  // database, whatever this process's previous run left).
+  const role = options.role ?? 'all';
+  if (role !== 'api') {
+    const recovered = await services.runner.startWorking();
+    if (recovered.requeued.length > 0) logger.warn(`[worker] resuming ${recovered.requeued.length} interrupted execution(s): ${recovered.requeued.join(', ')}`);
+  }
   const purge = setInterval(() => {
     throttle.purgeExpired().catch((error: unknown) => logger.warn(`[auth] could not purge sign-in counts: ${String(error)}`));
   }, THROTTLE_PURGE_MS).unref();
 
   http.serve(
-    createRequestHandler({
-      services,
-      baseURL: publicUrl,
-      trustProxy: compileTrustProxy(identity.trustProxy),
-      webDist: options.webDist,
-      trustedOrigins,
-      requestsPerMinutePerAddress: options.requestsPerMinutePerAddress ?? DEFAULT_REQUESTS_PER_MINUTE_PER_ADDRESS,
-      liveStreams: options.liveStreams,
-      logger,
-    }),
+    role === 'worker'
+      ? createWorkerRequestHandler(services)
+      : createRequestHandler({
+          services,
+          baseURL: publicUrl,
+          trustProxy: compileTrustProxy(identity.trustProxy),
+          webDist: options.webDist,
+          trustedOrigins,
+          requestsPerMinutePerAddress: options.requestsPerMinutePerAddress ?? DEFAULT_REQUESTS_PER_MINUTE_PER_ADDRESS,
+          liveStreams: options.liveStreams,
+          logger,
+        }),
   );
 
   return {
+    role,
     url: http.url,
     publicUrl,
     services,
@@ -165,7 +186,9 @@ async function serveApp(
     async stop(stopOptions = {}) {
       clearInterval(purge);
       await http.close();
-      await services.close(stopOptions);
+      const drained = await services.runner.drain(stopOptions.handBack ? 0 : stopOptions.drainMs);
+      await services.close({ handBack: true });
+      return drained;
     },
   };
 }

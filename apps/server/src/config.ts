@@ -25,9 +25,19 @@ const envSchema = z
     DATA_DIR: z.string().default(`${repoRoot}.data/pglite`),
     WEB_DIST: z.string().default(`${repoRoot}apps/web/dist`),
     LOCAL_MODEL_CHUNK_DELAY_MS: z.coerce.number().int().min(0).default(40),
-    /** On a server database: how old a running execution's lease must be before it counts as orphaned. */
+    /** What this process does: `all` (serve and run), `api` (serve only), `worker` (run only, and answer /healthz). */
+    ROLE: z.enum(['all', 'api', 'worker'], { error: 'must be all, api or worker' }).default('all'),
+    /** Executions this process runs at once; more wait in the queue for any worker. */
+    WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1_000).default(16),
+    /** Runs of one execution (resumes after a crash included) before it is closed with an error instead. */
+    EXECUTION_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(3),
+    /** On a server database: a running execution whose lease is this old counts as interrupted even if its worker's lock is held (a hung process). */
     EXECUTION_LEASE_STALE_MS: z.coerce.number().int().min(1_000).default(60_000),
     EXECUTION_HEARTBEAT_MS: z.coerce.number().int().min(100).default(5_000),
+    /** On a server database: how often workers look for executions whose worker died (its lock released). */
+    EXECUTION_SWEEP_MS: z.coerce.number().int().min(100).default(2_000),
+    /** On SIGTERM: how long running executions may go on before they are handed back to the queue. */
+    SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).default(10_000),
     /** JSON list of OpenAI-compatible endpoints: [{ name, baseURL, apiKey?, models: [], embeddingModels: [] }]. */
     MODEL_PROVIDERS: z.string().optional(),
     /** The embedding model new knowledge repositories use (default: the built-in one). */

@@ -227,13 +227,40 @@ export function createRequestHandler(options: RequestHandlerOptions): RequestLis
     }
     if (path === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ ok: true, buffer: services.buffer.getStats(), live: { streams: responses.size, ...services.live.stats() } }));
+      res.end(
+        JSON.stringify({
+          ok: true,
+          buffer: services.buffer.getStats(),
+          live: { streams: responses.size, ...services.live.stats() },
+          worker: workerHealth(services),
+        }),
+      );
       return;
     }
     if (web) return web(req, res, () => notFound(res));
     res.writeHead(404, { 'content-type': 'text/plain' });
     res.end('The web app is not built: run `pnpm start` (it builds it) or `pnpm -F @aae/web build`.\n');
   }
+}
+
+/** What this process's worker is doing (absent from a process that runs nothing). */
+function workerHealth(services: AppServices) {
+  const { recentWaitsMs: _, ...stats } = services.runner.getStats();
+  return stats;
+}
+
+/** A worker process (`ROLE=worker`) serves no API: only its health. */
+export function createWorkerRequestHandler(services: AppServices): RequestListener {
+  return (req, res) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (path === '/healthz') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ ok: true, role: 'worker', buffer: services.buffer.getStats(), worker: workerHealth(services) }));
+      return;
+    }
+    res.writeHead(404, { 'content-type': 'text/plain' });
+    res.end('This process is a worker (ROLE=worker): it runs executions and serves no API. Reach the API on a process with ROLE=all or ROLE=api.\n');
+  };
 }
 
 function notFound(res: ServerResponse) {

@@ -13,6 +13,7 @@ try {
   fail(error instanceof Error ? error.message : String(error));
 }
 const app = await startApp({
+  role: config.ROLE,
   databaseUrl: config.DATABASE_URL,
   dataDir: config.DATA_DIR,
   port: config.PORT,
@@ -54,9 +55,11 @@ const app = await startApp({
       importsInAll: config.RUNNING_IMPORTS,
     },
     runner: {
+      concurrency: config.WORKER_CONCURRENCY,
+      maxAttempts: config.EXECUTION_MAX_ATTEMPTS,
       staleAfterMs: config.EXECUTION_LEASE_STALE_MS,
       heartbeatMs: config.EXECUTION_HEARTBEAT_MS,
-      sweepMs: Math.max(1_000, Math.round(config.EXECUTION_LEASE_STALE_MS / 2)),
+      sweepMs: config.EXECUTION_SWEEP_MS,
     },
   },
 }).catch((error: unknown) => {
@@ -65,8 +68,11 @@ const app = await startApp({
   }
   throw error;
 });
-console.info(`Assistant Architect Events is running at ${app.url} (database: ${app.services.database.kind} at ${app.services.database.location})`);
-if (await app.services.users.needsSetup()) {
+const roleNote = app.role === 'all' ? '' : `, role: ${app.role}`;
+console.info(
+  `Assistant Architect Events is running at ${app.url} (database: ${app.services.database.kind} at ${app.services.database.location}${roleNote}, worker id ${app.services.runner.workerId})`,
+);
+if (app.role !== 'worker' && (await app.services.users.needsSetup())) {
   const setup = `${app.publicUrl}/setup?code=${await app.services.setupCode()}`;
   console.info(`No admin yet: open ${setup} to create the first one (or set ADMIN_EMAIL and ADMIN_PASSWORD).`);
 }
@@ -75,15 +81,19 @@ let stopping = false;
 async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
-  console.info(`${signal}: stopping running executions and writing buffered events…`);
+  const { running } = app.services.runner.getStats();
+  console.info(
+    `${signal}: no longer claiming; ${running} running execution(s) may finish within ${config.SHUTDOWN_DRAIN_MS} ms, the rest go back to the queue to be resumed`,
+  );
   // An unreachable database would hold the buffer forever; say loudly what is left, then go.
   const deadline = setTimeout(() => {
     const { pending } = app.services.buffer.getStats();
-    console.error(`Shutdown timed out after 30 s with ${pending} event(s) not written; their executions are closed as interrupted on the next start.`);
+    console.error(`Shutdown timed out with ${pending} event(s) not written; their executions are resumed by another worker (or on the next start).`);
     process.exit(1);
-  }, 30_000);
-  await app.stop({ cancelRunning: true });
+  }, config.SHUTDOWN_DRAIN_MS + 30_000);
+  const { finished, handedBack } = await app.stop({ drainMs: config.SHUTDOWN_DRAIN_MS });
   clearTimeout(deadline);
+  console.info(`${signal}: stopped (${finished} execution(s) finished, ${handedBack} handed back to the queue)`);
   process.exit(0);
 }
 process.on('SIGINT', () => void shutdown('SIGINT'));

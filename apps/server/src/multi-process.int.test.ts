@@ -2,7 +2,7 @@ import { createAaeClient, getExecutionEvents } from '@aae/client';
 import { createGatedModel } from '@aae/engine/testing';
 import { createDatabase, decodeOutputNotification, ORPHAN_ERROR, OUTPUT_CHANNEL, type PostgresEventBus } from '@aae/db';
 import { listenForNotifications, testDatabaseKind } from '@aae/db/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { collectExecutionEvents, collectExecutionOutput } from './testing/subscription.ts';
 import { mutateWithCookie, signIn, startTestApp, type TestApp, type TestAppOptions } from './testing/test-app.ts';
 
@@ -16,11 +16,23 @@ describe.skipIf(testDatabaseKind() !== 'postgres')('several server processes on 
   const secondProcess = (app: TestApp, services?: TestAppOptions['services']) =>
     startTestApp({ database: createDatabase({ databaseUrl: app.database.connectionString }), chunkDelayMs: 10, services });
   const ids = (events: Array<{ eventData: { eventId: string } }>) => events.map((event) => event.eventData.eventId);
-  /** A third process whose shared assistant holds its runs mid-prompt until `gated.release()`. */
+  /**
+   * A third process whose shared assistant holds its runs mid-prompt until `gated.release()`. It
+   * alone has the gated model, so it alone claims from the queue until it stops.
+   */
   async function holdingProcess(name: string, words?: Parameters<typeof createGatedModel>[0]) {
     const gated = createGatedModel(words);
     // Never answered from the response cache, which another test's released run of the same prompt may have filled.
-    const holder = await secondProcess(a, { models: [gated.model], responseCache: false });
+    const started = await secondProcess(a, { models: [gated.model], responseCache: false });
+    for (const app of [a, b]) app.services.runner.pause();
+    const stopStarted = started.stop.bind(started);
+    const holder = Object.assign(started, {
+      async stop() {
+        const drained = await stopStarted();
+        for (const app of [a, b]) app.services.runner.resume();
+        return drained;
+      },
+    });
     const held = await holder.client('admin').assistants.create.mutate({
       name,
       visibility: 'shared',
@@ -41,6 +53,9 @@ describe.skipIf(testDatabaseKind() !== 'postgres')('several server processes on 
   });
 
   it('streams a run on one process live to a watcher on another, in stored order', async () => {
+    // A runs it: B claims nothing meanwhile.
+    b.services.runner.pause();
+    onTestFinished(() => b.services.runner.resume());
     const { executionId } = await a.client('demo').executions.execute.mutate({ assistantId: demoAssistantId, input: { topic: 'kelp' } });
     let runningWhenFirstSeen: boolean | null = null;
     const stream = collectExecutionEvents(b.client('demo'), { executionId });
@@ -90,7 +105,7 @@ describe.skipIf(testDatabaseKind() !== 'postgres')('several server processes on 
       expect(largest).toBeLessThan(8_000);
     } finally {
       gated.release();
-      await holder.stop({ cancelRunning: true });
+      await holder.stop();
       await notifications.close();
     }
   });
@@ -108,10 +123,10 @@ describe.skipIf(testDatabaseKind() !== 'postgres')('several server processes on 
     }
   });
 
-  it('closes an execution whose process died, once, and its watchers on other processes see the end', async () => {
+  it('closes an execution whose process died past its attempts cap, once, and its watchers on other processes see the end', async () => {
     const { prisma } = a.services.database;
     const user = a.people.demo;
-    // A run whose process died after its first event: running, lease long expired.
+    // A run whose process died on its last allowed attempt: running, lease long expired.
     const { executionId } = await a.client('demo').executions.execute.mutate({ assistantId: demoAssistantId, input: { topic: 'ferns' } });
     await a.services.runner.waitFor(executionId);
     const orphan = await prisma.execution.create({
@@ -120,6 +135,7 @@ describe.skipIf(testDatabaseKind() !== 'postgres')('several server processes on 
         userId: user.id,
         status: 'running',
         workerId: 'dead-process',
+        attempts: a.services.runner.maxAttempts,
         startedAt: new Date(Date.now() - 120_000),
         heartbeatAt: new Date(Date.now() - 120_000),
       },
@@ -128,8 +144,9 @@ describe.skipIf(testDatabaseKind() !== 'postgres')('several server processes on 
     // attaches after, from the store): either way each sees the end once.
     const watchers = [a, b].map((app) => collectExecutionEvents(app.client('demo'), { executionId: orphan.id }));
     // Both other processes sweep at once; exactly one terminal event results.
-    const [fromA, fromB] = await Promise.all([a.services.runner.recoverOrphans(), b.services.runner.recoverOrphans()]);
-    expect([...fromA, ...fromB]).toEqual([orphan.id]);
+    const [fromA, fromB] = await Promise.all([a.services.runner.recoverInterrupted(), b.services.runner.recoverInterrupted()]);
+    expect([...fromA.closed, ...fromB.closed]).toEqual([orphan.id]);
+    expect([...fromA.requeued, ...fromB.requeued]).toEqual([]);
     for (const watcher of watchers) {
       await watcher.completed;
       expect(watcher.events.map((event) => event.eventType)).toEqual(['execution-error']);
@@ -137,7 +154,7 @@ describe.skipIf(testDatabaseKind() !== 'postgres')('several server processes on 
     }
     const row = await prisma.execution.findUniqueOrThrow({ where: { id: orphan.id } });
     expect(row.status).toBe('failed');
-    expect(await b.services.runner.recoverOrphans()).toEqual([]);
+    expect((await b.services.runner.recoverInterrupted()).closed).toEqual([]);
   });
 
   it('has every open stream of a process connect again after its LISTEN connection dropped, losing nothing', async () => {
@@ -158,7 +175,7 @@ describe.skipIf(testDatabaseKind() !== 'postgres')('several server processes on 
       expect(stream.events.at(-1)!.eventType).toBe('execution-complete');
     } finally {
       gated.release();
-      await holder.stop({ cancelRunning: true });
+      await holder.stop();
     }
   });
 
@@ -182,7 +199,7 @@ describe.skipIf(testDatabaseKind() !== 'postgres')('several server processes on 
       await expect(onB.users.me.query()).rejects.toMatchObject({ data: { code: 'UNAUTHORIZED' } });
     } finally {
       gated.release();
-      await holder.stop({ cancelRunning: true });
+      await holder.stop();
     }
   });
 });

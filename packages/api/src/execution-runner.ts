@@ -1,14 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import {
-  closeOrphanedExecutions,
   createEventRecorder,
-  type Assistant,
+  recoverInterruptedExecutions,
+  SYSTEM_VIEWER,
+  type AssistantRepository,
+  type ClaimedExecution,
+  type EventStore,
   type EventWriteBuffer,
+  type ExecutionQueue,
   type ExecutionRepository,
   type PrismaClient,
+  type RecoveredExecutions,
   type Viewer,
 } from '@aae/db';
-import type { StoredEvent } from '@aae/events';
+import { isTerminalEventType, type StoredEvent } from '@aae/events';
 import {
   CancelledError,
   runAssistant,
@@ -19,10 +24,14 @@ import {
   type ResponseCache,
   type ToolRegistry,
 } from '@aae/engine';
+import { z } from 'zod';
 
 export interface ExecutionRunnerDeps {
   prisma: PrismaClient;
   executions: ExecutionRepository;
+  assistants: AssistantRepository;
+  events: EventStore;
+  queue: ExecutionQueue;
   buffer: EventWriteBuffer;
   models: ModelRegistry;
   tools: ToolRegistry;
@@ -30,56 +39,169 @@ export interface ExecutionRunnerDeps {
   knowledge?: { search(request: Parameters<KnowledgeSearch['search']>[0] & { viewer: Viewer }): ReturnType<KnowledgeSearch['search']> } | undefined;
   cache?: ResponseCache | undefined;
   limits?: Partial<EngineLimits> | undefined;
-  /** Publishes events written outside the buffer (an orphan's terminal event). */
+  /** Publishes events written outside the buffer (closing errors of recovery and cancels). */
   publish(events: readonly StoredEvent[]): void;
   /** Live text as models write it. */
   publishOutput(delta: { executionId: number; promptId: number; text: string }): void;
   logger?: Pick<Console, 'info' | 'warn' | 'error'>;
-  /** How often this process renews the lease on the executions it runs. */
+  /** Executions this process runs at once (`WORKER_CONCURRENCY`). */
+  concurrency?: number;
+  /** Runs of one execution, interrupted ones included, before it is closed instead of resumed. */
+  maxAttempts?: number;
+  /** How often this process renews the leases of the executions it runs (and picks up cancellations). */
   heartbeatMs?: number;
-  /** A lease older than this marks its execution as orphaned: its process died. */
+  /** A lease older than this marks its execution as interrupted even while its lock is held (a hung process). */
   staleAfterMs?: number;
-  /** How often to look for orphans left by other processes. */
+  /** How often to look for executions whose worker died. */
   sweepMs?: number;
+  /** How often to look for queued work besides being told (a NOTIFY lost on a dropped connection). */
+  pollMs?: number;
+}
+
+/** What a worker counts, for health and benchmarks. */
+export interface WorkerStats {
+  running: number;
+  concurrency: number;
+  claimed: number;
+  resumed: number;
+  handedBack: number;
+  /** Runs stopped because another worker took their execution over. */
+  lost: number;
+  /** Milliseconds from queued to claimed, of the last claims (at most 1,000). */
+  recentWaitsMs: number[];
+}
+
+interface Run {
+  claimed: ClaimedExecution;
+  controller: AbortController;
+  /** Another worker took it over, or it was closed: nothing more of this run is written. */
+  lost: boolean;
+  /** Stopped on shutdown and put back in the queue: what this run still emits is dropped. */
+  handedBack: boolean;
+  done: Promise<void>;
+}
+
+const inputSchema = z.record(z.string(), z.string());
+
+/** Why a run stops when its process shuts down: it is handed back, not failed. */
+class HandBack extends Error {
+  override name = 'HandBack';
 }
 
 /**
- * Runs executions in the background of this process. `start` returns at once; the run's events
- * flow through the recorder into the write buffer, never awaited by the run. While a run lasts,
- * its lease is renewed; any process closes executions whose lease expired (crash recovery).
+ * The worker of this process: claims queued executions (at most `concurrency` at once, fairly,
+ * oldest first), runs them, renews their leases, and notices executions whose worker died —
+ * their session lock is gone, or their lease expired — to queue them again. A claimed execution
+ * that had run before resumes from its last completed prompt. Events flow through the recorder
+ * into the write buffer, never awaited by the run.
  */
 export class ExecutionRunner {
   readonly workerId = randomUUID();
-  private readonly running = new Map<number, { controller: AbortController; done: Promise<void> }>();
-  private readonly logger: Pick<Console, 'info' | 'warn' | 'error'>;
-  private heartbeatTimer: NodeJS.Timeout | null = null;
-  private sweepTimer: NodeJS.Timeout | null = null;
+  readonly concurrency: number;
+  readonly maxAttempts: number;
   readonly staleAfterMs: number;
+  private readonly running = new Map<number, Run>();
+  private readonly logger: Pick<Console, 'info' | 'warn' | 'error'>;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private working = false;
+  private draining = false;
+  private paused = false;
+  private filling: Promise<void> | null = null;
+  private fillAgain = false;
+  private unsubscribe: (() => void) | null = null;
+  private readonly finishedListeners = new Set<(executionId: number) => void>();
+  private readonly stats = { claimed: 0, resumed: 0, handedBack: 0, lost: 0 };
+  private readonly recentWaitsMs: number[] = [];
 
   constructor(private readonly deps: ExecutionRunnerDeps) {
     this.logger = deps.logger ?? console;
+    this.concurrency = Math.max(1, deps.concurrency ?? 16);
+    this.maxAttempts = Math.max(1, deps.maxAttempts ?? 3);
     this.staleAfterMs = deps.staleAfterMs ?? 60_000;
   }
 
   /**
-   * Runs an execution as `runner`: it searches only the repositories they may read, and reuses
-   * from the cache only responses made for them.
+   * Starts working: queues again what a dead worker left (on the embedded database, whatever
+   * its previous run of this process left), then claims, renews leases and sweeps.
    */
-  start(executionId: number, assistant: Assistant, input: Record<string, string>, runner: Viewer): void {
-    const controller = new AbortController();
-    const done = this.run(executionId, assistant, input, runner, controller.signal)
-      .catch((error: unknown) => this.logger.error(`[runner] execution ${executionId} crashed:`, error))
-      .finally(() => this.running.delete(executionId));
-    this.running.set(executionId, { controller, done });
+  async startWorking(): Promise<RecoveredExecutions> {
+    if (this.working) return { requeued: [], closed: [], settled: [], events: [] };
+    this.working = true;
+    const { queue } = this.deps;
+    this.unsubscribe = queue.onSignal((signal) => {
+      if (signal.kind === 'work') void this.fill();
+      else if (this.running.has(signal.executionId)) void this.renewLeases();
+    });
+    await queue.listen();
+    // The embedded database belongs to this process alone: whatever runs was left by its previous run.
+    const recovered = await this.recoverInterrupted(queue.usesSessionLocks ? undefined : 0);
+    const heartbeatMs = this.deps.heartbeatMs ?? 5_000;
+    const sweepMs = this.deps.sweepMs ?? 2_000;
+    const pollMs = this.deps.pollMs ?? 5_000;
+    this.timers.push(setInterval(() => void this.renewLeases(), heartbeatMs).unref());
+    // Only a server database has other workers, whose deaths to notice.
+    if (queue.usesSessionLocks) {
+      this.timers.push(
+        setInterval(() => {
+          this.recoverInterrupted().catch((error: unknown) => this.logger.warn(`[worker] looking for interrupted executions failed: ${String(error)}`));
+        }, sweepMs).unref(),
+      );
+    }
+    this.timers.push(setInterval(() => void this.fill(), pollMs).unref());
+    void this.fill();
+    return recovered;
+  }
+
+  /** An execution was queued here: claim it now rather than at the next notification. */
+  wake(): void {
+    void this.fill();
+  }
+
+  /** Stops claiming (what runs goes on) until `resume`: other workers take the queue meanwhile. */
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    this.paused = false;
+    void this.fill();
   }
 
   isRunning(executionId: number): boolean {
     return this.running.has(executionId);
   }
 
-  /** Resolves when the execution's run in this process has ended (at once if none is running). */
+  getStats(): WorkerStats {
+    return { running: this.running.size, concurrency: this.concurrency, ...this.stats, recentWaitsMs: [...this.recentWaitsMs] };
+  }
+
+  /** Calls `listener` with each execution whose run in this process ended. */
+  onFinished(listener: (executionId: number) => void): () => void {
+    this.finishedListeners.add(listener);
+    return () => this.finishedListeners.delete(listener);
+  }
+
+  /**
+   * Resolves when the execution has finished, whichever process runs it: at once when its run
+   * here ends, otherwise when the database says so.
+   */
   async waitFor(executionId: number): Promise<void> {
-    await this.running.get(executionId)?.done;
+    for (;;) {
+      const run = this.running.get(executionId);
+      if (run) await run.done;
+      const row = await this.deps.prisma.execution.findUnique({ where: { id: executionId }, select: { status: true } });
+      if (!row || row.status === 'completed' || row.status === 'failed') return;
+      // Queued or running elsewhere: the next run here ending, or a short wait, whichever first.
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, 50);
+        const stop = this.onFinished(done);
+        function done() {
+          clearTimeout(timer);
+          stop();
+          resolve();
+        }
+      });
+    }
   }
 
   /**
@@ -93,69 +215,219 @@ export class ExecutionRunner {
     return true;
   }
 
-  /** Starts renewing leases (and picking up cancellations asked of other processes) and sweeping for orphans. */
-  startMaintenance(): void {
-    const heartbeatMs = this.deps.heartbeatMs ?? 5_000;
-    const sweepMs = this.deps.sweepMs ?? 30_000;
-    this.heartbeatTimer ??= setInterval(() => {
-      this.deps.executions
-        .heartbeat([...this.running.keys()], this.workerId)
-        .then((cancelled) => {
-          for (const request of cancelled) this.cancel(request.id, request.cancelRequestedBy);
-        })
-        .catch((error: unknown) => this.logger.warn(`[runner] could not renew leases: ${String(error)}`));
-    }, heartbeatMs).unref();
-    this.sweepTimer ??= setInterval(() => {
-      this.recoverOrphans().catch((error: unknown) => this.logger.warn(`[runner] orphan sweep failed: ${String(error)}`));
-    }, sweepMs).unref();
+  /**
+   * Stops claiming, lets running executions finish for up to `deadlineMs` (without one, for as
+   * long as they take), then hands the rest back to the queue: another worker resumes each from
+   * its last completed prompt.
+   */
+  async drain(deadlineMs?: number): Promise<{ finished: number; handedBack: number }> {
+    this.stopTimers();
+    this.draining = true;
+    const runs = [...this.running.values()];
+    const all = Promise.all(runs.map((run) => run.done));
+    if (deadlineMs === undefined) {
+      await all;
+    } else {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([all, new Promise<void>((resolve) => (timer = setTimeout(resolve, deadlineMs)))]);
+      clearTimeout(timer);
+    }
+    const left = [...this.running.values()];
+    for (const run of left) {
+      run.handedBack = true;
+      run.controller.abort(new HandBack('This worker is shutting down'));
+    }
+    await Promise.all(left.map((run) => run.done));
+    return { finished: runs.length - left.length, handedBack: left.length };
   }
 
-  /** Lets every run finish (or cancels them when `cancel` is set), for a clean shutdown. */
-  async stopAll(options: { cancel?: boolean } = {}): Promise<void> {
-    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
-    if (this.sweepTimer) clearInterval(this.sweepTimer);
-    this.heartbeatTimer = this.sweepTimer = null;
-    if (options.cancel) for (const run of this.running.values()) run.controller.abort(new Error('Server is shutting down'));
-    await Promise.all([...this.running.values()].map((run) => run.done));
+  /** Stops working: lets every run finish, or with `handBack` returns them to the queue at once. */
+  async stopAll(options: { handBack?: boolean } = {}): Promise<void> {
+    await this.drain(options.handBack ? 0 : undefined);
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    this.working = false;
   }
 
   /**
-   * Closes executions whose process died, each with one recoverable `execution-error`, and
-   * returns their ids. `staleAfterMs` 0 is right when no other process can be running any (the
-   * embedded database belongs to this process alone).
+   * Queues again executions whose worker died (their session lock is gone, or their lease is
+   * older than `staleAfterMs`; 0 takes every running one not run here), or past the attempts cap
+   * closes them with one recoverable `execution-error`.
    */
-  async recoverOrphans(staleAfterMs = this.staleAfterMs): Promise<number[]> {
-    const written = await closeOrphanedExecutions(this.deps.prisma, { staleAfterMs, excludeIds: [...this.running.keys()] });
-    if (written.length > 0) this.deps.publish(written);
-    return written.map((event) => event.executionId);
+  async recoverInterrupted(staleAfterMs = this.staleAfterMs): Promise<RecoveredExecutions> {
+    const recovered = await recoverInterruptedExecutions(this.deps.prisma, {
+      staleAfterMs,
+      checkLocks: this.deps.queue.usesSessionLocks,
+      excludeIds: [...this.running.keys()],
+      maxAttempts: this.maxAttempts,
+    });
+    if (recovered.events.length > 0) this.deps.publish(recovered.events);
+    if (recovered.requeued.length > 0) {
+      this.logger.warn(`[worker] queued again ${recovered.requeued.length} interrupted execution(s) to resume: ${recovered.requeued.join(', ')}`);
+      void this.fill();
+    }
+    if (recovered.closed.length > 0) {
+      this.logger.warn(`[worker] closed ${recovered.closed.length} execution(s) interrupted too often: ${recovered.closed.join(', ')}`);
+    }
+    return recovered;
   }
 
-  private async run(executionId: number, assistant: Assistant, input: Record<string, string>, runner: Viewer, signal: AbortSignal) {
-    const { knowledge } = this.deps;
-    const { executions, buffer } = this.deps;
-    const recorder = createEventRecorder({ executionId, enqueue: (event) => buffer.enqueue(event) });
-    await executions.markRunning(executionId, new Date(), this.workerId);
+  private stopTimers(): void {
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers.length = 0;
+  }
+
+  /** Claims while there is room; one claim at a time, again if work arrived meanwhile. */
+  private fill(): Promise<void> {
+    if (this.filling) {
+      this.fillAgain = true;
+      return this.filling;
+    }
+    this.filling = (async () => {
+      do {
+        this.fillAgain = false;
+        while (this.working && !this.draining && !this.paused && this.running.size < this.concurrency) {
+          const claimed = await this.deps.queue.claim(this.workerId, this.concurrency - this.running.size);
+          for (const execution of claimed) this.launch(execution);
+          if (claimed.length === 0) break;
+        }
+      } while (this.fillAgain && this.working && !this.draining && !this.paused);
+    })()
+      .catch((error: unknown) => this.logger.warn(`[worker] claiming queued executions failed: ${String(error)}`))
+      .finally(() => {
+        this.filling = null;
+      });
+    return this.filling;
+  }
+
+  private launch(claimed: ClaimedExecution): void {
+    this.stats.claimed++;
+    const controller = new AbortController();
+    if (claimed.cancelRequestedBy) controller.abort(new CancelledError(claimed.cancelRequestedBy));
+    const run: Run = { claimed, controller, lost: false, handedBack: false, done: Promise.resolve() };
+    run.done = this.execute(run)
+      .catch((error: unknown) => this.logger.error(`[worker] execution ${claimed.id} crashed:`, error))
+      .finally(async () => {
+        this.running.delete(claimed.id);
+        // After its status is written: until then its lock says a live worker has it.
+        await this.deps.queue.release(claimed.id).catch((error: unknown) => this.logger.warn(`[worker] could not release ${claimed.id}: ${String(error)}`));
+        for (const listener of this.finishedListeners) listener(claimed.id);
+        void this.fill();
+      });
+    this.running.set(claimed.id, run);
+  }
+
+  /** Renews this worker's leases; stops runs whose cancellation was asked, and runs it lost. */
+  private async renewLeases(): Promise<void> {
+    const runs = [...this.running.values()].map((run) => ({ id: run.claimed.id, claim: run.claimed.claim }));
+    try {
+      const { cancelled, lost } = await this.deps.queue.heartbeat(runs, this.workerId);
+      for (const request of cancelled) this.cancel(request.id, request.by);
+      for (const id of lost) {
+        const run = this.running.get(id);
+        if (!run || run.lost) continue;
+        run.lost = true;
+        this.stats.lost++;
+        this.logger.warn(`[worker] execution ${id} was taken over by another worker or closed; this run stops`);
+        run.controller.abort(new Error('Another worker took this execution over'));
+      }
+    } catch (error) {
+      this.logger.warn(`[worker] could not renew leases: ${String(error)}`);
+    }
+  }
+
+  private async execute(run: Run): Promise<void> {
+    const { claimed } = run;
+    const { executions, buffer, events, knowledge } = this.deps;
+    const id = claimed.id;
+    this.recordWait(claimed);
+    const last = await events.lastEvent(id);
+    const recorder = createEventRecorder({
+      executionId: id,
+      claim: claimed.claim,
+      ...(last ? { lastSequence: last.sequence, lastCreatedAtUs: last.createdAtUs } : {}),
+      enqueue: (event) => {
+        if (!run.lost && !run.handedBack) buffer.enqueue(event);
+      },
+    });
+    if (last && isTerminalEventType(last.eventType)) {
+      // It ended, but its worker stopped before recording so: the event is the truth.
+      await executions.markFinished(id, {
+        status: last.eventType === 'execution-complete' ? 'completed' : 'failed',
+        totalTokens: 0,
+        finishedAt: new Date(),
+        claim: claimed.claim,
+      });
+      return;
+    }
+    const assistant = await this.deps.assistants.get(claimed.assistantId, SYSTEM_VIEWER);
+    const input = inputSchema.safeParse(claimed.input);
+    if (!assistant || !input.success) {
+      const error = assistant ? 'Its stored input is not a set of text values' : `Assistant ${claimed.assistantId} was deleted before the execution ran`;
+      recorder.emit({ eventType: 'execution-error', eventData: { executionId: id, error, recoverable: false } });
+      await buffer.settled();
+      await executions.markFinished(id, { status: 'failed', totalTokens: 0, error, finishedAt: new Date(), claim: claimed.claim });
+      return;
+    }
+    const runner: Viewer = { userId: claimed.userId, isAdmin: claimed.isAdmin };
+    const resume = last
+      ? {
+          completed: await executions.storedProgress(id),
+          elapsedMs: Math.max(0, Date.now() - claimed.startedAt.getTime()),
+          reason: `Resumed on worker ${this.workerId.slice(0, 8)} after its previous worker stopped (attempt ${claimed.attempt} of at most ${this.maxAttempts})`,
+        }
+      : undefined;
+    if (resume) this.stats.resumed++;
     const outcome = await runAssistant({
-      executionId,
+      executionId: id,
       assistant,
-      input,
+      input: input.data,
       sink: {
         emit: (draft) => recorder.emit(draft),
-        textDelta: (promptId, text) => this.deps.publishOutput({ executionId, promptId, text }),
+        textDelta: (promptId, text) => {
+          if (!run.lost && !run.handedBack) this.deps.publishOutput({ executionId: id, promptId, text });
+        },
       },
       models: this.deps.models,
       tools: this.deps.tools,
       knowledge: knowledge && { search: (request) => knowledge.search({ ...request, viewer: runner }) },
       cache: this.deps.cache && scopedResponseCache(this.deps.cache, `user:${runner.userId}`),
       limits: this.deps.limits,
-      signal,
-      onPromptResult: (result) => executions.savePromptResult({ executionId, ...result }),
+      signal: run.controller.signal,
+      resume,
+      onPromptResult: async (result) => {
+        if (run.lost || run.handedBack) throw new HandBack('This run no longer holds its execution');
+        const saved = await executions.savePromptResult({ executionId: id, claim: claimed.claim, ...result });
+        if (!saved) {
+          run.lost = true;
+          this.stats.lost++;
+          throw new HandBack('Another worker took this execution over');
+        }
+      },
     });
-    await executions.markFinished(executionId, {
+    if (run.lost) return;
+    if (run.handedBack) {
+      // What it wrote before stopping is stored first, so the next worker goes on after it.
+      await buffer.settled();
+      if (await this.deps.queue.handBack(id, claimed.claim)) {
+        this.stats.handedBack++;
+        await this.deps.queue.notifyWork().catch(() => {});
+      }
+      return;
+    }
+    // Its terminal event is stored before its status says it finished.
+    await buffer.settled();
+    await executions.markFinished(id, {
       status: outcome.status === 'completed' ? 'completed' : 'failed',
       totalTokens: outcome.totalTokens,
       error: outcome.status === 'failed' ? outcome.error : undefined,
       finishedAt: new Date(),
+      claim: claimed.claim,
     });
+  }
+
+  private recordWait(claimed: ClaimedExecution): void {
+    this.recentWaitsMs.push(claimed.waitedMs);
+    if (this.recentWaitsMs.length > 1_000) this.recentWaitsMs.splice(0, this.recentWaitsMs.length - 1_000);
   }
 }

@@ -11,6 +11,7 @@ import {
   createKnowledgeStore,
   createDocumentImportRepository,
   createExecutionRepository,
+  createExecutionQueue,
   createInProcessEventBus,
   createPostgresEventBus,
   createResponseCacheStore,
@@ -75,7 +76,8 @@ export interface AppServicesOptions {
   bus?: EventBus;
   /** Starts per minute, running executions and open streams allowed (see `DEFAULT_USAGE_LIMITS`). */
   usageLimits?: Partial<UsageLimitSettings>;
-  runner?: Pick<ExecutionRunnerDeps, 'heartbeatMs' | 'staleAfterMs' | 'sweepMs'>;
+  /** The worker: how many executions at once, attempts, leases, sweeps (it starts claiming only when the process works). */
+  runner?: Pick<ExecutionRunnerDeps, 'concurrency' | 'maxAttempts' | 'heartbeatMs' | 'staleAfterMs' | 'sweepMs' | 'pollMs'>;
   /** How document imports report that they are alive, and when one counts as lost. */
   imports?: Pick<DocumentImportsDeps, 'heartbeatMs' | 'lostAfterMs' | 'pollMs'>;
   logger?: Pick<Console, 'info' | 'warn' | 'error'>;
@@ -129,9 +131,14 @@ export function createAppServices(options: AppServicesOptions) {
   const imports = createDocumentImports({ imports: createDocumentImportRepository(prisma), knowledge, logger, ...options.imports });
   const tools = new ToolRegistry([...builtInTools, ...(options.tools ?? [])]);
   const responseCache = options.responseCache === false ? undefined : createResponseCacheStore(prisma, logger);
+  // Executions wait here until a worker (of this process or another) claims them.
+  const queue = createExecutionQueue({ prisma, connectionString: options.database.connectionString, logger });
   const runner = new ExecutionRunner({
     prisma,
     executions,
+    assistants,
+    events,
+    queue,
     buffer,
     models,
     tools,
@@ -172,13 +179,18 @@ export function createAppServices(options: AppServicesOptions) {
     imports,
     tools,
     responseCache,
+    queue,
     analytics: createAnalytics(prisma),
     usageLimits: createUsageLimits({ prisma, audit, settings: options.usageLimits }),
     runner,
-    /** Finishes (or cancels) running executions, drains the write buffer, closes the database. */
-    async close(options: { cancelRunning?: boolean } = {}) {
-      await Promise.all([runner.stopAll({ cancel: options.cancelRunning ?? false }), imports.stopAll()]);
+    /**
+     * Lets running executions finish (or with `handBack` returns them to the queue at once, to be
+     * resumed), drains the write buffer, closes the database.
+     */
+    async close(options: { handBack?: boolean } = {}) {
+      await Promise.all([runner.stopAll({ handBack: options.handBack ?? false }), imports.stopAll()]);
       await buffer.flush();
+      await queue.close();
       live.close();
       await bus.close?.();
       await this.database.close();

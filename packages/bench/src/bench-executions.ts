@@ -1,6 +1,9 @@
 import { createAssistantRepository, createExecutionRepository, createUserRepository, type Database } from '@aae/db';
 
-/** Execution rows for events to belong to, made through the product's repositories. */
+/**
+ * Execution rows for events to belong to, made through the product's repositories. They are
+ * marked completed at once, so no worker claims them: a benchmark writes their events itself.
+ */
 export async function createBenchExecutions(database: Database, count: number): Promise<number[]> {
   const user = await createUserRepository(database.prisma).ensure({ name: 'bench', email: 'bench@example.test', role: 'member' });
   const assistant = await createAssistantRepository(database.prisma).create({
@@ -13,5 +16,6 @@ export async function createBenchExecutions(database: Database, count: number): 
   for (let index = 0; index < count; index++) {
     ids.push(await executions.create({ assistantId: assistant.id, userId: user.id, input: {} }));
   }
+  await database.prisma.execution.updateMany({ where: { id: { in: ids } }, data: { status: 'completed' } });
   return ids;
 }

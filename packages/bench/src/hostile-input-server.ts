@@ -28,7 +28,9 @@ async function main() {
     token: (): string => token,
     assistantId: (): number => assistant.id,
     executions: (): Promise<number> => services.database.prisma.execution.count(),
-    stop: () => app.stop({ cancelRunning: true }),
+    stop: async () => {
+      await app.stop({ handBack: true });
+    },
   });
 }
 

@@ -78,6 +78,8 @@ async function productServerMethods(app: RunningApp) {
       const input = demoInput(inputs.size + 1);
       const executionId = await services.executions.create({ assistantId: assistant.id, userId: user.id, input });
       inputs.set(executionId, input);
+      // Held out of the queue until `start`, so its watchers attach first.
+      await services.database.prisma.execution.update({ where: { id: executionId }, data: { status: 'completed' } });
       return { executionId };
     },
 
@@ -92,9 +94,10 @@ async function productServerMethods(app: RunningApp) {
       }
     },
 
-    /** What `executions.execute` does after creating the row. */
-    start({ executionId }: { executionId: number }): void {
-      services.runner.start(executionId, assistant, inputs.get(executionId) ?? {}, { userId: user.id, isAdmin: false });
+    /** Queues the execution, as `executions.execute` does: this process's worker claims it. */
+    async start({ executionId }: { executionId: number }): Promise<void> {
+      await services.database.prisma.execution.update({ where: { id: executionId }, data: { status: 'pending' } });
+      await services.queue.notifyWork();
     },
 
     timings({ executionId }: { executionId: number }): { events: EventTiming[]; fanOuts: FanOut[] } {
@@ -106,7 +109,7 @@ async function productServerMethods(app: RunningApp) {
     },
 
     async stop(): Promise<void> {
-      await app.stop({ cancelRunning: true });
+      await app.stop({ handBack: true });
     },
   };
 }

@@ -91,7 +91,7 @@ async function productServerMethods(app: RunningApp, databaseUrl: string) {
     },
 
     async stop(): Promise<void> {
-      await app.stop({ cancelRunning: true });
+      await app.stop({ handBack: true });
     },
   };
 }

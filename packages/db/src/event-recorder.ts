@@ -10,6 +10,8 @@ export interface EventRecorderOptions {
   /** The last event's stored time, in microseconds since the epoch: a resumed recorder stamps later ones. */
   lastCreatedAtUs?: number;
   now?: () => Date;
+  /** The running worker's claim on the execution: its events are refused once another worker took it over. */
+  claim?: number;
 }
 
 /**
@@ -41,7 +43,14 @@ export function createEventRecorder(options: EventRecorderOptions) {
       });
       sequence = next;
       lastTimeUs = createdAtUs;
-      options.enqueue({ ...event, executionId: options.executionId, sequence, createdAt, createdAtUs } as PendingEvent);
+      options.enqueue({
+        ...event,
+        executionId: options.executionId,
+        sequence,
+        createdAt,
+        createdAtUs,
+        ...(options.claim !== undefined ? { claim: options.claim } : {}),
+      } as PendingEvent);
       return event;
     },
   };

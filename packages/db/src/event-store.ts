@@ -8,7 +8,14 @@ import { fromPrismaEventType, toPrismaEventType } from './event-type-mapping.ts'
  * the time to store, in microseconds since the epoch (`createdAt` is it truncated to the
  * millisecond); without it `createdAt` is stored.
  */
-export type PendingEvent = Omit<StoredEvent, 'id'> & { createdAtUs?: number };
+export type PendingEvent = Omit<StoredEvent, 'id'> & {
+  createdAtUs?: number;
+  /**
+   * The worker's claim on the execution it runs: the event is stored only while that claim holds
+   * (a worker that lost its execution to another, which resumed it, is fenced off).
+   */
+  claim?: number;
+};
 
 /** A stored time with all six fractional digits, exactly (a `Date` has three). */
 export function formatMicroseconds(us: number): string {
@@ -69,10 +76,10 @@ async function reconcileMissingEvents(
   const found = new Map(existing.map((row) => [eventKey(row.execution_id, row.sequence), row]));
   const owners = new Map(
     (
-      await prisma.$queryRaw<Array<{ id: number; orphaned: boolean }>>`
-        SELECT id, orphaned_at IS NOT NULL AS orphaned FROM executions
+      await prisma.$queryRaw<Array<{ id: number; orphaned: boolean; claims: number }>>`
+        SELECT id, orphaned_at IS NOT NULL AS orphaned, claims FROM executions
         WHERE id = ANY(${[...new Set(missing.map((event) => event.executionId))]}::int[])`
-    ).map((row) => [row.id, row.orphaned]),
+    ).map((row) => [row.id, row]),
   );
   for (const event of missing) {
     const row = found.get(eventKey(event.executionId, event.sequence));
@@ -80,15 +87,17 @@ async function reconcileMissingEvents(
       alreadyStored.set(eventKey(event.executionId, event.sequence), Number(row.id));
       continue;
     }
-    const orphaned = owners.get(event.executionId);
+    const owner = owners.get(event.executionId);
     const reason =
-      orphaned === undefined
+      owner === undefined
         ? `execution ${event.executionId} no longer exists`
-        : orphaned
+        : owner.orphaned
           ? `execution ${event.executionId} was closed as interrupted by another server process`
-          : row
-            ? `sequence ${event.sequence} of execution ${event.executionId} already holds another event`
-            : null;
+          : event.claim !== undefined && event.claim !== owner.claims
+            ? `execution ${event.executionId} was taken over by another worker (claim ${owner.claims}, this one ${event.claim})`
+            : row
+              ? `sequence ${event.sequence} of execution ${event.executionId} already holds another event`
+              : null;
     if (reason === null) throw new Error(`Event ${event.eventData.eventId} was not stored`);
     refused.push({ event, reason });
   }
@@ -195,14 +204,15 @@ export function createEventStore(prisma: Pick<PrismaClient, 'assistantArchitectE
           ${events.map((event) => event.sequence)}::int[],
           ${events.map((event) => event.eventType)}::text[],
           ${events.map((event) => JSON.stringify(event.eventData))}::text[],
-          ${events.map((event) => formatMicroseconds(event.createdAtUs ?? event.createdAt.getTime() * 1000))}::text[]
-        ) WITH ORDINALITY AS row(execution_id, sequence, event_type, event_data, created_at, position)
+          ${events.map((event) => formatMicroseconds(event.createdAtUs ?? event.createdAt.getTime() * 1000))}::text[],
+          ${events.map((event) => event.claim ?? null)}::int[]
+        ) WITH ORDINALITY AS row(execution_id, sequence, event_type, event_data, created_at, claim, position)
         JOIN executions owner ON owner.id = row.execution_id
-        WHERE owner.orphaned_at IS NULL
+        WHERE owner.orphaned_at IS NULL AND (row.claim IS NULL OR row.claim = owner.claims)
         -- Row ids follow the batch's order, which is each execution's emission order.
         ORDER BY row.position
-        -- Waits for a process closing the execution as interrupted (it holds FOR UPDATE), then
-        -- sees its orphaned_at: nothing lands after the terminal event it writes.
+        -- Waits for a process closing the execution as interrupted or claiming it (each holds FOR
+        -- UPDATE), then sees its orphaned_at or new claim: nothing lands from a fenced-off worker.
         FOR KEY SHARE OF owner
         ON CONFLICT (execution_id, sequence) DO NOTHING
         RETURNING id, execution_id, sequence`;
@@ -210,7 +220,7 @@ export function createEventStore(prisma: Pick<PrismaClient, 'assistantArchitectE
       const missing = events.filter((event) => !ids.has(eventKey(event.executionId, event.sequence)));
       const { alreadyStored, refused } = await reconcileMissingEvents(prisma, missing);
       for (const [key, id] of alreadyStored) ids.set(key, id);
-      const stored = events.flatMap(({ createdAtUs: _, ...event }) => {
+      const stored = events.flatMap(({ createdAtUs: _, claim: __, ...event }) => {
         const id = ids.get(eventKey(event.executionId, event.sequence));
         return id === undefined ? [] : [{ ...event, id } as StoredEvent];
       });

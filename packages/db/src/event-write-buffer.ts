@@ -41,6 +41,10 @@ export interface EventWriteBufferStats {
  */
 export class EventWriteBuffer {
   private queue: PendingEvent[] = [];
+  /** Events enqueued, and events written or given up on, since the start: `settled` compares them. */
+  private enqueuedCount = 0;
+  private settledCount = 0;
+  private readonly settleWaiters: Array<{ upTo: number; resolve: () => void }> = [];
   private timer: NodeJS.Timeout | null = null;
   private writing: Promise<void> | null = null;
   private readonly stats: Omit<EventWriteBufferStats, 'pending'> = { written: 0, retries: 0, failed: 0 };
@@ -60,6 +64,7 @@ export class EventWriteBuffer {
 
   enqueue(event: PendingEvent): void {
     this.queue.push(event);
+    this.enqueuedCount++;
     if (isCriticalEventType(event.eventType) || this.queue.length >= this.maxBatchSize) {
       this.startWriting();
     } else {
@@ -79,6 +84,17 @@ export class EventWriteBuffer {
     }
   }
 
+  /**
+   * Resolves once every event enqueued before the call is written (or given up on), without
+   * waiting for events enqueued later, as `flush` does: a run waits for its own last event.
+   */
+  settled(): Promise<void> {
+    const upTo = this.enqueuedCount;
+    if (this.settledCount >= upTo) return Promise.resolve();
+    this.startWriting();
+    return new Promise((resolve) => this.settleWaiters.push({ upTo, resolve }));
+  }
+
   private startWriting(): void {
     if (this.timer) {
       clearTimeout(this.timer);
@@ -95,7 +111,7 @@ export class EventWriteBuffer {
   private async writeAll(): Promise<void> {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, this.maxBatchSize);
-      const stored = await this.writeWithRetry(batch);
+      const stored = await this.writeWithRetry(batch).finally(() => this.settle(batch.length));
       if (stored.length > 0) {
         this.stats.written += stored.length;
         this.options.onCommitted(stored);
@@ -149,6 +165,16 @@ export class EventWriteBuffer {
         );
         return [];
       }
+    }
+  }
+
+  private settle(count: number): void {
+    this.settledCount += count;
+    for (let index = this.settleWaiters.length - 1; index >= 0; index--) {
+      const waiter = this.settleWaiters[index]!;
+      if (waiter.upTo > this.settledCount) continue;
+      this.settleWaiters.splice(index, 1);
+      waiter.resolve();
     }
   }
 

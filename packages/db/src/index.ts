@@ -57,7 +57,16 @@ export {
 } from './repositories/personal-tokens.ts';
 export { canChange, SYSTEM_VIEWER, visibleTo, type Viewer } from './repositories/visibility.ts';
 export { seedDemo, DEMO_ASSISTANT } from './seed-demo.ts';
-export { closeOrphanedExecutions, ORPHAN_ERROR } from './orphan-recovery.ts';
+export {
+  closeOrphanedExecutions,
+  EXECUTION_LOCK_CLASS,
+  ORPHAN_ERROR,
+  QUEUE_CHANNEL,
+  recoverInterruptedExecutions,
+  type RecoveredExecutions,
+  type RecoverInterruptedOptions,
+} from './orphan-recovery.ts';
+export { createExecutionQueue, type ClaimedExecution, type ExecutionQueue, type ExecutionQueueOptions, type QueueSignal } from './execution-queue.ts';
 export type { ExecutionStatus, UserRole, Visibility } from './generated/prisma/enums.ts';
 export type { PrismaClient } from './generated/prisma/client.ts';
 export { createAnalytics, type Analytics, type AnalyticsRange } from './analytics.ts';

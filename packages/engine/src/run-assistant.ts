@@ -36,9 +36,20 @@ export interface AssistantDefinition {
 export interface PromptRunResult {
   promptId: number;
   output: string;
+  inputTokens: number;
   outputTokens: number;
   durationMs: number;
   cached: boolean;
+}
+
+/** What earlier attempts of an interrupted execution stored: a resumed run goes on from there. */
+export interface ResumeState {
+  /** Prompts whose results are stored: reused, not run again. */
+  completed: ReadonlyArray<PromptRunResult & { /** Whether its `prompt-complete` event is stored too. */ announced: boolean }>;
+  /** How long the execution had run before (durations count from its first start). */
+  elapsedMs: number;
+  /** Why it resumes, said in the `progress` event that marks it (e.g. "Resumed on another worker"). */
+  reason: string;
 }
 
 export interface EngineLimits {
@@ -81,6 +92,11 @@ export interface RunAssistantOptions {
   onPromptResult?: (result: PromptRunResult) => Promise<void> | void;
   /** Milliseconds on a monotonic clock. */
   clock?: () => number;
+  /**
+   * Goes on with an interrupted execution instead of starting it: no second `execution-start`, a
+   * `progress` event saying it resumed, stored prompt results reused, the rest run.
+   */
+  resume?: ResumeState | undefined;
 }
 
 export type ExecutionOutcome =
@@ -331,9 +347,11 @@ export async function runAssistant(options: RunAssistantOptions): Promise<Execut
     if (group && group[0]!.position === prompt.position) group.push(prompt);
     else groups.push([prompt]);
   }
-  const startedAt = clock();
+  const resume = options.resume;
+  const startedAt = clock() - (resume?.elapsedMs ?? 0);
   const outputs = new Map<string, { promptId: number; output: string }>();
   let totalTokens = 0;
+  const done = new Map((resume?.completed ?? []).map((result) => [result.promptId, result]));
 
   async function runPrompt(prompt: PromptDefinition, groupSignal: AbortSignal | undefined): Promise<void> {
     const promptStartedAt = clock();
@@ -378,6 +396,7 @@ export async function runAssistant(options: RunAssistantOptions): Promise<Execut
     const result: PromptRunResult = {
       promptId: prompt.id,
       output,
+      inputTokens: usage.inputTokens,
       outputTokens: usage.outputTokens,
       durationMs: Math.round(clock() - promptStartedAt),
       cached,
@@ -389,7 +408,10 @@ export async function runAssistant(options: RunAssistantOptions): Promise<Execut
     });
   }
 
-  async function runGroup(group: PromptDefinition[]): Promise<void> {
+  async function runGroup(whole: PromptDefinition[]): Promise<void> {
+    // A resumed run skips the prompts whose results earlier attempts stored.
+    const group = whole.filter((prompt) => !done.has(prompt.id));
+    if (group.length === 0) return;
     if (group.length === 1) {
       const prompt = group[0]!;
       await runPrompt(prompt, signal).catch((error: unknown) => {
@@ -416,10 +438,35 @@ export async function runAssistant(options: RunAssistantOptions): Promise<Execut
     if (first) throw first;
   }
 
-  sink.emit({
-    eventType: 'execution-start',
-    eventData: { executionId, totalPrompts: prompts.length, toolName: assistant.name },
-  });
+  if (resume) {
+    const reused = prompts.filter((prompt) => done.has(prompt.id));
+    sink.emit({
+      eventType: 'progress',
+      eventData: {
+        currentStep: reused.length,
+        totalSteps: prompts.length,
+        percentage: prompts.length === 0 ? 100 : Math.round((reused.length / prompts.length) * 100),
+        message: `${resume.reason}: ${reused.length} of ${prompts.length} prompt(s) already complete, going on from there`,
+      },
+    });
+    for (const prompt of reused) {
+      const result = done.get(prompt.id)!;
+      outputs.set(prompt.name, { promptId: prompt.id, output: result.output });
+      totalTokens += result.inputTokens + result.outputTokens;
+      // Stored just before its process stopped, the event that announces it was not: it is now.
+      if (!result.announced) {
+        sink.emit({
+          eventType: 'prompt-complete',
+          eventData: { promptId: prompt.id, outputTokens: result.outputTokens, duration: result.durationMs, cached: result.cached },
+        });
+      }
+    }
+  } else {
+    sink.emit({
+      eventType: 'execution-start',
+      eventData: { executionId, totalPrompts: prompts.length, toolName: assistant.name },
+    });
+  }
 
   try {
     for (const group of groups) {

@@ -4,7 +4,7 @@ import type { LiveStatus, PromptStatus } from '../execution-events/fold.ts';
 
 const STATUS_LABEL: Record<LiveStatus | PromptStatus | ExecutionStatus, string> = {
   idle: 'Waiting',
-  pending: 'Pending',
+  pending: 'Queued',
   running: 'Running',
   complete: 'Complete',
   completed: 'Complete',

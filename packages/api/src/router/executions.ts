@@ -47,7 +47,7 @@ function validateExecutionInput(assistant: Assistant, input: Record<string, stri
 const MAX_INPUT_CHARACTERS = 200_000;
 
 export const executionsRouter = {
-  /** Starts an execution and returns its id at once; the run continues in the background. */
+  /** Queues an execution and returns its id at once; a worker runs it in the background. */
   execute: write
     .input(
       z.object({
@@ -71,7 +71,8 @@ export const executionsRouter = {
       const executionId = await ctx.services.usageLimits.startExecution(ctx.identity.user, () =>
         ctx.services.executions.create({ assistantId: assistant.id, userId: ctx.identity.user.id, input: values }),
       );
-      ctx.services.runner.start(executionId, assistant, values, ctx.viewer);
+      // Queued: a worker of this process or another claims it (the notification only hurries them).
+      await ctx.services.queue.notifyWork().catch((error: unknown) => console.warn(`[queue] could not notify workers: ${String(error)}`));
       return { executionId };
     }),
 
@@ -87,7 +88,14 @@ export const executionsRouter = {
     if (!requested) {
       throw new TRPCError({ code: 'CONFLICT', message: `Execution ${input.executionId} has already finished` });
     }
+    // Still waiting in the queue: closed here and now. Otherwise the worker running it stops it.
+    const closed = await ctx.services.queue.cancelQueued(input.executionId, by);
+    if (closed) {
+      ctx.services.bus.publish(closed);
+      return { executionId: input.executionId, cancelled: true as const, stoppedHere: true };
+    }
     const here = ctx.services.runner.cancel(input.executionId, by);
+    if (!here) await ctx.services.queue.notifyCancel(input.executionId).catch(() => {});
     return { executionId: input.executionId, cancelled: true as const, stoppedHere: here };
   }),
 

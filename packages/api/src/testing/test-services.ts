@@ -61,6 +61,8 @@ export async function createTestServices(options: Omit<Partial<AppServicesOption
   const services = createAppServices({ localModel: { chunkDelayMs: 0 }, logger: quiet, ...options, database, identity: testIdentityOptions() });
   await seedDemo(services);
   const people = await seedTestPeople(services);
+  // The worker of this process runs what `execute` queues.
+  await services.runner.startWorking();
   const demo = (await services.assistants.list(SYSTEM_VIEWER)).find((assistant) => assistant.name === 'Research Brief Writer');
   if (!demo) throw new Error('the demo assistant was not seeded');
   const callerAs = (identity: Identity | null) => createCaller(createContextInner({ services, identity }));

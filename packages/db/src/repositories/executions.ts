@@ -195,23 +195,6 @@ export function createExecutionRepository(prisma: PrismaClient) {
     },
 
     /**
-     * Renews the lease on executions a live process is running, and returns those of them whose
-     * cancellation was requested (through another process), with who asked.
-     */
-    async heartbeat(ids: readonly number[], workerId: string): Promise<Array<{ id: number; cancelRequestedBy: string }>> {
-      if (ids.length === 0) return [];
-      // The database's clock: the processes that judge leases compare against it too.
-      await prisma.$executeRaw`
-        UPDATE executions SET heartbeat_at = now()
-        WHERE id = ANY(${[...ids]}::int[]) AND worker_id = ${workerId} AND status = 'running'`;
-      const cancelled = await prisma.execution.findMany({
-        where: { id: { in: [...ids] }, cancelRequestedAt: { not: null } },
-        select: { id: true, cancelRequestedBy: true },
-      });
-      return cancelled.map((row) => ({ id: row.id, cancelRequestedBy: row.cancelRequestedBy ?? 'someone' }));
-    },
-
-    /**
      * Records a cancellation request if the execution is still unfinished; false when it has
      * already finished.
      */
@@ -223,13 +206,16 @@ export function createExecutionRepository(prisma: PrismaClient) {
       return count > 0;
     },
 
+    /**
+     * Records how a run ended. With `claim`, only while that claim holds: not once another worker
+     * took the execution over, nor once it was closed as interrupted (that status stands).
+     */
     async markFinished(
       id: number,
-      outcome: { status: 'completed' | 'failed'; totalTokens: number; error?: string | undefined; finishedAt: Date },
-    ): Promise<void> {
-      // Not if another process has closed it as interrupted meanwhile: that status stands.
-      await prisma.execution.updateMany({
-        where: { id, orphanedAt: null },
+      outcome: { status: 'completed' | 'failed'; totalTokens: number; error?: string | undefined; finishedAt: Date; claim?: number },
+    ): Promise<boolean> {
+      const { count } = await prisma.execution.updateMany({
+        where: { id, orphanedAt: null, ...(outcome.claim !== undefined ? { claims: outcome.claim } : {}) },
         data: {
           status: outcome.status,
           totalTokens: outcome.totalTokens,
@@ -237,17 +223,66 @@ export function createExecutionRepository(prisma: PrismaClient) {
           finishedAt: outcome.finishedAt,
         },
       });
+      return count > 0;
     },
 
+    /**
+     * Stores a prompt's result while `claim` holds (a resumed run reuses it instead of running the
+     * prompt again). False when the claim is lost: the run must stop.
+     */
     async savePromptResult(result: {
       executionId: number;
+      claim: number;
       promptId: number;
       output: string;
+      inputTokens: number;
       outputTokens: number;
       durationMs: number;
       cached: boolean;
-    }): Promise<void> {
-      await prisma.promptResult.create({ data: { ...result, output: storable(result.output) } });
+    }): Promise<boolean> {
+      const saved = await prisma.$executeRaw`
+        INSERT INTO prompt_results (execution_id, prompt_id, output, input_tokens, output_tokens, duration_ms, cached)
+        SELECT id, ${result.promptId}, ${storable(result.output)}, ${result.inputTokens}, ${result.outputTokens}, ${result.durationMs}, ${result.cached}
+        FROM executions WHERE id = ${result.executionId} AND claims = ${result.claim}
+        ON CONFLICT (execution_id, prompt_id) DO UPDATE SET
+          output = EXCLUDED.output, input_tokens = EXCLUDED.input_tokens, output_tokens = EXCLUDED.output_tokens,
+          duration_ms = EXCLUDED.duration_ms, cached = EXCLUDED.cached, created_at = now()`;
+      return saved > 0;
+    },
+
+    /**
+     * What earlier runs of an interrupted execution stored: its prompts' results (with whether
+     * their `prompt-complete` event is stored too), where a resumed run goes on from.
+     */
+    async storedProgress(id: number): Promise<
+      Array<{
+        promptId: number;
+        output: string;
+        inputTokens: number;
+        outputTokens: number;
+        durationMs: number;
+        cached: boolean;
+        announced: boolean;
+      }>
+    > {
+      const rows = await prisma.$queryRaw<
+        Array<{ prompt_id: number; output: string; input_tokens: number; output_tokens: number; duration_ms: number; cached: boolean; announced: boolean }>
+      >`
+        SELECT r.prompt_id, r.output, r.input_tokens, r.output_tokens, r.duration_ms, r.cached,
+          EXISTS (
+            SELECT 1 FROM assistant_architect_events ev
+            WHERE ev.execution_id = r.execution_id AND ev.event_type = 'prompt-complete' AND (ev.event_data->>'promptId')::int = r.prompt_id
+          ) AS announced
+        FROM prompt_results r WHERE r.execution_id = ${id} ORDER BY r.id`;
+      return rows.map((row) => ({
+        promptId: row.prompt_id,
+        output: row.output,
+        inputTokens: row.input_tokens,
+        outputTokens: row.output_tokens,
+        durationMs: row.duration_ms,
+        cached: row.cached,
+        announced: row.announced,
+      }));
     },
   };
 }

@@ -1,0 +1,291 @@
+import { EventEmitter } from 'node:events';
+import type { StoredEvent } from '@aae/events';
+import pg from 'pg';
+import { createEventStore } from './event-store.ts';
+import type { PrismaClient } from './generated/prisma/client.ts';
+import { closeWithError, EXECUTION_LOCK_CLASS, QUEUE_CHANNEL } from './orphan-recovery.ts';
+
+/** An execution a worker has claimed from the queue: it runs it under this claim. */
+export interface ClaimedExecution {
+  id: number;
+  /** Fences this run: once another worker claims the execution, what this one writes is refused. */
+  claim: number;
+  /** Which run of it this is (1 for the first); hand-backs on shutdown do not count. */
+  attempt: number;
+  userId: number;
+  /** The runner's role when claimed: they search and read as themselves. */
+  isAdmin: boolean;
+  assistantId: number;
+  input: unknown;
+  /** When it first started running (durations count from there). */
+  startedAt: Date;
+  /** Someone asked to cancel it while it waited. */
+  cancelRequestedBy: string | null;
+  /** Milliseconds from its creation to this claim (the database's clock). */
+  waitedMs: number;
+  /** Whether this worker holds its session lock (false on PGlite, or while an old worker still holds it). */
+  locked: boolean;
+}
+
+type ClaimRow = {
+  id: number;
+  claims: number;
+  attempts: number;
+  user_id: number;
+  is_admin: boolean;
+  assistant_id: number;
+  input: unknown;
+  started_at: Date;
+  cancel_requested_by: string | null;
+  turn: string | number;
+  waited_ms: number;
+  locked?: boolean;
+};
+
+/**
+ * The claim, in one statement: the oldest waiting executions, each person's taking turns with
+ * the others' (a person's first waiting one counts their running ones as turns already had), so
+ * no one's burst holds back everyone else. SKIP LOCKED lets every worker claim at once. On a
+ * server the session lock is taken in the same statement, so no one ever sees it running
+ * without its lock.
+ */
+function claimSql(withLock: boolean): string {
+  return `
+    WITH busy AS (
+      SELECT user_id, count(*) AS running FROM executions WHERE status = 'running' GROUP BY user_id
+    ), ranked AS (
+      SELECT e.id, COALESCE(b.running, 0) + row_number() OVER (PARTITION BY e.user_id ORDER BY e.id) AS turn
+      FROM executions e LEFT JOIN busy b ON b.user_id = e.user_id
+      WHERE e.status = 'pending'
+    ), picked AS (
+      SELECT e.id, r.turn FROM executions e JOIN ranked r ON r.id = e.id
+      WHERE e.status = 'pending'
+      ORDER BY r.turn, e.id
+      LIMIT $2
+      FOR UPDATE OF e SKIP LOCKED
+    )
+    UPDATE executions e
+    SET status = 'running', worker_id = $1, heartbeat_at = now(), started_at = COALESCE(e.started_at, now()),
+        attempts = e.attempts + 1, claims = e.claims + 1
+    FROM picked WHERE e.id = picked.id
+    RETURNING e.id, e.claims, e.attempts, e.user_id, e.assistant_id, e.input, e.started_at, e.cancel_requested_by, picked.turn,
+      (EXTRACT(EPOCH FROM clock_timestamp() - e.created_at) * 1000)::float8 AS waited_ms,
+      (SELECT u.role = 'admin' FROM users u WHERE u.id = e.user_id) AS is_admin
+      ${withLock ? `, pg_try_advisory_lock(${EXECUTION_LOCK_CLASS}, e.id) AS locked` : ''}`;
+}
+
+function toClaimed(row: ClaimRow): ClaimedExecution {
+  return {
+    id: row.id,
+    claim: row.claims,
+    attempt: row.attempts,
+    userId: row.user_id,
+    isAdmin: row.is_admin,
+    assistantId: row.assistant_id,
+    input: row.input,
+    startedAt: row.started_at,
+    cancelRequestedBy: row.cancel_requested_by,
+    waitedMs: Number(row.waited_ms),
+    locked: row.locked ?? false,
+  };
+}
+
+/** What wakes a worker: work was queued, or someone asked to cancel an execution. */
+export type QueueSignal = { kind: 'work' } | { kind: 'cancel'; executionId: number };
+
+export interface ExecutionQueueOptions {
+  prisma: PrismaClient;
+  /** A server database: workers hold session locks on a connection of their own and LISTEN for work. */
+  connectionString?: string | undefined;
+  /** Names the worker's session in `pg_stat_activity` (`aae-worker-<name>`). */
+  workerName?: string;
+  logger?: Pick<Console, 'info' | 'warn' | 'error'>;
+  reconnectMs?: number;
+}
+
+/**
+ * The execution queue: PostgreSQL rows claimed with FOR UPDATE SKIP LOCKED. Any process may
+ * enqueue and cancel; a worker process claims, holds a session lock per running execution (its
+ * death releases them, which is how other workers notice in seconds), renews leases, hands back.
+ */
+export function createExecutionQueue(options: ExecutionQueueOptions) {
+  const { prisma } = options;
+  const logger = options.logger ?? console;
+  const signals = new EventEmitter<{ signal: [QueueSignal] }>();
+  const reconnectMs = options.reconnectMs ?? 1_000;
+  /** The worker session (a server database only), opened by the first claim. */
+  let session: pg.Client | null = null;
+  let connecting: Promise<pg.Client> | null = null;
+  let closed = false;
+  /** Executions whose session lock this process holds (taken again after a reconnect). */
+  const held = new Set<number>();
+
+  function onNotification(payload: string | undefined) {
+    const match = /^cancel:(\d+)$/.exec(payload ?? '');
+    signals.emit('signal', match ? { kind: 'cancel', executionId: Number(match[1]) } : { kind: 'work' });
+  }
+
+  async function connect(): Promise<pg.Client> {
+    const client = new pg.Client({
+      connectionString: options.connectionString,
+      application_name: `aae-worker-${options.workerName ?? process.pid}`.slice(0, 63),
+      keepAlive: true,
+    });
+    client.on('notification', (message) => onNotification(message.payload));
+    client.on('error', (error) => logger.warn(`[queue] worker session error: ${String(error)}`));
+    client.on('end', () => {
+      if (session === client) session = null;
+      if (closed) return;
+      // Its locks went with it: other workers may now take over this process's executions (their
+      // claims then fence these off). Until it is back, the leases keep them.
+      logger.warn(`[queue] worker session lost with ${held.size} execution lock(s); reconnecting`);
+      setTimeout(() => void sessionClient().catch(() => {}), reconnectMs).unref();
+    });
+    await client.connect();
+    await client.query(`LISTEN ${QUEUE_CHANNEL}`);
+    // Locks held before a reconnect: taken again where no one else took them meanwhile.
+    for (const id of held) {
+      const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS locked', [EXECUTION_LOCK_CLASS, id]);
+      if (!rows[0]?.locked) held.delete(id);
+    }
+    return client;
+  }
+
+  function sessionClient(): Promise<pg.Client> {
+    if (session) return Promise.resolve(session);
+    if (closed) return Promise.reject(new Error('The execution queue is closed'));
+    connecting ??= connect()
+      .then((client) => {
+        session = client;
+        // Work may have been queued while no one listened.
+        signals.emit('signal', { kind: 'work' });
+        return client;
+      })
+      .catch((error: unknown) => {
+        logger.warn(`[queue] could not open the worker session, retrying in ${reconnectMs} ms: ${String(error)}`);
+        setTimeout(() => void sessionClient().catch(() => {}), reconnectMs).unref();
+        throw error;
+      })
+      .finally(() => {
+        connecting = null;
+      });
+    return connecting;
+  }
+
+  async function notify(payload: string): Promise<void> {
+    // In this process at once; other processes through the database (a server database only).
+    onNotification(payload);
+    if (options.connectionString) await prisma.$executeRaw`SELECT pg_notify(${QUEUE_CHANNEL}, ${payload})`;
+  }
+
+  return {
+    /** Whether workers hold session locks (a server database), so a dead one is noticed in seconds. */
+    usesSessionLocks: Boolean(options.connectionString),
+
+    /** Work was queued, or a cancellation was asked for: this process's worker, and every other's. */
+    onSignal(listener: (signal: QueueSignal) => void): () => void {
+      signals.on('signal', listener);
+      return () => signals.off('signal', listener);
+    },
+
+    /** Opens the worker session (a server database): LISTEN for work before the first claim. */
+    async listen(): Promise<void> {
+      if (options.connectionString) await sessionClient();
+    },
+
+    /** Tells workers there is work. */
+    notifyWork: () => notify(''),
+
+    /** Tells the worker running it that someone asked to cancel it. */
+    notifyCancel: (executionId: number) => notify(`cancel:${executionId}`),
+
+    /** Claims up to `limit` waiting executions for `workerId`, fairly and oldest first. */
+    async claim(workerId: string, limit: number): Promise<ClaimedExecution[]> {
+      if (limit <= 0) return [];
+      let rows: ClaimRow[];
+      if (options.connectionString) {
+        const client = await sessionClient();
+        rows = (await client.query<ClaimRow>(claimSql(true), [workerId, limit])).rows;
+        for (const row of rows) if (row.locked) held.add(row.id);
+      } else {
+        rows = await prisma.$queryRawUnsafe<ClaimRow[]>(claimSql(false), workerId, limit);
+      }
+      return rows.sort((a, b) => Number(a.turn) - Number(b.turn) || a.id - b.id).map(toClaimed);
+    },
+
+    /** Lets go of a finished (or handed back) execution's session lock: after its status is written. */
+    async release(executionId: number): Promise<void> {
+      if (!held.delete(executionId) || !session) return;
+      await session.query('SELECT pg_advisory_unlock($1, $2)', [EXECUTION_LOCK_CLASS, executionId]);
+    },
+
+    /**
+     * Renews the leases of the executions this worker runs under these claims. Returns those
+     * whose cancellation was asked for (with who asked), and those it no longer holds (another
+     * worker took them over, or they were closed): their runs must stop without writing.
+     */
+    async heartbeat(
+      runs: ReadonlyArray<{ id: number; claim: number }>,
+      workerId: string,
+    ): Promise<{ cancelled: Array<{ id: number; by: string }>; lost: number[] }> {
+      if (runs.length === 0) return { cancelled: [], lost: [] };
+      const renewed = await prisma.$queryRaw<Array<{ id: number; cancel_requested_by: string | null; cancel_requested_at: Date | null }>>`
+        UPDATE executions e SET heartbeat_at = now()
+        FROM unnest(${runs.map((run) => run.id)}::int[], ${runs.map((run) => run.claim)}::int[]) AS mine(id, claim)
+        WHERE e.id = mine.id AND e.claims = mine.claim AND e.worker_id = ${workerId} AND e.status = 'running'
+        RETURNING e.id, e.cancel_requested_by, e.cancel_requested_at`;
+      const kept = new Set(renewed.map((row) => row.id));
+      return {
+        cancelled: renewed.filter((row) => row.cancel_requested_at).map((row) => ({ id: row.id, by: row.cancel_requested_by ?? 'someone' })),
+        lost: runs.filter((run) => !kept.has(run.id)).map((run) => run.id),
+      };
+    },
+
+    /**
+     * Puts an execution this worker stopped on shutdown back in the queue, not counted as an
+     * attempt; another worker resumes it. False when the claim was no longer this worker's.
+     */
+    async handBack(executionId: number, claim: number): Promise<boolean> {
+      const count = await prisma.$executeRaw`
+        UPDATE executions SET status = 'pending', worker_id = NULL, attempts = GREATEST(attempts - 1, 0), claims = claims + 1
+        WHERE id = ${executionId} AND claims = ${claim} AND status = 'running'`;
+      return count > 0;
+    },
+
+    /**
+     * Cancels an execution still waiting in the queue: its one terminal event, a recoverable
+     * `execution-error` naming who cancelled it, written with its closing. Null when it is not
+     * waiting (a worker has it, or it finished): the worker stops it on its next heartbeat.
+     */
+    async cancelQueued(executionId: number, by: string): Promise<StoredEvent[] | null> {
+      return prisma.$transaction(
+        async (tx) => {
+          const [row] = await tx.$queryRaw<Array<{ id: number }>>`
+            SELECT id FROM executions WHERE id = ${executionId} AND status = 'pending' FOR UPDATE SKIP LOCKED`;
+          if (!row) return null;
+          const last = await createEventStore(tx).lastEvent(executionId);
+          return closeWithError(tx, executionId, last, { error: `Execution was cancelled by ${by}` });
+        },
+        { maxWait: 15_000, timeout: 60_000 },
+      );
+    },
+
+    /** How many wait, and how long the oldest has waited (milliseconds), for health and metrics. */
+    async depth(): Promise<{ queued: number; oldestWaitMs: number }> {
+      const [row] = await prisma.$queryRaw<Array<{ queued: bigint; oldest_ms: number | null }>>`
+        SELECT count(*) AS queued, EXTRACT(EPOCH FROM now() - min(created_at)) * 1000 AS oldest_ms
+        FROM executions WHERE status = 'pending'`;
+      return { queued: Number(row?.queued ?? 0), oldestWaitMs: Math.round(Number(row?.oldest_ms ?? 0)) };
+    },
+
+    async close(): Promise<void> {
+      closed = true;
+      held.clear();
+      const client = session ?? (await connecting?.catch(() => null));
+      session = null;
+      await client?.end().catch(() => {});
+    },
+  };
+}
+
+export type ExecutionQueue = ReturnType<typeof createExecutionQueue>;
