@@ -1,8 +1,8 @@
 import type { SseResponsesOptions } from './live-delivery/sse-responses.ts';
-import { createAppServices, seedFieldGuide, type AppServices, type AppServicesOptions } from '@aae/api';
 import { createSignInThrottle, hashPassword, type OidcProviderConfig, type SignInThrottleOptions } from '@aae/auth';
-import { createDatabase, instanceSecret, seedDemo, type Database } from '@aae/db';
+import { createDatabase, instanceSecret, type Database } from '@aae/db';
 import { deployMigrations } from '@aae/db/migrations';
+import { createAppServices, seedDemo, seedFieldGuide, type AppServices, type AppServicesOptions } from '@aae/runtime';
 import {
   createRequestHandler,
   createWorkerRequestHandler,

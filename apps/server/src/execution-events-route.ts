@@ -1,16 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import {
-  assertScope,
-  createContext,
-  domainError,
-  idSchema,
-  LimitReachedError,
-  resumeSequence,
-  streamScope,
-  unauthorized,
-  type AppServices,
-  type StreamScope,
-} from '@aae/api';
+import { assertScope, createContext, domainError, idSchema, resumeSequence, streamScope, unauthorized, watchAccess, type StreamScope } from '@aae/api';
+import { LimitReachedError, type AppServices } from '@aae/runtime';
 import { TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import type { SseResponses } from './live-delivery/sse-responses.ts';
@@ -93,7 +83,7 @@ export async function handleExecutionEvents(
     if (opened.signal.aborted) onRevoked();
     else opened.signal.addEventListener('abort', onRevoked, { once: true });
     res.once('close', () => opened.close());
-    const outcome = await services.live.watch({ identity, executionId, after, sink: stream.sink, signal: opened.signal });
+    const outcome = await services.live.watch({ access: watchAccess(identity), executionId, after, sink: stream.sink, signal: opened.signal });
     if (gone.signal.aborted) return true;
     if (outcome === 'ended') {
       opened.close();

@@ -10,9 +10,9 @@ import {
   idSchema,
   unauthorized,
   viewerOf,
-  type AppServices,
 } from '@aae/api';
 import type { Identity } from '@aae/auth';
+import type { AppServices } from '@aae/runtime';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { readAfter, readByCursor, type ListExecutionsOptions, type Viewer } from '@aae/db';
 import { describeIssues, EXECUTION_SORTS, eventTypeSchema, executionStatusSchema, type StoredEvent } from '@aae/events';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Identity } from '@aae/auth';
-import type { AppServices } from './services.ts';
+import type { AppServices } from '@aae/runtime';
 
 /** Where a request came from, for the audit log. */
 export interface RequestOrigin {

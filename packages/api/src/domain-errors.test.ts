@@ -1,9 +1,9 @@
 import { InvalidCursorError, LastAdminError } from '@aae/db';
 import { UnknownEmbeddingModelError } from '@aae/engine';
+import { LimitReachedError } from '@aae/runtime';
 import { TRPCError } from '@trpc/server';
 import { describe, expect, it } from 'vitest';
 import { domainError, withDomainErrors } from './domain-errors.ts';
-import { LimitReachedError } from './usage-limits.ts';
 
 describe('domainError', () => {
   it('answers a domain error with its code and message, found along the causes', () => {

@@ -1,8 +1,7 @@
 import { EmailTakenError, InvalidCursorError, KnowledgeRepositoryNotFoundError, LastAdminError, MixedEmbeddingModelsError, NotAnAdminError } from '@aae/db';
 import { UnknownEmbeddingModelError } from '@aae/engine';
+import { ImportNotFoundError, ImportsClosedError, LimitReachedError, SequenceNotReachedError } from '@aae/runtime';
 import { TRPCError, type TRPC_ERROR_CODE_KEY } from '@trpc/server';
-import { ImportNotFoundError, ImportsClosedError } from './document-imports.ts';
-import { LimitReachedError } from './usage-limits.ts';
 
 /** Each domain error a caller can act on, with its code (and its message, when it says more than the error's). */
 const DOMAIN_ERRORS: Array<{ type: abstract new (...args: never[]) => Error; code: TRPC_ERROR_CODE_KEY; message?: (error: Error) => string }> = [
@@ -17,6 +16,8 @@ const DOMAIN_ERRORS: Array<{ type: abstract new (...args: never[]) => Error; cod
   { type: LastAdminError, code: 'CONFLICT' },
   { type: NotAnAdminError, code: 'FORBIDDEN' },
   { type: LimitReachedError, code: 'TOO_MANY_REQUESTS' },
+  // A stream resumed after a sequence its execution has not reached.
+  { type: SequenceNotReachedError, code: 'BAD_REQUEST' },
 ];
 
 const MAX_CAUSE_DEPTH = 10;

@@ -1,7 +1,7 @@
 import { readAfter } from '@aae/db';
 import { eventTypeSchema, type StoredEvent } from '@aae/events';
 import { z } from 'zod';
-import type { AppServices } from './services.ts';
+import type { AppServices } from '@aae/runtime';
 import type { StreamScope } from './stream-scope.ts';
 
 const BACKFILL_PAGE = 500;

@@ -1,7 +1,7 @@
 import type { Identity } from '@aae/auth';
 import type { Viewer } from '@aae/db';
+import type { AppServices, WatchAccess } from '@aae/runtime';
 import { TRPCError } from '@trpc/server';
-import type { AppServices } from './services.ts';
 import { viewerOf } from './trpc.ts';
 
 /**
@@ -28,6 +28,14 @@ export function canReadExecution(identity: Identity, executionId: number, ownerI
   if (ownerId === null || (ownerId !== identity.user.id && !isAdmin)) {
     throw new TRPCError({ code: 'NOT_FOUND', message: `Execution ${executionId} does not exist` });
   }
+}
+
+/** The checks above for `identity`, as the fan-out core (`services.live`) makes them before a watcher reads an execution. */
+export function watchAccess(identity: Identity): WatchAccess {
+  return {
+    assertWatches: (executionId) => assertWatchesExecution(identity, executionId),
+    assertCanRead: (executionId, ownerId) => canReadExecution(identity, executionId, ownerId),
+  };
 }
 
 /**

@@ -1,8 +1,9 @@
 import type { Identity } from '@aae/auth';
 import { parseEventId, type StoredEvent } from '@aae/events';
+import type { AppServices } from '@aae/runtime';
 import { TRPCError } from '@trpc/server';
+import { watchAccess } from './execution-access.ts';
 import { createQueueSink } from './live-delivery/queue-sink.ts';
-import type { AppServices } from './services.ts';
 import type { StreamScope } from './stream-scope.ts';
 
 /** The sequence after which to resume, from a client's last event id (0 without one). */
@@ -37,7 +38,7 @@ export async function executionEventStream(
   const { executionId } = input;
   const after = resumeSequence(executionId, input.lastEventId);
   const queue = createQueueSink();
-  const outcome = await services.live.watch({ identity, executionId, after, sink: queue.sink, signal: scope.signal });
+  const outcome = await services.live.watch({ access: watchAccess(identity), executionId, after, sink: queue.sink, signal: scope.signal });
   if (outcome === 'ended') return null;
   return scope.untilRevoked(queue.events(scope.signal));
 }

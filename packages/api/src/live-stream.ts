@@ -4,7 +4,7 @@ import { tracked, TRPCError, type TrackedEnvelope } from '@trpc/server';
 import { eventFeed, type FeedFilter, type FeedItem } from './event-feed.ts';
 import { executionEventStream, resumeSequence } from './execution-event-stream.ts';
 import { mergeFairly } from './merge-fairly.ts';
-import type { AppServices } from './services.ts';
+import type { AppServices } from '@aae/runtime';
 import type { StreamScope } from './stream-scope.ts';
 import { assertScope } from './trpc.ts';
 

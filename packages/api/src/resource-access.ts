@@ -1,6 +1,6 @@
 import { canChange, type Assistant, type KnowledgeRepositorySummary, type Viewer } from '@aae/db';
 import { TRPCError } from '@trpc/server';
-import type { AppServices } from './services.ts';
+import type { AppServices } from '@aae/runtime';
 
 // Assistants and knowledge repositories are visible to their owner, to admins, and to everyone
 // when shared; changed by their owner or an admin. One the caller may not see answers exactly

@@ -1,9 +1,8 @@
 import { setMaxListeners } from 'node:events';
 import type { Identity } from '@aae/auth';
 import { AccessRevokedError } from '@aae/db';
-import { accessKeysOf } from './identity-cache.ts';
+import { accessKeysOf, type AppServices } from '@aae/runtime';
 import { TRPCError } from '@trpc/server';
-import type { AppServices } from './services.ts';
 import { STREAM_MAX_DURATION_MS } from './trpc.ts';
 
 /**

@@ -1,13 +1,13 @@
 import { describeIssues } from '@aae/events';
 import type { Identity, TokenScope } from '@aae/auth';
 import type { Viewer } from '@aae/db';
+import { LimitReachedError } from '@aae/runtime';
 import { initTRPC, TRPCError } from '@trpc/server';
 import { z, ZodError } from 'zod';
 import type { Context } from './context.ts';
 import { domainError, withDomainErrors } from './domain-errors.ts';
 import { findUnstorableText } from './storable-text.ts';
 import { InputMetaError, transformer } from './transformer.ts';
-import { LimitReachedError } from './usage-limits.ts';
 
 /** Streams are cut after this long and resumed from their last event id, which also rebalances them. */
 export const STREAM_MAX_DURATION_MS = 15 * 60_000;

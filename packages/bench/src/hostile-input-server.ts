@@ -1,7 +1,8 @@
 /** The whole product server in its own process for hostile-input, with the default usage limits. */
 import { createPersonalToken } from '@aae/auth';
-import { DEMO_ASSISTANT, SYSTEM_VIEWER } from '@aae/db';
+import { SYSTEM_VIEWER } from '@aae/db';
 import { createTestDatabase } from '@aae/db/testing';
+import { DEMO_ASSISTANT } from '@aae/runtime';
 import { startApp } from '@aae/server';
 import { reportStartFailure, serveParent } from './child-server.ts';
 

@@ -3,10 +3,10 @@
  * in-process objects to observe them: when the bus publishes, when the buffer receives an event,
  * and (from the fan-out core's figures) when every subscription is caught up and live.
  */
-import type { AppServices } from '@aae/api';
 import { createPersonalToken } from '@aae/auth';
-import { DEMO_ASSISTANT, SYSTEM_VIEWER } from '@aae/db';
+import { SYSTEM_VIEWER } from '@aae/db';
 import { createTestDatabase } from '@aae/db/testing';
+import { DEMO_ASSISTANT, type AppServices } from '@aae/runtime';
 import { startApp, type RunningApp } from '@aae/server';
 import { reportStartFailure, serveParent } from './child-server.ts';
 import { wallClockMs } from './clock.ts';

@@ -4,10 +4,10 @@
  * buffer → store → bus); the bench only wraps `bus.publish` to see when the bus publishes, and
  * reads the fan-out core's figures to see when every stream is live.
  */
-import type { AppServices } from '@aae/api';
 import { createPersonalToken } from '@aae/auth';
 import { createEventRecorder, type EventRecorder, type PendingEvent } from '@aae/db';
 import { createTestDatabase } from '@aae/db/testing';
+import type { AppServices } from '@aae/runtime';
 import { startApp, type RunningApp } from '@aae/server';
 import { createBenchExecutions } from './bench-executions.ts';
 import { reportStartFailure, serveParent } from './child-server.ts';

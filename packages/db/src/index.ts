@@ -56,7 +56,6 @@ export {
   type StoredPersonalToken,
 } from './repositories/personal-tokens.ts';
 export { canChange, SYSTEM_VIEWER, visibleTo, type Viewer } from './repositories/visibility.ts';
-export { seedDemo, DEMO_ASSISTANT } from './seed-demo.ts';
 export {
   closeOrphanedExecutions,
   EXECUTION_LOCK_CLASS,

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { SlowWatcherError, type EventSink } from '@aae/api';
+import { SlowWatcherError, type EventSink } from '@aae/runtime';
 import type { StoredEvent } from '@aae/events';
 import type { WireFormat } from './wire-formats.ts';
 

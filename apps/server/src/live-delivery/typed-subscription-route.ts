@@ -7,6 +7,7 @@ import {
   findUnstorableText,
   resumeSequence,
   streamScope,
+  watchAccess,
   type Context,
   type StreamScope,
 } from '@aae/api';
@@ -93,7 +94,13 @@ export async function handleTypedEventSubscription(req: IncomingMessage, res: Se
     if (opened.signal.aborted) onRevoked();
     else opened.signal.addEventListener('abort', onRevoked, { once: true });
     res.once('close', () => opened.close());
-    const outcome = await ctx.services.live.watch({ identity, executionId: input.executionId, after, sink: stream.sink, signal: opened.signal });
+    const outcome = await ctx.services.live.watch({
+      access: watchAccess(identity),
+      executionId: input.executionId,
+      after,
+      sink: stream.sink,
+      signal: opened.signal,
+    });
     streaming = true;
     if (outcome === 'ended') stream.sink.finish();
     else stream.start();

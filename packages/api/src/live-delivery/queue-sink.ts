@@ -1,6 +1,6 @@
 import type { StoredEvent } from '@aae/events';
 import { TRPCError } from '@trpc/server';
-import { SlowWatcherError, type EventSink } from './fan-out.ts';
+import { SlowWatcherError, type EventSink } from '@aae/runtime';
 
 /** Events a reader may leave unread before it counts as too slow (while live). */
 const MAX_UNREAD = 10_000;

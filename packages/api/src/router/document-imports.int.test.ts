@@ -2,7 +2,7 @@ import { createDocumentImportRepository, SYSTEM_VIEWER } from '@aae/db';
 import { createLocalEmbeddingModel, type EmbeddingModel } from '@aae/engine';
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createDocumentImports, IMPORT_LOST_MESSAGE, type DocumentImportView } from '../document-imports.ts';
+import { createDocumentImports, IMPORT_LOST_MESSAGE, type DocumentImportView } from '@aae/runtime';
 import { createTestServices, type Caller, type TestServices } from '../testing/test-services.ts';
 
 /**

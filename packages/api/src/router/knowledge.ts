@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { idPage, idPageSchema, idSchema, nameSchema, visibilitySchema } from '../schemas.ts';
 import { changeableRepository, readableRepository } from '../resource-access.ts';
 import { scopedProcedure } from '../trpc.ts';
-import { ImportNotFoundError } from '../document-imports.ts';
+import { ImportNotFoundError } from '@aae/runtime';
 import { scopedStream } from '../stream-scope.ts';
 
 const read = scopedProcedure('assistants:read');

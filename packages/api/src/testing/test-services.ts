@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { hashPassword, roleScopes, type Identity } from '@aae/auth';
-import { seedDemo, SYSTEM_VIEWER, type User, type UserRole } from '@aae/db';
+import { SYSTEM_VIEWER, type User, type UserRole } from '@aae/db';
 import { createProjectTestDatabase } from '@aae/db/testing';
 import type { StoredEvent } from '@aae/events';
+import { createAppServices, seedDemo, type AppServices, type AppServicesOptions } from '@aae/runtime';
 import { createContextInner } from '../context.ts';
 import { appRouter } from '../root.ts';
-import { createAppServices, type AppServices, type AppServicesOptions } from '../services.ts';
 import { createCallerFactory } from '../trpc.ts';
 
 const createCaller = createCallerFactory(appRouter);

@@ -1,8 +1,5 @@
-import type { Identity } from '@aae/auth';
 import { queuedIterable, type EventBus, type EventStore, type ExecutionRepository } from '@aae/db';
 import { isTerminalEvent, type StoredEvent } from '@aae/events';
-import { TRPCError } from '@trpc/server';
-import { assertWatchesExecution, canReadExecution } from '../execution-access.ts';
 
 /**
  * Where one watcher's events go: a socket (written in a wire format) or a reader's queue. The
@@ -22,6 +19,14 @@ export interface EventSink {
   finish(): void;
   /** Dropped (too slow, or its history could not be read): its client resumes by id. */
   fail(error: SlowWatcherError | unknown): void;
+}
+
+/** A watcher asked to resume after a sequence its execution has not reached (answered as a bad request). */
+export class SequenceNotReachedError extends Error {
+  override name = 'SequenceNotReachedError';
+  constructor(executionId: number, after: number) {
+    super(`lastEventId "evt_${executionId}_${after}" is not an event of execution ${executionId} (it has not reached that sequence)`);
+  }
 }
 
 /** A watcher that fell too far behind: cut so it resumes from its last id, instead of growing the heap. */
@@ -46,8 +51,19 @@ export interface FanOutOptions {
   lingerMs?: number;
 }
 
+/**
+ * Whether the watcher may read an execution, as its caller's rules say (the API supplies them):
+ * each check throws the refusal its client is to get.
+ */
+export interface WatchAccess {
+  /** Checked before anything is subscribed or read (a watch token names its one execution). */
+  assertWatches(executionId: number): void;
+  /** Checked with the execution's owner, read once per execution (null: no such execution). */
+  assertCanRead(executionId: number, ownerId: number | null): void;
+}
+
 export interface WatchRequest {
-  identity: Identity;
+  access: WatchAccess;
   executionId: number;
   /** The last sequence the watcher has (0 for everything). */
   after: number;
@@ -213,12 +229,12 @@ export function createFanOut(options: FanOutOptions) {
       for (const [key, page] of pages) if (page.channel === this) pages.delete(key);
     }
 
-    async assertCanRead(identity: Identity) {
-      assertWatchesExecution(identity, this.executionId);
+    async assertCanRead(access: WatchAccess) {
+      access.assertWatches(this.executionId);
       this.owner ??= options.executions.ownerOf(this.executionId);
       const owner = this.owner;
       try {
-        canReadExecution(identity, this.executionId, await owner);
+        access.assertCanRead(this.executionId, await owner);
       } catch (error) {
         // A missing execution may yet be created by a caller that guessed its id: asked again next time.
         if (this.owner === owner && (await owner.catch(() => null)) === null) this.owner = null;
@@ -409,26 +425,21 @@ export function createFanOut(options: FanOutOptions) {
     /**
      * Starts sending an execution's events after `after` to `sink`, once each and in order, then
      * live ones, ending after the terminal event. Checks that the caller may read the execution
-     * (its owner read once per execution). `'ended'` when there is nothing left to send: the
+     * (with `request.access`, its owner read once per execution). `'ended'` when there is nothing left to send: the
      * execution ended and the watcher has every event.
      */
     async watch(request: WatchRequest): Promise<'watching' | 'ended'> {
       const { executionId, after } = request;
       // A watch token names its execution: nothing is subscribed for any other.
-      assertWatchesExecution(request.identity, executionId);
+      request.access.assertWatches(executionId);
       const channel = channelFor(executionId);
       channel.hold();
       let held = true;
       try {
-        await channel.assertCanRead(request.identity);
+        await channel.assertCanRead(request.access);
         // Resuming past what this process has seen published: where the execution is, and whether it ended, are read afresh.
         const beyond = after > channel.highest;
-        if (beyond && !(await channel.hasReached(after))) {
-          throw new TRPCError({
-            code: 'BAD_REQUEST',
-            message: `lastEventId "evt_${executionId}_${after}" is not an event of execution ${executionId} (it has not reached that sequence)`,
-          });
-        }
+        if (beyond && !(await channel.hasReached(after))) throw new SequenceNotReachedError(executionId, after);
         const terminal = await channel.terminalSequence(beyond);
         if (terminal !== null && after >= terminal) return 'ended';
         if (request.signal.aborted) return 'ended';

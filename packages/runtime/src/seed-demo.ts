@@ -1,4 +1,4 @@
-import type { AssistantRepository, NewAssistant } from './repositories/assistants.ts';
+import type { AssistantRepository, NewAssistant } from '@aae/db';
 
 export const DEMO_ASSISTANT: NewAssistant = {
   name: 'Research Brief Writer',

@@ -1,20 +1,20 @@
-import type { Identity } from '@aae/auth';
 import { createInProcessEventBus, type ExecutionRepository } from '@aae/db';
 import { formatEventId, isTerminalEvent, type StoredEvent } from '@aae/events';
 import { describe, expect, it } from 'vitest';
-import { createFanOut, SlowWatcherError, type EventSink } from './fan-out.ts';
+import { createFanOut, SequenceNotReachedError, SlowWatcherError, type EventSink, type WatchAccess } from './fan-out.ts';
 
 const OWNER = 7;
 
-function person(id: number, role: 'admin' | 'member' = 'member'): Identity {
+/**
+ * The access of a person who reads their own executions (the API's rules, with their errors, are
+ * tested with the core in packages/api/src/execution-access.test.ts).
+ */
+function person(id: number): WatchAccess {
   return {
-    user: { id, role } as Identity['user'],
-    via: 'session',
-    scopes: new Set(role === 'admin' ? ['executions:read', 'admin'] : ['executions:read']) as Identity['scopes'],
-    executionId: null,
-    sessionId: 1,
-    tokenId: null,
-    expiresAt: null,
+    assertWatches() {},
+    assertCanRead(executionId, ownerId) {
+      if (ownerId !== id) throw new Error(`Execution ${executionId} does not exist`);
+    },
   };
 }
 
@@ -138,7 +138,7 @@ describe('the fan-out core', () => {
     w.write(1, 3);
     const watchers = Array.from({ length: 200 }, () => collector());
     for (const c of watchers) {
-      expect(await w.fanOut.watch({ identity: person(OWNER), executionId: 1, after: 0, sink: c.sink, signal: new AbortController().signal })).toBe('watching');
+      expect(await w.fanOut.watch({ access: person(OWNER), executionId: 1, after: 0, sink: c.sink, signal: new AbortController().signal })).toBe('watching');
     }
     await expect.poll(() => watchers.every((c) => c.sequences.length === 3)).toBe(true);
     w.write(1, 5, true);
@@ -158,7 +158,7 @@ describe('the fan-out core', () => {
     w.write(2, 2_000, true);
     const watchers = Array.from({ length: 100 }, () => collector());
     await Promise.all(
-      watchers.map((c) => w.fanOut.watch({ identity: person(OWNER), executionId: 2, after: 0, sink: c.sink, signal: new AbortController().signal })),
+      watchers.map((c) => w.fanOut.watch({ access: person(OWNER), executionId: 2, after: 0, sink: c.sink, signal: new AbortController().signal })),
     );
     await expect.poll(() => watchers.every((c) => c.finished)).toBe(true);
     for (const c of watchers) expect(c.sequences).toEqual(range(1, 2_000));
@@ -186,7 +186,7 @@ describe('the fan-out core', () => {
         const after = random() < 0.5 ? 0 : Math.floor(random() * written);
         const c = collector();
         attached.push({ after, c });
-        void w.fanOut.watch({ identity: person(OWNER), executionId: 3, after, sink: c.sink, signal: new AbortController().signal });
+        void w.fanOut.watch({ access: person(OWNER), executionId: 3, after, sink: c.sink, signal: new AbortController().signal });
       }
       // Let some reads and deliveries happen between writes, more or fewer each time.
       for (let i = Math.floor(random() * 4); i > 0; i--) await Promise.resolve();
@@ -203,7 +203,7 @@ describe('the fan-out core', () => {
     w.create(4);
     let full = false;
     const slow = collector({ full: () => full });
-    await w.fanOut.watch({ identity: person(OWNER), executionId: 4, after: 0, sink: slow.sink, signal: new AbortController().signal });
+    await w.fanOut.watch({ access: person(OWNER), executionId: 4, after: 0, sink: slow.sink, signal: new AbortController().signal });
     w.write(4, 5);
     await expect.poll(() => slow.sequences.length).toBe(5);
     full = true;
@@ -212,30 +212,50 @@ describe('the fan-out core', () => {
     expect(w.fanOut.stats()).toMatchObject({ slowWatchersCut: 1, watchers: 0 });
     w.write(4, 10);
     const resumed = collector();
-    await w.fanOut.watch({ identity: person(OWNER), executionId: 4, after: slow.sequences.at(-1)!, sink: resumed.sink, signal: new AbortController().signal });
+    await w.fanOut.watch({ access: person(OWNER), executionId: 4, after: slow.sequences.at(-1)!, sink: resumed.sink, signal: new AbortController().signal });
     w.write(4, 1, true);
     await expect.poll(() => resumed.finished).toBe(true);
     expect([...slow.sequences, ...resumed.sequences]).toEqual(range(1, 17));
   });
 
-  it('lets only the owner, an admin or the execution’s watch token read it, and checks where a watcher resumes', async () => {
+  it('asks the watcher’s access before subscribing, then with the execution’s owner, and checks where a watcher resumes', async () => {
     const w = world();
     w.create(5);
     w.write(5, 4, true);
-    const watch = (identity: Identity, after = 0) =>
-      w.fanOut.watch({ identity, executionId: 5, after, sink: collector().sink, signal: new AbortController().signal });
-    await expect(watch(person(8))).rejects.toMatchObject({ code: 'NOT_FOUND', message: 'Execution 5 does not exist' });
-    await expect(watch(person(8, 'admin'))).resolves.toBe('watching');
-    await expect(watch({ ...person(OWNER), via: 'watch', executionId: 6 })).rejects.toMatchObject({ code: 'FORBIDDEN' });
-    await expect(watch({ ...person(OWNER), via: 'watch', executionId: 5 })).resolves.toBe('watching');
-    await expect(
-      w.fanOut.watch({ identity: person(OWNER), executionId: 99, after: 0, sink: collector().sink, signal: new AbortController().signal }),
-    ).rejects.toMatchObject({
-      code: 'NOT_FOUND',
+    const asked: string[] = [];
+    const refusal = new Error('refused');
+    /** `person(OWNER)`, recording what it is asked; `refuse` makes one of its checks throw. */
+    const access = (refuse: 'watches' | 'reads' | null = null): WatchAccess => ({
+      assertWatches(executionId) {
+        asked.push(`watches ${executionId}`);
+        if (refuse === 'watches') throw refusal;
+      },
+      assertCanRead(executionId, ownerId) {
+        asked.push(`reads ${executionId} of ${ownerId}`);
+        if (refuse === 'reads') throw refusal;
+        person(OWNER).assertCanRead(executionId, ownerId);
+      },
     });
-    await expect(watch(person(OWNER), 9)).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('has not reached that sequence') });
+    const watch = (a: WatchAccess, after = 0, executionId = 5) =>
+      w.fanOut.watch({ access: a, executionId, after, sink: collector().sink, signal: new AbortController().signal });
+    // Refused before anything is subscribed or read.
+    await expect(watch(access('watches'))).rejects.toBe(refusal);
+    expect(asked).toEqual(['watches 5']);
+    expect(w.counts).toMatchObject({ subscriptions: 0, owners: 0 });
+    asked.length = 0;
+    await expect(watch(access('reads'))).rejects.toBe(refusal);
+    expect(asked).toEqual(['watches 5', 'watches 5', 'reads 5 of 7']);
+    expect(w.counts.owners).toBe(1);
+    await expect(watch(access())).resolves.toBe('watching');
+    asked.length = 0;
+    // No such execution: asked with no owner.
+    await expect(watch(access(), 0, 99)).rejects.toThrow('Execution 99 does not exist');
+    expect(asked).toEqual(['watches 99', 'watches 99', 'reads 99 of null']);
+    const beyond = watch(access(), 9);
+    await expect(beyond).rejects.toBeInstanceOf(SequenceNotReachedError);
+    await expect(beyond).rejects.toThrow('lastEventId "evt_5_9" is not an event of execution 5 (it has not reached that sequence)');
     // Everything up to the terminal event already received: nothing to send.
-    await expect(watch(person(OWNER), 4)).resolves.toBe('ended');
+    await expect(watch(access(), 4)).resolves.toBe('ended');
   });
 
   it('drops a watcher whose client goes, and its execution’s subscription when nobody watches', async () => {
@@ -243,7 +263,7 @@ describe('the fan-out core', () => {
     w.create(6);
     const stop = new AbortController();
     const c = collector();
-    await w.fanOut.watch({ identity: person(OWNER), executionId: 6, after: 0, sink: c.sink, signal: stop.signal });
+    await w.fanOut.watch({ access: person(OWNER), executionId: 6, after: 0, sink: c.sink, signal: stop.signal });
     expect(w.fanOut.stats()).toMatchObject({ executions: 1, watchers: 1 });
     stop.abort();
     expect(w.fanOut.stats()).toMatchObject({ watchers: 0 });
@@ -283,13 +303,13 @@ describe('the fan-out core', () => {
     w.create(9);
     w.write(9, 2);
     const early = collector();
-    await w.fanOut.watch({ identity: person(OWNER), executionId: 9, after: 0, sink: early.sink, signal: new AbortController().signal });
+    await w.fanOut.watch({ access: person(OWNER), executionId: 9, after: 0, sink: early.sink, signal: new AbortController().signal });
     await expect.poll(() => early.sequences).toEqual([1, 2]);
     // Stored by another process; its announcement has not arrived here yet.
     const stored = event(9, 3, true);
     await w.store(9, stored);
     await expect(
-      w.fanOut.watch({ identity: person(OWNER), executionId: 9, after: 3, sink: collector().sink, signal: new AbortController().signal }),
+      w.fanOut.watch({ access: person(OWNER), executionId: 9, after: 3, sink: collector().sink, signal: new AbortController().signal }),
     ).resolves.toBe('ended');
     // When it arrives, the early watcher gets it and ends.
     w.bus.publish([stored]);

@@ -1,0 +1,27 @@
+export { createAppServices, type AppServices, type AppServicesOptions, type IdentityOptions } from './services.ts';
+export { ExecutionRunner, type ExecutionRunnerDeps } from './execution-runner.ts';
+export {
+  createDocumentImports,
+  IMPORT_LOST_MESSAGE,
+  ImportNotFoundError,
+  ImportsClosedError,
+  type DocumentImports,
+  type DocumentImportsDeps,
+  type DocumentImportView,
+} from './document-imports.ts';
+export { createUsageLimits, DEFAULT_USAGE_LIMITS, LimitReachedError, type UsageLimits, type UsageLimitSettings } from './usage-limits.ts';
+export { accessKeysOf, cacheIdentities, type IdentityCacheOptions } from './identity-cache.ts';
+export {
+  createFanOut,
+  SequenceNotReachedError,
+  SlowWatcherError,
+  type EventSink,
+  type ExecutionNames,
+  type FanOut,
+  type FanOutOptions,
+  type FanOutStats,
+  type WatchAccess,
+  type WatchRequest,
+} from './live-delivery/fan-out.ts';
+export { DEMO_ASSISTANT, seedDemo } from './seed-demo.ts';
+export { seedFieldGuide } from './seed-field-guide.ts';
