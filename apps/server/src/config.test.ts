@@ -6,6 +6,7 @@ describe('configuration from the environment', () => {
     const config = readConfig({});
     expect(config).toMatchObject({ PORT: 3000, HOST: '127.0.0.1', OIDC_SIGN_UP: false, ADMIN_RESET: false, SIGN_IN_MAX_ATTEMPTS: 5 });
     expect(config.oidc).toBeUndefined();
+    expect(config).toMatchObject({ ROLE: 'all', WORKER_CONCURRENCY: 16, EXECUTION_MAX_ATTEMPTS: 3, EXECUTION_SWEEP_MS: 2_000, SHUTDOWN_DRAIN_MS: 10_000 });
   });
 
   it('stops the start with the variable named when a value is wrong', () => {
@@ -17,6 +18,8 @@ describe('configuration from the environment', () => {
     expect(() => readConfig({ ADMIN_EMAIL: 'ops@example.com', ADMIN_PASSWORD: 'short' })).toThrow(/ADMIN_PASSWORD: must be at least 10 characters/);
     expect(() => readConfig({ AUTH_SECRET: 'too short' })).toThrow(/AUTH_SECRET: must be at least 32 characters/);
     expect(() => readConfig({ PUBLIC_URL: 'events.example.com' })).toThrow(/PUBLIC_URL: must be an http/);
+    expect(() => readConfig({ ROLE: 'workers' })).toThrow(/ROLE: must be all, api or worker/);
+    expect(() => readConfig({ WORKER_CONCURRENCY: '0' })).toThrow(/WORKER_CONCURRENCY/);
   });
 
   it('reads a single sign-on provider and proxy trust', () => {

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { StoredEvent } from '@aae/events';
 import pg from 'pg';
 import { createEventStore } from './event-store.ts';
+import { storable } from './storable.ts';
 import type { PrismaClient } from './generated/prisma/client.ts';
 import { closeWithError, EXECUTION_LOCK_CLASS, QUEUE_CHANNEL } from './orphan-recovery.ts';
 
@@ -172,6 +173,22 @@ export function createExecutionQueue(options: ExecutionQueueOptions) {
     return connecting;
   }
 
+  /**
+   * Runs an UPDATE of a running execution this worker holds; on a server, on the worker session
+   * with the lock let go in its RETURNING, so the row lock covers the moment the lock goes. True
+   * when it changed the row.
+   */
+  async function changeRunning(executionId: number, update: string, params: unknown[]): Promise<boolean> {
+    if (options.connectionString && held.has(executionId) && session) {
+      const client = session;
+      held.delete(executionId);
+      const { rowCount } = await client.query(`${update} RETURNING pg_advisory_unlock(${EXECUTION_LOCK_CLASS}, id)`, params);
+      if (!rowCount) await client.query('SELECT pg_advisory_unlock($1, $2)', [EXECUTION_LOCK_CLASS, executionId]);
+      return (rowCount ?? 0) > 0;
+    }
+    return (await prisma.$executeRawUnsafe(update, ...params)) > 0;
+  }
+
   async function notify(payload: string): Promise<void> {
     // In this process at once; other processes through the database (a server database only).
     onNotification(payload);
@@ -213,10 +230,56 @@ export function createExecutionQueue(options: ExecutionQueueOptions) {
       return rows.sort((a, b) => Number(a.turn) - Number(b.turn) || a.id - b.id).map(toClaimed);
     },
 
-    /** Lets go of a finished (or handed back) execution's session lock: after its status is written. */
+    /**
+     * Lets go of an execution's session lock, when its run ended without `finish` or `handBack`
+     * (it lost its claim, or crashed: then other workers see it interrupted and resume it).
+     */
     async release(executionId: number): Promise<void> {
       if (!held.delete(executionId) || !session) return;
       await session.query('SELECT pg_advisory_unlock($1, $2)', [EXECUTION_LOCK_CLASS, executionId]);
+    },
+
+    /**
+     * Takes the session lock of an execution claimed while another (hung) worker still held it,
+     * once that one lets go: true once held, false once `stillRunning` says the run is over.
+     */
+    async lockWhenFree(executionId: number, stillRunning: () => boolean, retryMs = 250): Promise<boolean> {
+      if (!options.connectionString) return false;
+      while (stillRunning() && !closed) {
+        try {
+          const client = await sessionClient();
+          const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS locked', [EXECUTION_LOCK_CLASS, executionId]);
+          if (rows[0]?.locked) {
+            if (stillRunning()) {
+              held.add(executionId);
+              return true;
+            }
+            await client.query('SELECT pg_advisory_unlock($1, $2)', [EXECUTION_LOCK_CLASS, executionId]);
+            return false;
+          }
+        } catch {
+          // The session is reconnecting: try again.
+        }
+        await new Promise((resolve) => setTimeout(resolve, retryMs));
+      }
+      return false;
+    },
+
+    /**
+     * Records how a run ended, while `claim` holds, and lets go of its session lock in the same
+     * statement: no one ever sees it running without its lock. False when the claim was lost.
+     */
+    async finish(
+      executionId: number,
+      claim: number,
+      outcome: { status: 'completed' | 'failed'; totalTokens: number; error?: string | undefined },
+    ): Promise<boolean> {
+      return changeRunning(
+        executionId,
+        `UPDATE executions SET status = $3::execution_status, total_tokens = $4, error = $5, finished_at = now()
+         WHERE id = $1 AND claims = $2 AND status = 'running' AND orphaned_at IS NULL`,
+        [executionId, claim, outcome.status, outcome.totalTokens, outcome.error === undefined ? null : storable(outcome.error)],
+      );
     },
 
     /**
@@ -246,10 +309,12 @@ export function createExecutionQueue(options: ExecutionQueueOptions) {
      * attempt; another worker resumes it. False when the claim was no longer this worker's.
      */
     async handBack(executionId: number, claim: number): Promise<boolean> {
-      const count = await prisma.$executeRaw`
-        UPDATE executions SET status = 'pending', worker_id = NULL, attempts = GREATEST(attempts - 1, 0), claims = claims + 1
-        WHERE id = ${executionId} AND claims = ${claim} AND status = 'running'`;
-      return count > 0;
+      return changeRunning(
+        executionId,
+        `UPDATE executions SET status = 'pending', worker_id = NULL, attempts = GREATEST(attempts - 1, 0), claims = claims + 1
+         WHERE id = $1 AND claims = $2 AND status = 'running'`,
+        [executionId, claim],
+      );
     },
 
     /**

@@ -277,3 +277,36 @@ describe('runAssistant: a provider failing after a tool ran', () => {
     expect(outcome).toMatchObject({ status: 'failed', recoverable: true });
   });
 });
+
+describe('runAssistant resuming an interrupted execution', () => {
+  it('reuses stored results, runs only the rest, and says it resumed instead of starting again', async () => {
+    provider.reply = () => ({ kind: 'text', text: 'Fresh answer.', usage: { prompt_tokens: 10, completion_tokens: 3 } });
+    const first = prompt({ name: 'Outline', content: 'Outline it.' });
+    const second = prompt({ name: 'Draft', content: 'Draft from {{output:Outline}}.' });
+    // Stored before its worker died; its prompt-complete event was not.
+    const done = { promptId: first.id, output: 'THE STORED OUTLINE', inputTokens: 20, outputTokens: 5, durationMs: 700, cached: false, announced: false };
+    const { outcome, types, ofType } = await run([first, second], {
+      resume: { completed: [done], elapsedMs: 5_000, reason: 'Resumed on worker w2' },
+    });
+    expect(outcome.status).toBe('completed');
+    expect(types()).toEqual(['progress', 'prompt-complete', 'prompt-start', 'variable-substitution', 'prompt-complete', 'execution-complete']);
+    expect(ofType('progress')[0]!.eventData).toMatchObject({ currentStep: 1, totalSteps: 2, percentage: 50 });
+    expect(ofType('progress')[0]!.eventData.message).toMatch(/^Resumed on worker w2: 1 of 2 prompt\(s\) already complete/);
+    // The stored one is announced as it was stored, and not asked of the model again.
+    expect(ofType('prompt-complete')[0]!.eventData).toMatchObject({ promptId: first.id, outputTokens: 5, duration: 700, cached: false });
+    expect(provider.chatRequests).toHaveLength(1);
+    expect(JSON.stringify(provider.chatRequests[0]!.messages)).toContain('Draft from THE STORED OUTLINE.');
+    // Tokens and duration count the earlier attempt too.
+    expect(ofType('execution-complete')[0]!.eventData.totalTokens).toBe(20 + 5 + 10 + 3);
+    expect(ofType('execution-complete')[0]!.eventData.duration).toBeGreaterThanOrEqual(5_000);
+  });
+
+  it('completes at once when every prompt was stored, announcing none already announced', async () => {
+    const only = prompt();
+    const done = { promptId: only.id, output: 'done', inputTokens: 1, outputTokens: 1, durationMs: 5, cached: true, announced: true };
+    const { outcome, types } = await run([only], { resume: { completed: [done], elapsedMs: 0, reason: 'Resumed' } });
+    expect(outcome.status).toBe('completed');
+    expect(types()).toEqual(['progress', 'execution-complete']);
+    expect(provider.chatRequests).toHaveLength(0);
+  });
+});

@@ -305,16 +305,24 @@ export class ExecutionRunner {
     const controller = new AbortController();
     if (claimed.cancelRequestedBy) controller.abort(new CancelledError(claimed.cancelRequestedBy));
     const run: Run = { claimed, controller, lost: false, handedBack: false, done: Promise.resolve() };
+    // Listed before it starts: what it checks of itself sees it running.
+    this.running.set(claimed.id, run);
+    let crashed = false;
     run.done = this.execute(run)
-      .catch((error: unknown) => this.logger.error(`[worker] execution ${claimed.id} crashed:`, error))
+      .catch((error: unknown) => {
+        crashed = true;
+        this.logger.error(`[worker] execution ${claimed.id} crashed:`, error);
+      })
       .finally(async () => {
         this.running.delete(claimed.id);
-        // After its status is written: until then its lock says a live worker has it.
+        // Only when the run ended without writing its status (which lets go of the lock itself).
         await this.deps.queue.release(claimed.id).catch((error: unknown) => this.logger.warn(`[worker] could not release ${claimed.id}: ${String(error)}`));
+        // Still running in the database: queued again to resume (or closed past the cap). On a
+        // server any worker's sweep notices; the embedded database has only this one.
+        if (crashed && !this.deps.queue.usesSessionLocks) await this.recoverInterrupted(0).catch(() => {});
         for (const listener of this.finishedListeners) listener(claimed.id);
         void this.fill();
       });
-    this.running.set(claimed.id, run);
   }
 
   /** Renews this worker's leases; stops runs whose cancellation was asked, and runs it lost. */
@@ -338,9 +346,11 @@ export class ExecutionRunner {
 
   private async execute(run: Run): Promise<void> {
     const { claimed } = run;
-    const { executions, buffer, events, knowledge } = this.deps;
+    const { executions, buffer, events, knowledge, queue } = this.deps;
     const id = claimed.id;
     this.recordWait(claimed);
+    // Claimed while a hung worker still held its lock: taken once that one lets go.
+    if (queue.usesSessionLocks && !claimed.locked) void queue.lockWhenFree(id, () => this.running.get(id) === run && !run.lost && !run.handedBack);
     const last = await events.lastEvent(id);
     const recorder = createEventRecorder({
       executionId: id,
@@ -352,12 +362,7 @@ export class ExecutionRunner {
     });
     if (last && isTerminalEventType(last.eventType)) {
       // It ended, but its worker stopped before recording so: the event is the truth.
-      await executions.markFinished(id, {
-        status: last.eventType === 'execution-complete' ? 'completed' : 'failed',
-        totalTokens: 0,
-        finishedAt: new Date(),
-        claim: claimed.claim,
-      });
+      await queue.finish(id, claimed.claim, { status: last.eventType === 'execution-complete' ? 'completed' : 'failed', totalTokens: 0 });
       return;
     }
     const assistant = await this.deps.assistants.get(claimed.assistantId, SYSTEM_VIEWER);
@@ -366,7 +371,7 @@ export class ExecutionRunner {
       const error = assistant ? 'Its stored input is not a set of text values' : `Assistant ${claimed.assistantId} was deleted before the execution ran`;
       recorder.emit({ eventType: 'execution-error', eventData: { executionId: id, error, recoverable: false } });
       await buffer.settled();
-      await executions.markFinished(id, { status: 'failed', totalTokens: 0, error, finishedAt: new Date(), claim: claimed.claim });
+      await queue.finish(id, claimed.claim, { status: 'failed', totalTokens: 0, error });
       return;
     }
     const runner: Viewer = { userId: claimed.userId, isAdmin: claimed.isAdmin };
@@ -409,20 +414,18 @@ export class ExecutionRunner {
     if (run.handedBack) {
       // What it wrote before stopping is stored first, so the next worker goes on after it.
       await buffer.settled();
-      if (await this.deps.queue.handBack(id, claimed.claim)) {
+      if (await queue.handBack(id, claimed.claim)) {
         this.stats.handedBack++;
-        await this.deps.queue.notifyWork().catch(() => {});
+        await queue.notifyWork().catch(() => {});
       }
       return;
     }
     // Its terminal event is stored before its status says it finished.
     await buffer.settled();
-    await executions.markFinished(id, {
+    await queue.finish(id, claimed.claim, {
       status: outcome.status === 'completed' ? 'completed' : 'failed',
       totalTokens: outcome.totalTokens,
       error: outcome.status === 'failed' ? outcome.error : undefined,
-      finishedAt: new Date(),
-      claim: claimed.claim,
     });
   }
 

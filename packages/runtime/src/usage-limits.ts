@@ -5,9 +5,9 @@ import { RateLimiterPrisma, RateLimiterRes } from 'rate-limiter-flexible';
 export interface UsageLimitSettings {
   /** Executions one person may start per minute (counted across processes). */
   executionsPerMinute: number;
-  /** Executions of one person pending or running at once. */
+  /** Executions of one person queued (pending) or running at once. */
   runningPerPerson: number;
-  /** Executions of everyone pending or running at once. */
+  /** Executions of everyone queued (pending) or running at once. */
   runningInAll: number;
   /** Live streams one person may hold open on one process. */
   streamsPerPerson: number;
