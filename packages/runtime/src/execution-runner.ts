@@ -223,6 +223,9 @@ export class ExecutionRunner {
   async drain(deadlineMs?: number): Promise<{ finished: number; handedBack: number }> {
     this.stopTimers();
     this.draining = true;
+    // A claim under way when the drain began: what it took is running (and handed back with the
+    // rest), rather than launched after the queue closed.
+    await this.filling;
     const runs = [...this.running.values()];
     const all = Promise.all(runs.map((run) => run.done));
     if (deadlineMs === undefined) {
