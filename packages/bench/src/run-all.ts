@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { runEmitHotPath } from './emit-hot-path.ts';
 import { runEventWriteThroughput } from './event-write-throughput.ts';
+import { runExecutionQueue } from './execution-queue.ts';
 import { runHostileInput } from './hostile-input.ts';
 import { runLiveDeliveryLatency } from './live-delivery-latency.ts';
 import { runLiveDeliveryScale } from './live-delivery-scale.ts';
@@ -15,6 +16,7 @@ const benchmarks: Record<string, () => Promise<BenchmarkResult>> = {
   'live-delivery-latency': runLiveDeliveryLatency,
   'hostile-input': runHostileInput,
   'live-delivery-scale': runLiveDeliveryScale,
+  'execution-queue': runExecutionQueue,
 };
 
 // `pnpm bench <name>…` runs only those, for working on one benchmark.

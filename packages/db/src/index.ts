@@ -65,7 +65,7 @@ export {
   type RecoveredExecutions,
   type RecoverInterruptedOptions,
 } from './orphan-recovery.ts';
-export { createExecutionQueue, type ClaimedExecution, type ExecutionQueue, type ExecutionQueueOptions, type QueueSignal } from './execution-queue.ts';
+export { claimSql, createExecutionQueue, type ClaimedExecution, type ExecutionQueue, type ExecutionQueueOptions, type QueueSignal } from './execution-queue.ts';
 export type { ExecutionStatus, UserRole, Visibility } from './generated/prisma/enums.ts';
 export type { PrismaClient } from './generated/prisma/client.ts';
 export { createAnalytics, type Analytics, type AnalyticsRange } from './analytics.ts';
