@@ -173,6 +173,7 @@ async function serveApp(
           trustedOrigins,
           requestsPerMinutePerAddress: options.requestsPerMinutePerAddress ?? DEFAULT_REQUESTS_PER_MINUTE_PER_ADDRESS,
           liveStreams: options.liveStreams,
+          role,
           logger,
         }),
   );

@@ -19,6 +19,8 @@ describe('configuration from the environment', () => {
     expect(() => readConfig({ AUTH_SECRET: 'too short' })).toThrow(/AUTH_SECRET: must be at least 32 characters/);
     expect(() => readConfig({ PUBLIC_URL: 'events.example.com' })).toThrow(/PUBLIC_URL: must be an http/);
     expect(() => readConfig({ ROLE: 'workers' })).toThrow(/ROLE: must be all, api or worker/);
+    expect(() => readConfig({ ROLE: 'worker' })).toThrow(/ROLE: worker needs DATABASE_URL/);
+    expect(readConfig({ ROLE: 'api', DATABASE_URL: 'postgresql://localhost/aae' }).ROLE).toBe('api');
     expect(() => readConfig({ WORKER_CONCURRENCY: '0' })).toThrow(/WORKER_CONCURRENCY/);
   });
 

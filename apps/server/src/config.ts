@@ -33,7 +33,7 @@ const envSchema = z
     EXECUTION_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(3),
     /** On a server database: a running execution whose lease is this old counts as interrupted even if its worker's lock is held (a hung process). */
     EXECUTION_LEASE_STALE_MS: z.coerce.number().int().min(1_000).default(60_000),
-    EXECUTION_HEARTBEAT_MS: z.coerce.number().int().min(100).default(5_000),
+    EXECUTION_HEARTBEAT_MS: z.coerce.number().int().min(100).default(2_000),
     /** On a server database: how often workers look for executions whose worker died (its lock released). */
     EXECUTION_SWEEP_MS: z.coerce.number().int().min(100).default(2_000),
     /** On SIGTERM: how long running executions may go on before they are handed back to the queue. */
@@ -102,6 +102,13 @@ const envSchema = z
     }
     if (env.ADMIN_RESET && !env.ADMIN_EMAIL) {
       ctx.addIssue({ code: 'custom', path: ['ADMIN_RESET'], message: 'needs ADMIN_EMAIL and ADMIN_PASSWORD (the admin to restore)' });
+    }
+    if (env.ROLE !== 'all' && !env.DATABASE_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ROLE'],
+        message: `${env.ROLE} needs DATABASE_URL: the embedded database belongs to one process, which must both serve and run (ROLE=all)`,
+      });
     }
     if (env.ADMIN_EMAIL && !z.email().safeParse(env.ADMIN_EMAIL).success) {
       ctx.addIssue({ code: 'custom', path: ['ADMIN_EMAIL'], message: 'is not an email address' });

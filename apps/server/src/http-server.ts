@@ -68,6 +68,8 @@ export const requestIdOf = (req: object) => requestIds.get(req) ?? 'unknown';
 
 export interface RequestHandlerOptions {
   services: AppServices;
+  /** `api` runs nothing: its health says so instead of showing an idle worker. */
+  role?: 'all' | 'api';
   /** Where people reach the server: sign-in requests are built on it. */
   baseURL: string;
   trustProxy: TrustProxy;
@@ -231,9 +233,10 @@ export function createRequestHandler(options: RequestHandlerOptions): RequestLis
       res.end(
         JSON.stringify({
           ok: true,
+          role: options.role ?? 'all',
           buffer: services.buffer.getStats(),
           live: { streams: responses.size, ...services.live.stats() },
-          worker: workerHealth(services),
+          ...(options.role === 'api' ? {} : { worker: workerHealth(services) }),
         }),
       );
       return;

@@ -145,8 +145,10 @@ describe.skipIf(testDatabaseKind() !== 'postgres')('several server processes on 
     const watchers = [a, b].map((app) => collectExecutionEvents(app.client('demo'), { executionId: orphan.id }));
     // Both other processes sweep at once; exactly one terminal event results.
     const [fromA, fromB] = await Promise.all([a.services.runner.recoverInterrupted(), b.services.runner.recoverInterrupted()]);
-    expect([...fromA.closed, ...fromB.closed]).toEqual([orphan.id]);
-    expect([...fromA.requeued, ...fromB.requeued]).toEqual([]);
+    // Their periodic sweeps may have got there first: then these find nothing left to close.
+    expect([...fromA.closed, ...fromB.closed].filter((id) => id !== orphan.id)).toEqual([]);
+    expect([...fromA.closed, ...fromB.closed].length).toBeLessThanOrEqual(1);
+    expect([...fromA.requeued, ...fromB.requeued]).not.toContain(orphan.id);
     for (const watcher of watchers) {
       await watcher.completed;
       expect(watcher.events.map((event) => event.eventType)).toEqual(['execution-error']);
@@ -173,6 +175,36 @@ describe.skipIf(testDatabaseKind() !== 'postgres')('several server processes on 
       const stored = await getExecutionEvents(a.client('demo'), executionId);
       expect(ids(stream.events)).toEqual(ids(stored));
       expect(stream.events.at(-1)!.eventType).toBe('execution-complete');
+    } finally {
+      gated.release();
+      await holder.stop();
+    }
+  });
+
+  it('keeps a run on its worker when only the worker’s lock connection drops: its heartbeats go on, so nobody takes it over', async () => {
+    const { gated, holder, heldAssistantId } = await holdingProcess('Held across a lock reconnect');
+    try {
+      const { prisma } = a.services.database;
+      const { executionId } = await holder.client('demo').executions.execute.mutate({ assistantId: heldAssistantId, input: {} });
+      const stream = collectExecutionEvents(b.client('demo'), { executionId });
+      await stream.received(2);
+      const session = `aae-worker-${holder.services.runner.workerId.slice(0, 8)}`;
+      const [dropped] = await prisma.$queryRaw<Array<{ at: Date }>>`
+        SELECT now() AS at, pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = ${session}`;
+      expect(dropped).toBeDefined();
+      // Its lock went with the connection; its lease is renewed all the same, through the pool.
+      await expect
+        .poll(async () => (await prisma.execution.findUniqueOrThrow({ where: { id: executionId } })).heartbeatAt!.getTime(), { timeout: 60_000 })
+        .toBeGreaterThan(dropped!.at.getTime());
+      const [fromA, fromB] = await Promise.all([a.services.runner.recoverInterrupted(), b.services.runner.recoverInterrupted()]);
+      expect([...fromA.requeued, ...fromB.requeued, ...fromA.closed, ...fromB.closed]).not.toContain(executionId);
+      gated.release();
+      await stream.completed;
+      const stored = await getExecutionEvents(a.client('demo'), executionId);
+      expect(stored.at(-1)!.eventType).toBe('execution-complete');
+      expect(stored.filter((event) => event.eventType === 'progress' && event.eventData.message.startsWith('Resumed'))).toEqual([]);
+      const row = await prisma.execution.findUniqueOrThrow({ where: { id: executionId } });
+      expect(row).toMatchObject({ status: 'completed', attempts: 1, workerId: holder.services.runner.workerId });
     } finally {
       gated.release();
       await holder.stop();

@@ -123,7 +123,7 @@ export function createExecutionQueue(options: ExecutionQueueOptions) {
   let session: pg.Client | null = null;
   let connecting: Promise<pg.Client> | null = null;
   let closed = false;
-  /** Executions whose session lock this process holds (taken again after a reconnect). */
+  /** Executions whose session lock this process holds (none after its session dropped). */
   const held = new Set<number>();
   /**
    * The worker session's queries, one after another: a claim and a finished run's unlock may
@@ -142,29 +142,47 @@ export function createExecutionQueue(options: ExecutionQueueOptions) {
     signals.emit('signal', match ? { kind: 'cancel', executionId: Number(match[1]) } : { kind: 'work' });
   }
 
+  /** One reconnect at a time, backing off while the database stays away. */
+  let reconnectTimer: NodeJS.Timeout | null = null;
+  let failures = 0;
+  function scheduleReconnect(): void {
+    if (closed || reconnectTimer) return;
+    const delay = Math.min(reconnectMs * 2 ** Math.min(failures, 5), 30_000);
+    reconnectTimer = setTimeout(() => {
+      reconnectTimer = null;
+      void sessionClient().catch(() => {});
+    }, delay).unref();
+  }
+
   async function connect(): Promise<pg.Client> {
     const client = new pg.Client({
       connectionString: options.connectionString,
       application_name: `aae-worker-${options.workerName ?? process.pid}`.slice(0, 63),
       keepAlive: true,
+      // A database that does not answer is an error in seconds, not a connect hanging for minutes.
+      connectionTimeoutMillis: 10_000,
     });
     client.on('notification', (message) => onNotification(message.payload));
     client.on('error', (error) => logger.warn(`[queue] worker session error: ${String(error)}`));
-    client.on('end', () => {
-      if (session === client) session = null;
-      if (closed) return;
-      // Its locks went with it: other workers may now take over this process's executions (their
-      // claims then fence these off). Until it is back, the leases keep them.
-      logger.warn(`[queue] worker session lost with ${held.size} execution lock(s); reconnecting`);
-      setTimeout(() => void sessionClient().catch(() => {}), reconnectMs).unref();
-    });
-    await client.connect();
-    await client.query(`LISTEN ${QUEUE_CHANNEL}`);
-    // Locks held before a reconnect: taken again where no one else took them meanwhile.
-    for (const id of held) {
-      const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS locked', [EXECUTION_LOCK_CLASS, id]);
-      if (!rows[0]?.locked) held.delete(id);
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${QUEUE_CHANNEL}`);
+    } catch (error) {
+      client.removeAllListeners('end');
+      await client.end().catch(() => {});
+      throw error;
     }
+    client.on('end', () => {
+      if (session !== client) return;
+      session = null;
+      if (closed) return;
+      // Its locks went with it. Its executions stay its own while its heartbeats (through the
+      // pool) go on: other workers take one over only when its lock is gone AND its lease is old.
+      // Not taken again on reconnect, should another worker have claimed one meanwhile.
+      logger.warn(`[queue] worker session lost with ${held.size} execution lock(s); its leases keep them; reconnecting`);
+      held.clear();
+      scheduleReconnect();
+    });
     return client;
   }
 
@@ -174,13 +192,15 @@ export function createExecutionQueue(options: ExecutionQueueOptions) {
     connecting ??= connect()
       .then((client) => {
         session = client;
+        failures = 0;
         // Work may have been queued while no one listened.
         signals.emit('signal', { kind: 'work' });
         return client;
       })
       .catch((error: unknown) => {
-        logger.warn(`[queue] could not open the worker session, retrying in ${reconnectMs} ms: ${String(error)}`);
-        setTimeout(() => void sessionClient().catch(() => {}), reconnectMs).unref();
+        failures++;
+        if (failures <= 3 || failures % 10 === 0) logger.warn(`[queue] could not open the worker session (attempt ${failures}): ${String(error)}`);
+        scheduleReconnect();
         throw error;
       })
       .finally(() => {
@@ -198,8 +218,17 @@ export function createExecutionQueue(options: ExecutionQueueOptions) {
     if (options.connectionString && held.has(executionId) && session) {
       const client = session;
       held.delete(executionId);
-      const { rowCount } = await client.query(`${update} RETURNING pg_advisory_unlock(${EXECUTION_LOCK_CLASS}, id)`, params);
-      if (!rowCount) await client.query('SELECT pg_advisory_unlock($1, $2)', [EXECUTION_LOCK_CLASS, executionId]);
+      const rowCount = await onSession(async () => {
+        try {
+          const result = await client.query(`${update} RETURNING pg_advisory_unlock(${EXECUTION_LOCK_CLASS}, id)`, params);
+          // The claim was lost: the lock goes all the same.
+          if (!result.rowCount) await client.query('SELECT pg_advisory_unlock($1, $2)', [EXECUTION_LOCK_CLASS, executionId]);
+          return result.rowCount;
+        } catch (error) {
+          await client.query('SELECT pg_advisory_unlock($1, $2)', [EXECUTION_LOCK_CLASS, executionId]).catch(() => {});
+          throw error;
+        }
+      });
       return (rowCount ?? 0) > 0;
     }
     return (await prisma.$executeRawUnsafe(update, ...params)) > 0;
@@ -238,8 +267,16 @@ export function createExecutionQueue(options: ExecutionQueueOptions) {
       let rows: ClaimRow[];
       if (options.connectionString) {
         const client = await sessionClient();
-        rows = (await onSession(() => client.query<ClaimRow>(claimSql(true), [workerId, limit]))).rows;
-        for (const row of rows) if (row.locked) held.add(row.id);
+        rows = await onSession(async () => {
+          const claimed = (await client.query<ClaimRow>(claimSql(true), [workerId, limit])).rows;
+          for (const row of claimed) {
+            if (!row.locked) continue;
+            // Already held by an earlier run here (advisory locks count): kept once, not twice.
+            if (held.has(row.id)) await client.query('SELECT pg_advisory_unlock($1, $2)', [EXECUTION_LOCK_CLASS, row.id]);
+            held.add(row.id);
+          }
+          return claimed;
+        });
       } else {
         rows = await prisma.$queryRawUnsafe<ClaimRow[]>(claimSql(false), workerId, limit);
       }
@@ -265,15 +302,17 @@ export function createExecutionQueue(options: ExecutionQueueOptions) {
       while (stillRunning() && !closed) {
         try {
           const client = await sessionClient();
-          const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS locked', [EXECUTION_LOCK_CLASS, executionId]);
-          if (rows[0]?.locked) {
+          const taken = await onSession(async () => {
+            const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS locked', [EXECUTION_LOCK_CLASS, executionId]);
+            if (!rows[0]?.locked) return null;
             if (stillRunning()) {
               held.add(executionId);
               return true;
             }
             await client.query('SELECT pg_advisory_unlock($1, $2)', [EXECUTION_LOCK_CLASS, executionId]);
             return false;
-          }
+          });
+          if (taken !== null) return taken;
         } catch {
           // The session is reconnecting: try again.
         }
@@ -309,6 +348,8 @@ export function createExecutionQueue(options: ExecutionQueueOptions) {
       workerId: string,
     ): Promise<{ cancelled: Array<{ id: number; by: string }>; lost: number[] }> {
       if (runs.length === 0) return { cancelled: [], lost: [] };
+      // In id order, as every worker does: two renewing overlapping rows cannot deadlock.
+      runs = [...runs].sort((a, b) => a.id - b.id);
       const renewed = await prisma.$queryRaw<Array<{ id: number; cancel_requested_by: string | null; cancel_requested_at: Date | null }>>`
         UPDATE executions e SET heartbeat_at = now()
         FROM unnest(${runs.map((run) => run.id)}::int[], ${runs.map((run) => run.claim)}::int[]) AS mine(id, claim)
@@ -362,6 +403,7 @@ export function createExecutionQueue(options: ExecutionQueueOptions) {
 
     async close(): Promise<void> {
       closed = true;
+      if (reconnectTimer) clearTimeout(reconnectTimer);
       held.clear();
       const client = session ?? (await connecting?.catch(() => null));
       session = null;

@@ -19,6 +19,12 @@ export interface RecoverInterruptedOptions {
    * it the moment that worker's connection drops). Only on a server database.
    */
   checkLocks?: boolean;
+  /**
+   * With `checkLocks`: a lock gone counts only once the lease is also this old, so a live worker
+   * whose session dropped for a moment (its heartbeats go on through the pool) keeps its
+   * executions. A dead worker is noticed after this, plus one sweep.
+   */
+  lockGraceMs?: number;
   /** Executions the calling process is running itself. */
   excludeIds?: readonly number[];
   /** An interrupted execution that has run this many times is closed instead of queued again. */
@@ -87,11 +93,11 @@ export const QUEUE_CHANNEL = 'aae_queue';
 
 function interruptedSql(options: RecoverInterruptedOptions, exclude: number[], lock: boolean) {
   const lockGone = options.checkLocks
-    ? Prisma.sql`OR NOT EXISTS (
+    ? Prisma.sql`OR (COALESCE(e.heartbeat_at, e.created_at) <= now() - make_interval(secs => ${(options.lockGraceMs ?? 0) / 1000}) AND NOT EXISTS (
         SELECT 1 FROM pg_locks l
         WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
           AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-          AND l.classid = ${EXECUTION_LOCK_CLASS}::oid AND l.objid = e.id::oid)`
+          AND l.classid = ${EXECUTION_LOCK_CLASS}::oid AND l.objid = e.id::oid))`
     : Prisma.empty;
   return Prisma.sql`
     SELECT e.id, e.attempts FROM executions e

@@ -27,6 +27,8 @@ import {
 import { z } from 'zod';
 
 export interface ExecutionRunnerDeps {
+  /** This worker among the others (`executions.worker_id`); a random one when absent. */
+  workerId?: string;
   prisma: PrismaClient;
   executions: ExecutionRepository;
   assistants: AssistantRepository;
@@ -78,6 +80,8 @@ interface Run {
   lost: boolean;
   /** Stopped on shutdown and put back in the queue: what this run still emits is dropped. */
   handedBack: boolean;
+  /** Writing how it ended: a lease renewal that misses it now is not a loss. */
+  finishing: boolean;
   done: Promise<void>;
 }
 
@@ -96,13 +100,15 @@ class HandBack extends Error {
  * into the write buffer, never awaited by the run.
  */
 export class ExecutionRunner {
-  readonly workerId = randomUUID();
+  readonly workerId: string;
   readonly concurrency: number;
   readonly maxAttempts: number;
   readonly staleAfterMs: number;
   private readonly running = new Map<number, Run>();
   private readonly logger: Pick<Console, 'info' | 'warn' | 'error'>;
   private readonly timers: NodeJS.Timeout[] = [];
+  private heartbeatTimer: NodeJS.Timeout | null = null;
+  readonly heartbeatMs: number;
   private working = false;
   private draining = false;
   private paused = false;
@@ -118,6 +124,8 @@ export class ExecutionRunner {
     this.concurrency = Math.max(1, deps.concurrency ?? 16);
     this.maxAttempts = Math.max(1, deps.maxAttempts ?? 3);
     this.staleAfterMs = deps.staleAfterMs ?? 60_000;
+    this.heartbeatMs = deps.heartbeatMs ?? 2_000;
+    this.workerId = deps.workerId ?? randomUUID();
   }
 
   /**
@@ -135,18 +143,20 @@ export class ExecutionRunner {
     await queue.listen();
     // The embedded database belongs to this process alone: whatever runs was left by its previous run.
     const recovered = await this.recoverInterrupted(queue.usesSessionLocks ? undefined : 0);
-    const heartbeatMs = this.deps.heartbeatMs ?? 5_000;
     const sweepMs = this.deps.sweepMs ?? 2_000;
     const pollMs = this.deps.pollMs ?? 5_000;
-    this.timers.push(setInterval(() => void this.renewLeases(), heartbeatMs).unref());
-    // Only a server database has other workers, whose deaths to notice.
-    if (queue.usesSessionLocks) {
-      this.timers.push(
-        setInterval(() => {
-          this.recoverInterrupted().catch((error: unknown) => this.logger.warn(`[worker] looking for interrupted executions failed: ${String(error)}`));
-        }, sweepMs).unref(),
-      );
-    }
+    // Kept through a drain: what still runs keeps its lease and hears of cancellations.
+    this.heartbeatTimer = setInterval(() => void this.renewLeases(), this.heartbeatMs).unref();
+    this.timers.push(
+      setInterval(() => {
+        // On the embedded database, not while a claim is being launched: its rows are running
+        // before they are listed here.
+        if (!queue.usesSessionLocks && this.filling) return;
+        this.recoverInterrupted(queue.usesSessionLocks ? undefined : 0).catch((error: unknown) =>
+          this.logger.warn(`[worker] looking for interrupted executions failed: ${String(error)}`),
+        );
+      }, sweepMs).unref(),
+    );
     this.timers.push(setInterval(() => void this.fill(), pollMs).unref());
     void this.fill();
     return recovered;
@@ -241,6 +251,8 @@ export class ExecutionRunner {
       run.controller.abort(new HandBack('This worker is shutting down'));
     }
     await Promise.all(left.map((run) => run.done));
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    this.heartbeatTimer = null;
     return { finished: runs.length - left.length, handedBack: left.length };
   }
 
@@ -261,6 +273,8 @@ export class ExecutionRunner {
     const recovered = await recoverInterruptedExecutions(this.deps.prisma, {
       staleAfterMs,
       checkLocks: this.deps.queue.usesSessionLocks,
+      // Two missed heartbeats and a second: a live worker whose session dropped keeps its runs.
+      lockGraceMs: 2 * this.heartbeatMs + 1_000,
       excludeIds: [...this.running.keys()],
       maxAttempts: this.maxAttempts,
     });
@@ -307,7 +321,13 @@ export class ExecutionRunner {
     this.stats.claimed++;
     const controller = new AbortController();
     if (claimed.cancelRequestedBy) controller.abort(new CancelledError(claimed.cancelRequestedBy));
-    const run: Run = { claimed, controller, lost: false, handedBack: false, done: Promise.resolve() };
+    const run: Run = { claimed, controller, lost: false, handedBack: false, finishing: false, done: Promise.resolve() };
+    // An earlier run here that lost this execution and has not noticed yet: stopped, written off.
+    const earlier = this.running.get(claimed.id);
+    if (earlier && !earlier.lost) {
+      earlier.lost = true;
+      earlier.controller.abort(new Error('This worker claimed the execution again'));
+    }
     // Listed before it starts: what it checks of itself sees it running.
     this.running.set(claimed.id, run);
     let crashed = false;
@@ -317,12 +337,14 @@ export class ExecutionRunner {
         this.logger.error(`[worker] execution ${claimed.id} crashed:`, error);
       })
       .finally(async () => {
+        // Not when a later run here took its place (that one owns the entry and the lock).
+        if (this.running.get(claimed.id) !== run) return;
         this.running.delete(claimed.id);
         // Only when the run ended without writing its status (which lets go of the lock itself).
         await this.deps.queue.release(claimed.id).catch((error: unknown) => this.logger.warn(`[worker] could not release ${claimed.id}: ${String(error)}`));
         // Still running in the database: queued again to resume (or closed past the cap). On a
-        // server any worker's sweep notices; the embedded database has only this one.
-        if (crashed && !this.deps.queue.usesSessionLocks) await this.recoverInterrupted(0).catch(() => {});
+        // server any worker's sweep notices; on the embedded database this one's, soonest now.
+        if (crashed && !this.deps.queue.usesSessionLocks && !this.filling) await this.recoverInterrupted(0).catch(() => {});
         for (const listener of this.finishedListeners) listener(claimed.id);
         void this.fill();
       });
@@ -336,7 +358,7 @@ export class ExecutionRunner {
       for (const request of cancelled) this.cancel(request.id, request.by);
       for (const id of lost) {
         const run = this.running.get(id);
-        if (!run || run.lost) continue;
+        if (!run || run.lost || run.finishing) continue;
         run.lost = true;
         this.stats.lost++;
         this.logger.warn(`[worker] execution ${id} was taken over by another worker or closed; this run stops`);
@@ -365,6 +387,7 @@ export class ExecutionRunner {
     });
     if (last && isTerminalEventType(last.eventType)) {
       // It ended, but its worker stopped before recording so: the event is the truth.
+      run.finishing = true;
       await queue.finish(id, claimed.claim, { status: last.eventType === 'execution-complete' ? 'completed' : 'failed', totalTokens: 0 });
       return;
     }
@@ -373,6 +396,7 @@ export class ExecutionRunner {
     if (!assistant || !input.success) {
       const error = assistant ? 'Its stored input is not a set of text values' : `Assistant ${claimed.assistantId} was deleted before the execution ran`;
       recorder.emit({ eventType: 'execution-error', eventData: { executionId: id, error, recoverable: false } });
+      run.finishing = true;
       await buffer.settled();
       await queue.finish(id, claimed.claim, { status: 'failed', totalTokens: 0, error });
       return;
@@ -416,6 +440,7 @@ export class ExecutionRunner {
     if (run.lost) return;
     if (run.handedBack) {
       // What it wrote before stopping is stored first, so the next worker goes on after it.
+      run.finishing = true;
       await buffer.settled();
       if (await queue.handBack(id, claimed.claim)) {
         this.stats.handedBack++;
@@ -423,8 +448,14 @@ export class ExecutionRunner {
       }
       return;
     }
-    // Its terminal event is stored before its status says it finished.
+    // Its terminal event is stored before its status says it finished. Should it not be (the
+    // store refused it, or gave up), the status stays running: recovery resumes it, and the
+    // resumed run writes the terminal event.
+    run.finishing = true;
     await buffer.settled();
+    const stored = await events.lastEvent(id);
+    if (run.lost) return;
+    if (!stored || !isTerminalEventType(stored.eventType)) throw new Error(`its terminal event was not stored; it is left to be resumed`);
     await queue.finish(id, claimed.claim, {
       status: outcome.status === 'completed' ? 'completed' : 'failed',
       totalTokens: outcome.totalTokens,

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { cacheIdentities } from './identity-cache.ts';
 import { createFanOut } from './live-delivery/fan-out.ts';
 import { createUsageLimits, type UsageLimitSettings } from './usage-limits.ts';
@@ -132,8 +133,11 @@ export function createAppServices(options: AppServicesOptions) {
   const tools = new ToolRegistry([...builtInTools, ...(options.tools ?? [])]);
   const responseCache = options.responseCache === false ? undefined : createResponseCacheStore(prisma, logger);
   // Executions wait here until a worker (of this process or another) claims them.
-  const queue = createExecutionQueue({ prisma, connectionString: options.database.connectionString, logger });
+  // This process as a worker: its id names its lock session (`aae-worker-<first 8>` in pg_stat_activity).
+  const workerId = randomUUID();
+  const queue = createExecutionQueue({ prisma, connectionString: options.database.connectionString, logger, workerName: workerId.slice(0, 8) });
   const runner = new ExecutionRunner({
+    workerId,
     prisma,
     executions,
     assistants,

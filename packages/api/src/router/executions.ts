@@ -90,7 +90,7 @@ export const executionsRouter = {
     }
     // Still waiting in the queue: closed here and now. Otherwise the worker running it stops it.
     const closed = await ctx.services.queue.cancelQueued(input.executionId, by);
-    if (closed) {
+    if (closed && closed.length > 0) {
       ctx.services.bus.publish(closed);
       return { executionId: input.executionId, cancelled: true as const, stoppedHere: true };
     }

@@ -243,7 +243,9 @@ export function createExecutionRepository(prisma: PrismaClient) {
       const saved = await prisma.$executeRaw`
         INSERT INTO prompt_results (execution_id, prompt_id, output, input_tokens, output_tokens, duration_ms, cached)
         SELECT id, ${result.promptId}, ${storable(result.output)}, ${result.inputTokens}, ${result.outputTokens}, ${result.durationMs}, ${result.cached}
-        FROM executions WHERE id = ${result.executionId} AND claims = ${result.claim}
+        FROM executions WHERE id = ${result.executionId} AND claims = ${result.claim} AND status = 'running'
+        -- Waits for a claim or recovery under way (FOR UPDATE), then sees its new claim number.
+        FOR KEY SHARE
         ON CONFLICT (execution_id, prompt_id) DO UPDATE SET
           output = EXCLUDED.output, input_tokens = EXCLUDED.input_tokens, output_tokens = EXCLUDED.output_tokens,
           duration_ms = EXCLUDED.duration_ms, cached = EXCLUDED.cached, created_at = now()`;
