@@ -1,7 +1,8 @@
 import type { Identity } from '@aae/auth';
 import { createInProcessEventBus } from '@aae/db';
-import { formatEventId, isTerminalEvent, type StoredEvent } from '@aae/events';
+import { isTerminalEvent, type StoredEvent } from '@aae/events';
 import { createFanOut } from '@aae/runtime';
+import { storedEvent } from '@aae/db/testing';
 import { describe, expect, it } from 'vitest';
 import { domainError } from './domain-errors.ts';
 import { watchAccess } from './execution-access.ts';
@@ -20,17 +21,7 @@ function person(id: number, role: 'admin' | 'member' = 'member'): Identity {
   };
 }
 
-function event(executionId: number, sequence: number, terminal = false): StoredEvent {
-  const eventData = { eventId: formatEventId(executionId, sequence), timestamp: new Date(sequence).toISOString() };
-  const row = { id: executionId * 100_000 + sequence, executionId, sequence, createdAt: new Date(sequence) };
-  return (terminal
-    ? { ...row, eventType: 'execution-complete', eventData: { ...eventData, executionId, totalTokens: 0, duration: 1 } }
-    : {
-        ...row,
-        eventType: 'progress',
-        eventData: { ...eventData, currentStep: sequence, totalSteps: 0, percentage: 0, message: `step ${sequence}` },
-      }) as unknown as StoredEvent;
-}
+const event = storedEvent;
 
 /** The fan-out core over stored events (every execution owned by `OWNER`). */
 function fanOutOver(stored: Map<number, StoredEvent[]>) {

@@ -14,18 +14,8 @@ import { wallClockMs } from './clock.ts';
 import type { ExecutionQueueWorkerMethods } from './execution-queue-worker.ts';
 import { describeMachine, resultToMarkdown, type BenchmarkResult, type ResultTable } from './report.ts';
 import { formatNumber, formatRatio, max, median, percentile } from './stats.ts';
+import { envList, envNumber } from './env-settings.ts';
 import { stopOnSignal } from './stop-on-signal.ts';
-
-function envList(name: string, fallback: number[]): number[] {
-  const value = process.env[name];
-  if (!value) return fallback;
-  const list = value.split(',').map((part) => Number(part.trim()));
-  if (list.some((entry) => !Number.isInteger(entry) || entry <= 0))
-    throw new Error(`${name} must be positive whole numbers separated by commas, got "${value}"`);
-  return list;
-}
-
-const envNumber = (name: string, fallback: number): number => envList(name, [fallback])[0]!;
 
 /** Executions queued at once per measured run. */
 const EXECUTIONS = envNumber('QUEUE_BENCH_EXECUTIONS', 1_000);

@@ -8,18 +8,8 @@ import type { PlainScaleServerMethods } from './live-delivery-scale-plain-server
 import type { ProductScaleServerMethods } from './live-delivery-scale-product-server.ts';
 import type { BenchmarkResult, ResultTable } from './report.ts';
 import { formatNumber, formatRatio, max, median, percentile } from './stats.ts';
+import { envList, envNumber } from './env-settings.ts';
 import { stopOnSignal } from './stop-on-signal.ts';
-
-function envList(name: string, fallback: number[]): number[] {
-  const value = process.env[name];
-  if (!value) return fallback;
-  const list = value.split(',').map((part) => Number(part.trim()));
-  if (list.some((entry) => !Number.isInteger(entry) || entry <= 0))
-    throw new Error(`${name} must be positive whole numbers separated by commas, got "${value}"`);
-  return list;
-}
-
-const envNumber = (name: string, fallback: number): number => envList(name, [fallback])[0]!;
 
 /** Open connections watching one execution. */
 const CONNECTION_COUNTS = envList('LIVE_SCALE_N', [1_000, 5_000, 10_000]);

@@ -49,6 +49,16 @@ export type PromptResult = Prisma.PromptResultGetPayload<{ select: typeof prompt
 
 export type ExecutionDetail = ExecutionRecord & { promptResults: PromptResult[] };
 
+/** A prompt's result as a run stores it, and a resumed run reuses it. */
+export interface StoredPromptResult {
+  promptId: number;
+  output: string;
+  inputTokens: number;
+  outputTokens: number;
+  durationMs: number;
+  cached: boolean;
+}
+
 function toSummary({ assistant, user, ...row }: SummaryRow): ExecutionSummary {
   return { ...row, assistantName: assistant.name, userName: user.name };
 }
@@ -230,16 +240,7 @@ export function createExecutionRepository(prisma: PrismaClient) {
      * Stores a prompt's result while `claim` holds (a resumed run reuses it instead of running the
      * prompt again). False when the claim is lost: the run must stop.
      */
-    async savePromptResult(result: {
-      executionId: number;
-      claim: number;
-      promptId: number;
-      output: string;
-      inputTokens: number;
-      outputTokens: number;
-      durationMs: number;
-      cached: boolean;
-    }): Promise<boolean> {
+    async savePromptResult(result: StoredPromptResult & { executionId: number; claim: number }): Promise<boolean> {
       const saved = await prisma.$executeRaw`
         INSERT INTO prompt_results (execution_id, prompt_id, output, input_tokens, output_tokens, duration_ms, cached)
         SELECT id, ${result.promptId}, ${storable(result.output)}, ${result.inputTokens}, ${result.outputTokens}, ${result.durationMs}, ${result.cached}
@@ -256,17 +257,7 @@ export function createExecutionRepository(prisma: PrismaClient) {
      * What earlier runs of an interrupted execution stored: its prompts' results (with whether
      * their `prompt-complete` event is stored too), where a resumed run goes on from.
      */
-    async storedProgress(id: number): Promise<
-      Array<{
-        promptId: number;
-        output: string;
-        inputTokens: number;
-        outputTokens: number;
-        durationMs: number;
-        cached: boolean;
-        announced: boolean;
-      }>
-    > {
+    async storedProgress(id: number): Promise<Array<StoredPromptResult & { announced: boolean }>> {
       const rows = await prisma.$queryRaw<
         Array<{ prompt_id: number; output: string; input_tokens: number; output_tokens: number; duration_ms: number; cached: boolean; announced: boolean }>
       >`

@@ -4,3 +4,4 @@ export { startPostgresCluster, type PostgresCluster } from './postgres-cluster.t
 export { KNOWLEDGE_CORPUS, KNOWLEDGE_QUERIES } from './knowledge-corpus.ts';
 export { bindExecutionId, SEED_SQL } from './seed-sql.ts';
 export { listenForNotifications, type NotificationListener } from './notification-listener.ts';
+export { storedEvent } from './stored-event.ts';

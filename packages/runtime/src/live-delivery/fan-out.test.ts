@@ -1,5 +1,6 @@
 import { createInProcessEventBus, type ExecutionRepository } from '@aae/db';
-import { formatEventId, isTerminalEvent, type StoredEvent } from '@aae/events';
+import { isTerminalEvent, type StoredEvent } from '@aae/events';
+import { storedEvent } from '@aae/db/testing';
 import { describe, expect, it } from 'vitest';
 import { createFanOut, SequenceNotReachedError, SlowWatcherError, type EventSink, type WatchAccess } from './fan-out.ts';
 
@@ -18,17 +19,7 @@ function person(id: number): WatchAccess {
   };
 }
 
-function event(executionId: number, sequence: number, terminal = false): StoredEvent {
-  const eventData = { eventId: formatEventId(executionId, sequence), timestamp: new Date(sequence).toISOString() };
-  const row = { id: executionId * 100_000 + sequence, executionId, sequence, createdAt: new Date(sequence) };
-  return (terminal
-    ? { ...row, eventType: 'execution-complete', eventData: { ...eventData, executionId, totalTokens: 0, duration: 1 } }
-    : {
-        ...row,
-        eventType: 'progress',
-        eventData: { ...eventData, currentStep: sequence, totalSteps: 0, percentage: 0, message: `step ${sequence}` },
-      }) as unknown as StoredEvent;
-}
+const event = storedEvent;
 
 /**
  * A store and bus as the product uses them: events are stored first, then published (what the
