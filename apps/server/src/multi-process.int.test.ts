@@ -211,6 +211,28 @@ describe.skipIf(testDatabaseKind() !== 'postgres')('several server processes on 
     }
   });
 
+  it('cancels a run on another process: the process that runs it hears at once and ends it with one recoverable error', async () => {
+    const { gated, holder, heldAssistantId } = await holdingProcess('Held until cancelled');
+    try {
+      const { executionId } = await holder.client('demo').executions.execute.mutate({ assistantId: heldAssistantId, input: {} });
+      const stream = collectExecutionEvents(b.client('demo'), { executionId });
+      await stream.received(2);
+      // Asked of B, which runs nothing of it: B tells the holder's worker through the database.
+      const answer = await b.client('demo').executions.cancel.mutate({ executionId });
+      expect(answer).toEqual({ executionId, cancelled: true, stoppedHere: false });
+      await stream.completed;
+      const stored = await getExecutionEvents(a.client('demo'), executionId);
+      const terminal = stored.filter((event) => event.eventType === 'execution-complete' || event.eventType === 'execution-error');
+      expect(terminal).toHaveLength(1);
+      expect(terminal[0]!.eventData).toMatchObject({ error: 'Execution was cancelled by demo', recoverable: true });
+      expect(ids(stream.events)).toEqual(ids(stored));
+      expect((await a.client('demo').executions.get.query({ executionId })).status).toBe('failed');
+    } finally {
+      gated.release();
+      await holder.stop();
+    }
+  });
+
   it('cuts a disabled account’s open streams on every process at once', async () => {
     const admin = a.client('admin');
     const person = await admin.users.create.mutate({ name: 'Roamer', email: 'roamer@example.test', password: 'roamer password' });
