@@ -1,5 +1,5 @@
 import { getExecutionEvents } from '@aae/client';
-import type { ClaimedExecution } from '@aae/db';
+import { createEventRecorder, createEventStore, type ClaimedExecution, type PendingEvent } from '@aae/db';
 import type { StoredEvent } from '@aae/events';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { collectExecutionEvents } from './testing/subscription.ts';
@@ -174,5 +174,33 @@ describe('the execution queue of one worker', () => {
     expect(await app.services.database.prisma.promptResult.count({ where: { executionId } })).toBe(0);
     // A second cancel finds it finished.
     await expect(app.client('demo').executions.cancel.mutate({ executionId })).rejects.toMatchObject({ data: { code: 'CONFLICT' } });
+  });
+
+  it('settles an execution whose worker stored its terminal event and died before recording how it ended: the event says how', async () => {
+    const { prisma } = app.services.database;
+    const row = await prisma.execution.create({
+      data: {
+        assistantId,
+        userId: app.people.demo.id,
+        status: 'running',
+        workerId: 'gone',
+        attempts: 1,
+        claims: 1,
+        startedAt: new Date(),
+        heartbeatAt: new Date(Date.now() - 120_000),
+      },
+    });
+    const pending: PendingEvent[] = [];
+    const recorder = createEventRecorder({ executionId: row.id, enqueue: (event) => pending.push(event) });
+    recorder.emit({ eventType: 'execution-start', eventData: { executionId: row.id, totalPrompts: 1, toolName: 'Queued' } });
+    recorder.emit({ eventType: 'execution-complete', eventData: { executionId: row.id, totalTokens: 42, duration: 900, success: true } });
+    await createEventStore(prisma).insertEvents(pending);
+    // This worker's own sweep may get there first; either way it ends settled, not resumed nor closed.
+    const recovered = await app.services.runner.recoverInterrupted(0);
+    expect(recovered.requeued).not.toContain(row.id);
+    expect(recovered.closed).not.toContain(row.id);
+    const settled = await prisma.execution.findUniqueOrThrow({ where: { id: row.id } });
+    expect(settled).toMatchObject({ status: 'completed', totalTokens: 42, error: null });
+    expect((await getExecutionEvents(app.client('demo'), row.id)).map((event) => event.eventType)).toEqual(['execution-start', 'execution-complete']);
   });
 });

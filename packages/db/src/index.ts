@@ -60,6 +60,7 @@ export {
   closeOrphanedExecutions,
   EXECUTION_LOCK_CLASS,
   ORPHAN_ERROR,
+  outcomeOf,
   QUEUE_CHANNEL,
   recoverInterruptedExecutions,
   type RecoveredExecutions,

@@ -60,11 +60,10 @@ export async function recoverInterruptedExecutions(prisma: PrismaClient, options
     for (const { id, attempts } of stale) {
       const last = await store.lastEvent(id);
       if (last && isTerminalEventType(last.eventType)) {
-        // It ended but died before recording so.
-        await tx.execution.update({
-          where: { id },
-          data: { status: last.eventType === 'execution-complete' ? 'completed' : 'failed', finishedAt: new Date(), workerId: null },
-        });
+        // It ended but died before recording so: the event says how.
+        const [terminal] = await store.listEvents(id, { afterSequence: last.sequence - 1, limit: 1 });
+        const { status, totalTokens, error } = outcomeOf(terminal!);
+        await tx.execution.update({ where: { id }, data: { status, totalTokens, error: error ?? null, finishedAt: new Date(), workerId: null } });
         recovered.settled.push(id);
         continue;
       }
@@ -86,6 +85,13 @@ export async function recoverInterruptedExecutions(prisma: PrismaClient, options
     if (recovered.requeued.length > 0) await tx.$executeRaw`SELECT pg_notify(${QUEUE_CHANNEL}, '')`;
     return recovered;
   }, TRANSACTION_OPTIONS);
+}
+
+/** How an execution ended, as its terminal event says. */
+export function outcomeOf(terminal: StoredEvent): { status: 'completed' | 'failed'; totalTokens: number; error?: string } {
+  if (terminal.eventType === 'execution-complete') return { status: 'completed', totalTokens: terminal.eventData.totalTokens };
+  if (terminal.eventType === 'execution-error') return { status: 'failed', totalTokens: 0, error: terminal.eventData.error };
+  throw new Error(`event ${terminal.eventData.eventId} is not a terminal event`);
 }
 
 /** Wakes the workers of every process: an execution was queued (or queued again). */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   createEventRecorder,
+  outcomeOf,
   recoverInterruptedExecutions,
   SYSTEM_VIEWER,
   type AssistantRepository,
@@ -388,7 +389,8 @@ export class ExecutionRunner {
     if (last && isTerminalEventType(last.eventType)) {
       // It ended, but its worker stopped before recording so: the event is the truth.
       run.finishing = true;
-      await queue.finish(id, claimed.claim, { status: last.eventType === 'execution-complete' ? 'completed' : 'failed', totalTokens: 0 });
+      const [terminal] = await events.listEvents(id, { afterSequence: last.sequence - 1, limit: 1 });
+      await queue.finish(id, claimed.claim, outcomeOf(terminal!));
       return;
     }
     const assistant = await this.deps.assistants.get(claimed.assistantId, SYSTEM_VIEWER);
