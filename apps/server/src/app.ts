@@ -154,10 +154,8 @@ async function serveApp(
   // A worker claims queued executions, and resumes those whose worker died (on the embedded
   // database, whatever this process's previous run left).
   const role = options.role ?? 'all';
-  if (role !== 'api') {
-    const recovered = await services.runner.startWorking();
-    if (recovered.requeued.length > 0) logger.warn(`[worker] resuming ${recovered.requeued.length} interrupted execution(s): ${recovered.requeued.join(', ')}`);
-  }
+  // (The worker logs what it queues again to resume.)
+  if (role !== 'api') await services.runner.startWorking();
   const purge = setInterval(() => {
     throttle.purgeExpired().catch((error: unknown) => logger.warn(`[auth] could not purge sign-in counts: ${String(error)}`));
   }, THROTTLE_PURGE_MS).unref();
