@@ -178,7 +178,12 @@ describe('the engine through the whole server', () => {
 
 describe.skipIf(testDatabaseKind() !== 'postgres')('cancelling from another server process', () => {
   it('stops the run on the process that runs it within a heartbeat', async () => {
-    const other = await startTestApp({ database: createDatabase({ databaseUrl: app.database.connectionString }), services: services(provider.baseURL) });
+    // Serves only: the run stays on the first process, whichever claims first.
+    const other = await startTestApp({
+      role: 'api',
+      database: createDatabase({ databaseUrl: app.database.connectionString }),
+      services: services(provider.baseURL),
+    });
     try {
       await (other.services.bus as PostgresEventBus).ready;
       provider.reply = () => ({ kind: 'text', text: 'slowly '.repeat(300), chunkSize: 7, chunkDelayMs: 20 });

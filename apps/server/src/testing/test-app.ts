@@ -22,6 +22,8 @@ export interface TestApp extends RunningApp {
 }
 
 export interface TestAppOptions {
+  /** What the process does (default `all`): `api` serves and runs nothing, so another process runs what it queues. */
+  role?: StartAppOptions['role'];
   chunkDelayMs?: number;
   webDist?: string;
   /** Another process's view of an existing database; by default a fresh one of the project's kind. */
@@ -65,6 +67,7 @@ export async function mutateWithCookie<T>(baseUrl: string, cookie: string, path:
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const database = options.database ?? (await createProjectTestDatabase());
   const app = await startApp({
+    role: options.role,
     database,
     port: 0,
     webDist: options.webDist,
