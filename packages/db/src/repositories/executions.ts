@@ -217,15 +217,15 @@ export function createExecutionRepository(prisma: PrismaClient) {
     },
 
     /**
-     * Records how a run ended. With `claim`, only while that claim holds: not once another worker
-     * took the execution over, nor once it was closed as interrupted (that status stands).
+     * Records how an execution ended, outside the worker (which finishes through the queue, under
+     * its claim); not once it was closed as interrupted (that status stands).
      */
     async markFinished(
       id: number,
-      outcome: { status: 'completed' | 'failed'; totalTokens: number; error?: string | undefined; finishedAt: Date; claim?: number },
-    ): Promise<boolean> {
-      const { count } = await prisma.execution.updateMany({
-        where: { id, orphanedAt: null, ...(outcome.claim !== undefined ? { claims: outcome.claim } : {}) },
+      outcome: { status: 'completed' | 'failed'; totalTokens: number; error?: string | undefined; finishedAt: Date },
+    ): Promise<void> {
+      await prisma.execution.updateMany({
+        where: { id, orphanedAt: null },
         data: {
           status: outcome.status,
           totalTokens: outcome.totalTokens,
@@ -233,7 +233,6 @@ export function createExecutionRepository(prisma: PrismaClient) {
           finishedAt: outcome.finishedAt,
         },
       });
-      return count > 0;
     },
 
     /**
