@@ -7,78 +7,71 @@ export interface AnalyticsRange {
   to?: Date | undefined;
 }
 
-const num = (value: unknown): number => (value === null || value === undefined ? 0 : Number(value));
-const numOrNull = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
+/** A range, and optionally only the executions of one assistant or one person. */
+export interface AnalyticsFilters extends AnalyticsRange {
+  assistantId?: number | undefined;
+  userId?: number | undefined;
+}
 
-function within(alias: string, range: AnalyticsRange): Prisma.Sql {
-  const column = Prisma.raw(`${alias}.created_at`);
+/** A count or sum PostgreSQL returns as bigint or numeric, as a number (none: 0). */
+export const num = (value: unknown): number => (value === null || value === undefined ? 0 : Number(value));
+/** Likewise, keeping "none" as null. */
+export const numOrNull = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
+
+/** The range on `timeColumn` and the assistant and person filters, as `AND …` after a WHERE. */
+function matching(timeColumn: string, filters: AnalyticsFilters): Prisma.Sql {
+  const column = Prisma.raw(timeColumn);
   const parts: Prisma.Sql[] = [];
-  if (range.from) parts.push(Prisma.sql`${column} >= ${range.from}`);
-  if (range.to) parts.push(Prisma.sql`${column} < ${range.to}`);
+  if (filters.from) parts.push(Prisma.sql`${column} >= ${filters.from}`);
+  if (filters.to) parts.push(Prisma.sql`${column} < ${filters.to}`);
+  if (filters.assistantId !== undefined) parts.push(Prisma.sql`assistant_id = ${filters.assistantId}`);
+  if (filters.userId !== undefined) parts.push(Prisma.sql`user_id = ${filters.userId}`);
   return parts.length > 0 ? Prisma.sql` AND ${Prisma.join(parts, ' AND ')}` : Prisma.empty;
 }
 
-/** Each completed execution, its `execution-start` row as start_event and its `execution-complete` row as complete_event. */
-const completedExecutions = Prisma.sql`
-        FROM assistant_architect_events complete_event
-        JOIN assistant_architect_events start_event
-          ON start_event.execution_id = complete_event.execution_id
-          AND start_event.event_type = 'execution-start'::assistant_event_type
-        WHERE complete_event.event_type = 'execution-complete'::assistant_event_type`;
-
 /**
- * The seed document's analytics questions, and a few more, answered from the events table. The
- * seed's own queries are kept in shape (same joins, filters and grouping), with a time range and
- * per-group counts added.
+ * The seed document's analytics questions, and a few more, answered from the rollup tables a
+ * trigger keeps as events are written (`execution_rollups`, `prompt_rollups`, `repository_uses`).
+ * Each keeps the time its raw-table query filtered on (the start event's, or the complete
+ * event's), and takes an assistant and a person besides.
  */
 export function createAnalytics(prisma: PrismaClient) {
   return {
-    /** Seed: "Average execution time by tool", whose `toolName` is the assistant's name (start → complete, from the rows' created_at). */
-    async executionTimeByAssistant(range: AnalyticsRange = {}) {
+    /** Seed: "Average execution time by tool", whose `toolName` is the assistant's name (start → complete, from the events' times). */
+    async executionTimeByAssistant(filters: AnalyticsFilters = {}) {
       const rows = await prisma.$queryRaw<Array<{ tool_name: string; avg_duration_ms: unknown; executions: unknown }>>`
-        SELECT
-          start_event.event_data->>'toolName' AS tool_name,
-          AVG(EXTRACT(EPOCH FROM (complete_event.created_at - start_event.created_at)) * 1000) AS avg_duration_ms,
-          COUNT(*) AS executions
-        ${completedExecutions}${within('start_event', range)}
+        SELECT tool_name, AVG(EXTRACT(EPOCH FROM (ended_at - started_at)) * 1000) AS avg_duration_ms, COUNT(*) AS executions
+        FROM execution_rollups
+        WHERE outcome = 'completed' AND started_at IS NOT NULL${matching('started_at', filters)}
         GROUP BY tool_name
         ORDER BY tool_name`;
       return rows.map((row) => ({ assistantName: row.tool_name, avgDurationMs: num(row.avg_duration_ms), executions: num(row.executions) }));
     },
 
     /** Seed: "Error rate by tool", by assistant likewise. */
-    async errorRateByAssistant(range: AnalyticsRange = {}) {
-      const rows = await prisma.$queryRaw<Array<{ tool_name: string; error_rate: unknown; executions: unknown; errors: unknown }>>`
-        SELECT
-          start_event.event_data->>'toolName' AS tool_name,
-          COUNT(error_event.id)::float / COUNT(start_event.id) AS error_rate,
-          COUNT(start_event.id) AS executions,
-          COUNT(error_event.id) AS errors
-        FROM assistant_architect_events start_event
-        LEFT JOIN assistant_architect_events error_event
-          ON start_event.execution_id = error_event.execution_id
-          AND error_event.event_type = 'execution-error'::assistant_event_type
-        WHERE start_event.event_type = 'execution-start'::assistant_event_type${within('start_event', range)}
+    async errorRateByAssistant(filters: AnalyticsFilters = {}) {
+      const rows = await prisma.$queryRaw<Array<{ tool_name: string; executions: unknown; errors: unknown }>>`
+        SELECT tool_name, COUNT(*) AS executions, COUNT(*) FILTER (WHERE outcome = 'failed') AS errors
+        FROM execution_rollups
+        WHERE started_at IS NOT NULL${matching('started_at', filters)}
         GROUP BY tool_name
         ORDER BY tool_name`;
       return rows.map((row) => ({
         assistantName: row.tool_name,
-        errorRate: num(row.error_rate),
+        errorRate: num(row.errors) / num(row.executions),
         executions: num(row.executions),
         errors: num(row.errors),
       }));
     },
 
     /** Seed: "Most used repositories", with each repository's name where it still exists. */
-    async mostUsedRepositories(range: AnalyticsRange = {}, limit = 20) {
+    async mostUsedRepositories(filters: AnalyticsFilters = {}, limit = 20) {
       const rows = await prisma.$queryRaw<Array<{ repository_id: string; usage_count: unknown; name: string | null }>>`
         SELECT usage.repository_id, usage.usage_count, repository.name
         FROM (
-          SELECT
-            jsonb_array_elements_text(event_data->'repositories') AS repository_id,
-            COUNT(*) AS usage_count
-          FROM assistant_architect_events e
-          WHERE event_type = 'knowledge-retrieval-start'::assistant_event_type${within('e', range)}
+          SELECT repository_id, COUNT(*) AS usage_count
+          FROM repository_uses
+          WHERE TRUE${matching('created_at', filters)}
           GROUP BY repository_id
         ) usage
         LEFT JOIN knowledge_repositories repository ON repository.id::text = usage.repository_id
@@ -87,23 +80,22 @@ export function createAnalytics(prisma: PrismaClient) {
       return rows.map((row) => ({ repositoryId: Number(row.repository_id), name: row.name, usageCount: num(row.usage_count) }));
     },
 
-    /** Seed: "Average prompt duration", overall or for one execution, and per prompt name. */
-    async averagePromptDuration(options: AnalyticsRange & { executionId?: number | undefined } = {}) {
-      const execution = options.executionId !== undefined ? Prisma.sql` AND complete.execution_id = ${options.executionId}` : Prisma.empty;
+    /**
+     * Seed: "Average prompt duration", overall or for one execution, and per prompt name; by the
+     * complete event's time. A prompt a resumed run started twice counts once.
+     */
+    async averagePromptDuration(options: AnalyticsFilters & { executionId?: number | undefined } = {}) {
+      const execution = options.executionId !== undefined ? Prisma.sql` AND execution_id = ${options.executionId}` : Prisma.empty;
       const rows = await prisma.$queryRaw<Array<{ prompt_name: string; avg_duration_ms: unknown; p95_duration_ms: unknown; runs: unknown }>>`
         SELECT
-          start.event_data->>'promptName' AS prompt_name,
-          AVG((complete.event_data->>'duration')::integer) AS avg_duration_ms,
-          percentile_cont(0.95) WITHIN GROUP (ORDER BY (complete.event_data->>'duration')::integer) AS p95_duration_ms,
+          prompt_name,
+          AVG(duration_ms) AS avg_duration_ms,
+          percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms) AS p95_duration_ms,
           COUNT(*) AS runs
-        FROM assistant_architect_events complete
-        JOIN assistant_architect_events start
-          ON start.execution_id = complete.execution_id
-          AND start.event_type = 'prompt-start'::assistant_event_type
-          AND start.event_data->'promptId' = complete.event_data->'promptId'
-        WHERE complete.event_type = 'prompt-complete'::assistant_event_type${execution}${within('complete', options)}
+        FROM prompt_rollups
+        WHERE completed_at IS NOT NULL AND started_at IS NOT NULL${execution}${matching('completed_at', options)}
         GROUP BY prompt_name
-        ORDER BY avg_duration_ms DESC`;
+        ORDER BY avg_duration_ms DESC, prompt_name`;
       const byPrompt = rows.map((row) => ({
         promptName: row.prompt_name,
         avgDurationMs: num(row.avg_duration_ms),
@@ -116,19 +108,16 @@ export function createAnalytics(prisma: PrismaClient) {
     },
 
     /** Executions started per hour or day, by how they ended. */
-    async executionsOverTime(options: AnalyticsRange & { bucket: 'hour' | 'day' }) {
+    async executionsOverTime(options: AnalyticsFilters & { bucket: 'hour' | 'day' }) {
       const bucket = Prisma.raw(`'${options.bucket}'`);
       const rows = await prisma.$queryRaw<Array<{ bucket: Date; started: unknown; completed: unknown; failed: unknown }>>`
         SELECT
-          date_trunc(${bucket}, start_event.created_at) AS bucket,
+          date_trunc(${bucket}, started_at) AS bucket,
           COUNT(*) AS started,
-          COUNT(*) FILTER (WHERE terminal.event_type = 'execution-complete'::assistant_event_type) AS completed,
-          COUNT(*) FILTER (WHERE terminal.event_type = 'execution-error'::assistant_event_type) AS failed
-        FROM assistant_architect_events start_event
-        LEFT JOIN assistant_architect_events terminal
-          ON terminal.execution_id = start_event.execution_id
-          AND terminal.event_type IN ('execution-complete'::assistant_event_type, 'execution-error'::assistant_event_type)
-        WHERE start_event.event_type = 'execution-start'::assistant_event_type${within('start_event', options)}
+          COUNT(*) FILTER (WHERE outcome = 'completed') AS completed,
+          COUNT(*) FILTER (WHERE outcome = 'failed') AS failed
+        FROM execution_rollups
+        WHERE started_at IS NOT NULL${matching('started_at', options)}
         GROUP BY 1
         ORDER BY 1`;
       return rows.map((row) => ({
@@ -139,15 +128,16 @@ export function createAnalytics(prisma: PrismaClient) {
       }));
     },
 
-    /** p50 and p95 of completed executions' durations (the `duration` they report), overall and by assistant. */
-    async durationPercentiles(range: AnalyticsRange = {}) {
+    /** p50 and p95 of completed executions' durations (the `duration` they report), overall and by assistant; by the complete event's time. */
+    async durationPercentiles(filters: AnalyticsFilters = {}) {
       const rows = await prisma.$queryRaw<Array<{ tool_name: string | null; p50: unknown; p95: unknown; executions: unknown }>>`
         SELECT
-          start_event.event_data->>'toolName' AS tool_name,
-          percentile_cont(0.5) WITHIN GROUP (ORDER BY (complete_event.event_data->>'duration')::numeric) AS p50,
-          percentile_cont(0.95) WITHIN GROUP (ORDER BY (complete_event.event_data->>'duration')::numeric) AS p95,
+          tool_name,
+          percentile_cont(0.5) WITHIN GROUP (ORDER BY duration_ms) AS p50,
+          percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms) AS p95,
           COUNT(*) AS executions
-        ${completedExecutions}${within('complete_event', range)}
+        FROM execution_rollups
+        WHERE outcome = 'completed' AND started_at IS NOT NULL${matching('ended_at', filters)}
         GROUP BY ROLLUP (tool_name)
         ORDER BY tool_name NULLS FIRST`;
       const [overall, ...byAssistant] = rows;
@@ -162,22 +152,14 @@ export function createAnalytics(prisma: PrismaClient) {
       };
     },
 
-    /** Output tokens by the model that wrote them (from prompt-start's modelId), and how many came from the cache. */
-    async tokensByModel(range: AnalyticsRange = {}) {
+    /** Output tokens by the model that wrote them (from prompt-start's modelId), and how many came from the cache; by the complete event's time. */
+    async tokensByModel(filters: AnalyticsFilters = {}) {
       const rows = await prisma.$queryRaw<Array<{ model_id: string; output_tokens: unknown; prompts: unknown; cached: unknown }>>`
-        SELECT
-          start.event_data->>'modelId' AS model_id,
-          SUM((complete.event_data->>'outputTokens')::integer) AS output_tokens,
-          COUNT(*) AS prompts,
-          COUNT(*) FILTER (WHERE (complete.event_data->>'cached')::boolean) AS cached
-        FROM assistant_architect_events complete
-        JOIN assistant_architect_events start
-          ON start.execution_id = complete.execution_id
-          AND start.event_type = 'prompt-start'::assistant_event_type
-          AND start.event_data->'promptId' = complete.event_data->'promptId'
-        WHERE complete.event_type = 'prompt-complete'::assistant_event_type${within('complete', range)}
+        SELECT model_id, SUM(output_tokens) AS output_tokens, COUNT(*) AS prompts, COUNT(*) FILTER (WHERE cached) AS cached
+        FROM prompt_rollups
+        WHERE completed_at IS NOT NULL AND started_at IS NOT NULL${matching('completed_at', filters)}
         GROUP BY model_id
-        ORDER BY output_tokens DESC`;
+        ORDER BY output_tokens DESC, model_id`;
       return rows.map((row) => ({
         modelId: row.model_id,
         outputTokens: num(row.output_tokens),

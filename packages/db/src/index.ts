@@ -69,7 +69,7 @@ export {
 export { claimSql, createExecutionQueue, type ClaimedExecution, type ExecutionQueue, type ExecutionQueueOptions, type QueueSignal } from './execution-queue.ts';
 export type { ExecutionStatus, UserRole, Visibility } from './generated/prisma/enums.ts';
 export type { PrismaClient } from './generated/prisma/client.ts';
-export { createAnalytics, type Analytics, type AnalyticsRange } from './analytics.ts';
+export { createAnalytics, type Analytics, type AnalyticsFilters, type AnalyticsRange } from './analytics.ts';
 export { createKnowledgeStore, type KnowledgeStore, type KnowledgeStoreOptions } from './knowledge/knowledge-store.ts';
 export type { KnowledgeRepositorySummary } from './knowledge/knowledge-repositories.ts';
 export type { KnowledgeDocumentSummary } from './knowledge/knowledge-documents.ts';

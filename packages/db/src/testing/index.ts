@@ -5,3 +5,5 @@ export { KNOWLEDGE_CORPUS, KNOWLEDGE_QUERIES } from './knowledge-corpus.ts';
 export { bindExecutionId, SEED_SQL } from './seed-sql.ts';
 export { listenForNotifications, type NotificationListener } from './notification-listener.ts';
 export { storedEvent } from './stored-event.ts';
+export { createRawAnalytics } from './raw-analytics.ts';
+export { expectRollupsMatchRaw } from './rollups-match-raw.ts';
