@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { scratchPgliteAdapterFactory, withAwaitedPgliteScripts } from './pglite.ts';
+import { withWholePostgresStatements } from './postgres.ts';
 import { noFilters, withSchemaEngine, type MigrationDirectory, type MigrationList } from './schema-engine.ts';
 
 export { pgliteAdapterFactory } from './pglite.ts';
@@ -78,16 +79,21 @@ export async function readMigrations(migrationsDir: string = defaultMigrationsDi
  */
 export async function deployMigrations(factory: SqlMigrationAwareDriverAdapterFactory, opts: MigrateOptions = {}): Promise<string[]> {
   const migrationsList = await readMigrations(opts.migrationsDir);
-  return withSchemaEngine(withAwaitedPgliteScripts(factory), engineOptions(opts), async (engine) => {
+  return withSchemaEngine(forMigrations(factory), engineOptions(opts), async (engine) => {
     const { appliedMigrationNames } = await engine.applyMigrations({ migrationsList, filters: noFilters });
     return appliedMigrationNames;
   });
 }
 
+/** The factory with its adapter's script bugs worked around (see pglite.ts and postgres.ts). */
+function forMigrations(factory: SqlMigrationAwareDriverAdapterFactory): SqlMigrationAwareDriverAdapterFactory {
+  return withWholePostgresStatements(withAwaitedPgliteScripts(factory));
+}
+
 /** Compares the migrations directory with the target database's `_prisma_migrations`. */
 export async function migrationStatus(factory: SqlMigrationAwareDriverAdapterFactory, opts: MigrateOptions = {}): Promise<MigrationStatus> {
   const migrationsList = await readMigrations(opts.migrationsDir);
-  const diagnosis = await withSchemaEngine(withAwaitedPgliteScripts(factory), engineOptions(opts), (engine) =>
+  const diagnosis = await withSchemaEngine(forMigrations(factory), engineOptions(opts), (engine) =>
     engine.diagnoseMigrationHistory({ migrationsList, optInToShadowDatabase: false, filters: noFilters }),
   );
   const history = diagnosis.history;
