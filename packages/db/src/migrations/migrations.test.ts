@@ -5,6 +5,8 @@ import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { afterEach, describe, expect, it } from 'vitest';
+import { PrismaClient } from '../generated/prisma/client.ts';
+import { expectRollupsMatchRaw } from '../testing/rollups-match-raw.ts';
 import { createMigration, defaultMigrationsDir, defaultSchemaPath, deployMigrations, migrationStatus, pgliteAdapterFactory, readMigrations } from './index.ts';
 
 // Each PGlite start costs a couple of seconds; a diff replays every migration into one.
@@ -253,5 +255,50 @@ describe('the microsecond event times migration on events stored in milliseconds
       `SELECT format_type(atttypid, atttypmod) AS type FROM pg_attribute WHERE attrelid = 'assistant_architect_events'::regclass AND attname = 'created_at'`,
     );
     expect(type.rows).toEqual([{ type: 'timestamp(6) with time zone' }]);
+  });
+});
+
+describe('the analytics rollups migration on a database with events', () => {
+  it('fills the rollups from the events already stored, and the trigger keeps them after', slow, async () => {
+    const { db, deployRest, later } = await databaseBefore('_analytics_rollups');
+    const event = (execution: number, sequence: number, type: string, data: object, at: string) =>
+      `(${execution}, ${sequence}, '${type}', '${JSON.stringify(data)}', '${at}')`;
+    const prompt = (promptId: number, promptName: string) => ({ promptId, promptName, position: 1, totalPrompts: 1, modelId: 'local' });
+    await db.exec(`
+      INSERT INTO users (name, email, role) VALUES ('a', 'a@example.test', 'member'), ('b', 'b@example.test', 'member');
+      INSERT INTO assistants (name) VALUES ('One'), ('Two');
+      INSERT INTO knowledge_repositories (name, embedding_model) VALUES ('Notes', 'local-hash-384');
+      INSERT INTO executions (assistant_id, user_id, status) VALUES (1, 1, 'completed'), (2, 2, 'failed'), (1, 2, 'running');
+      INSERT INTO assistant_architect_events (execution_id, sequence, event_type, event_data, created_at) VALUES
+        ${event(1, 1, 'execution-start', { executionId: 1, totalPrompts: 1, toolName: 'One' }, '2026-11-01T10:00:00Z')},
+        ${event(1, 2, 'prompt-start', prompt(1, 'First'), '2026-11-01T10:00:01Z')},
+        ${event(1, 3, 'knowledge-retrieval-start', { promptId: 1, repositories: [1, 7], searchType: 'hybrid' }, '2026-11-01T10:00:02Z')},
+        ${event(1, 4, 'prompt-start', prompt(1, 'First'), '2026-11-01T10:00:03Z')},
+        ${event(1, 5, 'prompt-complete', { promptId: 1, outputTokens: 9, duration: 800, cached: false }, '2026-11-01T10:00:04Z')},
+        ${event(1, 6, 'execution-complete', { executionId: 1, totalTokens: 9, duration: 4000, success: true }, '2026-11-01T10:00:05Z')},
+        ${event(2, 1, 'execution-start', { executionId: 2, totalPrompts: 1, toolName: 'Two' }, '2026-11-02T10:00:00Z')},
+        ${event(2, 2, 'execution-error', { executionId: 2, error: 'boom', recoverable: false }, '2026-11-02T10:00:01Z')},
+        ${event(3, 1, 'execution-start', { executionId: 3, totalPrompts: 1, toolName: 'One' }, '2026-11-03T10:00:00Z')};
+    `);
+    expect(await deployRest()).toEqual(later);
+
+    const prisma = new PrismaClient({ adapter: new PrismaPGlite(db) });
+    cleanups.push(() => prisma.$disconnect());
+    const answers = await expectRollupsMatchRaw(prisma);
+    expect(answers.errorRateByAssistant).toEqual([
+      { assistantName: 'One', errorRate: 0, executions: 2, errors: 0 },
+      { assistantName: 'Two', errorRate: 1, executions: 1, errors: 1 },
+    ]);
+    expect(answers.averagePromptDuration).toMatchObject({ avgDurationMs: 800, runs: 1 });
+    expect(answers.mostUsedRepositories).toEqual([
+      { repositoryId: 1, name: 'Notes', usageCount: 1 },
+      { repositoryId: 7, name: null, usageCount: 1 },
+    ]);
+
+    // Execution 3 ends after the migration: the trigger adds it to what the backfill wrote.
+    await db.exec(`INSERT INTO assistant_architect_events (execution_id, sequence, event_type, event_data, created_at) VALUES
+      ${event(3, 2, 'execution-complete', { executionId: 3, totalTokens: 0, duration: 1500, success: true }, '2026-11-03T10:00:02Z')}`);
+    const after = await expectRollupsMatchRaw(prisma);
+    expect(after.executionTimeByAssistant).toEqual([{ assistantName: 'One', avgDurationMs: 3500, executions: 2 }]);
   });
 });
