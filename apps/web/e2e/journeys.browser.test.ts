@@ -135,6 +135,16 @@ describe('journeys through the web app', () => {
     expect(tokenRows).toEqual(tokens.map((row) => new Intl.NumberFormat('en').format(row.outputTokens)));
     await page.locator('[data-chart="executions-over-time"] svg').first().waitFor();
     await screenshot(page, 'journey-analytics');
+
+    // One person's executions only, as the procedure answers for them.
+    const demo = (await app.services.users.list()).find((user) => user.name === 'demo')!;
+    await page.getByLabel('Person').selectOption(String(demo.id));
+    const theirs = await app.services.analytics.errorRateByAssistant({ userId: demo.id });
+    expect(theirs.reduce((sum, row) => sum + row.executions, 0)).toBeLessThan(expected.reduce((sum, row) => sum + row.executions, 0));
+    await expect
+      .poll(() => page.locator('[data-chart="error-rate-by-assistant"] .chart-data tbody tr td:nth-child(4)').allTextContents())
+      .toEqual(theirs.map((row) => String(row.executions)));
+    await screenshot(page, 'journey-analytics-person');
   });
 
   it('downloads an execution’s events whose rows equal the API’s', async () => {

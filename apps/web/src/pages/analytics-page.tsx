@@ -103,11 +103,53 @@ function Bars({
   );
 }
 
+/** A labelled choice of one assistant or person, or all of them (the empty value). */
+function FilterSelect({
+  id,
+  label,
+  allLabel,
+  value,
+  onChange,
+  options,
+}: {
+  id: string;
+  label: string;
+  allLabel: string;
+  value: number | undefined;
+  onChange: (value: number | undefined) => void;
+  options: Array<{ id: number; name: string }> | undefined;
+}) {
+  return (
+    <label htmlFor={id}>
+      <span>{label}</span>{' '}
+      <select id={id} value={value ?? ''} onChange={(event) => onChange(event.target.value === '' ? undefined : Number(event.target.value))}>
+        <option value="">{allLabel}</option>
+        {options?.map((option) => (
+          <option key={option.id} value={option.id}>
+            {option.name}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
 export function AnalyticsPage() {
   const [rangeKey, setRangeKey] = useState('7d');
+  const [assistantId, setAssistantId] = useState<number | undefined>();
+  const [userId, setUserId] = useState<number | undefined>();
   const range = RANGES.find((candidate) => candidate.key === rangeKey) ?? RANGES[1]!;
+  const assistants = trpc.assistants.list.useQuery({ limit: 100 });
+  const people = trpc.users.list.useQuery();
   // Rounded to the minute so the queries' keys stay stable while the page is open.
-  const input = useMemo(() => (range.ms === null ? {} : { from: new Date(Math.floor((Date.now() - range.ms) / 60_000) * 60_000) }), [range.ms]);
+  const input = useMemo(
+    () => ({
+      ...(range.ms === null ? {} : { from: new Date(Math.floor((Date.now() - range.ms) / 60_000) * 60_000) }),
+      ...(assistantId === undefined ? {} : { assistantId }),
+      ...(userId === undefined ? {} : { userId }),
+    }),
+    [range.ms, assistantId, userId],
+  );
 
   const overTime = trpc.analytics.executionsOverTime.useQuery({ ...input, bucket: range.bucket });
   const timeByAssistant = trpc.analytics.executionTimeByAssistant.useQuery(input);
@@ -129,16 +171,34 @@ export function AnalyticsPage() {
     <div className="analytics">
       <section className="panel analytics-header">
         <h1>Analytics</h1>
-        <label>
-          <span>Period</span>{' '}
-          <select value={rangeKey} onChange={(event) => setRangeKey(event.target.value)}>
-            {RANGES.map((candidate) => (
-              <option key={candidate.key} value={candidate.key}>
-                {candidate.label}
-              </option>
-            ))}
-          </select>
-        </label>
+        <div className="analytics-filters">
+          <label>
+            <span>Period</span>{' '}
+            <select value={rangeKey} onChange={(event) => setRangeKey(event.target.value)}>
+              {RANGES.map((candidate) => (
+                <option key={candidate.key} value={candidate.key}>
+                  {candidate.label}
+                </option>
+              ))}
+            </select>
+          </label>
+          <FilterSelect
+            id="analytics-assistant"
+            label="Assistant"
+            allLabel="All assistants"
+            value={assistantId}
+            onChange={setAssistantId}
+            options={assistants.data?.items}
+          />
+          <FilterSelect
+            id="analytics-person"
+            label="Person"
+            allLabel="Everyone"
+            value={userId}
+            onChange={setUserId}
+            options={people.data?.map((person) => ({ id: person.id, name: `${person.name} (${person.email})` }))}
+          />
+        </div>
       </section>
       <div className="chart-grid">
         <ChartCard

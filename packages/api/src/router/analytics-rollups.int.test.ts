@@ -136,7 +136,10 @@ type Row = [executionId: number, sequence: number, eventType: string, eventData:
 
 /** Inserts rows in one plain SQL statement, as the seed's table takes them from any writer. */
 async function insertRows(rows: Row[]) {
-  const values = rows.map((_, index) => `($${index * 5 + 1}::int, $${index * 5 + 2}::int, $${index * 5 + 3}::assistant_event_type, $${index * 5 + 4}::jsonb, $${index * 5 + 5}::timestamptz)`);
+  const values = rows.map(
+    (_, index) =>
+      `($${index * 5 + 1}::int, $${index * 5 + 2}::int, $${index * 5 + 3}::assistant_event_type, $${index * 5 + 4}::jsonb, $${index * 5 + 5}::timestamptz)`,
+  );
   const params = rows.flatMap(([executionId, sequence, eventType, eventData, seconds]) => [
     executionId,
     sequence,
