@@ -8,6 +8,7 @@
 import { PGlite } from '@electric-sql/pglite';
 import { DriverAdapterError, type SqlDriverAdapter, type SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { withScripts } from './adapter-scripts.ts';
 
 /** A factory for migrating `db`; the shadow database (rarely needed) is a throwaway in-memory PGlite. */
 export function pgliteAdapterFactory(db: PGlite): SqlMigrationAwareDriverAdapterFactory {
@@ -48,26 +49,17 @@ export function scratchPgliteAdapterFactory(db: PGlite): SqlMigrationAwareDriver
 }
 
 function awaitScripts(adapter: SqlDriverAdapter, db: PGlite, onDispose?: () => Promise<void>): SqlDriverAdapter {
-  const fixed: SqlDriverAdapter = {
-    provider: adapter.provider,
-    adapterName: adapter.adapterName,
-    queryRaw: (query) => adapter.queryRaw(query),
-    executeRaw: (query) => adapter.executeRaw(query),
-    startTransaction: (isolationLevel) => adapter.startTransaction(isolationLevel),
-    executeScript: async (script) => {
+  return withScripts(
+    adapter,
+    async (script) => {
       try {
         await db.exec(script);
       } catch (error) {
         throw toDriverAdapterError(error);
       }
     },
-    dispose: async () => {
-      await adapter.dispose();
-      await onDispose?.();
-    },
-  };
-  if (adapter.getConnectionInfo) fixed.getConnectionInfo = () => adapter.getConnectionInfo!();
-  return fixed;
+    onDispose,
+  );
 }
 
 /** Hands PostgreSQL errors to the engine as such, so its message names the SQL error. */

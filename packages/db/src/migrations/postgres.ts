@@ -9,6 +9,7 @@
  */
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import { withScripts } from './adapter-scripts.ts';
 
 /** Swaps a `PrismaPg` factory for one that splits scripts by PostgreSQL's rules; any other is returned as is. */
 export function withWholePostgresStatements(factory: SqlMigrationAwareDriverAdapterFactory): SqlMigrationAwareDriverAdapterFactory {
@@ -22,19 +23,9 @@ export function withWholePostgresStatements(factory: SqlMigrationAwareDriverAdap
 }
 
 function splitScripts(adapter: SqlDriverAdapter): SqlDriverAdapter {
-  const fixed: SqlDriverAdapter = {
-    provider: adapter.provider,
-    adapterName: adapter.adapterName,
-    queryRaw: (query) => adapter.queryRaw(query),
-    executeRaw: (query) => adapter.executeRaw(query),
-    startTransaction: (isolationLevel) => adapter.startTransaction(isolationLevel),
-    executeScript: async (script) => {
-      for (const sql of splitSqlStatements(script)) await adapter.executeRaw({ sql, args: [], argTypes: [] });
-    },
-    dispose: () => adapter.dispose(),
-  };
-  if (adapter.getConnectionInfo) fixed.getConnectionInfo = () => adapter.getConnectionInfo!();
-  return fixed;
+  return withScripts(adapter, async (script) => {
+    for (const sql of splitSqlStatements(script)) await adapter.executeRaw({ sql, args: [], argTypes: [] });
+  });
 }
 
 /**
