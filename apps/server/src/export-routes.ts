@@ -116,7 +116,11 @@ function parseFilters(url: URL) {
 }
 
 /** The events of each page of executions, in the pages' order, read in chunks of `EVENT_CHUNK`. */
-async function* eventsOf(services: AppServices, executionPages: AsyncIterable<readonly number[]> | Iterable<readonly number[]>, type?: StoredEvent['eventType']) {
+async function* eventsOf(
+  services: AppServices,
+  executionPages: AsyncIterable<readonly number[]> | Iterable<readonly number[]>,
+  type?: StoredEvent['eventType'],
+) {
   for await (const executionIds of executionPages) {
     if (executionIds.length === 0) continue;
     yield* readAfter((after: ExportPlace, limit) => services.events.exportChunk(executionIds, { after, limit, type }), {

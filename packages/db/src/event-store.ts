@@ -174,19 +174,26 @@ export function createEventStore(prisma: Pick<PrismaClient, 'assistantArchitectE
      * events in stored order, after `after`: one statement per chunk, which walks the
      * `(execution_id, sequence)` index and holds no transaction between chunks.
      */
-    async exportChunk(
-      executionIds: readonly number[],
-      options: { after: ExportPlace; limit: number; type?: EventType | undefined },
-    ): Promise<ExportedEvent[]> {
+    async exportChunk(executionIds: readonly number[], options: { after: ExportPlace; limit: number; type?: EventType | undefined }): Promise<ExportedEvent[]> {
       const type = options.type ? Prisma.sql`AND ev.event_type = ${options.type}::assistant_event_type` : Prisma.empty;
       const rows = await prisma.$queryRaw<
-        Array<{ id: bigint; execution_id: number; sequence: number; event_type: string; created_at: Date; event_id: string; event_data: string; position: bigint }>
+        Array<{
+          id: bigint;
+          execution_id: number;
+          sequence: number;
+          event_type: string;
+          created_at: Date;
+          event_id: string;
+          event_data: string;
+          position: bigint;
+        }>
       >`
         SELECT ev.id, ev.execution_id, ev.sequence, ev.event_type::text AS event_type, ev.created_at,
           ev.event_data->>'eventId' AS event_id, ev.event_data::text AS event_data, p.position
         FROM unnest(${executionIds}::int[]) WITH ORDINALITY AS p(execution_id, position)
         JOIN assistant_architect_events ev ON ev.execution_id = p.execution_id
-        WHERE (p.position, ev.sequence) > (${options.after.position}::bigint, ${options.after.sequence}::int) ${type}
+        WHERE p.position >= ${options.after.position}::bigint
+          AND (p.position, ev.sequence) > (${options.after.position}::bigint, ${options.after.sequence}::int) ${type}
         ORDER BY p.position, ev.sequence
         LIMIT ${options.limit}`;
       return rows.map((row) => ({

@@ -51,7 +51,17 @@ beforeAll(async () => {
     SELECT id, 1, 'tool-execution-start'::assistant_event_type, '{}'::jsonb FROM executions WHERE id % 4 = 0
     UNION ALL SELECT id, 2, 'execution-error', '{}' FROM executions WHERE status = 'failed'`;
   const stored = await db.prisma.execution.findMany({
-    select: { id: true, userId: true, assistantId: true, status: true, totalTokens: true, createdAt: true, startedAt: true, finishedAt: true, events: { select: { eventType: true } } },
+    select: {
+      id: true,
+      userId: true,
+      assistantId: true,
+      status: true,
+      totalTokens: true,
+      createdAt: true,
+      startedAt: true,
+      finishedAt: true,
+      events: { select: { eventType: true } },
+    },
   });
   rows = stored.map((row) => ({
     id: row.id,
@@ -85,7 +95,10 @@ const FILTERS: Record<string, { filters: () => Filters; matches: (row: Row) => b
   'user name, event type and date range': {
     filters: () => ({ userName: 'bob', eventType: 'execution-error', from: FROM, to: TO }),
     matches: (row) =>
-      (row.userId === users.bob || row.userId === users.otherBob) && row.eventTypes.has('execution-error') && row.createdAt >= FROM.getTime() && row.createdAt < TO.getTime(),
+      (row.userId === users.bob || row.userId === users.otherBob) &&
+      row.eventTypes.has('execution-error') &&
+      row.createdAt >= FROM.getTime() &&
+      row.createdAt < TO.getTime(),
   },
   'a name nobody has': { filters: () => ({ assistantName: 'gamma' }), matches: () => false },
 };

@@ -152,13 +152,23 @@ export function createExecutionRepository(prisma: PrismaClient) {
     if (options.userName) {
       const users = await prisma.user.findMany({ where: { name: options.userName }, select: { id: true } });
       if (users.length === 0) return null;
-      conditions.push(oneOf(Prisma.sql`e.user_id`, users.map((user) => user.id)));
+      conditions.push(
+        oneOf(
+          Prisma.sql`e.user_id`,
+          users.map((user) => user.id),
+        ),
+      );
     }
     if (options.assistantName) {
       const assistants = await prisma.$queryRaw<Array<{ id: number }>>`
         SELECT id FROM assistants WHERE name ILIKE ${`%${escapeLike(options.assistantName)}%`}`;
       if (assistants.length === 0) return null;
-      conditions.push(oneOf(Prisma.sql`e.assistant_id`, assistants.map((assistant) => assistant.id)));
+      conditions.push(
+        oneOf(
+          Prisma.sql`e.assistant_id`,
+          assistants.map((assistant) => assistant.id),
+        ),
+      );
     }
     return conditions;
   }
@@ -189,7 +199,9 @@ export function createExecutionRepository(prisma: PrismaClient) {
     }
     if (after) {
       const value = CURSOR_VALUE_SQL[sort](after.value);
-      conditions.push(order === 'desc' ? Prisma.sql`(${sortSql}, e.id) < (${value}, ${after.id}::int)` : Prisma.sql`(${sortSql}, e.id) > (${value}, ${after.id}::int)`);
+      conditions.push(
+        order === 'desc' ? Prisma.sql`(${sortSql}, e.id) < (${value}, ${after.id}::int)` : Prisma.sql`(${sortSql}, e.id) > (${value}, ${after.id}::int)`,
+      );
     }
     const direction = Prisma.raw(order === 'desc' ? 'DESC' : 'ASC');
     const page = await prisma.$queryRaw<Array<{ id: number; sort_value: unknown }>>`
