@@ -14,7 +14,7 @@ import {
 import type { Identity } from '@aae/auth';
 import type { AppServices } from '@aae/runtime';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
-import { readAfter, readByCursor, type ListExecutionsOptions, type Viewer } from '@aae/db';
+import { readAfter, readByCursor, type ExecutionRecord, type ExportPlace, type Viewer } from '@aae/db';
 import { describeIssues, EXECUTION_SORTS, eventTypeSchema, executionStatusSchema, type StoredEvent } from '@aae/events';
 import { z } from 'zod';
 import { EVENT_SHAPE, EXECUTION_SHAPE, writeExport, type ExportFormat } from './export-writer.ts';
@@ -28,8 +28,9 @@ export { EXPORT_FORMATS } from './export-writer.ts';
  *   GET /api/executions/:id/events.{json,ndjson,csv}    one execution's events (owner or admin)
  *   GET /api/executions.{json,ndjson,csv}?filters        executions, filtered as in executions.list
  *   GET /api/events.{json,ndjson,csv}?filters&type=      the events of those executions
- * Rows are read from the database a page at a time and written as they come: nothing is built
- * in memory, and a slow client slows the reading (back-pressure).
+ * Rows are read from the database a chunk at a time (events: thousands per statement, walking the
+ * `(execution_id, sequence)` index, not a query per execution) and written as they come: nothing
+ * is built in memory, and a slow client slows the reading (back-pressure).
  */
 export const EXPORT_ROUTES = {
   executionEvents: /^\/api\/executions\/(\d+)\/events\.(json|ndjson|csv)$/,
@@ -37,7 +38,10 @@ export const EXPORT_ROUTES = {
   events: /^\/api\/events\.(json|ndjson|csv)$/,
 } as const;
 
-const PAGE = 500;
+/** Events read per statement: few statements per export, none holding a connection for long (PGlite has one). */
+const EVENT_CHUNK = 5_000;
+/** Executions whose events one run of chunks reads. */
+const EXECUTION_PAGE = 1_000;
 
 const filtersSchema = z
   .object({
@@ -111,27 +115,42 @@ function parseFilters(url: URL) {
   return result.data;
 }
 
-function executionEvents(services: AppServices, executionId: number, type?: StoredEvent['eventType']): AsyncGenerator<StoredEvent> {
-  return readAfter((afterSequence, limit) => services.events.listEvents(executionId, { afterSequence, limit, type }), {
-    after: 0,
-    limit: PAGE,
-    keyOf: (event) => event.sequence,
-  });
+/** The events of each page of executions, in the pages' order, read in chunks of `EVENT_CHUNK`. */
+async function* eventsOf(
+  services: AppServices,
+  executionPages: AsyncIterable<readonly number[]> | Iterable<readonly number[]>,
+  type?: StoredEvent['eventType'],
+) {
+  for await (const executionIds of executionPages) {
+    if (executionIds.length === 0) continue;
+    yield* readAfter((after: ExportPlace, limit) => services.events.exportChunk(executionIds, { after, limit, type }), {
+      after: { position: 0, sequence: 0 },
+      limit: EVENT_CHUNK,
+      keyOf: ({ position, sequence }) => ({ position, sequence }),
+    });
+  }
 }
 
-/** The executions the filters match, a page at a time, read by `list` (with or without inputs). */
-function matchingExecutions<T>(
-  list: (options: ListExecutionsOptions) => Promise<{ items: T[]; nextCursor: string | null }>,
-  viewer: Viewer,
-  { userName, ...filters }: z.infer<typeof filtersSchema>,
-): AsyncGenerator<T> {
-  return readByCursor((cursor: string | undefined) =>
-    list({ ...filters, ...executionListScope(viewer, { userName }), assistantName: filters.assistantName || undefined, cursor, limit: 100 }),
-  );
+type Filters = Omit<z.infer<typeof filtersSchema>, 'token'>;
+
+/** The list's options for `filters` as `viewer` may see them. */
+function listOptions(viewer: Viewer, { userName, type: _type, ...filters }: Filters, limit: number) {
+  return { ...filters, ...executionListScope(viewer, { userName }), assistantName: filters.assistantName || undefined, limit };
 }
 
-async function* eventsOf(services: AppServices, executions: AsyncIterable<{ id: number }>, type?: StoredEvent['eventType']) {
-  for await (const execution of executions) yield* executionEvents(services, execution.id, type);
+/** The executions the filters match with their inputs, a page at a time. */
+function matchingExecutions(services: AppServices, viewer: Viewer, filters: Filters): AsyncGenerator<ExecutionRecord> {
+  return readByCursor((cursor: string | undefined) => services.executions.listWithInput({ ...listOptions(viewer, filters, 100), cursor }));
+}
+
+/** The ids of the executions the filters match, in pages of `EXECUTION_PAGE`. */
+async function* matchingExecutionIds(services: AppServices, viewer: Viewer, filters: Filters): AsyncGenerator<number[]> {
+  let cursor: string | undefined;
+  do {
+    const page = await services.executions.listIds({ ...listOptions(viewer, filters, EXECUTION_PAGE), cursor });
+    yield page.ids;
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor !== undefined);
 }
 
 /** Reads the first item of `source` now (so its errors come before any header), then the rest as it is iterated. */
@@ -157,18 +176,19 @@ async function sendExport(services: AppServices, res: ServerResponse, url: URL, 
     const type = url.searchParams.get('type');
     const parsedType = type ? eventTypeSchema.safeParse(type) : null;
     if (parsedType && !parsedType.success) throw new HttpError(400, `Invalid export filters: type: "${type}" is not an event type`);
-    await writeExport(res, format, `execution-${executionId}-events.${format}`, EVENT_SHAPE, executionEvents(services, executionId, parsedType?.data));
+    const events = eventsOf(services, [[executionId]], parsedType?.data);
+    await writeExport(res, format, `execution-${executionId}-events.${format}`, EVENT_SHAPE, events);
     return;
   }
   const { token: _token, ...filters } = parseFilters(url);
   const stamp = new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-');
   // The first page is read before the headers go out, so a bad filter is still a clean 400.
   if (route.kind === 'executions') {
-    const rows = await startedIterable(matchingExecutions((options) => services.executions.listWithInput(options), viewerOf(identity), filters));
+    const rows = await startedIterable(matchingExecutions(services, viewerOf(identity), filters));
     await writeExport(res, format, `executions-${stamp}.${format}`, EXECUTION_SHAPE, rows);
   } else {
-    const rows = await startedIterable(matchingExecutions((options) => services.executions.list(options), viewerOf(identity), filters));
-    await writeExport(res, format, `events-${stamp}.${format}`, EVENT_SHAPE, eventsOf(services, rows, filters.type));
+    const pages = await startedIterable(matchingExecutionIds(services, viewerOf(identity), filters));
+    await writeExport(res, format, `events-${stamp}.${format}`, EVENT_SHAPE, eventsOf(services, pages, filters.type));
   }
 }
 

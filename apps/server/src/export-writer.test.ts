@@ -1,6 +1,6 @@
 import { createServer, request, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { StoredEvent } from '@aae/events';
+import type { ExportedEvent } from '@aae/db';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EVENT_SHAPE, EXECUTION_SHAPE, writeExport } from './export-writer.ts';
 
@@ -21,8 +21,16 @@ async function* each<T>(items: T[]) {
   yield* items;
 }
 
-const event = (id: number, eventType: StoredEvent['eventType'], eventData: object) =>
-  ({ id, executionId: 7, sequence: id, eventType, createdAt: new Date(Date.UTC(2026, 0, 2, 3, 4, 5)), eventData }) as StoredEvent;
+const event = (id: number, eventType: ExportedEvent['eventType'], eventData: { eventId: string; [field: string]: unknown }): ExportedEvent => ({
+  id,
+  executionId: 7,
+  sequence: id,
+  eventType,
+  createdAt: new Date(Date.UTC(2026, 0, 2, 3, 4, 5)),
+  eventId: eventData.eventId,
+  eventDataJson: JSON.stringify(eventData),
+  position: 1,
+});
 
 const events = [event(1, 'execution-start', { eventId: 'evt_7_000001', note: 'a, "quoted" one' }), event(2, 'execution-complete', { eventId: 'evt_7_000002' })];
 
@@ -32,7 +40,9 @@ describe('writeExport', () => {
       const format = res.req.url === '/csv' ? 'csv' : res.req.url === '/json' ? 'json' : 'ndjson';
       await writeExport(res, format, `events.${format}`, EVENT_SHAPE, each(events));
     });
-    const records = events.map((item) => JSON.stringify({ ...item, createdAt: '2026-01-02T03:04:05.000Z' }));
+    const records = events.map(({ id, executionId, sequence, eventType, eventDataJson }) =>
+      JSON.stringify({ id, executionId, sequence, eventType, createdAt: '2026-01-02T03:04:05.000Z', eventData: JSON.parse(eventDataJson) }),
+    );
 
     const ndjson = await fetch(`${url}ndjson`);
     expect(ndjson.headers.get('content-type')).toBe('application/x-ndjson; charset=utf-8');

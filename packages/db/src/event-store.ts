@@ -1,6 +1,5 @@
 import { eventTypeSchema, parseStoredEvent, TERMINAL_EVENT_TYPES, type EventType, type StoredEvent, type StoredEventOf } from '@aae/events';
-import type { PrismaClient } from './generated/prisma/client.ts';
-import type { Prisma } from './generated/prisma/client.ts';
+import { Prisma, type PrismaClient } from './generated/prisma/client.ts';
 import { fromPrismaEventType, toPrismaEventType } from './event-type-mapping.ts';
 
 /**
@@ -111,6 +110,27 @@ export interface ListEventsOptions {
   limit?: number;
 }
 
+/**
+ * A stored event as an export writes it: `eventData` is the stored JSON text, written as it is
+ * (its content is what `listEvents` parses); `position` is its execution's place in the export.
+ */
+export interface ExportedEvent {
+  id: number;
+  executionId: number;
+  sequence: number;
+  eventType: EventType;
+  createdAt: Date;
+  eventId: string;
+  eventDataJson: string;
+  position: number;
+}
+
+/** Where a chunk of an export ends: its execution's place in the export, and the event's sequence. */
+export interface ExportPlace {
+  position: number;
+  sequence: number;
+}
+
 export type EventStore = ReturnType<typeof createEventStore>;
 
 /** Works on the client or inside an interactive transaction. */
@@ -147,6 +167,45 @@ export function createEventStore(prisma: Pick<PrismaClient, 'assistantArchitectE
         select: eventSelect,
       });
       return rows.map(toStoredEvent);
+    },
+
+    /**
+     * A chunk of the events of `executionIds`, those executions in the order given and each one's
+     * events in stored order, after `after`: one statement per chunk, which walks the
+     * `(execution_id, sequence)` index and holds no transaction between chunks.
+     */
+    async exportChunk(executionIds: readonly number[], options: { after: ExportPlace; limit: number; type?: EventType | undefined }): Promise<ExportedEvent[]> {
+      const type = options.type ? Prisma.sql`AND ev.event_type = ${options.type}::assistant_event_type` : Prisma.empty;
+      const rows = await prisma.$queryRaw<
+        Array<{
+          id: bigint;
+          execution_id: number;
+          sequence: number;
+          event_type: string;
+          created_at: Date;
+          event_id: string;
+          event_data: string;
+          position: bigint;
+        }>
+      >`
+        SELECT ev.id, ev.execution_id, ev.sequence, ev.event_type::text AS event_type, ev.created_at,
+          ev.event_data->>'eventId' AS event_id, ev.event_data::text AS event_data, p.position
+        FROM unnest(${executionIds}::int[]) WITH ORDINALITY AS p(execution_id, position)
+        JOIN assistant_architect_events ev ON ev.execution_id = p.execution_id
+        WHERE p.position >= ${options.after.position}::bigint
+          AND (p.position, ev.sequence) > (${options.after.position}::bigint, ${options.after.sequence}::int) ${type}
+        ORDER BY p.position, ev.sequence
+        LIMIT ${options.limit}`;
+      return rows.map((row) => ({
+        id: Number(row.id),
+        executionId: row.execution_id,
+        sequence: row.sequence,
+        eventType: eventTypeSchema.parse(row.event_type),
+        createdAt: row.created_at,
+        eventId: row.event_id,
+        eventDataJson: row.event_data,
+        position: Number(row.position),
+      }));
     },
 
     /** Every event of an execution, in stored order. */

@@ -209,6 +209,15 @@ describe('executions.list: the history browser', () => {
       code: 'BAD_REQUEST',
       message: expect.stringContaining('is not a cursor from this list'),
     });
+    // A cursor of another sort would start the page at an unrelated place.
+    const { nextCursor } = await admin.executions.list({ sort: 'tokens', limit: 1 });
+    expect(nextCursor).toBeTruthy();
+    await expect(admin.executions.list({ sort: 'duration', cursor: nextCursor })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+      message: expect.stringContaining('sorted by duration, desc'),
+    });
+    const forged = Buffer.from(JSON.stringify(['createdAt', 'desc', 0, 2 ** 40])).toString('base64url');
+    await expect(admin.executions.list({ cursor: forged })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
   });
 });
 

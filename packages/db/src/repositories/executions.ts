@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ExecutionSort } from '@aae/events';
+import { EXECUTION_SORTS, type ExecutionSort } from '@aae/events';
 import { storable } from '../storable.ts';
 import { Prisma, type ExecutionStatus, type PrismaClient } from '../generated/prisma/client.ts';
 
@@ -89,71 +89,133 @@ export interface ListExecutionsOptions {
 
 const SORT_SQL: Record<ExecutionSort, Prisma.Sql> = {
   createdAt: Prisma.sql`e.created_at`,
-  // Unfinished executions have no duration yet: they sort below every finished one.
+  // Unfinished executions have no duration yet: they sort below every finished one. The same
+  // expression is indexed (executions_duration_id_idx): keep the two identical.
   duration: Prisma.sql`COALESCE(EXTRACT(EPOCH FROM (e.finished_at - e.started_at)) * 1000, -1)`,
   tokens: Prisma.sql`e.total_tokens`,
+};
+
+/** A cursor's sort value as the sort's own type, so the comparison can seek in the sort's index. */
+const CURSOR_VALUE_SQL: Record<ExecutionSort, (value: number | Date) => Prisma.Sql> = {
+  createdAt: (value) => Prisma.sql`${value}::timestamptz`,
+  duration: (value) => Prisma.sql`${value}::numeric`,
+  tokens: (value) => Prisma.sql`${value}::bigint`,
 };
 
 export class InvalidCursorError extends Error {
   override name = 'InvalidCursorError';
 }
 
-function encodeCursor(value: number, id: number): string {
-  return Buffer.from(JSON.stringify([value, id])).toString('base64url');
+/** Where a page ended: the last row's sort value and id, and the order it was read in. */
+const cursorSchema = z.tuple([
+  z.enum(EXECUTION_SORTS),
+  z.enum(['asc', 'desc']),
+  z.number().finite().min(-8.64e15).max(8.64e15),
+  z.number().int().min(1).max(2_147_483_647),
+]);
+
+function encodeCursor(sort: ExecutionSort, order: 'asc' | 'desc', value: number, id: number): string {
+  return Buffer.from(JSON.stringify([sort, order, value, id])).toString('base64url');
 }
 
-function decodeCursor(cursor: string, sort: ExecutionSort): { value: number | Date; id: number } {
+function decodeCursor(cursor: string, sort: ExecutionSort, order: 'asc' | 'desc'): { value: number | Date; id: number } {
+  let parsed: z.infer<typeof cursorSchema> | undefined;
   try {
-    const [value, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    if (typeof value === 'number' && Number.isFinite(value) && Number.isInteger(id)) {
-      return { value: sort === 'createdAt' ? new Date(value) : value, id: id as number };
-    }
+    parsed = cursorSchema.safeParse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))).data;
   } catch {
-    // Reported below.
+    // Not JSON: reported below.
   }
-  throw new InvalidCursorError(`"${cursor}" is not a cursor from this list (sorted by ${sort})`);
+  // A cursor of another sort or order would start the page at an unrelated place.
+  if (!parsed || parsed[0] !== sort || parsed[1] !== order) {
+    throw new InvalidCursorError(`"${cursor}" is not a cursor from this list (sorted by ${sort}, ${order})`);
+  }
+  const [, , value, id] = parsed;
+  return { value: sort === 'createdAt' ? new Date(value) : value, id };
 }
 
 function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (char) => `\\${char}`);
 }
 
+/** `column = id` for one id (so an index on the column orders the walk), `= ANY` for several. */
+function oneOf(column: Prisma.Sql, ids: readonly number[]): Prisma.Sql {
+  return ids.length === 1 ? Prisma.sql`${column} = ${ids[0]}` : Prisma.sql`${column} = ANY(${ids}::int[])`;
+}
+
 export function createExecutionRepository(prisma: PrismaClient) {
-  /** The ids of one page of `list`, in order, and the cursor of the next. */
+  /**
+   * The list's name filters as the ids they name, read first so that the page itself is a walk of
+   * an index on executions; null when a name matches nothing (the page is empty).
+   */
+  async function conditionsOfNames(options: ListExecutionsOptions): Promise<Prisma.Sql[] | null> {
+    const conditions: Prisma.Sql[] = [];
+    if (options.userName) {
+      const users = await prisma.user.findMany({ where: { name: options.userName }, select: { id: true } });
+      if (users.length === 0) return null;
+      conditions.push(
+        oneOf(
+          Prisma.sql`e.user_id`,
+          users.map((user) => user.id),
+        ),
+      );
+    }
+    if (options.assistantName) {
+      const assistants = await prisma.$queryRaw<Array<{ id: number }>>`
+        SELECT id FROM assistants WHERE name ILIKE ${`%${escapeLike(options.assistantName)}%`}`;
+      if (assistants.length === 0) return null;
+      conditions.push(
+        oneOf(
+          Prisma.sql`e.assistant_id`,
+          assistants.map((assistant) => assistant.id),
+        ),
+      );
+    }
+    return conditions;
+  }
+
+  /**
+   * The ids of one page of `list`, in order, and the cursor of the next. Each sort has an index
+   * ending in `id` (alone, and under a user or an assistant), so the page is read by walking it
+   * from the cursor: `(sort value, id)` past the last row of the previous page.
+   */
   async function pageOf(options: ListExecutionsOptions): Promise<{ ids: number[]; nextCursor: string | null }> {
     const sort = options.sort ?? 'createdAt';
-    const descending = (options.order ?? 'desc') === 'desc';
+    const order = options.order ?? 'desc';
+    const after = options.cursor ? decodeCursor(options.cursor, sort, order) : null;
+    const byName = await conditionsOfNames(options);
+    if (byName === null) return { ids: [], nextCursor: null };
     const sortSql = SORT_SQL[sort];
-    const conditions: Prisma.Sql[] = [Prisma.sql`TRUE`];
+    const conditions: Prisma.Sql[] = [Prisma.sql`TRUE`, ...byName];
     if (options.userId !== undefined) conditions.push(Prisma.sql`e.user_id = ${options.userId}`);
-    if (options.userName) conditions.push(Prisma.sql`u.name = ${options.userName}`);
     if (options.assistantId !== undefined) conditions.push(Prisma.sql`e.assistant_id = ${options.assistantId}`);
-    if (options.assistantName) conditions.push(Prisma.sql`a.name ILIKE ${`%${escapeLike(options.assistantName)}%`}`);
     if (options.status) conditions.push(Prisma.sql`e.status = ${options.status}::execution_status`);
     if (options.from) conditions.push(Prisma.sql`e.created_at >= ${options.from}`);
     if (options.to) conditions.push(Prisma.sql`e.created_at < ${options.to}`);
     if (options.eventType) {
+      // A semi-join answered from the (event_type, execution_id) index alone.
       conditions.push(
-        Prisma.sql`EXISTS (SELECT 1 FROM assistant_architect_events ev WHERE ev.execution_id = e.id AND ev.event_type = ${options.eventType}::assistant_event_type)`,
+        Prisma.sql`EXISTS (SELECT 1 FROM assistant_architect_events ev WHERE ev.event_type = ${options.eventType}::assistant_event_type AND ev.execution_id = e.id)`,
       );
     }
-    if (options.cursor) {
-      const { value, id } = decodeCursor(options.cursor, sort);
-      conditions.push(descending ? Prisma.sql`(${sortSql}, e.id) < (${value}, ${id})` : Prisma.sql`(${sortSql}, e.id) > (${value}, ${id})`);
+    if (after) {
+      const value = CURSOR_VALUE_SQL[sort](after.value);
+      conditions.push(
+        order === 'desc' ? Prisma.sql`(${sortSql}, e.id) < (${value}, ${after.id}::int)` : Prisma.sql`(${sortSql}, e.id) > (${value}, ${after.id}::int)`,
+      );
     }
-    const order = Prisma.raw(descending ? 'DESC' : 'ASC');
+    const direction = Prisma.raw(order === 'desc' ? 'DESC' : 'ASC');
     const page = await prisma.$queryRaw<Array<{ id: number; sort_value: unknown }>>`
       SELECT e.id, ${sortSql} AS sort_value
       FROM executions e
-      JOIN assistants a ON a.id = e.assistant_id
-      JOIN users u ON u.id = e.user_id
       WHERE ${Prisma.join(conditions, ' AND ')}
-      ORDER BY ${sortSql} ${order}, e.id ${order}
+      ORDER BY ${sortSql} ${direction}, e.id ${direction}
       LIMIT ${options.limit + 1}`;
     const ids = page.slice(0, options.limit).map((row) => row.id);
     const last = page[options.limit - 1];
     const nextCursor =
-      page.length > options.limit && last ? encodeCursor(last.sort_value instanceof Date ? last.sort_value.getTime() : Number(last.sort_value), last.id) : null;
+      page.length > options.limit && last
+        ? encodeCursor(sort, order, last.sort_value instanceof Date ? last.sort_value.getTime() : Number(last.sort_value), last.id)
+        : null;
     return { ids, nextCursor };
   }
 
@@ -189,6 +251,9 @@ export function createExecutionRepository(prisma: PrismaClient) {
       const byId = new Map(rows.map((row) => [row.id, toSummary(row)]));
       return { items: ids.flatMap((id) => byId.get(id) ?? []), nextCursor };
     },
+
+    /** The ids of a page of `list`, in order (exports read their events). */
+    listIds: pageOf,
 
     /** `list` with each execution's input (exports). */
     async listWithInput(options: ListExecutionsOptions): Promise<{ items: ExecutionRecord[]; nextCursor: string | null }> {
