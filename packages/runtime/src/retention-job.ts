@@ -108,9 +108,7 @@ export class RetentionJob {
   }
 
   private async record(result: RetentionSweepResult, request: SweepRequest, durationMs: number): Promise<void> {
-    this.logger.info(
-      `[retention] deleted ${result.executions} execution(s) and ${result.events} event(s) in ${result.batches} batch(es), ${durationMs} ms`,
-    );
+    this.logger.info(`[retention] deleted ${result.executions} execution(s) and ${result.events} event(s) in ${result.batches} batch(es), ${durationMs} ms`);
     await this.deps.audit.record({
       action: 'retention-swept',
       actorId: request.actorId ?? null,

@@ -19,6 +19,9 @@ export const AUDIT_ACTION_LABELS: Record<AuditAction, string> = {
   'account-enabled': 'Account enabled',
   'token-created': 'Token created',
   'token-revoked': 'Token revoked',
+  'retention-set': 'Retention policy set',
+  'retention-removed': 'Retention policy removed',
+  'retention-swept': 'Expired executions deleted',
 };
 
 export const AUDIT_ACTIONS = Object.keys(AUDIT_ACTION_LABELS) as AuditAction[];

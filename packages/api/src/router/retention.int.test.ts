@@ -8,7 +8,9 @@ const EVENTS_PER_EXECUTION = 3;
 
 let t: TestServices;
 beforeAll(async () => {
-  t = await createTestServices();
+  // Pending and running rows made here stay so: this process's worker neither claims nor recovers them.
+  t = await createTestServices({ runner: { sweepMs: 3_600_000, pollMs: 3_600_000 } });
+  t.services.runner.pause();
 });
 afterAll(() => t?.close());
 afterEach(async () => {
