@@ -60,17 +60,12 @@ interface ExpiredRow {
  * running executions are never expired.
  */
 const expiredExecutions = (now: Date) => Prisma.sql`
-  SELECT e.id, p.id AS policy_id, p.assistant_id, p.keep_days
+  SELECT e.id, COALESCE(own.id, everyone.id) AS policy_id, own.assistant_id, COALESCE(own.keep_days, everyone.keep_days) AS keep_days
   FROM executions e
-  JOIN LATERAL (
-    SELECT rp.id, rp.assistant_id, rp.keep_days
-    FROM retention_policies rp
-    WHERE rp.assistant_id = e.assistant_id OR rp.assistant_id IS NULL
-    ORDER BY rp.assistant_id NULLS LAST
-    LIMIT 1
-  ) p ON true
+  LEFT JOIN retention_policies own ON own.assistant_id = e.assistant_id
+  LEFT JOIN retention_policies everyone ON everyone.assistant_id IS NULL
   WHERE e.status IN ('completed', 'failed')
-    AND COALESCE(e.finished_at, e.created_at) < ${now}::timestamptz - make_interval(days => p.keep_days)`;
+    AND COALESCE(e.finished_at, e.created_at) < ${now}::timestamptz - make_interval(days => COALESCE(own.keep_days, everyone.keep_days))`;
 
 const toCount = (value: unknown) => Number(value ?? 0);
 
