@@ -41,6 +41,7 @@ export class RetentionJob {
   private readonly stats: RetentionStats = { sweeps: 0, executionsDeleted: 0, eventsDeleted: 0, failures: 0, lastSweepAt: null };
   private timer: NodeJS.Timeout | null = null;
   private sweeping: Promise<RetentionSweepResult> | null = null;
+  private readonly stopping = new AbortController();
 
   constructor(private readonly deps: RetentionJobDeps) {
     this.logger = deps.logger ?? console;
@@ -60,10 +61,11 @@ export class RetentionJob {
     schedule(Math.min(this.deps.firstSweepMs ?? DEFAULT_FIRST_SWEEP_MS, every));
   }
 
-  /** No more scheduled sweeps; waits for one under way. */
+  /** No more sweeps; one under way ends after its current transaction. */
   async stop(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    this.stopping.abort();
     await this.sweeping?.catch(() => undefined);
   }
 
@@ -94,7 +96,7 @@ export class RetentionJob {
     const startedAt = Date.now();
     let result: RetentionSweepResult;
     try {
-      result = await this.deps.retention.sweep({ batchSize: this.deps.batchSize });
+      result = await this.deps.retention.sweep({ batchSize: this.deps.batchSize, signal: this.stopping.signal });
     } catch (error) {
       this.stats.failures++;
       throw error;

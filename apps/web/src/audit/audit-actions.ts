@@ -33,7 +33,11 @@ export function isAuditAction(value: string | null): value is AuditAction {
 /** An entry's details as short `name: value` phrases. */
 export function describeDetails(details: Record<string, unknown>): string[] {
   return Object.entries(details).map(([name, value]) => {
-    const shown = Array.isArray(value) ? value.join(', ') : typeof value === 'string' ? value : JSON.stringify(value);
+    const shown = Array.isArray(value) ? value.map(describeValue).join(', ') : describeValue(value);
     return `${name}: ${shown}`;
   });
+}
+
+function describeValue(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
 }

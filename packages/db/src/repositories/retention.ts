@@ -155,15 +155,16 @@ export function createRetentionStore(prisma: PrismaClient) {
 
     /**
      * Deletes every execution expired at `now`, `batchSize` per transaction, until none is left
-     * (or `maxBatches` ran). Another process sweeping at once takes other rows, never the same.
+     * (or `maxBatches` ran, or `signal` aborted: between two transactions). Another process
+     * sweeping at once takes other rows, never the same.
      */
-    async sweep(options: { now?: Date; batchSize?: number; maxBatches?: number } = {}): Promise<RetentionSweepResult> {
+    async sweep(options: { now?: Date; batchSize?: number; maxBatches?: number; signal?: AbortSignal } = {}): Promise<RetentionSweepResult> {
       const now = options.now ?? new Date();
       const batchSize = Math.max(1, options.batchSize ?? DEFAULT_RETENTION_BATCH_SIZE);
       const maxBatches = options.maxBatches ?? Number.POSITIVE_INFINITY;
       const deleted: RetentionDeletion[] = [];
       let batches = 0;
-      while (batches < maxBatches) {
+      while (batches < maxBatches && !options.signal?.aborted) {
         const batch = await deleteBatch(now, batchSize);
         if (batch.length === 0) break;
         batches++;
