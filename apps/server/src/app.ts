@@ -155,7 +155,10 @@ async function serveApp(
   // database, whatever this process's previous run left).
   const role = options.role ?? 'all';
   // (The worker logs what it queues again to resume.)
-  if (role !== 'api') await services.runner.startWorking();
+  if (role !== 'api') {
+    await services.runner.startWorking();
+    services.retentionJob.start();
+  }
   const purge = setInterval(() => {
     throttle.purgeExpired().catch((error: unknown) => logger.warn(`[auth] could not purge sign-in counts: ${String(error)}`));
   }, THROTTLE_PURGE_MS).unref();

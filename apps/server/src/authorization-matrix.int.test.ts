@@ -237,6 +237,11 @@ const MATRIX: Record<string, Row> = {
     input: () => ({ code: 'a guess', name: 'Intruder', email: `intruder-${next()}@example.test`, password: TEST_PASSWORD }),
   },
   'audit.list': { rule: { kind: 'admin' }, input: () => undefined },
+  'retention.policies': { rule: { kind: 'admin' }, input: () => undefined },
+  // A hundred years: nothing the other procedures use is old enough to be swept.
+  'retention.set': { rule: { kind: 'admin' }, input: () => ({ keepDays: 36_500 }) },
+  'retention.remove': { rule: { kind: 'admin' }, input: () => ({ assistantId: null }) },
+  'retention.runNow': { rule: { kind: 'admin' }, input: () => undefined },
 };
 
 const EXPORTS: Record<keyof typeof EXPORT_ROUTES, { rule: Rule; path(owner: Owner, format: string): string }> = {

@@ -7,6 +7,7 @@ describe('configuration from the environment', () => {
     expect(config).toMatchObject({ PORT: 3000, HOST: '127.0.0.1', OIDC_SIGN_UP: false, ADMIN_RESET: false, SIGN_IN_MAX_ATTEMPTS: 5 });
     expect(config.oidc).toBeUndefined();
     expect(config).toMatchObject({ ROLE: 'all', WORKER_CONCURRENCY: 16, EXECUTION_MAX_ATTEMPTS: 3, EXECUTION_SWEEP_MS: 2_000, SHUTDOWN_DRAIN_MS: 10_000 });
+    expect(config).toMatchObject({ RETENTION_SWEEP_MS: 600_000, RETENTION_BATCH_SIZE: 500 });
   });
 
   it('stops the start with the variable named when a value is wrong', () => {
@@ -22,6 +23,8 @@ describe('configuration from the environment', () => {
     expect(() => readConfig({ ROLE: 'worker' })).toThrow(/ROLE: worker needs DATABASE_URL/);
     expect(readConfig({ ROLE: 'api', DATABASE_URL: 'postgresql://localhost/aae' }).ROLE).toBe('api');
     expect(() => readConfig({ WORKER_CONCURRENCY: '0' })).toThrow(/WORKER_CONCURRENCY/);
+    expect(() => readConfig({ RETENTION_SWEEP_MS: '10' })).toThrow(/RETENTION_SWEEP_MS/);
+    expect(() => readConfig({ RETENTION_BATCH_SIZE: 'many' })).toThrow(/RETENTION_BATCH_SIZE/);
   });
 
   it('reads a single sign-on provider and proxy trust', () => {

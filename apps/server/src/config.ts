@@ -36,6 +36,10 @@ const envSchema = z
     EXECUTION_HEARTBEAT_MS: z.coerce.number().int().min(100).default(2_000),
     /** On a server database: how often workers look for executions whose worker died (its lock released). */
     EXECUTION_SWEEP_MS: z.coerce.number().int().min(100).default(2_000),
+    /** How often workers delete executions their retention policy no longer keeps (the first sweep runs soon after start). */
+    RETENTION_SWEEP_MS: z.coerce.number().int().min(1_000).max(86_400_000).default(600_000),
+    /** Executions a retention sweep deletes per transaction: smaller holds locks for less time. */
+    RETENTION_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
     /** On SIGTERM: how long running executions may go on before they are handed back to the queue. */
     SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).default(10_000),
     /** JSON list of OpenAI-compatible endpoints: [{ name, baseURL, apiKey?, models: [], embeddingModels: [] }]. */

@@ -61,6 +61,7 @@ const app = await startApp({
       heartbeatMs: config.EXECUTION_HEARTBEAT_MS,
       sweepMs: config.EXECUTION_SWEEP_MS,
     },
+    retention: { sweepMs: config.RETENTION_SWEEP_MS, batchSize: config.RETENTION_BATCH_SIZE },
   },
 }).catch((error: unknown) => {
   if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {

@@ -17,6 +17,7 @@ import { TokensPage } from './pages/tokens-page.tsx';
 const AnalyticsPage = lazy(() => import('./pages/analytics-page.tsx').then((module) => ({ default: module.AnalyticsPage })));
 const LiveFeedPage = lazy(() => import('./pages/live-feed-page.tsx').then((module) => ({ default: module.LiveFeedPage })));
 const PeoplePage = lazy(() => import('./pages/people-page.tsx').then((module) => ({ default: module.PeoplePage })));
+const RetentionPage = lazy(() => import('./pages/retention-page.tsx').then((module) => ({ default: module.RetentionPage })));
 const AuditPage = lazy(() => import('./pages/audit-page.tsx').then((module) => ({ default: module.AuditPage })));
 
 function AdminPage({ children }: { children: ReactNode }) {
@@ -78,6 +79,14 @@ export function App() {
             element={
               <AdminPage>
                 <AuditPage />
+              </AdminPage>
+            }
+          />
+          <Route
+            path="/retention"
+            element={
+              <AdminPage>
+                <RetentionPage />
               </AdminPage>
             }
           />

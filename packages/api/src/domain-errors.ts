@@ -1,4 +1,12 @@
-import { EmailTakenError, InvalidCursorError, KnowledgeRepositoryNotFoundError, LastAdminError, MixedEmbeddingModelsError, NotAnAdminError } from '@aae/db';
+import {
+  EmailTakenError,
+  InvalidCursorError,
+  KnowledgeRepositoryNotFoundError,
+  LastAdminError,
+  MixedEmbeddingModelsError,
+  NotAnAdminError,
+  RetentionAssistantNotFoundError,
+} from '@aae/db';
 import { UnknownEmbeddingModelError } from '@aae/engine';
 import { ImportNotFoundError, ImportsClosedError, LimitReachedError, SequenceNotReachedError } from '@aae/runtime';
 import { TRPCError, type TRPC_ERROR_CODE_KEY } from '@trpc/server';
@@ -7,6 +15,7 @@ import { TRPCError, type TRPC_ERROR_CODE_KEY } from '@trpc/server';
 const DOMAIN_ERRORS: Array<{ type: abstract new (...args: never[]) => Error; code: TRPC_ERROR_CODE_KEY; message?: (error: Error) => string }> = [
   { type: InvalidCursorError, code: 'BAD_REQUEST' },
   { type: KnowledgeRepositoryNotFoundError, code: 'NOT_FOUND' },
+  { type: RetentionAssistantNotFoundError, code: 'NOT_FOUND' },
   { type: MixedEmbeddingModelsError, code: 'BAD_REQUEST' },
   // The repository was embedded by a model this deployment no longer configures.
   { type: UnknownEmbeddingModelError, code: 'PRECONDITION_FAILED', message: (error) => `${error.message} Use keyword search, or configure the model again.` },

@@ -4,6 +4,7 @@ import { auditRouter } from './router/audit.ts';
 import { eventsRouter } from './router/events.ts';
 import { executionsRouter } from './router/executions.ts';
 import { knowledgeRouter } from './router/knowledge.ts';
+import { retentionRouter } from './router/retention.ts';
 import { setupRouter } from './router/setup.ts';
 import { tokensRouter } from './router/tokens.ts';
 import { usersRouter } from './router/users.ts';
@@ -19,6 +20,7 @@ export const appRouter = createTRPCRouter({
   tokens: tokensRouter,
   setup: setupRouter,
   audit: auditRouter,
+  retention: retentionRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -8,6 +8,7 @@ import { runExecutionQueue } from './execution-queue.ts';
 import { runHostileInput } from './hostile-input.ts';
 import { runLiveDeliveryLatency } from './live-delivery-latency.ts';
 import { runLiveDeliveryScale } from './live-delivery-scale.ts';
+import { runRetention } from './retention.ts';
 import { describeMachine, resultToMarkdown, type BenchmarkResult } from './report.ts';
 
 const benchmarks: Record<string, () => Promise<BenchmarkResult>> = {
@@ -17,6 +18,7 @@ const benchmarks: Record<string, () => Promise<BenchmarkResult>> = {
   'hostile-input': runHostileInput,
   'live-delivery-scale': runLiveDeliveryScale,
   'execution-queue': runExecutionQueue,
+  retention: runRetention,
 };
 
 // `pnpm bench <name>…` runs only those, for working on one benchmark.

@@ -85,3 +85,14 @@ export {
   type DocumentImportRepository,
   type DocumentImportStatus,
 } from './knowledge/document-imports.ts';
+export {
+  createRetentionStore,
+  DEFAULT_RETENTION_BATCH_SIZE,
+  MAX_KEEP_DAYS,
+  RetentionAssistantNotFoundError,
+  type RetentionDeletion,
+  type RetentionPolicyView,
+  type RetentionScope,
+  type RetentionStore,
+  type RetentionSweepResult,
+} from './repositories/retention.ts';

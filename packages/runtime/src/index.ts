@@ -1,5 +1,6 @@
 export { createAppServices, type AppServices, type AppServicesOptions, type IdentityOptions } from './services.ts';
 export { ExecutionRunner, type ExecutionRunnerDeps } from './execution-runner.ts';
+export { RetentionJob, type RetentionJobDeps, type RetentionStats, type SweepRequest } from './retention-job.ts';
 export {
   createDocumentImports,
   IMPORT_LOST_MESSAGE,

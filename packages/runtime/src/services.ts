@@ -17,6 +17,7 @@ import {
   createPostgresEventBus,
   createResponseCacheStore,
   createUserRepository,
+  createRetentionStore,
   EventWriteBuffer,
   instanceSecret,
   type Database,
@@ -42,6 +43,7 @@ import {
 } from '@aae/engine';
 import { ExecutionRunner, type ExecutionRunnerDeps } from './execution-runner.ts';
 import { createDocumentImports, type DocumentImportsDeps } from './document-imports.ts';
+import { RetentionJob, type RetentionJobDeps } from './retention-job.ts';
 
 /** Sign-in and tokens. */
 export interface IdentityOptions {
@@ -79,6 +81,8 @@ export interface AppServicesOptions {
   usageLimits?: Partial<UsageLimitSettings>;
   /** The worker: how many executions at once, attempts, leases, sweeps (it starts claiming only when the process works). */
   runner?: Pick<ExecutionRunnerDeps, 'concurrency' | 'maxAttempts' | 'heartbeatMs' | 'staleAfterMs' | 'sweepMs' | 'pollMs'>;
+  /** How often workers delete what retention policies no longer keep, and how many executions per transaction. */
+  retention?: Pick<RetentionJobDeps, 'sweepMs' | 'firstSweepMs' | 'batchSize'>;
   /** How document imports report that they are alive, and when one counts as lost. */
   imports?: Pick<DocumentImportsDeps, 'heartbeatMs' | 'lostAfterMs' | 'pollMs'>;
   logger?: Pick<Console, 'info' | 'warn' | 'error'>;
@@ -154,6 +158,9 @@ export function createAppServices(options: AppServicesOptions) {
     publishOutput: (delta) => bus.publishOutput(delta),
     ...options.runner,
   });
+  const retention = createRetentionStore(prisma);
+  // Started with the worker: sweeps in the processes that run executions.
+  const retentionJob = new RetentionJob({ retention, audit, logger, ...options.retention });
 
   return {
     database: options.database,
@@ -187,12 +194,14 @@ export function createAppServices(options: AppServicesOptions) {
     analytics: createAnalytics(prisma),
     usageLimits: createUsageLimits({ prisma, audit, settings: options.usageLimits }),
     runner,
+    retention,
+    retentionJob,
     /**
      * Lets running executions finish (or with `handBack` returns them to the queue at once, to be
      * resumed), drains the write buffer, closes the database.
      */
     async close(options: { handBack?: boolean } = {}) {
-      await Promise.all([runner.stopAll({ handBack: options.handBack ?? false }), imports.stopAll()]);
+      await Promise.all([runner.stopAll({ handBack: options.handBack ?? false }), imports.stopAll(), retentionJob.stop()]);
       await buffer.flush();
       await queue.close();
       live.close();

@@ -19,6 +19,9 @@ export const AUDIT_ACTION_LABELS: Record<AuditAction, string> = {
   'account-enabled': 'Account enabled',
   'token-created': 'Token created',
   'token-revoked': 'Token revoked',
+  'retention-set': 'Retention policy set',
+  'retention-removed': 'Retention policy removed',
+  'retention-swept': 'Expired executions deleted',
 };
 
 export const AUDIT_ACTIONS = Object.keys(AUDIT_ACTION_LABELS) as AuditAction[];
@@ -30,7 +33,11 @@ export function isAuditAction(value: string | null): value is AuditAction {
 /** An entry's details as short `name: value` phrases. */
 export function describeDetails(details: Record<string, unknown>): string[] {
   return Object.entries(details).map(([name, value]) => {
-    const shown = Array.isArray(value) ? value.join(', ') : typeof value === 'string' ? value : JSON.stringify(value);
+    const shown = Array.isArray(value) ? value.map(describeValue).join(', ') : describeValue(value);
     return `${name}: ${shown}`;
   });
+}
+
+function describeValue(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
 }

@@ -25,6 +25,7 @@ export function AppShell() {
               {admin ? <NavLink to="/live">Live feed</NavLink> : null}
               {admin ? <NavLink to="/people">People</NavLink> : null}
               {admin ? <NavLink to="/audit">Audit log</NavLink> : null}
+              {admin ? <NavLink to="/retention">Retention</NavLink> : null}
             </nav>
             <AccountMenu me={signedIn} />
           </>

@@ -18,6 +18,9 @@ export const AUDIT_ACTIONS = [
   'token-created',
   'token-revoked',
   'rate-limited',
+  'retention-set',
+  'retention-removed',
+  'retention-swept',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
