@@ -781,7 +781,10 @@ function queueTimes(random: Random, count: number, from: Date, until: Date): num
   }
   const cumulative: number[] = [];
   let total = 0;
-  for (const weight of weights) cumulative.push((total += weight));
+  for (const weight of weights) {
+    total += weight;
+    cumulative.push(total);
+  }
   const times: number[] = [];
   let hour = 0;
   for (let index = 0; index < count; index++) {
