@@ -338,7 +338,7 @@ interface Catalogue {
 const ADMINS = 4;
 const PEOPLE = 50;
 /** The member who runs about a tenth of everything. */
-const HEAVY_SHARE = 0.1;
+const HEAVY_SHARE = 0.11;
 
 async function insertReturning<T>(client: pg.ClientBase, sql: string, params: unknown[]): Promise<T[]> {
   return (await client.query(sql, params)).rows as T[];
@@ -413,7 +413,7 @@ async function writeCatalogue(client: pg.ClientBase, random: Random, from: Date)
   for (const assistant of assistants) assistant.id = assistantId.get(assistant.name)!;
 
   for (const assistant of assistants) {
-    const count = pickWeighted(random, [1, 2, 3, 4, 5], [33, 30, 20, 11, 6]);
+    const count = pickWeighted(random, [1, 2, 3, 4, 5], [40, 30, 17, 9, 4]);
     for (let position = 1; position <= count; position++) {
       const name = pick(random, PROMPT_NAMES[position - 1]!);
       const withKnowledge = random() < 0.3;
@@ -457,6 +457,8 @@ async function writeCatalogue(client: pg.ClientBase, random: Random, from: Date)
   );
   const promptId = new Map(promptRows.map((row) => [`${row.assistant_id}:${row.position}`, row.id]));
   for (const { assistant, prompt } of prompts) prompt.id = promptId.get(`${assistant.id}:${prompt.position}`)!;
+  // Short chains are run more often than long ones.
+  for (const assistant of assistants) assistant.popularity /= Math.sqrt(assistant.prompts.length);
 
   const usable = people.map((_, index) => assistants.filter((assistant) => assistant.shared || assistant.ownerIndex === index));
   return { people, repositoryIds, assistants, usable, heavyIndex };
