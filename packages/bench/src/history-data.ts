@@ -493,9 +493,10 @@ interface ExecutionPlan {
   waitMs: number;
   events: PlannedEvent[];
   results: PlannedResult[];
+  /** Tokens of the prompts that completed, as the worker records them when the run ends. */
   totalTokens: number;
   error: string | null;
-  /** Tokens spent until the run ended, as the worker records them. */
+  /** Who cancelled it, when someone did. */
   cancelledBy: string | null;
 }
 
