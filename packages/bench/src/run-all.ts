@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { runEmitHotPath } from './emit-hot-path.ts';
 import { runEventWriteThroughput } from './event-write-throughput.ts';
 import { runExecutionQueue } from './execution-queue.ts';
+import { runHistory } from './history.ts';
 import { runHostileInput } from './hostile-input.ts';
 import { runLiveDeliveryLatency } from './live-delivery-latency.ts';
 import { runLiveDeliveryScale } from './live-delivery-scale.ts';
@@ -18,6 +19,7 @@ const benchmarks: Record<string, () => Promise<BenchmarkResult>> = {
   'hostile-input': runHostileInput,
   'live-delivery-scale': runLiveDeliveryScale,
   'execution-queue': runExecutionQueue,
+  history: runHistory,
   retention: runRetention,
 };
 
