@@ -68,6 +68,7 @@ export {
 } from './orphan-recovery.ts';
 export { claimSql, createExecutionQueue, type ClaimedExecution, type ExecutionQueue, type ExecutionQueueOptions, type QueueSignal } from './execution-queue.ts';
 export type { ExecutionStatus, UserRole, Visibility } from './generated/prisma/enums.ts';
+export { fromPrismaEventType, toPrismaEventType } from './event-type-mapping.ts';
 export type { PrismaClient } from './generated/prisma/client.ts';
 export { createAnalytics, type Analytics, type AnalyticsFilters, type AnalyticsRange } from './analytics.ts';
 export { createKnowledgeStore, type KnowledgeStore, type KnowledgeStoreOptions } from './knowledge/knowledge-store.ts';

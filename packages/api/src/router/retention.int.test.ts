@@ -1,10 +1,12 @@
-import type { ExecutionStatus } from '@aae/db';
+import { type ExecutionStatus, toPrismaEventType } from '@aae/db';
+import { expectRollupsMatchRaw } from '@aae/db/testing';
+import type { EventType } from '@aae/events';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTestServices, type TestServices } from '../testing/test-services.ts';
 
 const DAY_MS = 86_400_000;
 const MINUTE_MS = 60_000;
-const EVENTS_PER_EXECUTION = 3;
+const EVENTS_PER_EXECUTION = 5;
 
 let t: TestServices;
 beforeAll(async () => {
@@ -28,25 +30,46 @@ async function assistant(name: string) {
   return { id: created.id, promptId: created.prompts[0]!.id };
 }
 
-/** An execution of `owner` with three events and a prompt result; `finishedAgoMs` null leaves it unfinished. */
+/**
+ * An execution of `owner` with five events that feed every analytics rollup (its start, a prompt's
+ * start, retrieval and completion, then its end, or progress while unfinished) and a prompt result;
+ * `finishedAgoMs` null leaves it unfinished.
+ */
 async function execution(owner: { id: number; promptId: number }, status: ExecutionStatus, ages: { finishedAgoMs?: number | null; createdAgoMs?: number }) {
   const now = Date.now();
+  const createdAt = new Date(now - (ages.createdAgoMs ?? ages.finishedAgoMs ?? 0) - MINUTE_MS);
   const row = await prisma().execution.create({
     data: {
       assistantId: owner.id,
       userId: t.people.demo.id,
       status,
-      createdAt: new Date(now - (ages.createdAgoMs ?? ages.finishedAgoMs ?? 0) - MINUTE_MS),
+      createdAt,
       finishedAt: ages.finishedAgoMs == null ? null : new Date(now - ages.finishedAgoMs),
     },
   });
+  const promptId = owner.promptId;
+  const payloads: Array<[EventType, Record<string, unknown>]> = [
+    ['execution-start', { executionId: row.id, totalPrompts: 1, toolName: `assistant ${owner.id}` }],
+    ['prompt-start', { promptId, promptName: 'only', position: 1, totalPrompts: 1, modelId: 'local', hasKnowledge: true, hasTools: false }],
+    ['knowledge-retrieval-start', { promptId, repositories: [owner.id], searchType: 'hybrid' }],
+    ['prompt-complete', { promptId, outputTokens: 7, duration: 40 + (row.id % 5), cached: false }],
+    status === 'completed'
+      ? ['execution-complete', { executionId: row.id, totalTokens: 7, duration: 100 + (row.id % 7), success: true }]
+      : status === 'failed'
+        ? ['execution-error', { executionId: row.id, error: 'model failed', recoverable: false }]
+        : ['progress', { percentage: 50, message: 'half way' }],
+  ];
   await prisma().assistantArchitectEvent.createMany({
-    data: Array.from({ length: EVENTS_PER_EXECUTION }, (_, index) => ({
-      executionId: row.id,
-      sequence: index + 1,
-      eventType: 'progress' as const,
-      eventData: { step: index },
-    })),
+    data: payloads.map(([type, payload], index) => {
+      const at = new Date(createdAt.getTime() + index);
+      return {
+        executionId: row.id,
+        sequence: index + 1,
+        eventType: toPrismaEventType(type),
+        eventData: { ...payload, timestamp: at.toISOString(), eventId: `${row.id}-${index + 1}` },
+        createdAt: at,
+      };
+    }),
   });
   await prisma().promptResult.create({ data: { executionId: row.id, promptId: owner.promptId, output: 'o', outputTokens: 1, durationMs: 1 } });
   return row.id;
@@ -55,6 +78,16 @@ async function execution(owner: { id: number; promptId: number }, status: Execut
 async function surviving(ids: number[]) {
   const rows = await prisma().execution.findMany({ where: { id: { in: ids } }, select: { id: true } });
   return rows.map((row) => row.id).sort((a, b) => a - b);
+}
+
+/** How many rollup rows the executions `ids` still have. */
+async function rollupRows(ids: number[]) {
+  const where = { executionId: { in: ids } };
+  return {
+    executions: await prisma().executionRollup.count({ where }),
+    prompts: await prisma().promptRollup.count({ where }),
+    repositoryUses: await prisma().repositoryUse.count({ where }),
+  };
 }
 
 const sorted = (ids: number[]) => [...ids].sort((a, b) => a - b);
@@ -100,12 +133,15 @@ describe('retention sweeps', () => {
       [shorter.id, 3],
     ]);
     const expiredOf = (assistantId: number | null) => policies.find((policy) => policy.assistantId === assistantId)?.expired;
-    expect(expiredOf(null)).toEqual({ executions: 3, events: 9 });
-    expect(expiredOf(longer.id)).toEqual({ executions: 3, events: 9 });
-    expect(expiredOf(shorter.id)).toEqual({ executions: 4, events: 12 });
+    expect(expiredOf(null)).toEqual({ executions: 3, events: 3 * EVENTS_PER_EXECUTION });
+    expect(expiredOf(longer.id)).toEqual({ executions: 3, events: 3 * EVENTS_PER_EXECUTION });
+    expect(expiredOf(shorter.id)).toEqual({ executions: 4, events: 4 * EVENTS_PER_EXECUTION });
 
     const eventsBefore = await prisma().assistantArchitectEvent.count();
     const resultsBefore = await prisma().promptResult.count();
+    const rollupsBefore = await expectRollupsMatchRaw(prisma());
+    const rollupRowsBefore = await rollupRows(expired);
+    expect(rollupRowsBefore.executions).toBe(expired.length);
     const swept = await admin.retention.runNow();
     expect(swept).toMatchObject({ executions: expired.length, events: expired.length * EVENTS_PER_EXECUTION });
 
@@ -117,15 +153,23 @@ describe('retention sweeps', () => {
     // Nothing else in the database went.
     expect(await prisma().assistantArchitectEvent.count()).toBe(eventsBefore - expired.length * EVENTS_PER_EXECUTION);
     expect(await prisma().promptResult.count()).toBe(resultsBefore - expired.length);
+    // The analytics lose exactly the deleted executions' contributions, and still equal the raw answers.
+    expect(await rollupRows(expired)).toEqual({ executions: 0, prompts: 0, repositoryUses: 0 });
+    expect(await rollupRows(kept)).toEqual({ executions: kept.length, prompts: kept.length, repositoryUses: kept.length });
+    const rollupsAfter = await expectRollupsMatchRaw(prisma());
+    const started = (answers: typeof rollupsAfter) => answers.errorRateByAssistant.reduce((sum, row) => sum + row.executions, 0);
+    expect(started(rollupsBefore) - started(rollupsAfter)).toBe(expired.length);
+    const prompts = (answers: typeof rollupsAfter) => answers.tokensByModel.reduce((sum, row) => sum + row.prompts, 0);
+    expect(prompts(rollupsBefore) - prompts(rollupsAfter)).toBe(expired.length);
 
     const [entry] = (await admin.audit.list({ action: 'retention-swept', limit: 1 })).items;
     expect(entry?.actor?.id).toBe(t.people.admin.id);
     expect(entry?.details).toMatchObject({ executions: expired.length, events: expired.length * EVENTS_PER_EXECUTION });
     expect(sortPolicies(entry?.details.policies)).toEqual(
       sortPolicies([
-        { assistantId: null, keepDays: 10, executions: 3, events: 9 },
-        { assistantId: longer.id, keepDays: 30, executions: 3, events: 9 },
-        { assistantId: shorter.id, keepDays: 3, executions: 4, events: 12 },
+        { assistantId: null, keepDays: 10, executions: 3, events: 3 * EVENTS_PER_EXECUTION },
+        { assistantId: longer.id, keepDays: 30, executions: 3, events: 3 * EVENTS_PER_EXECUTION },
+        { assistantId: shorter.id, keepDays: 3, executions: 4, events: 4 * EVENTS_PER_EXECUTION },
       ]),
     );
 
