@@ -50,6 +50,7 @@ export function createEventRecorder(options: EventRecorderOptions) {
         createdAt,
         createdAtUs,
         ...(options.claim !== undefined ? { claim: options.claim } : {}),
+        eventDataJson: JSON.stringify(event.eventData),
       } as PendingEvent);
       return event;
     },

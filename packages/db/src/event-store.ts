@@ -16,6 +16,11 @@ export type PendingEvent = Omit<StoredEvent, 'id'> & {
    * (a worker that lost its execution to another, which resumed it, is fenced off).
    */
   claim?: number;
+  /**
+   * `eventData` as JSON, made by the recorder as it stamps the event: while one batch is in
+   * flight the next one's payloads are serialized, not after it returns.
+   */
+  eventDataJson?: string;
 };
 
 /** A stored time with all six fractional digits, exactly (a `Date` has three). */
@@ -60,17 +65,22 @@ const eventKey = (executionId: number, sequence: number) => `${executionId}:${se
  * process has closed as interrupted, or another worker has claimed since, takes no more events.
  * Rows already present (a retry after a lost acknowledgement) are skipped.
  */
-export const INSERT_EVENTS_SQL = `INSERT INTO assistant_architect_events (execution_id, sequence, event_type, event_data, created_at)
+export const INSERT_EVENTS_SQL = `WITH owner AS MATERIALIZED (
+  -- Each execution of the batch locked once, not once per event. Waits for a process closing it
+  -- as interrupted or claiming it (each holds FOR UPDATE), then sees its orphaned_at or new claim:
+  -- nothing lands from a fenced-off worker.
+  SELECT id, claims FROM executions
+  WHERE id IN (SELECT unnest($1::int[])) AND orphaned_at IS NULL
+  FOR KEY SHARE
+)
+INSERT INTO assistant_architect_events (execution_id, sequence, event_type, event_data, created_at)
 SELECT row.execution_id, row.sequence, row.event_type::assistant_event_type, row.event_data::jsonb, row.created_at::timestamptz
 FROM unnest($1::int[], $2::int[], $3::text[], $4::text[], $5::text[], $6::int[])
   WITH ORDINALITY AS row(execution_id, sequence, event_type, event_data, created_at, claim, position)
-JOIN executions owner ON owner.id = row.execution_id
-WHERE owner.orphaned_at IS NULL AND (row.claim IS NULL OR row.claim = owner.claims)
+JOIN owner ON owner.id = row.execution_id
+WHERE row.claim IS NULL OR row.claim = owner.claims
 -- Row ids follow the batch's order, which is each execution's emission order.
 ORDER BY row.position
--- Waits for a process closing the execution as interrupted or claiming it (each holds FOR
--- UPDATE), then sees its orphaned_at or new claim: nothing lands from a fenced-off worker.
-FOR KEY SHARE OF owner
 ON CONFLICT (execution_id, sequence) DO NOTHING
 RETURNING id, execution_id, sequence`;
 
@@ -88,7 +98,7 @@ export function insertEventsParams(events: readonly PendingEvent[]): unknown[][]
     executionIds[index] = event.executionId;
     sequences[index] = event.sequence;
     types[index] = event.eventType;
-    payloads[index] = JSON.stringify(event.eventData);
+    payloads[index] = event.eventDataJson ?? JSON.stringify(event.eventData);
     times[index] = formatMicroseconds(event.createdAtUs ?? event.createdAt.getTime() * 1000);
     claims[index] = event.claim ?? null;
   }
