@@ -8,10 +8,9 @@ import {
   insertEventsParams,
   type EventStore,
   type PendingEvent,
-  type StoredEvent,
 } from '@aae/db';
 import { createTestDatabase, startPostgresCluster, type TestDatabase } from '@aae/db/testing';
-import type { EventDraft } from '@aae/events';
+import type { EventDraft, StoredEvent } from '@aae/events';
 import pg from 'pg';
 import { createBenchExecutions } from './bench-executions.ts';
 import { eventsPerExecution, executionDrafts } from './execution-drafts.ts';

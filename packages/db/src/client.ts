@@ -57,8 +57,10 @@ function createPostgresDatabase(databaseUrl: string): Database {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
   // An idle connection the server dropped is discarded by the pool; the next query opens another.
   pool.on('error', () => {});
-  const adapterFactory = new PrismaPg(pool);
-  const prisma = new PrismaClient({ adapter: adapterFactory });
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  // Migrations get a pool of their own per connection, ended when they finish: the session-level
+  // advisory lock the schema engine takes must not outlive them in a shared pool.
+  const adapterFactory = new PrismaPg({ connectionString: databaseUrl, max: 10 });
   return {
     kind: 'postgres',
     prisma,
