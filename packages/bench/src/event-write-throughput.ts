@@ -342,7 +342,7 @@ export async function runEventWriteThroughput(): Promise<BenchmarkResult> {
           `${figures.database}: the product write path reaches ${formatRatio(median(figures.productVsBest))} of the best raw INSERT … unnest of the same round (through Prisma: ${formatRatio(median(figures.productPrismaVsBest))}).`,
       ),
       'Raw unnest writes rows already stamped by the recorders (untimed); it times only its parameters (JSON.stringify, ISO times) and the statement. The product path times everything from the first emit to the last publish, zod validation included.',
-      "The store's statement adds to raw unnest: the join that locks each event's execution row (FOR KEY SHARE) and checks its claim, ON CONFLICT DO NOTHING, RETURNING and microsecond times.",
+      "The store's statement adds to raw unnest: each execution of the batch locked once (FOR KEY SHARE) and its claim checked, ON CONFLICT DO NOTHING, RETURNING and microsecond times.",
       'On PGlite, every raw path runs through PGlite’s own `query`; PGlite runs in this process, so its figures are for information.',
     ],
     figures: { executions: EXECUTIONS, events: EVENTS, repetitions: REPETITIONS, rawBatchSizes: RAW_BATCH_SIZES, databases: all },
