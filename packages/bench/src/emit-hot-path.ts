@@ -33,7 +33,7 @@ export async function runEmitHotPath(): Promise<BenchmarkResult> {
   try {
     // One execution per repetition, so each recorder starts its sequence afresh.
     const executionIds = await createBenchExecutions(database, REPETITIONS + 1);
-    const store = createEventStore(database.prisma);
+    const store = createEventStore(database.prisma, { query: database.query });
     const batchWriteMs: number[] = [];
     const buffer = new EventWriteBuffer({
       async write(batch) {

@@ -3,6 +3,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite/vector';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { checkDatabaseUrl } from './database-url.ts';
 import { PrismaClient } from './generated/prisma/client.ts';
@@ -19,9 +20,18 @@ export interface DatabaseOptions {
   dataDir?: string | undefined;
 }
 
+/**
+ * One SQL statement with positional parameters (`$1`, …), its rows as the driver returns them
+ * (`bigint` columns may come back as strings or bigints). It bypasses Prisma's parameter and
+ * result mapping, for the event write path, where that mapping cost as much as the statement.
+ */
+export type RawQuery = <Row>(sql: string, params: readonly unknown[]) => Promise<Row[]>;
+
 export interface Database {
   kind: DatabaseKind;
   prisma: PrismaClient;
+  /** SQL straight to the driver, on the same connections as `prisma`, outside any transaction of it. */
+  query: RawQuery;
   /** The factory the migrations runner connects through. */
   adapterFactory: SqlMigrationAwareDriverAdapterFactory;
   /** Where the data lives, for log lines (a URL without its password, or a folder). */
@@ -43,16 +53,26 @@ export function createDatabase(options: DatabaseOptions = {}): Database {
 
 function createPostgresDatabase(databaseUrl: string): Database {
   const { location } = checkDatabaseUrl(databaseUrl);
+  // One pool for Prisma and for raw queries.
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
+  // An idle connection the server dropped is discarded by the pool; the next query opens another.
+  pool.on('error', () => {});
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  // Migrations get a pool of their own per connection, ended when they finish: the session-level
+  // advisory lock the schema engine takes must not outlive them in a shared pool.
   const adapterFactory = new PrismaPg({ connectionString: databaseUrl, max: 10 });
-  const prisma = new PrismaClient({ adapter: adapterFactory });
   return {
     kind: 'postgres',
     prisma,
+    query: async <Row>(sql: string, params: readonly unknown[]) => (await pool.query(sql, params as unknown[])).rows as Row[],
     adapterFactory,
     connectionString: databaseUrl,
     location,
     vectorSearch: once(() => prepareVectorSearch(prisma)),
-    close: () => prisma.$disconnect(),
+    async close() {
+      await prisma.$disconnect();
+      await pool.end();
+    },
   };
 }
 
@@ -64,6 +84,7 @@ function createPgliteDatabase(dataDir: string): Database {
   return {
     kind: 'pglite',
     prisma,
+    query: async <Row>(sql: string, params: readonly unknown[]) => (await pglite.query<Row>(sql, params as unknown[])).rows,
     adapterFactory,
     location: dataDir,
     vectorSearch: once(() => prepareVectorSearch(prisma)),

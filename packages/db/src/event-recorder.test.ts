@@ -79,6 +79,16 @@ describe('event recorder', () => {
     expect(pending[0]!.eventData).toMatchObject({ parameters: { 'ke\uFFFDy': ['1+\uFFFD', { deep: '\uFFFD' }], n: 3 } });
   });
 
+  it('hands the buffer the payload already as JSON, exactly the stamped and validated payload', () => {
+    const pending: PendingEvent[] = [];
+    const recorder = createEventRecorder({ executionId: 7, enqueue: (event) => pending.push(event) });
+    recorder.emit({ eventType: 'variable-substitution', eventData: { promptId: 1, variables: { a: 'x\u0000"y"' }, sourcePrompts: [] } });
+    const [event] = pending;
+    expect(JSON.parse(event!.eventDataJson!)).toEqual(event!.eventData);
+    expect(event!.eventDataJson).toContain('"eventId":"evt_7_000001"');
+    expect(event!.eventDataJson).not.toContain('\\u0000');
+  });
+
   it('refuses a payload that breaks the contract, naming the field', () => {
     const recorder = createEventRecorder({ executionId: 1, enqueue: () => {} });
     expect(() => recorder.emit({ eventType: 'knowledge-retrieved', eventData: { promptId: 1, documentsFound: 2, relevanceScore: 1.5, tokens: 3 } })).toThrow(

@@ -1,5 +1,6 @@
 import { eventTypeSchema, parseStoredEvent, TERMINAL_EVENT_TYPES, type EventType, type StoredEvent, type StoredEventOf } from '@aae/events';
 import { Prisma, type PrismaClient } from './generated/prisma/client.ts';
+import type { RawQuery } from './client.ts';
 import { fromPrismaEventType, toPrismaEventType } from './event-type-mapping.ts';
 
 /**
@@ -14,6 +15,11 @@ export type PendingEvent = Omit<StoredEvent, 'id'> & {
    * (a worker that lost its execution to another, which resumed it, is fenced off).
    */
   claim?: number;
+  /**
+   * `eventData` as JSON, made by the recorder as it stamps the event: while one batch is in
+   * flight the next one's payloads are serialized, not after it returns.
+   */
+  eventDataJson?: string;
 };
 
 /** A stored time with all six fractional digits, exactly (a `Date` has three). */
@@ -51,6 +57,55 @@ function toStoredEvent(row: EventRow): StoredEvent {
 }
 
 const eventKey = (executionId: number, sequence: number) => `${executionId}:${sequence}`;
+
+/**
+ * One statement over parallel arrays, whose size does not grow with the batch: about five times
+ * cheaper per row than Prisma's createManyAndReturn (see BENCHMARKS.md). An execution another
+ * process has closed as interrupted, or another worker has claimed since, takes no more events.
+ * Rows already present (a retry after a lost acknowledgement) are skipped.
+ */
+export const INSERT_EVENTS_SQL = `WITH owner AS MATERIALIZED (
+  -- Each execution of the batch locked once, not once per event. Waits for a process closing it
+  -- as interrupted or claiming it (each holds FOR UPDATE), then sees its orphaned_at or new claim:
+  -- nothing lands from a fenced-off worker.
+  SELECT id, claims FROM executions
+  WHERE id IN (SELECT unnest($1::int[])) AND orphaned_at IS NULL
+  FOR KEY SHARE
+)
+INSERT INTO assistant_architect_events (execution_id, sequence, event_type, event_data, created_at)
+SELECT row.execution_id, row.sequence, row.event_type::assistant_event_type, row.event_data::jsonb, row.created_at::timestamptz
+FROM unnest($1::int[], $2::int[], $3::text[], $4::text[], $5::text[], $6::int[])
+  WITH ORDINALITY AS row(execution_id, sequence, event_type, event_data, created_at, claim, position)
+JOIN owner ON owner.id = row.execution_id
+WHERE row.claim IS NULL OR row.claim = owner.claims
+-- Row ids follow the batch's order, which is each execution's emission order.
+ORDER BY row.position
+ON CONFLICT (execution_id, sequence) DO NOTHING
+RETURNING id, execution_id, sequence`;
+
+/** The parameters of `INSERT_EVENTS_SQL` for a batch, one array per column, in one pass. */
+export function insertEventsParams(events: readonly PendingEvent[]): unknown[][] {
+  const count = events.length;
+  const executionIds = new Array<number>(count);
+  const sequences = new Array<number>(count);
+  const types = new Array<string>(count);
+  const payloads = new Array<string>(count);
+  const times = new Array<string>(count);
+  const claims = new Array<number | null>(count);
+  for (let index = 0; index < count; index++) {
+    const event = events[index]!;
+    executionIds[index] = event.executionId;
+    sequences[index] = event.sequence;
+    types[index] = event.eventType;
+    payloads[index] = event.eventDataJson ?? JSON.stringify(event.eventData);
+    times[index] = formatMicroseconds(event.createdAtUs ?? event.createdAt.getTime() * 1000);
+    claims[index] = event.claim ?? null;
+  }
+  return [executionIds, sequences, types, payloads, times, claims];
+}
+
+/** `id` is a bigint: a string from `pg`, a bigint from Prisma or PGlite. */
+type InsertedRow = { id: bigint | string; execution_id: number; sequence: number };
 
 /**
  * Accounts for the events of a batch that its insert did not return. An event found in its place
@@ -133,8 +188,17 @@ export interface ExportPlace {
 
 export type EventStore = ReturnType<typeof createEventStore>;
 
+export interface EventStoreOptions {
+  /**
+   * Sends `insertEvents`' statement straight to the driver (`Database.query`), without Prisma's
+   * parameter and result mapping. Only for a store on the client: a store inside a transaction
+   * must write through that transaction.
+   */
+  query?: RawQuery;
+}
+
 /** Works on the client or inside an interactive transaction. */
-export function createEventStore(prisma: Pick<PrismaClient, 'assistantArchitectEvent' | '$queryRaw'>) {
+export function createEventStore(prisma: Pick<PrismaClient, 'assistantArchitectEvent' | '$queryRaw' | '$queryRawUnsafe'>, options: EventStoreOptions = {}) {
   async function listEvents(executionId: number, options: ListEventsOptions = {}): Promise<StoredEvent[]> {
     const rows = await prisma.assistantArchitectEvent.findMany({
       where: {
@@ -247,42 +311,24 @@ export function createEventStore(prisma: Pick<PrismaClient, 'assistantArchitectE
     },
 
     /**
-     * Writes a batch in one multi-row insert. Rows already present (a retry after a lost
-     * acknowledgement) are skipped, so a batch can be written again safely.
+     * Writes a batch in one multi-row insert (`INSERT_EVENTS_SQL`). Rows already present (a retry
+     * after a lost acknowledgement) are skipped, so a batch can be written again safely.
      */
     async insertEvents(events: readonly PendingEvent[]): Promise<InsertResult> {
       if (events.length === 0) return { stored: [], refused: [] };
-      // One statement over parallel arrays: about five times cheaper per row than Prisma's
-      // createManyAndReturn (see BENCHMARKS.md), and its size does not grow with the batch.
-      // An execution another process has closed as interrupted takes no more events.
-      const inserted = await prisma.$queryRaw<Array<{ id: bigint; execution_id: number; sequence: number }>>`
-        INSERT INTO assistant_architect_events (execution_id, sequence, event_type, event_data, created_at)
-        SELECT row.execution_id, row.sequence, row.event_type::assistant_event_type, row.event_data::jsonb, row.created_at::timestamptz
-        FROM unnest(
-          ${events.map((event) => event.executionId)}::int[],
-          ${events.map((event) => event.sequence)}::int[],
-          ${events.map((event) => event.eventType)}::text[],
-          ${events.map((event) => JSON.stringify(event.eventData))}::text[],
-          ${events.map((event) => formatMicroseconds(event.createdAtUs ?? event.createdAt.getTime() * 1000))}::text[],
-          ${events.map((event) => event.claim ?? null)}::int[]
-        ) WITH ORDINALITY AS row(execution_id, sequence, event_type, event_data, created_at, claim, position)
-        JOIN executions owner ON owner.id = row.execution_id
-        WHERE owner.orphaned_at IS NULL AND (row.claim IS NULL OR row.claim = owner.claims)
-        -- Row ids follow the batch's order, which is each execution's emission order.
-        ORDER BY row.position
-        -- Waits for a process closing the execution as interrupted or claiming it (each holds FOR
-        -- UPDATE), then sees its orphaned_at or new claim: nothing lands from a fenced-off worker.
-        FOR KEY SHARE OF owner
-        ON CONFLICT (execution_id, sequence) DO NOTHING
-        RETURNING id, execution_id, sequence`;
+      const params = insertEventsParams(events);
+      const inserted = options.query
+        ? await options.query<InsertedRow>(INSERT_EVENTS_SQL, params)
+        : await prisma.$queryRawUnsafe<InsertedRow[]>(INSERT_EVENTS_SQL, ...params);
       const ids = new Map(inserted.map((row) => [eventKey(row.execution_id, row.sequence), Number(row.id)]));
       const missing = events.filter((event) => !ids.has(eventKey(event.executionId, event.sequence)));
       const { alreadyStored, refused } = await reconcileMissingEvents(prisma, missing);
       for (const [key, id] of alreadyStored) ids.set(key, id);
-      const stored = events.flatMap(({ createdAtUs: _, claim: __, ...event }) => {
-        const id = ids.get(eventKey(event.executionId, event.sequence));
-        return id === undefined ? [] : [{ ...event, id } as StoredEvent];
-      });
+      const stored: StoredEvent[] = [];
+      for (const { eventType, eventData, executionId, sequence, createdAt } of events) {
+        const id = ids.get(eventKey(executionId, sequence));
+        if (id !== undefined) stored.push({ eventType, eventData, executionId, sequence, createdAt, id } as StoredEvent);
+      }
       return { stored, refused };
     },
   };

@@ -125,7 +125,7 @@ export class EventWriteBuffer {
         const { stored, refused } = await this.options.write(batch);
         for (const { event, reason } of refused) {
           this.stats.failed += 1;
-          this.logger.error(`[event-store] refused event ${event.eventData.eventId}: ${reason}; it is NOT stored:`, JSON.stringify(event));
+          this.logger.error(`[event-store] refused event ${event.eventData.eventId}: ${reason}; it is NOT stored:`, logged(event));
         }
         return stored;
       } catch (error) {
@@ -161,7 +161,7 @@ export class EventWriteBuffer {
         this.logger.error(
           `[event-store] giving up on event ${batch[0]?.eventData.eventId} after ${attempt} attempts; it is NOT stored:`,
           error,
-          JSON.stringify(batch[0]),
+          logged(batch[0]),
         );
         return [];
       }
@@ -187,6 +187,11 @@ export class EventWriteBuffer {
       return false;
     }
   }
+}
+
+/** An event as a log line: its payload once, not also as the JSON the recorder made of it. */
+function logged(event: PendingEvent | undefined): string {
+  return JSON.stringify(event && { ...event, eventDataJson: undefined });
 }
 
 function sleep(ms: number): Promise<void> {

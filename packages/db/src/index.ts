@@ -1,5 +1,15 @@
-export { createDatabase, type Database, type DatabaseKind, type DatabaseOptions, type VectorSearchMode } from './client.ts';
-export { createEventStore, type EventStore, type ExportedEvent, type ExportPlace, type InsertResult, type PendingEvent } from './event-store.ts';
+export { createDatabase, type Database, type DatabaseKind, type DatabaseOptions, type RawQuery, type VectorSearchMode } from './client.ts';
+export {
+  createEventStore,
+  INSERT_EVENTS_SQL,
+  insertEventsParams,
+  type EventStore,
+  type EventStoreOptions,
+  type ExportedEvent,
+  type ExportPlace,
+  type InsertResult,
+  type PendingEvent,
+} from './event-store.ts';
 export { readAfter, readByCursor } from './paged-reads.ts';
 export { EventWriteBuffer, type EventWriteBufferOptions, type EventWriteBufferStats } from './event-write-buffer.ts';
 export { createEventRecorder, type EventRecorder } from './event-recorder.ts';

@@ -92,7 +92,8 @@ export interface AppServicesOptions {
 export function createAppServices(options: AppServicesOptions) {
   const { prisma } = options.database;
   const logger = options.logger ?? console;
-  const events = createEventStore(prisma);
+  // Its batch inserts go straight to the driver: the write path's hot statement.
+  const events = createEventStore(prisma, { query: options.database.query });
   // Several processes may share a server database: they share live events through LISTEN/NOTIFY.
   const bus =
     options.bus ??
