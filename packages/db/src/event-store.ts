@@ -235,8 +235,8 @@ export function createEventStore(prisma: Pick<PrismaClient, 'assistantArchitectE
 
     /**
      * A chunk of the events of `executionIds`, those executions in the order given and each one's
-     * events in stored order, after `after`: one statement per chunk, which walks the
-     * `(execution_id, sequence)` index and holds no transaction between chunks.
+     * events in stored order, after `after`: one statement per chunk, which seeks each execution's
+     * place in the `(execution_id, sequence)` index and holds no transaction between chunks.
      */
     async exportChunk(executionIds: readonly number[], options: { after: ExportPlace; limit: number; type?: EventType | undefined }): Promise<ExportedEvent[]> {
       const type = options.type ? Prisma.sql`AND ev.event_type = ${options.type}::assistant_event_type` : Prisma.empty;
@@ -255,9 +255,16 @@ export function createEventStore(prisma: Pick<PrismaClient, 'assistantArchitectE
         SELECT ev.id, ev.execution_id, ev.sequence, ev.event_type::text AS event_type, ev.created_at,
           ev.event_data->>'eventId' AS event_id, ev.event_data::text AS event_data, p.position
         FROM unnest(${executionIds}::int[]) WITH ORDINALITY AS p(execution_id, position)
-        JOIN assistant_architect_events ev ON ev.execution_id = p.execution_id
+        -- Per execution, a seek in the (execution_id, sequence) index past where the last chunk
+        -- stopped, reading at most one chunk: a long execution is read once, not again per chunk.
+        CROSS JOIN LATERAL (
+          SELECT * FROM assistant_architect_events ev
+          WHERE ev.execution_id = p.execution_id
+            AND ev.sequence > CASE WHEN p.position = ${options.after.position}::bigint THEN ${options.after.sequence}::int ELSE 0 END ${type}
+          ORDER BY ev.sequence
+          LIMIT ${options.limit}
+        ) ev
         WHERE p.position >= ${options.after.position}::bigint
-          AND (p.position, ev.sequence) > (${options.after.position}::bigint, ${options.after.sequence}::int) ${type}
         ORDER BY p.position, ev.sequence
         LIMIT ${options.limit}`;
       return rows.map((row) => ({

@@ -89,7 +89,8 @@ ALTER TABLE "repository_uses" ADD CONSTRAINT "repository_uses_execution_id_fkey"
 -- upsert per rollup table per statement. Rows are aggregated per key first (ON CONFLICT DO UPDATE
 -- may touch a row once per statement); the merge keeps the earliest start and terminal events,
 -- whichever statement brings them, so the rollups do not depend on the order events arrive in.
--- Values are cast only when their JSON type fits, so no event is ever refused for its payload.
+-- Values are cast only when their JSON type and range fit their column (others count as missing),
+-- so no event is ever refused for its payload.
 CREATE FUNCTION "assistant_architect_events_rollup"() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -101,7 +102,7 @@ BEGIN
     min(e.created_at) FILTER (WHERE e.event_type <> 'execution-start'),
     (array_agg(CASE WHEN e.event_type = 'execution-complete' THEN 'completed' ELSE 'failed' END ORDER BY e.created_at, e.sequence)
       FILTER (WHERE e.event_type <> 'execution-start'))[1],
-    (array_agg(CASE WHEN jsonb_typeof(e.event_data->'duration') = 'number' THEN (e.event_data->>'duration')::numeric END ORDER BY e.created_at, e.sequence)
+    (array_agg(CASE WHEN jsonb_typeof(e.event_data->'duration') = 'number' THEN CASE WHEN (e.event_data->>'duration')::numeric BETWEEN -1e300 AND 1e300 THEN (e.event_data->>'duration')::numeric END END ORDER BY e.created_at, e.sequence)
       FILTER (WHERE e.event_type <> 'execution-start'))[1]
   FROM new_rows e
   JOIN executions x ON x.id = e.execution_id
@@ -122,9 +123,9 @@ BEGIN
     (array_agg(e.event_data->>'modelId' ORDER BY e.created_at, e.sequence) FILTER (WHERE e.event_type = 'prompt-start'))[1],
     min(e.created_at) FILTER (WHERE e.event_type = 'prompt-start'),
     min(e.created_at) FILTER (WHERE e.event_type = 'prompt-complete'),
-    (array_agg(CASE WHEN jsonb_typeof(e.event_data->'duration') = 'number' THEN (e.event_data->>'duration')::numeric END ORDER BY e.created_at, e.sequence)
+    (array_agg(CASE WHEN jsonb_typeof(e.event_data->'duration') = 'number' THEN CASE WHEN (e.event_data->>'duration')::numeric BETWEEN -2147483648 AND 2147483647 THEN (e.event_data->>'duration')::numeric END END ORDER BY e.created_at, e.sequence)
       FILTER (WHERE e.event_type = 'prompt-complete'))[1],
-    (array_agg(CASE WHEN jsonb_typeof(e.event_data->'outputTokens') = 'number' THEN (e.event_data->>'outputTokens')::numeric END ORDER BY e.created_at, e.sequence)
+    (array_agg(CASE WHEN jsonb_typeof(e.event_data->'outputTokens') = 'number' THEN CASE WHEN (e.event_data->>'outputTokens')::numeric BETWEEN -2147483648 AND 2147483647 THEN (e.event_data->>'outputTokens')::numeric END END ORDER BY e.created_at, e.sequence)
       FILTER (WHERE e.event_type = 'prompt-complete'))[1],
     (array_agg(e.event_data->'cached' = 'true'::jsonb ORDER BY e.created_at, e.sequence) FILTER (WHERE e.event_type = 'prompt-complete'))[1]
   FROM new_rows e
@@ -147,7 +148,7 @@ BEGIN
   JOIN executions x ON x.id = e.execution_id
   CROSS JOIN LATERAL jsonb_array_elements_text(CASE WHEN jsonb_typeof(e.event_data->'repositories') = 'array' THEN e.event_data->'repositories' END)
     WITH ORDINALITY AS repository(id, position)
-  WHERE e.event_type = 'knowledge-retrieval-start'
+  WHERE e.event_type = 'knowledge-retrieval-start' AND repository.id IS NOT NULL
   ON CONFLICT DO NOTHING;
 
   RETURN NULL;
@@ -169,7 +170,7 @@ SELECT
   min(e.created_at) FILTER (WHERE e.event_type <> 'execution-start'),
   (array_agg(CASE WHEN e.event_type = 'execution-complete' THEN 'completed' ELSE 'failed' END ORDER BY e.created_at, e.sequence)
     FILTER (WHERE e.event_type <> 'execution-start'))[1],
-  (array_agg(CASE WHEN jsonb_typeof(e.event_data->'duration') = 'number' THEN (e.event_data->>'duration')::numeric END ORDER BY e.created_at, e.sequence)
+  (array_agg(CASE WHEN jsonb_typeof(e.event_data->'duration') = 'number' THEN CASE WHEN (e.event_data->>'duration')::numeric BETWEEN -1e300 AND 1e300 THEN (e.event_data->>'duration')::numeric END END ORDER BY e.created_at, e.sequence)
     FILTER (WHERE e.event_type <> 'execution-start'))[1]
 FROM assistant_architect_events e
 JOIN executions x ON x.id = e.execution_id
@@ -190,9 +191,9 @@ SELECT
   (array_agg(e.event_data->>'modelId' ORDER BY e.created_at, e.sequence) FILTER (WHERE e.event_type = 'prompt-start'))[1],
   min(e.created_at) FILTER (WHERE e.event_type = 'prompt-start'),
   min(e.created_at) FILTER (WHERE e.event_type = 'prompt-complete'),
-  (array_agg(CASE WHEN jsonb_typeof(e.event_data->'duration') = 'number' THEN (e.event_data->>'duration')::numeric END ORDER BY e.created_at, e.sequence)
+  (array_agg(CASE WHEN jsonb_typeof(e.event_data->'duration') = 'number' THEN CASE WHEN (e.event_data->>'duration')::numeric BETWEEN -2147483648 AND 2147483647 THEN (e.event_data->>'duration')::numeric END END ORDER BY e.created_at, e.sequence)
     FILTER (WHERE e.event_type = 'prompt-complete'))[1],
-  (array_agg(CASE WHEN jsonb_typeof(e.event_data->'outputTokens') = 'number' THEN (e.event_data->>'outputTokens')::numeric END ORDER BY e.created_at, e.sequence)
+  (array_agg(CASE WHEN jsonb_typeof(e.event_data->'outputTokens') = 'number' THEN CASE WHEN (e.event_data->>'outputTokens')::numeric BETWEEN -2147483648 AND 2147483647 THEN (e.event_data->>'outputTokens')::numeric END END ORDER BY e.created_at, e.sequence)
     FILTER (WHERE e.event_type = 'prompt-complete'))[1],
   (array_agg(e.event_data->'cached' = 'true'::jsonb ORDER BY e.created_at, e.sequence) FILTER (WHERE e.event_type = 'prompt-complete'))[1]
 FROM assistant_architect_events e
@@ -215,5 +216,5 @@ FROM assistant_architect_events e
 JOIN executions x ON x.id = e.execution_id
 CROSS JOIN LATERAL jsonb_array_elements_text(CASE WHEN jsonb_typeof(e.event_data->'repositories') = 'array' THEN e.event_data->'repositories' END)
   WITH ORDINALITY AS repository(id, position)
-WHERE e.event_type = 'knowledge-retrieval-start'
+WHERE e.event_type = 'knowledge-retrieval-start' AND repository.id IS NOT NULL
 ON CONFLICT DO NOTHING;

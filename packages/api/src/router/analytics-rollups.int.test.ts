@@ -326,6 +326,29 @@ describe('analytics from the rollup tables', () => {
     await expect(admin.analytics.durationPercentiles({ userId: 2 ** 40 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
   });
 
+  it('never refuse an event for a value its rollup column cannot hold', async () => {
+    const assistant = await prisma().assistant.findFirstOrThrow({ where: { id: importedAssistantId }, select: { id: true } });
+    const { id } = await prisma().execution.create({
+      data: { assistantId: assistant.id, userId: t.people.other.id, status: 'completed' },
+      select: { id: true },
+    });
+    // Numbers the contract allows (any non-negative duration, any safe integer of tokens) but no int4 column holds, and a null repository.
+    await insertRows([
+      [id, 1, 'execution-start', { executionId: id, totalPrompts: 1, toolName: 'Imported' }, 10_000],
+      [id, 2, 'prompt-start', { promptId: 701, promptName: 'Import', position: 1, totalPrompts: 1, modelId: 'huge-model' }, 10_001],
+      [id, 3, 'knowledge-retrieval-start', { promptId: 701, repositories: [null], searchType: 'hybrid' }, 10_002],
+      [id, 4, 'prompt-complete', { promptId: 701, duration: 3_000_000_000, outputTokens: 9_007_199_254_740_991, cached: false }, 10_003],
+      [id, 5, 'execution-complete', { executionId: id, totalTokens: 1, duration: 1e308, success: true }, 10_004],
+    ]);
+    expect(await prisma().assistantArchitectEvent.count({ where: { executionId: id } })).toBe(5);
+    const [prompt] = await prisma().$queryRaw<Array<{ model_id: string; duration_ms: number | null; output_tokens: number | null }>>`
+      SELECT model_id, duration_ms, output_tokens FROM prompt_rollups WHERE execution_id = ${id}`;
+    // The prompt is counted, with what does not fit left out.
+    expect(prompt).toEqual({ model_id: 'huge-model', duration_ms: null, output_tokens: null });
+    expect(await prisma().repositoryUse.count({ where: { executionId: id } })).toBe(0);
+    await prisma().execution.delete({ where: { id } });
+  });
+
   it('drop an execution’s contributions with the execution', async () => {
     // Last: it deletes executions the other tests count.
     for (const executionId of [ids.insertedOutOfOrder, ids.resumed, ids.knowledge]) {

@@ -164,6 +164,9 @@ describe('executions list cursors', () => {
     ['an old two-element cursor', 'createdAt', encode([1_700_000_000_000, 3])],
     ['an id past the column’s range', 'createdAt', encode(['createdAt', 'desc', 0, 2 ** 40])],
     ['a time no date can hold', 'createdAt', encode(['createdAt', 'desc', 1e300, 3])],
+    ['a time before the epoch the driver cannot send', 'createdAt', encode(['createdAt', 'desc', -8.64e15, 3])],
+    ['a fraction of a token', 'tokens', encode(['tokens', 'desc', 1.5, 3])],
+    ['a duration below an unfinished one', 'duration', encode(['duration', 'desc', -2, 3])],
     ['a value that is not a number', 'tokens', encode(['tokens', 'desc', '1; DROP TABLE executions', 3])],
   ] as const)('refuses a forged cursor: %s', async (_name, sort, cursor) => {
     await expect(repository.list({ sort, order: 'desc', limit: 5, cursor })).rejects.toThrow(InvalidCursorError);

@@ -102,6 +102,15 @@ const CURSOR_VALUE_SQL: Record<ExecutionSort, (value: number | Date) => Prisma.S
   tokens: (value) => Prisma.sql`${value}::bigint`,
 };
 
+/** The sort values a row can have, per sort: a cursor outside them was not made by this list. */
+const CURSOR_VALUE_SCHEMA: Record<ExecutionSort, z.ZodType<number>> = {
+  // Milliseconds since the epoch, up to the last millisecond of year 9999.
+  createdAt: z.number().int().min(0).max(253_402_300_799_999),
+  // -1 for an unfinished execution.
+  duration: z.number().finite().min(-1).max(8.64e15),
+  tokens: z.number().int().min(-2_147_483_648).max(2_147_483_647),
+};
+
 export class InvalidCursorError extends Error {
   override name = 'InvalidCursorError';
 }
@@ -126,7 +135,7 @@ function decodeCursor(cursor: string, sort: ExecutionSort, order: 'asc' | 'desc'
     // Not JSON: reported below.
   }
   // A cursor of another sort or order would start the page at an unrelated place.
-  if (!parsed || parsed[0] !== sort || parsed[1] !== order) {
+  if (!parsed || parsed[0] !== sort || parsed[1] !== order || !CURSOR_VALUE_SCHEMA[sort].safeParse(parsed[2]).success) {
     throw new InvalidCursorError(`"${cursor}" is not a cursor from this list (sorted by ${sort}, ${order})`);
   }
   const [, , value, id] = parsed;
