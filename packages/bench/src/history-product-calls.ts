@@ -17,8 +17,8 @@ export function callerFor(app: RunningApp, user: User): Caller {
   return createCaller(createContextInner({ services: app.services, identity: sessionIdentity(user) }));
 }
 
-/** The analytics page's range: all time (`{}`) or since a minute (`{ from }`). */
-export type AnalyticsRange = { from?: Date };
+/** The analytics page's filters: all time (`{}`) or since a minute (`{ from }`), of everyone or of one assistant or person. */
+export type AnalyticsRange = { from?: Date; assistantId?: number; userId?: number };
 
 /** The seven procedures the analytics page asks for, as it asks (executions over time by day). */
 export const ANALYTICS_PROCEDURES: ReadonlyArray<{ name: string; call(caller: Caller, range: AnalyticsRange): Promise<unknown> }> = [

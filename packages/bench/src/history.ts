@@ -385,6 +385,8 @@ export async function runHistory(): Promise<BenchmarkResult> {
       const ranges = [
         { label: 'all time', range: {} },
         { label: 'last 7 days', range: { from: new Date(Math.floor((now - 7 * 86_400_000) / 60_000) * 60_000) } },
+        { label: 'all time, one assistant', range: { assistantId: summary.busiestAssistant.id } },
+        { label: 'all time, one person', range: { userId: summary.heavyMember.id } },
       ];
       analytics = await measureAnalytics(callers.admin, ranges);
       console.error(`[history] analytics page: ${analytics.page.map((entry) => `${entry.range} ${ms(median(entry.samples))} ms`).join(', ')}`);
