@@ -37,13 +37,24 @@ describe('RetentionJob', () => {
     expect(logger.info).toHaveBeenCalledTimes(2);
   });
 
-  it('joins a sweep under way instead of starting a second, and names who asked for it', async () => {
-    const { sweep, recorded, ...deps } = fakes([SOME]);
+  it('lets the schedule join a sweep under way; a person who asks meanwhile gets a sweep of their own, after it, in their name', async () => {
+    const { sweep, recorded, ...deps } = fakes([SOME, SOME]);
+    let release = () => {};
+    sweep.mockImplementationOnce(() => new Promise((resolve) => (release = () => resolve(SOME))));
     const job = new RetentionJob(deps);
-    const [first, second] = await Promise.all([job.runNow({ actorId: 7 }), job.runNow({ actorId: 8 })]);
-    expect(first).toBe(second);
+    const scheduled = job.runNow();
+    const joined = job.runNow();
+    const asked = job.runNow({ actorId: 8 });
+    expect(joined).toBe(scheduled);
+    await vi.waitFor(() => expect(sweep).toHaveBeenCalledTimes(1));
+    // The person's sweep waits for the one under way.
+    await new Promise((resolve) => setImmediate(resolve));
     expect(sweep).toHaveBeenCalledTimes(1);
-    expect(recorded).toMatchObject([{ actorId: 7 }]);
+    release();
+    expect(await scheduled).toBe(SOME);
+    expect(await asked).toEqual(SOME);
+    expect(sweep).toHaveBeenCalledTimes(2);
+    expect(recorded.map((entry) => entry.actorId)).toEqual([null, 8]);
   });
 
   it('counts a failed sweep, logs it on the schedule and goes on', async () => {

@@ -69,14 +69,21 @@ export class RetentionJob {
     await this.sweeping?.catch(() => undefined);
   }
 
-  /** One sweep now (or joins the one under way); resolves with what it deleted. */
+  /**
+   * One sweep now; resolves with what it deleted. The schedule joins a sweep under way; a person's
+   * request waits for it to end and then sweeps on its own, so the audit log names them and the
+   * sweep sees the policies as they are now.
+   */
   runNow(request: SweepRequest = {}): Promise<RetentionSweepResult> {
-    if (!this.sweeping) {
-      this.sweeping = this.sweep(request).finally(() => {
-        this.sweeping = null;
+    const underWay = this.sweeping;
+    if (underWay && request.actorId === undefined) return underWay;
+    const sweep: Promise<RetentionSweepResult> = (underWay ? underWay.then(noop, noop) : Promise.resolve())
+      .then(() => this.sweep(request))
+      .finally(() => {
+        if (this.sweeping === sweep) this.sweeping = null;
       });
-    }
-    return this.sweeping;
+    this.sweeping = sweep;
+    return sweep;
   }
 
   /** Totals since start, for metrics. */
@@ -126,3 +133,5 @@ export class RetentionJob {
     });
   }
 }
+
+function noop(): void {}
