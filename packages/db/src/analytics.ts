@@ -18,6 +18,33 @@ export const num = (value: unknown): number => (value === null || value === unde
 /** Likewise, keeping "none" as null. */
 export const numOrNull = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
 
+/** Prompt durations by name, as the rows of either source give them, with the overall average. */
+export function promptDurationsOf(rows: Array<{ prompt_name: string; avg_duration_ms: unknown; p95_duration_ms: unknown; runs: unknown }>) {
+  const byPrompt = rows.map((row) => ({
+    promptName: row.prompt_name,
+    avgDurationMs: num(row.avg_duration_ms),
+    p95DurationMs: num(row.p95_duration_ms),
+    runs: num(row.runs),
+  }));
+  const runs = byPrompt.reduce((sum, row) => sum + row.runs, 0);
+  const overall = runs > 0 ? byPrompt.reduce((sum, row) => sum + row.avgDurationMs * row.runs, 0) / runs : null;
+  return { avgDurationMs: overall, runs, byPrompt };
+}
+
+/** Percentiles from `GROUP BY ROLLUP (tool_name)` rows: the overall row first, then one per assistant. */
+export function percentilesOf(rows: Array<{ tool_name: string | null; p50: unknown; p95: unknown; executions: unknown }>) {
+  const [overall, ...byAssistant] = rows;
+  const shape = (row: (typeof rows)[number] | undefined) => ({
+    p50Ms: numOrNull(row?.p50),
+    p95Ms: numOrNull(row?.p95),
+    executions: num(row?.executions),
+  });
+  return {
+    overall: shape(overall),
+    byAssistant: byAssistant.map((row) => ({ assistantName: row.tool_name ?? '', ...shape(row) })),
+  };
+}
+
 /** The range on `timeColumn` and the assistant and person filters, as `AND …` after a WHERE. */
 function matching(timeColumn: string, filters: AnalyticsFilters): Prisma.Sql {
   const column = Prisma.raw(timeColumn);
@@ -96,15 +123,7 @@ export function createAnalytics(prisma: PrismaClient) {
         WHERE completed_at IS NOT NULL AND started_at IS NOT NULL${execution}${matching('completed_at', options)}
         GROUP BY prompt_name
         ORDER BY avg_duration_ms DESC, prompt_name`;
-      const byPrompt = rows.map((row) => ({
-        promptName: row.prompt_name,
-        avgDurationMs: num(row.avg_duration_ms),
-        p95DurationMs: num(row.p95_duration_ms),
-        runs: num(row.runs),
-      }));
-      const runs = byPrompt.reduce((sum, row) => sum + row.runs, 0);
-      const overall = runs > 0 ? byPrompt.reduce((sum, row) => sum + row.avgDurationMs * row.runs, 0) / runs : null;
-      return { avgDurationMs: overall, runs, byPrompt };
+      return promptDurationsOf(rows);
     },
 
     /** Executions started per hour or day, by how they ended. */
@@ -140,16 +159,7 @@ export function createAnalytics(prisma: PrismaClient) {
         WHERE outcome = 'completed' AND started_at IS NOT NULL${matching('ended_at', filters)}
         GROUP BY ROLLUP (tool_name)
         ORDER BY tool_name NULLS FIRST`;
-      const [overall, ...byAssistant] = rows;
-      const shape = (row: (typeof rows)[number] | undefined) => ({
-        p50Ms: numOrNull(row?.p50),
-        p95Ms: numOrNull(row?.p95),
-        executions: num(row?.executions),
-      });
-      return {
-        overall: shape(overall),
-        byAssistant: byAssistant.map((row) => ({ assistantName: row.tool_name ?? '', ...shape(row) })),
-      };
+      return percentilesOf(rows);
     },
 
     /** Output tokens by the model that wrote them (from prompt-start's modelId), and how many came from the cache; by the complete event's time. */

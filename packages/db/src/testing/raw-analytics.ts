@@ -1,4 +1,4 @@
-import { type AnalyticsFilters, num, numOrNull } from '../analytics.ts';
+import { type AnalyticsFilters, num, percentilesOf, promptDurationsOf } from '../analytics.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 
@@ -115,15 +115,7 @@ export function createRawAnalytics(prisma: PrismaClient) {
         WHERE complete.event_type = 'prompt-complete'::assistant_event_type${execution}${within('complete', options)}
         GROUP BY prompt_name
         ORDER BY avg_duration_ms DESC, prompt_name`;
-      const byPrompt = rows.map((row) => ({
-        promptName: row.prompt_name,
-        avgDurationMs: num(row.avg_duration_ms),
-        p95DurationMs: num(row.p95_duration_ms),
-        runs: num(row.runs),
-      }));
-      const runs = byPrompt.reduce((sum, row) => sum + row.runs, 0);
-      const overall = runs > 0 ? byPrompt.reduce((sum, row) => sum + row.avgDurationMs * row.runs, 0) / runs : null;
-      return { avgDurationMs: overall, runs, byPrompt };
+      return promptDurationsOf(rows);
     },
 
     /** Executions started per hour or day, by how they ended. */
@@ -161,16 +153,7 @@ export function createRawAnalytics(prisma: PrismaClient) {
         ${completedExecutions}${within('complete_event', filters)}
         GROUP BY ROLLUP (tool_name)
         ORDER BY tool_name NULLS FIRST`;
-      const [overall, ...byAssistant] = rows;
-      const shape = (row: (typeof rows)[number] | undefined) => ({
-        p50Ms: numOrNull(row?.p50),
-        p95Ms: numOrNull(row?.p95),
-        executions: num(row?.executions),
-      });
-      return {
-        overall: shape(overall),
-        byAssistant: byAssistant.map((row) => ({ assistantName: row.tool_name ?? '', ...shape(row) })),
-      };
+      return percentilesOf(rows);
     },
 
     /** Output tokens by the model that wrote them (from prompt-start's modelId), and how many came from the cache. */
