@@ -1,5 +1,8 @@
 import { Prisma, type PrismaClient } from '../generated/prisma/client.ts';
 
+/** A batch waits up to 15 s to begin on a busy database, and may take a minute. */
+const SWEEP_TRANSACTION = { maxWait: 15_000, timeout: 60_000 } as const;
+
 /** The longest a policy keeps anything: a hundred years (the table's CHECK agrees). */
 export const MAX_KEEP_DAYS = 36_500;
 
@@ -96,7 +99,7 @@ export function createRetentionStore(prisma: PrismaClient) {
           events: eventsOf.get(row.id) ?? 0,
         })),
       );
-    });
+    }, SWEEP_TRANSACTION);
   }
 
   return {
