@@ -89,6 +89,17 @@ describe('event recorder', () => {
     expect(event!.eventDataJson).not.toContain('\\u0000');
   });
 
+  it('does not fail the run for a payload JSON cannot hold: the event goes on to the buffer, which isolates it', () => {
+    const pending: PendingEvent[] = [];
+    const recorder = createEventRecorder({ executionId: 3, enqueue: (event) => pending.push(event) });
+    recorder.emit({ eventType: 'tool-execution-complete', eventData: { promptId: 1, toolName: 'counter', success: true, result: { big: 10n } } });
+    recorder.emit({ eventType: 'tool-execution-complete', eventData: { promptId: 1, toolName: 'counter', success: true, result: 2 } });
+    expect(pending.map((event) => [event.sequence, event.eventDataJson === undefined])).toEqual([
+      [1, true],
+      [2, false],
+    ]);
+  });
+
   it('refuses a payload that breaks the contract, naming the field', () => {
     const recorder = createEventRecorder({ executionId: 1, enqueue: () => {} });
     expect(() => recorder.emit({ eventType: 'knowledge-retrieved', eventData: { promptId: 1, documentsFound: 2, relevanceScore: 1.5, tokens: 3 } })).toThrow(

@@ -41,6 +41,10 @@ export function createEventRecorder(options: EventRecorderOptions) {
           eventId: formatEventId(options.executionId, next),
         },
       });
+      // The stored JSON is a snapshot of the payload as emitted. A payload JSON cannot hold (a
+      // BigInt, a cycle in a tool's result) does not fail the run: the write buffer serializes it
+      // again, fails there, and isolates and logs that one event.
+      const eventDataJson = serialized(event.eventData);
       sequence = next;
       lastTimeUs = createdAtUs;
       // Built field by field: spreading into a new object on every event cost more than the rest of
@@ -52,8 +56,8 @@ export function createEventRecorder(options: EventRecorderOptions) {
         sequence,
         createdAt,
         createdAtUs,
-        eventDataJson: JSON.stringify(event.eventData),
       } as PendingEvent;
+      if (eventDataJson !== undefined) pending.eventDataJson = eventDataJson;
       if (options.claim !== undefined) pending.claim = options.claim;
       options.enqueue(pending);
       return event;
@@ -62,3 +66,11 @@ export function createEventRecorder(options: EventRecorderOptions) {
 }
 
 export type EventRecorder = ReturnType<typeof createEventRecorder>;
+
+function serialized(payload: unknown): string | undefined {
+  try {
+    return JSON.stringify(payload);
+  } catch {
+    return undefined;
+  }
+}

@@ -166,7 +166,7 @@ describe('executions list cursors', () => {
     ['a time no date can hold', 'createdAt', encode(['createdAt', 'desc', 1e300, 3])],
     ['a time before the epoch the driver cannot send', 'createdAt', encode(['createdAt', 'desc', -8.64e15, 3])],
     ['a fraction of a token', 'tokens', encode(['tokens', 'desc', 1.5, 3])],
-    ['a duration below an unfinished one', 'duration', encode(['duration', 'desc', -2, 3])],
+    ['a duration longer than any clock reaches', 'duration', encode(['duration', 'desc', 1e17, 3])],
     ['a value that is not a number', 'tokens', encode(['tokens', 'desc', '1; DROP TABLE executions', 3])],
   ] as const)('refuses a forged cursor: %s', async (_name, sort, cursor) => {
     await expect(repository.list({ sort, order: 'desc', limit: 5, cursor })).rejects.toThrow(InvalidCursorError);

@@ -106,8 +106,8 @@ const CURSOR_VALUE_SQL: Record<ExecutionSort, (value: number | Date) => Prisma.S
 const CURSOR_VALUE_SCHEMA: Record<ExecutionSort, z.ZodType<number>> = {
   // Milliseconds since the epoch, up to the last millisecond of year 9999.
   createdAt: z.number().int().min(0).max(253_402_300_799_999),
-  // -1 for an unfinished execution.
-  duration: z.number().finite().min(-1).max(8.64e15),
+  // -1 for an unfinished execution; below that when the clocks that stamped its start and finish disagree.
+  duration: z.number().finite().min(-8.64e15).max(8.64e15),
   tokens: z.number().int().min(-2_147_483_648).max(2_147_483_647),
 };
 
