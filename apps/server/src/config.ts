@@ -1,11 +1,10 @@
 import { describeIssues } from '@aae/events';
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { repoRoot } from '@aae/db/migrations';
 import { PASSWORD_MIN_LENGTH, type OidcProviderConfig } from '@aae/auth';
 import { parseProvidersConfig, type ProviderConfig } from '@aae/engine';
 import { compileTrustProxy } from './request-identity.ts';
 import { z } from 'zod';
-
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
 const optionalText = z
   .string()
@@ -22,8 +21,8 @@ const envSchema = z
     PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
     HOST: z.string().default('127.0.0.1'),
     DATABASE_URL: optionalText,
-    DATA_DIR: z.string().default(`${repoRoot}.data/pglite`),
-    WEB_DIST: z.string().default(`${repoRoot}apps/web/dist`),
+    DATA_DIR: z.string().default(path.join(repoRoot, '.data', 'pglite')),
+    WEB_DIST: z.string().default(path.join(repoRoot, 'apps', 'web', 'dist')),
     LOCAL_MODEL_CHUNK_DELAY_MS: z.coerce.number().int().min(0).default(40),
     /** What this process does: `all` (serve and run), `api` (serve only), `worker` (run only, and answer /healthz). */
     ROLE: z.enum(['all', 'api', 'worker'], { error: 'must be all, api or worker' }).default('all'),

@@ -4,9 +4,9 @@
  */
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import { repoRoot } from './project-root.ts';
 import { scratchPgliteAdapterFactory, withAwaitedPgliteScripts } from './pglite.ts';
 import { withWholePostgresStatements } from './postgres.ts';
 import { noFilters, withSchemaEngine, type MigrationDirectory, type MigrationList } from './schema-engine.ts';
@@ -14,7 +14,7 @@ import { noFilters, withSchemaEngine, type MigrationDirectory, type MigrationLis
 export { pgliteAdapterFactory } from './pglite.ts';
 export { SchemaEngineError, type MigrationList } from './schema-engine.ts';
 
-export const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
+export { repoRoot } from './project-root.ts';
 export const defaultSchemaPath = path.join(repoRoot, 'prisma', 'schema.prisma');
 export const defaultMigrationsDir = path.join(repoRoot, 'prisma', 'migrations');
 
