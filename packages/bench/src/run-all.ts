@@ -10,6 +10,7 @@ import { runHostileInput } from './hostile-input.ts';
 import { runLiveDeliveryLatency } from './live-delivery-latency.ts';
 import { runLiveDeliveryScale } from './live-delivery-scale.ts';
 import { runRetention } from './retention.ts';
+import { runServerStart } from './server-start.ts';
 import { describeMachine, resultToMarkdown, type BenchmarkResult } from './report.ts';
 
 const benchmarks: Record<string, () => Promise<BenchmarkResult>> = {
@@ -21,6 +22,7 @@ const benchmarks: Record<string, () => Promise<BenchmarkResult>> = {
   'execution-queue': runExecutionQueue,
   history: runHistory,
   retention: runRetention,
+  'server-start': runServerStart,
 };
 
 // `pnpm bench <name>…` runs only those, for working on one benchmark.
