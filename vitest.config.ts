@@ -19,15 +19,19 @@ export default defineConfig({
           typecheck: { enabled: true, include: ['packages/*/src/**/*.test-d.ts'], tsconfig: './tsconfig.typecheck.json' },
         },
       },
-      // The integration suite runs twice: on embedded PGlite and on a PostgreSQL server.
-      { extends: true, test: { name: 'pglite', include: integration, env: { TEST_DB: 'pglite' } } },
+      // The integration suite runs twice: on embedded PGlite and on a PostgreSQL server. Tests that
+      // start real server processes run the production bundle, built once per run.
+      {
+        extends: true,
+        test: { name: 'pglite', include: integration, env: { TEST_DB: 'pglite' }, globalSetup: ['apps/server/build-global-setup.ts'] },
+      },
       {
         extends: true,
         test: {
           name: 'postgres',
           include: integration,
           env: { TEST_DB: 'postgres' },
-          globalSetup: ['packages/db/src/testing/postgres-global-setup.ts'],
+          globalSetup: ['packages/db/src/testing/postgres-global-setup.ts', 'apps/server/build-global-setup.ts'],
         },
       },
       {

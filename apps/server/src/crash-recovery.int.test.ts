@@ -1,12 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createAaeClient, getExecutionEvents } from '@aae/client';
 import { closeOrphanedExecutions, ORPHAN_ERROR } from '@aae/db';
 import { createProjectTestDatabase, testDatabaseKind, type TestDatabase } from '@aae/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { baseServerEnv, startServerProcess, type ServerProcess } from './testing/server-process.ts';
 import { collectExecutionEvents } from './testing/subscription.ts';
 import { mutateWithCookie, signIn, startTestApp } from './testing/test-app.ts';
 
@@ -24,38 +23,25 @@ async function adminToken(url: string): Promise<string> {
   return token;
 }
 
-const serverDir = fileURLToPath(new URL('..', import.meta.url));
-
-/** The real server process (`tsx src/main.ts`), as `pnpm start` runs it. */
-async function startServerProcess(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: serverDir,
-    env: { ...process.env, PORT: '0', LOCAL_MODEL_CHUNK_DELAY_MS: '60', ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+/** The real server process, as `pnpm start` runs it (the bundle the global setup built). */
+function startServer(env: Record<string, string>): Promise<ServerProcess> {
+  return startServerProcess({
+    entry: 'bundle',
+    env: {
+      ...baseServerEnv(),
+      NODE_ENV: 'production',
+      PORT: '0',
+      LOCAL_MODEL_CHUNK_DELAY_MS: '60',
+      ADMIN_EMAIL: ADMIN.email,
+      ADMIN_PASSWORD: ADMIN.password,
+      ...env,
+    },
   });
-  let output = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 60_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /running at (http:\/\/[\d.:]+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`server exited (${code}):\n${output}`)));
-  });
-  return { child, url };
 }
 
-function killHard(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
+function killHard(server: ServerProcess): Promise<unknown> {
+  server.child.kill('SIGKILL');
+  return server.exited;
 }
 
 describe('a server process killed mid-run', () => {
@@ -81,7 +67,7 @@ describe('a server process killed mid-run', () => {
   it('leaves an execution that the next start resumes from its last completed prompt; its watcher sees one stream to the end', {
     timeout: 180_000,
   }, async () => {
-    const first = await startServerProcess(env);
+    const first = await startServer(env);
     const token = await adminToken(first.url);
     const client = createAaeClient({ baseUrl: first.url, token });
     const [assistant] = (await client.assistants.list.query()).items;
@@ -89,9 +75,9 @@ describe('a server process killed mid-run', () => {
     const before = collectExecutionEvents(client, { executionId });
     await before.received(3);
     before.unsubscribe();
-    await killHard(first.child);
+    await killHard(first);
 
-    const second = await startServerProcess(env);
+    const second = await startServer(env);
     try {
       const again = createAaeClient({ baseUrl: second.url, token });
       const watcher = collectExecutionEvents(again, { executionId, lastEventId: before.events.at(-1)!.eventData.eventId });
@@ -112,7 +98,7 @@ describe('a server process killed mid-run', () => {
       expect(execution.status).toBe('completed');
       expect(execution.promptResults).toHaveLength(3);
     } finally {
-      await killHard(second.child);
+      await killHard(second);
     }
   });
 });

@@ -1,5 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { roleScopes } from '@aae/auth';
 import { createAaeClient, getExecutionEvents, type AaeClient } from '@aae/client';
 import { createDatabase, type Database } from '@aae/db';
@@ -7,57 +5,25 @@ import { createProjectTestDatabase, testDatabaseKind, type TestDatabase } from '
 import { startFakeProvider, type ChatRequest, type FakeProvider } from '@aae/engine/testing';
 import type { StoredEvent } from '@aae/events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { baseServerEnv, startServerProcess, type ServerProcess } from './testing/server-process.ts';
 import { collectExecutionEvents, collectExecutionOutput, type CollectedStream } from './testing/subscription.ts';
 import { mutateWithCookie, signIn } from './testing/test-app.ts';
 
 const ADMIN = { email: 'workers-admin@example.test', password: 'workers test password' };
-const serverDir = fileURLToPath(new URL('..', import.meta.url));
 
 /** What the fake provider streams for every prompt: four characters every 50 ms, about a second a prompt. */
 const REPLY = 'Tides rise and fall twice a day, pulled by the moon; the sand keeps the count.';
 const PROMPTS = 4;
 
-interface ServerProcess {
-  role: 'api' | 'worker';
-  child: ChildProcess;
-  url: string;
-  /** The id its runner writes into `executions.worker_id`, from its start line. */
-  workerId: string;
-  /** Everything it printed so far. */
-  output(): string;
-  /** Its exit code (null when killed by a signal). */
-  exited: Promise<number | null>;
-}
+type RoleProcess = ServerProcess & { role: 'api' | 'worker' };
 
-/** A real server process (`tsx src/main.ts`), as a deployment runs it, with the role given. */
-async function startServerProcess(role: 'api' | 'worker', env: Record<string, string>): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: serverDir,
-    env: { ...process.env, PORT: '0', ROLE: role, ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+/** A real server process (the bundle the global setup built), as a deployment runs it, with the role given. */
+async function startRoleProcess(role: 'api' | 'worker', env: Record<string, string>): Promise<RoleProcess> {
+  const server = await startServerProcess({
+    entry: 'bundle',
+    env: { ...baseServerEnv(), NODE_ENV: 'production', PORT: '0', ROLE: role, ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, ...env },
   });
-  let output = '';
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  // Read to the end, always: a full pipe would block the process.
-  const onData = (chunk: Buffer) => {
-    output += chunk.toString();
-  };
-  child.stdout!.on('data', onData);
-  child.stderr!.on('data', onData);
-  const started = await new Promise<{ url: string; workerId: string }>((resolve, reject) => {
-    // A cold `tsx` start on a loaded machine can take tens of seconds.
-    const timer = setTimeout(() => reject(new Error(`the ${role} process did not start:\n${output}`)), 150_000);
-    const check = () => {
-      const match = /running at (http:\/\/[\d.:]+) \(.*worker id ([0-9a-f-]{36})\)/.exec(output);
-      if (!match) return;
-      clearTimeout(timer);
-      child.stdout!.off('data', check);
-      resolve({ url: match[1]!, workerId: match[2]! });
-    };
-    child.stdout!.on('data', check);
-    void exited.then((code) => reject(new Error(`the ${role} process exited (${code}) before it started:\n${output}`)));
-  });
-  return { role, child, ...started, output: () => output, exited };
+  return { ...server, role };
 }
 
 function killHard(server: ServerProcess): Promise<unknown> {
@@ -96,16 +62,16 @@ describe.skipIf(testDatabaseKind() !== 'postgres')('an API process and worker pr
   let db: Database;
   let provider: FakeProvider;
   let env: Record<string, string>;
-  let api: ServerProcess;
+  let api: RoleProcess;
   /** The workers up now: two, except for a moment after one is killed. */
-  let workers: ServerProcess[] = [];
-  const everyProcess: ServerProcess[] = [];
+  let workers: RoleProcess[] = [];
+  const everyProcess: RoleProcess[] = [];
   let client: AaeClient;
   let assistantId: number;
   let promptIds: number[];
 
-  async function startWorker(): Promise<ServerProcess> {
-    const worker = await startServerProcess('worker', env);
+  async function startWorker(): Promise<RoleProcess> {
+    const worker = await startRoleProcess('worker', env);
     everyProcess.push(worker);
     workers.push(worker);
     return worker;
@@ -185,7 +151,7 @@ describe.skipIf(testDatabaseKind() !== 'postgres')('an API process and worker pr
       REQUESTS_PER_MINUTE_PER_ADDRESS: '0',
     };
     // The API process migrates and seeds; the workers then start on a ready database.
-    api = await startServerProcess('api', env);
+    api = await startRoleProcess('api', env);
     everyProcess.push(api);
     await Promise.all([startWorker(), startWorker()]);
     client = createAaeClient({ baseUrl: api.url, token: await adminToken(api.url) });
