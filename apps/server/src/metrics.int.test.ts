@@ -20,7 +20,7 @@ function family(families: PrometheusFamily[], name: string): PrometheusFamily {
 }
 
 /** The value of an unlabelled metric, or of the sample with these labels. */
-function valueOf(families: PrometheusFamily[], name: string, labels: Record<string, string> = {}): number {
+function sampleValue(families: PrometheusFamily[], name: string, labels: Record<string, string> = {}): number {
   const sample = family(families, name).metrics.find((metric) => Object.entries(labels).every(([key, value]) => metric.labels?.[key] === value));
   if (sample?.value === undefined) throw new Error(`no sample of ${name} with ${JSON.stringify(labels)}`);
   return Number(sample.value);
@@ -67,28 +67,30 @@ describe('GET /metrics', () => {
     });
     // NOTIFY's queue exists on a PostgreSQL server only.
     expect('aae_pg_notification_queue_usage' in types).toBe(app.database.kind === 'postgres');
-    if (app.database.kind === 'postgres') expect(valueOf(families, 'aae_pg_notification_queue_usage')).toBeGreaterThanOrEqual(0);
-    expect(valueOf(families, 'aae_http_open_connections')).toBeGreaterThanOrEqual(1);
-    expect(valueOf(families, 'aae_event_writes_failing')).toBe(0);
+    if (app.database.kind === 'postgres') expect(sampleValue(families, 'aae_pg_notification_queue_usage')).toBeGreaterThanOrEqual(0);
+    expect(sampleValue(families, 'aae_http_open_connections')).toBeGreaterThanOrEqual(1);
+    expect(sampleValue(families, 'aae_event_writes_failing')).toBe(0);
   });
 
   it('moves with an execution: events written by exactly the stored events, statuses, queue waits, deliveries', async () => {
     const before = await scrape(app.url);
-    const completedBefore = valueOf(before, 'aae_executions', { status: 'completed' });
+    const completedBefore = sampleValue(before, 'aae_executions', { status: 'completed' });
     const client = app.client('demo');
     const { executionId } = await client.executions.execute.mutate({ assistantId: await demoAssistantIdOf(app), input: { topic: 'tidal energy' } });
     await expect.poll(async () => (await client.executions.get.query({ executionId })).status).toBe('completed');
     const stored = await getExecutionEvents(client, executionId);
     expect(stored.length).toBeGreaterThan(5);
 
-    await expect.poll(async () => valueOf(await scrape(app.url), 'aae_events_written_total')).toBe(valueOf(before, 'aae_events_written_total') + stored.length);
+    await expect
+      .poll(async () => sampleValue(await scrape(app.url), 'aae_events_written_total'))
+      .toBe(sampleValue(before, 'aae_events_written_total') + stored.length);
     // The database figures are cached for a few seconds.
-    await expect.poll(async () => valueOf(await scrape(app.url), 'aae_executions', { status: 'completed' })).toBe(completedBefore + 1);
+    await expect.poll(async () => sampleValue(await scrape(app.url), 'aae_executions', { status: 'completed' })).toBe(completedBefore + 1);
     const after = await scrape(app.url);
     expect(histogramCount(after, 'aae_execution_queue_wait_seconds')).toBe(histogramCount(before, 'aae_execution_queue_wait_seconds') + 1);
-    expect(valueOf(after, 'aae_worker_claimed_total')).toBe(valueOf(before, 'aae_worker_claimed_total') + 1);
-    expect(valueOf(after, 'aae_events_not_stored_total')).toBe(0);
-    expect(valueOf(after, 'aae_event_write_buffer_pending')).toBe(0);
+    expect(sampleValue(after, 'aae_worker_claimed_total')).toBe(sampleValue(before, 'aae_worker_claimed_total') + 1);
+    expect(sampleValue(after, 'aae_events_not_stored_total')).toBe(0);
+    expect(sampleValue(after, 'aae_event_write_buffer_pending')).toBe(0);
 
     // Nothing names an execution, a person or an assistant: no such label, no id as a label value.
     for (const { name, metrics } of after) {
@@ -103,7 +105,7 @@ describe('GET /metrics', () => {
   });
 
   it('counts events delivered to a live watcher', async () => {
-    const before = valueOf(await scrape(app.url), 'aae_live_events_delivered_total');
+    const before = sampleValue(await scrape(app.url), 'aae_live_events_delivered_total');
     const client = app.client('demo');
     const { executionId } = await client.executions.execute.mutate({ assistantId: await demoAssistantIdOf(app), input: { topic: 'kelp' } });
     await expect.poll(async () => (await client.executions.get.query({ executionId })).status).toBe('completed');
@@ -112,7 +114,7 @@ describe('GET /metrics', () => {
     expect(stream.status).toBe(200);
     await stream.text();
     const stored = await getExecutionEvents(client, executionId);
-    expect(valueOf(await scrape(app.url), 'aae_live_events_delivered_total')).toBe(before + stored.length);
+    expect(sampleValue(await scrape(app.url), 'aae_live_events_delivered_total')).toBe(before + stored.length);
   });
 
   it('answers only loopback peers that no proxy relays while METRICS_TOKEN is unset, and GET only', async () => {
@@ -140,6 +142,6 @@ describe('GET /metrics with METRICS_TOKEN', () => {
     expect(wrong.status).toBe(401);
     expect(((await wrong.json()) as { error: string }).error).toBe('The bearer token is not METRICS_TOKEN');
     const families = await scrape(app.url, { authorization: `Bearer ${TOKEN}`, 'x-forwarded-for': '203.0.113.9' });
-    expect(valueOf(families, 'aae_events_written_total')).toBeGreaterThanOrEqual(0);
+    expect(sampleValue(families, 'aae_events_written_total')).toBeGreaterThanOrEqual(0);
   });
 });
