@@ -52,9 +52,9 @@ export function registerStatsMetrics<Stats extends object>(registry: Registry, r
 }
 
 /**
- * The webhook delivery worker's running totals (`getStats()`), as metrics:
- * `registerStatsMetrics(metrics.registry, () => webhooks.getStats(), WEBHOOK_METRICS)` where the
- * worker is built (see `createAppMetrics`).
+ * The webhook delivery worker's running totals (`getStats()`), as metrics: one line in
+ * `createAppMetrics` once the services hold the worker,
+ * `registerStatsMetrics(registry, () => services.webhooks.getStats(), WEBHOOK_METRICS)`.
  */
 export const WEBHOOK_METRICS = {
   attempts: { name: `${METRICS_PREFIX}webhook_attempts_total`, help: 'Webhook delivery attempts (each retry counts).', type: 'counter' },
