@@ -1,4 +1,11 @@
-import { createProjectTestDatabase } from '@aae/db/testing';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createDatabase } from '@aae/db';
+import { deployMigrations } from '@aae/db/migrations';
+import { createProjectTestDatabase, testDatabaseKind } from '@aae/db/testing';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp } from './app.ts';
@@ -123,6 +130,48 @@ describe('a start on a database whose events table was dropped', () => {
       expect(ready.body.checks.schema).toContain('assistant_architect_events');
     } finally {
       await api.stop();
+    }
+  });
+});
+
+describe('the server process (`pnpm start`) on a database whose events table was dropped', () => {
+  it('exits at once with the table and the way back, instead of serving and losing every event', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'aae-health-'));
+    let env: Record<string, string>;
+    let cleanUp: () => Promise<void>;
+    if (testDatabaseKind() === 'postgres') {
+      const database = await createProjectTestDatabase();
+      for (const statement of SEED_ROLLBACK) await database.query(statement, []);
+      env = { DATABASE_URL: database.url! };
+      cleanUp = () => database.close();
+    } else {
+      // The embedded database belongs to one process: prepared here, closed before the server opens it.
+      const database = createDatabase({ dataDir });
+      await deployMigrations(database.adapterFactory);
+      for (const statement of SEED_ROLLBACK) await database.query(statement, []);
+      await database.close();
+      env = { DATA_DIR: dataDir };
+      cleanUp = async () => {};
+    }
+    try {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+        cwd: fileURLToPath(new URL('..', import.meta.url)),
+        env: { ...process.env, PORT: '0', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      // A server that starts anyway would serve forever: stopped, and the assertions below fail.
+      const guard = setTimeout(() => child.kill('SIGKILL'), 100_000);
+      const code = await new Promise<number | null>((resolve) => child.once('exit', resolve)).finally(() => clearTimeout(guard));
+      expect(code, output).toBe(1);
+      expect(output).toContain('Not starting: The database does not match the schema this server needs: table assistant_architect_events');
+      expect(output).toContain('`pnpm db:deploy` will not recreate it');
+      expect(output).not.toContain('is running at');
+    } finally {
+      await cleanUp();
+      await rm(dataDir, { recursive: true, force: true });
     }
   });
 });
