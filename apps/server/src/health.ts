@@ -1,6 +1,7 @@
 import { checkMigrationHistory, checkSchema, expectedSchema, type EventWriteBufferStats } from '@aae/db';
 import { readMigrations } from '@aae/db/migrations';
 import type { AppServices } from '@aae/runtime';
+import { withTimeout } from './with-timeout.ts';
 
 /** How to repair a table dropped behind the migrations' back: `db:deploy` alone skips migrations recorded as applied. */
 export const SCHEMA_REPAIR_ADVICE =
@@ -99,12 +100,4 @@ function describeMigrationProblems(history: { pending: string[]; failed: string[
     parts.push(`migration(s) not applied: ${history.pending.join(', ')}; run \`pnpm db:deploy\` (a server start applies them too)`);
   }
   return parts.length === 0 ? 'ok' : parts.join('; ');
-}
-
-function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { AppServices } from '@aae/runtime';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { withTimeout } from './with-timeout.ts';
 
 /** Every metric of this product starts with it (Node's own ones too). */
 export const METRICS_PREFIX = 'aae_';
@@ -68,6 +69,8 @@ export const WEBHOOK_METRICS = {
 const QUEUE_WAIT_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 600];
 /** Database figures are shared by every scrape within this long: a scraper cannot load the database. */
 const DEFAULT_DATABASE_CACHE_MS = 5_000;
+/** A database that does not answer by then leaves the last figures: the scrape still answers in time. */
+const DATABASE_TIMEOUT_MS = 2_000;
 
 export interface AppMetricsOptions {
   services: AppServices;
@@ -212,7 +215,7 @@ function registerDatabaseMetrics(registry: Registry, services: AppServices, cach
   };
   const figures = () => {
     if (!cached || Date.now() - cached.at >= cacheMs) {
-      const figures = read().then(
+      const figures = withTimeout(read(), DATABASE_TIMEOUT_MS, 'the database did not answer').then(
         (value) => (last = value),
         () => {
           errors.inc();
