@@ -1,4 +1,4 @@
-import type { SseResponsesOptions } from './live-delivery/sse-responses.ts';
+import { createSseResponses, type SseResponsesOptions } from './live-delivery/sse-responses.ts';
 import { createSignInThrottle, hashPassword, type OidcProviderConfig, type SignInThrottleOptions } from '@aae/auth';
 import { createDatabase, instanceSecret, type Database } from '@aae/db';
 import { deployMigrations } from '@aae/db/migrations';
@@ -11,6 +11,9 @@ import {
   type RunningHttpServer,
 } from './http-server.ts';
 import { compileTrustProxy } from './request-identity.ts';
+import { createHealth, describeSchemaProblems, SchemaMismatchError, schemaProblems } from './health.ts';
+import { createAppMetrics } from './metrics.ts';
+import type { OperationsRoutes } from './operations-routes.ts';
 
 export interface IdentitySettings {
   /** Signs sessions and watch tokens; by default a secret made once and kept in the database. */
@@ -49,6 +52,8 @@ export interface StartAppOptions {
   requestsPerMinutePerAddress?: number;
   /** How SSE streams are written (see `SseResponsesOptions`). */
   liveStreams?: SseResponsesOptions;
+  /** `METRICS_TOKEN`: `/metrics` needs it as a bearer token; without it only loopback peers read them. */
+  metricsToken?: string | undefined;
   /** Providers, tools, limits, cache and runner settings for the services. */
   services?: Omit<AppServicesOptions, 'database' | 'logger' | 'localModel' | 'identity'>;
   logger?: Pick<Console, 'info' | 'warn' | 'error'>;
@@ -91,6 +96,18 @@ async function bootstrapAdmin(services: AppServices, admin: IdentitySettings['bo
 }
 
 /**
+ * A table dropped behind the migrations' back (recorded as applied, so not recreated): a process
+ * that runs executions refuses to start, since it would claim them and lose every event; an API
+ * process starts, says so loudly and answers `/readyz` with 503 until it is repaired.
+ */
+async function checkSchemaAtStart(database: Database, role: ProcessRole, logger: Pick<Console, 'error'>) {
+  const problems = await schemaProblems({ database });
+  if (problems.length === 0) return;
+  if (role !== 'api') throw new SchemaMismatchError(problems);
+  logger.error(`[db] ${describeSchemaProblems(problems)} This API process starts, but is not ready (/readyz answers 503).`);
+}
+
+/**
  * Starts the whole product in this process: migrate, listen, seed the demo data (no account),
  * close executions a previous process left running, serve tRPC, sign-in and the web app.
  */
@@ -99,6 +116,7 @@ export async function startApp(options: StartAppOptions = {}): Promise<RunningAp
   const database = options.database ?? createDatabase({ databaseUrl: options.databaseUrl, dataDir: options.dataDir });
   const applied = await deployMigrations(database.adapterFactory);
   if (applied.length > 0) logger.info(`[db] applied ${applied.length} migration(s): ${applied.join(', ')}`);
+  await checkSchemaAtStart(database, options.role ?? 'all', logger);
 
   const http = await startHttpServer({ port: options.port ?? 0, host: options.host ?? '127.0.0.1' });
   try {
@@ -163,18 +181,30 @@ async function serveApp(
     throttle.purgeExpired().catch((error: unknown) => logger.warn(`[auth] could not purge sign-in counts: ${String(error)}`));
   }, THROTTLE_PURGE_MS).unref();
 
+  // Every SSE stream of this process is written by the fan-out core through these.
+  const responses = role === 'worker' ? null : createSseResponses(options.liveStreams);
+  const openStreams = responses ? () => responses.size : undefined;
+  const metrics = createAppMetrics({ services, server: http.server, openStreams });
+  const operations: OperationsRoutes = {
+    services,
+    role,
+    health: createHealth({ services }),
+    metrics,
+    metricsToken: options.metricsToken,
+    openStreams,
+  };
   http.serve(
-    role === 'worker'
-      ? createWorkerRequestHandler(services)
+    !responses
+      ? createWorkerRequestHandler(operations)
       : createRequestHandler({
           services,
+          operations,
+          responses,
           baseURL: publicUrl,
           trustProxy: compileTrustProxy(identity.trustProxy),
           webDist: options.webDist,
           trustedOrigins,
           requestsPerMinutePerAddress: options.requestsPerMinutePerAddress ?? DEFAULT_REQUESTS_PER_MINUTE_PER_ADDRESS,
-          liveStreams: options.liveStreams,
-          role,
           logger,
         }),
   );
@@ -188,6 +218,7 @@ async function serveApp(
     async stop(stopOptions = {}) {
       clearInterval(purge);
       await http.close();
+      metrics.close();
       const drained = await services.runner.drain(stopOptions.handBack ? 0 : stopOptions.drainMs);
       await services.close({ handBack: true });
       return drained;

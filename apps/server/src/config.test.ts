@@ -25,6 +25,8 @@ describe('configuration from the environment', () => {
     expect(() => readConfig({ WORKER_CONCURRENCY: '0' })).toThrow(/WORKER_CONCURRENCY/);
     expect(() => readConfig({ RETENTION_SWEEP_MS: '10' })).toThrow(/RETENTION_SWEEP_MS/);
     expect(() => readConfig({ RETENTION_BATCH_SIZE: 'many' })).toThrow(/RETENTION_BATCH_SIZE/);
+    expect(() => readConfig({ METRICS_TOKEN: 'guessable' })).toThrow(/METRICS_TOKEN: must be at least 16 characters/);
+    expect(readConfig({ METRICS_TOKEN: ' a-long-enough-metrics-token ' }).METRICS_TOKEN).toBe('a-long-enough-metrics-token');
   });
 
   it('reads a single sign-on provider and proxy trust', () => {

@@ -94,6 +94,8 @@ const envSchema = z
     IMPORTS_PER_PERSON: z.coerce.number().int().min(0).default(3),
     RUNNING_IMPORTS: z.coerce.number().int().min(0).default(10),
     REQUESTS_PER_MINUTE_PER_ADDRESS: z.coerce.number().int().min(0).default(1_200),
+    /** When set, `/metrics` needs it as `Authorization: Bearer …`; when not, only loopback peers read the metrics. */
+    METRICS_TOKEN: optionalText.refine((value) => value === undefined || value.length >= 16, 'must be at least 16 characters'),
   })
   .superRefine((env, ctx) => {
     const oidc = [env.OIDC_ISSUER, env.OIDC_CLIENT_ID, env.OIDC_CLIENT_SECRET];

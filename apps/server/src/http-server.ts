@@ -12,7 +12,8 @@ import sirv from 'sirv';
 import { handleAuth } from './auth-routes.ts';
 import { handleExecutionEvents } from './execution-events-route.ts';
 import { handleExport } from './export-routes.ts';
-import { createSseResponses, type SseResponsesOptions } from './live-delivery/sse-responses.ts';
+import type { SseResponses } from './live-delivery/sse-responses.ts';
+import { handleOperations, type OperationsRoutes } from './operations-routes.ts';
 import { handleTypedEventSubscription, TYPED_EVENTS_PATH } from './live-delivery/typed-subscription-route.ts';
 import { clientAddress, requestHeaders, watchTokenInUrl, type TrustProxy } from './request-identity.ts';
 
@@ -68,8 +69,8 @@ export const requestIdOf = (req: object) => requestIds.get(req) ?? 'unknown';
 
 export interface RequestHandlerOptions {
   services: AppServices;
-  /** `api` runs nothing: its health says so instead of showing an idle worker. */
-  role?: 'all' | 'api';
+  /** `/healthz`, `/readyz` and `/metrics`. */
+  operations: OperationsRoutes;
   /** Where people reach the server: sign-in requests are built on it. */
   baseURL: string;
   trustProxy: TrustProxy;
@@ -79,12 +80,12 @@ export interface RequestHandlerOptions {
   trustedOrigins?: readonly string[];
   /** Requests one client address (an IPv6 one by its /64) may make per minute; 0 for no limit. */
   requestsPerMinutePerAddress?: number;
-  /** How SSE streams are written: the buffer a slow client may fill before it is cut, pings, age. */
-  liveStreams?: SseResponsesOptions;
+  /** Every SSE stream of this process is written by the fan-out core through these. */
+  responses: SseResponses;
   logger?: Pick<Console, 'warn'>;
 }
 
-/** Routes: `/trpc/*` the API, `/api/auth/*` sign-in, `/api/assistant-architect/events/:id` the seed's event stream, `/api/…` downloads, `/healthz`, else the web app. */
+/** Routes: `/trpc/*` the API, `/api/auth/*` sign-in, `/api/assistant-architect/events/:id` the seed's event stream, `/api/…` downloads, `/healthz`, `/readyz`, `/metrics`, else the web app. */
 export function createRequestHandler(options: RequestHandlerOptions): RequestListener {
   const { services } = options;
   const allowedOrigins = [new URL(options.baseURL).origin, ...(options.trustedOrigins ?? [])];
@@ -100,8 +101,7 @@ export function createRequestHandler(options: RequestHandlerOptions): RequestLis
       allowedOrigins,
     });
   };
-  // Every SSE stream of this process is written by the fan-out core through these.
-  const responses = createSseResponses(options.liveStreams);
+  const { responses } = options;
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: '/trpc/',
@@ -173,7 +173,7 @@ export function createRequestHandler(options: RequestHandlerOptions): RequestLis
     headers(req, res, () => {
       const url = req.url ?? '/';
       const isTrpc = url.startsWith('/trpc/');
-      // The API is counted; the web app's files and health checks are not.
+      // The API is counted; the web app's files, health checks and metrics are not.
       if (!perAddress || !(isTrpc || url.startsWith('/api/'))) return route(req, res);
       // A batch counts each of its calls (`/trpc/a,b,c?batch=1`).
       const calls = isTrpc && url.includes('batch=1') ? url.split('?')[0]!.split(',').length : 1;
@@ -228,40 +228,17 @@ export function createRequestHandler(options: RequestHandlerOptions): RequestLis
         .catch((error: unknown) => failed(req, res, '[export]', error));
       return;
     }
-    if (path === '/healthz') {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(
-        JSON.stringify({
-          ok: true,
-          role: options.role ?? 'all',
-          buffer: services.buffer.getStats(),
-          live: { streams: responses.size, ...services.live.stats() },
-          ...(options.role === 'api' ? {} : { worker: workerHealth(services) }),
-        }),
-      );
-      return;
-    }
+    if (handleOperations(req, res, options.operations)) return;
     if (web) return web(req, res, () => notFound(res));
     res.writeHead(404, { 'content-type': 'text/plain' });
     res.end('The web app is not built: run `pnpm start` (it builds it) or `pnpm -F @aae/web build`.\n');
   }
 }
 
-/** What this process's worker is doing (absent from a process that runs nothing). */
-function workerHealth(services: AppServices) {
-  const { recentWaitsMs: _, ...stats } = services.runner.getStats();
-  return stats;
-}
-
-/** A worker process (`ROLE=worker`) serves no API: only its health. */
-export function createWorkerRequestHandler(services: AppServices): RequestListener {
+/** A worker process (`ROLE=worker`) serves no API: only its health, readiness and metrics. */
+export function createWorkerRequestHandler(operations: OperationsRoutes): RequestListener {
   return (req, res) => {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    if (path === '/healthz') {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ ok: true, role: 'worker', buffer: services.buffer.getStats(), worker: workerHealth(services) }));
-      return;
-    }
+    if (handleOperations(req, res, operations)) return;
     res.writeHead(404, { 'content-type': 'text/plain' });
     res.end('This process is a worker (ROLE=worker): it runs executions and serves no API. Reach the API on a process with ROLE=all or ROLE=api.\n');
   };

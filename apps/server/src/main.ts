@@ -1,5 +1,6 @@
 import { startApp } from './app.ts';
 import { readConfig } from './config.ts';
+import { SchemaMismatchError } from './health.ts';
 
 function fail(message: string): never {
   console.error(message);
@@ -21,6 +22,7 @@ const app = await startApp({
   webDist: config.WEB_DIST,
   localModelChunkDelayMs: config.LOCAL_MODEL_CHUNK_DELAY_MS,
   requestsPerMinutePerAddress: config.REQUESTS_PER_MINUTE_PER_ADDRESS,
+  metricsToken: config.METRICS_TOKEN,
   identity: {
     secret: config.AUTH_SECRET,
     publicUrl: config.PUBLIC_URL,
@@ -67,6 +69,7 @@ const app = await startApp({
   if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
     fail(`Port ${config.PORT} on ${config.HOST} is already in use: stop what runs there or set PORT to another port.`);
   }
+  if (error instanceof SchemaMismatchError) fail(`Not starting: ${error.message}`);
   throw error;
 });
 const roleNote = app.role === 'all' ? '' : `, role: ${app.role}`;

@@ -149,4 +149,25 @@ describe('EventWriteBuffer', () => {
     expect(committed.flat()).toHaveLength(7);
     expect(buffer.getStats().pending).toBe(0);
   });
+
+  it('says writes fail while the database refuses them, until one succeeds', async () => {
+    const { buffer } = harness({ maxAttempts: 1, failures: ['refused'] });
+    expect(buffer.getStats()).toMatchObject({ writes: 'ok', writesFailingSince: null, lastWriteError: null });
+    buffer.enqueue(pending('execution-start'));
+    await buffer.flush();
+    // Given up on, and nothing has succeeded since: health and readiness read this.
+    expect(buffer.getStats()).toMatchObject({ writes: 'failing', failed: 1, lastWriteError: 'violates foreign key constraint' });
+    expect(Date.parse(buffer.getStats().writesFailingSince!)).not.toBeNaN();
+    buffer.enqueue(pending('execution-complete'));
+    await buffer.flush();
+    expect(buffer.getStats()).toMatchObject({ writes: 'ok', writesFailingSince: null, lastWriteError: null, written: 1 });
+  });
+
+  it('says writes wait for an unreachable database while they retry', async () => {
+    const { buffer } = harness({ failures: Array(40).fill('down'), retryBaseMs: 5, retryMaxMs: 5 });
+    buffer.enqueue(pending('execution-start'));
+    await vi.waitFor(() => expect(buffer.getStats()).toMatchObject({ writes: 'unreachable', lastWriteError: 'connection refused' }), { timeout: 30_000 });
+    await buffer.flush();
+    expect(buffer.getStats()).toMatchObject({ writes: 'ok', written: 1, failed: 0 });
+  });
 });

@@ -32,7 +32,18 @@ export interface EventWriteBufferStats {
   retries: number;
   /** Events whose every write attempt failed, or that the database refused; each is logged with its payload. */
   failed: number;
+  /**
+   * How the last write went: `ok`; `unreachable` (the database does not answer: events wait, none
+   * is lost); `failing` (the database answers but refuses the writes, as when a table is missing:
+   * events are given up on once their attempts run out). Back to `ok` with the next write that succeeds.
+   */
+  writes: EventWritesState;
+  /** Since when, and the last error, while `writes` is not `ok`. */
+  writesFailingSince: string | null;
+  lastWriteError: string | null;
 }
+
+export type EventWritesState = 'ok' | 'unreachable' | 'failing';
 
 /**
  * Collects events from running executions and writes them in multi-row inserts. `enqueue` never
@@ -47,7 +58,14 @@ export class EventWriteBuffer {
   private readonly settleWaiters: Array<{ upTo: number; resolve: () => void }> = [];
   private timer: NodeJS.Timeout | null = null;
   private writing: Promise<void> | null = null;
-  private readonly stats: Omit<EventWriteBufferStats, 'pending'> = { written: 0, retries: 0, failed: 0 };
+  private readonly stats: Omit<EventWriteBufferStats, 'pending'> = {
+    written: 0,
+    retries: 0,
+    failed: 0,
+    writes: 'ok',
+    writesFailingSince: null,
+    lastWriteError: null,
+  };
   private readonly maxBatchSize: number;
   private readonly flushDelayMs: number;
   private readonly maxAttempts: number;
@@ -123,6 +141,7 @@ export class EventWriteBuffer {
     for (let attempt = 1, outageAttempt = 0; ; ) {
       try {
         const { stored, refused } = await this.options.write(batch);
+        this.wrote(null);
         for (const { event, reason } of refused) {
           this.stats.failed += 1;
           this.logger.error(`[event-store] refused event ${event.eventData.eventId}: ${reason}; it is NOT stored:`, logged(event));
@@ -130,7 +149,9 @@ export class EventWriteBuffer {
         return stored;
       } catch (error) {
         this.stats.retries++;
-        if (!(await this.databaseAnswers())) {
+        const answers = await this.databaseAnswers();
+        this.wrote(answers ? 'failing' : 'unreachable', error);
+        if (!answers) {
           outageAttempt++;
           const delay = backoffDelay(outageAttempt, this.retryDelays);
           // Every attempt while the outage is young, then one line in ten: loud, not a flood.
@@ -166,6 +187,18 @@ export class EventWriteBuffer {
         return [];
       }
     }
+  }
+
+  /** Records how the last write went (null: it succeeded). */
+  private wrote(state: Exclude<EventWritesState, 'ok'> | null, error?: unknown): void {
+    if (state === null) {
+      if (this.stats.writes === 'ok') return;
+      Object.assign(this.stats, { writes: 'ok', writesFailingSince: null, lastWriteError: null });
+      return;
+    }
+    if (this.stats.writes === 'ok') this.stats.writesFailingSince = new Date().toISOString();
+    this.stats.writes = state;
+    this.stats.lastWriteError = error instanceof Error ? error.message : String(error);
   }
 
   private settle(count: number): void {

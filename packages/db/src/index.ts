@@ -11,7 +11,7 @@ export {
   type PendingEvent,
 } from './event-store.ts';
 export { readAfter, readByCursor } from './paged-reads.ts';
-export { EventWriteBuffer, type EventWriteBufferOptions, type EventWriteBufferStats } from './event-write-buffer.ts';
+export { EventWriteBuffer, type EventWriteBufferOptions, type EventWriteBufferStats, type EventWritesState } from './event-write-buffer.ts';
 export { createEventRecorder, type EventRecorder } from './event-recorder.ts';
 export {
   ACCESS_CHANGES,
@@ -107,3 +107,4 @@ export {
   type RetentionStore,
   type RetentionSweepResult,
 } from './repositories/retention.ts';
+export { checkMigrationHistory, checkSchema, expectedSchema, type ExpectedTable, type MigrationHistory } from './schema-check.ts';

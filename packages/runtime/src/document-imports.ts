@@ -187,6 +187,9 @@ export function createDocumentImports(deps: DocumentImportsDeps) {
   const mayRead = (row: DocumentImport, viewer: Viewer) => viewer.isAdmin || row.requestedById === viewer.userId;
 
   return {
+    /** Imports this process is running now, for metrics. */
+    runningHere: () => running.size,
+
     /** Imports of one person running now (the usage limit counts them). */
     countRunning: (userId: number) => deps.imports.countRunning(userId, new Date(Date.now() - lostAfterMs)),
 

@@ -117,6 +117,7 @@ export class ExecutionRunner {
   private fillAgain = false;
   private unsubscribe: (() => void) | null = null;
   private readonly finishedListeners = new Set<(executionId: number) => void>();
+  private readonly claimListeners = new Set<(waitedMs: number) => void>();
   private readonly stats = { claimed: 0, resumed: 0, handedBack: 0, lost: 0 };
   private readonly recentWaitsMs: number[] = [];
 
@@ -184,6 +185,12 @@ export class ExecutionRunner {
 
   getStats(): WorkerStats {
     return { running: this.running.size, concurrency: this.concurrency, ...this.stats, recentWaitsMs: [...this.recentWaitsMs] };
+  }
+
+  /** Calls `listener` with how long each execution this worker claims waited in the queue (milliseconds), as its run starts. */
+  onClaimed(listener: (waitedMs: number) => void): () => void {
+    this.claimListeners.add(listener);
+    return () => this.claimListeners.delete(listener);
   }
 
   /** Calls `listener` with each execution whose run in this process ended. */
@@ -472,5 +479,6 @@ export class ExecutionRunner {
   private recordWait(claimed: ClaimedExecution): void {
     this.recentWaitsMs.push(claimed.waitedMs);
     if (this.recentWaitsMs.length > 1_000) this.recentWaitsMs.splice(0, this.recentWaitsMs.length - 1_000);
+    for (const listener of this.claimListeners) listener(claimed.waitedMs);
   }
 }

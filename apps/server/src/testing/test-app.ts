@@ -33,10 +33,12 @@ export interface TestAppOptions {
   /** Requests one address may make per minute (default: no limit). */
   requestsPerMinutePerAddress?: number;
   liveStreams?: StartAppOptions['liveStreams'];
+  metricsToken?: string;
   /** Set false for a database with no account at all (the first-run set-up). */
   seedPeople?: boolean;
-  /** Where the server's warnings go (the console by default). */
+  /** Where the server's warnings and errors go (the console by default). */
   warn?: (...args: unknown[]) => void;
+  error?: (...args: unknown[]) => void;
 }
 
 /** Signs in with a password over HTTP, as the web app's page does; returns the session cookie (`name=value`) on success. */
@@ -79,8 +81,9 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     },
     requestsPerMinutePerAddress: options.requestsPerMinutePerAddress ?? 0,
     liveStreams: options.liveStreams,
+    metricsToken: options.metricsToken,
     identity: options.identity,
-    logger: { info: () => {}, warn: options.warn ?? console.warn, error: console.error },
+    logger: { info: () => {}, warn: options.warn ?? console.warn, error: options.error ?? console.error },
   });
   const people = {} as Record<TestPerson, User>;
   const tokens = new Map<TestPerson, string>();

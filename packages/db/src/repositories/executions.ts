@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EXECUTION_SORTS, type ExecutionSort } from '@aae/events';
+import { EXECUTION_SORTS, EXECUTION_STATUSES, type ExecutionSort } from '@aae/events';
 import { storable } from '../storable.ts';
 import { Prisma, type ExecutionStatus, type PrismaClient } from '../generated/prisma/client.ts';
 
@@ -229,6 +229,15 @@ export function createExecutionRepository(prisma: PrismaClient) {
   }
 
   return {
+    /** Executions of every status in the database (each status present, 0 when none), for metrics. */
+    async countByStatus(): Promise<Record<ExecutionStatus, number>> {
+      // A walk of the (status, created_at, id) index: fast at a hundred thousand executions.
+      const groups = await prisma.execution.groupBy({ by: ['status'], _count: { _all: true } });
+      const counts = Object.fromEntries(EXECUTION_STATUSES.map((status) => [status, 0])) as Record<ExecutionStatus, number>;
+      for (const group of groups) counts[group.status] = group._count._all;
+      return counts;
+    },
+
     async create(input: { assistantId: number; userId: number; input: Record<string, string> }): Promise<number> {
       const row = await prisma.execution.create({
         data: { assistantId: input.assistantId, userId: input.userId, input: input.input },

@@ -87,6 +87,8 @@ export interface FanOutStats {
   historyReads: number;
   /** Watchers cut for falling too far behind. */
   slowWatchersCut: number;
+  /** Events handed to watchers (one per event per watcher), history and live alike. */
+  eventsDelivered: number;
 }
 
 /**
@@ -103,7 +105,7 @@ export function createFanOut(options: FanOutOptions) {
   const channels = new Map<number, Channel>();
   /** History pages by `<execution>:<after>`, shared by every watcher reading the same stretch. */
   const pages = new Map<string, { events: Promise<StoredEvent[]>; issuedAt: number; channel: unknown }>();
-  const stats = { historyReads: 0, slowWatchersCut: 0 };
+  const stats = { historyReads: 0, slowWatchersCut: 0, eventsDelivered: 0 };
 
   /** One watcher of one execution; it listens for its client going itself (no closure per watcher). */
   class Watcher {
@@ -307,6 +309,7 @@ export function createFanOut(options: FanOutOptions) {
       const sent = end === -1 ? events : events.slice(0, end + 1);
       watcher.cursor = sent.at(-1)!.sequence;
       const kept = sent.length === 1 ? watcher.sink.send(sent[0]!) : watcher.sink.sendMany(sent);
+      stats.eventsDelivered += sent.length;
       if (end !== -1) {
         this.remove(watcher);
         watcher.sink.finish();
