@@ -32,4 +32,12 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// A reader that stops early (`aae events 12 | head`) is not an error of ours.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? EXIT.completed);
+    throw error;
+  });
+}
+
 process.exitCode = await main(process.argv);
