@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from './exit-codes.ts';
 
 const cliDir = fileURLToPath(new URL('..', import.meta.url));
+const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 
 type LanguageModel = ReturnType<typeof createGatedModel>['model'];
 
@@ -313,11 +314,13 @@ describe('aae assistants, run, events, executions, export', () => {
 
   it('exports to a file exactly what the export route serves', async () => {
     const headers = { authorization: `Bearer ${app.tokenOf('demo')}` };
-    const [latest] = (await app.client('demo').executions.list.query({ status: 'completed', limit: 1 })).items;
+    const { executionId } = await app.client('demo').executions.execute.mutate({ assistantId: demoAssistantId, input: { topic: 'estuaries' } });
+    await expect.poll(async () => (await app.client('demo').executions.get.query({ executionId })).status, { timeout: 60_000 }).toBe('completed');
+    const latest = { id: executionId };
     const csvFile = join(home, 'events.csv');
-    const csv = await aae(['export', 'events', '--execution', String(latest!.id), '--format', 'csv', '--out', csvFile]);
+    const csv = await aae(['export', 'events', '--execution', String(latest.id), '--format', 'csv', '--out', csvFile]);
     expect(csv.code, csv.stderr).toBe(EXIT.completed);
-    const served = await (await fetch(`${app.url}/api/executions/${latest!.id}/events.csv`, { headers })).text();
+    const served = await (await fetch(`${app.url}/api/executions/${latest.id}/events.csv`, { headers })).text();
     expect(served.split('\n').length).toBeGreaterThan(5);
     expect(await readFile(csvFile, 'utf8')).toBe(served);
 
@@ -326,6 +329,23 @@ describe('aae assistants, run, events, executions, export', () => {
     expect(history.code, history.stderr).toBe(EXIT.completed);
     const servedHistory = await (await fetch(`${app.url}/api/executions.ndjson?status=completed&assistantName=Research+Brief`, { headers })).text();
     expect(await readFile(ndjsonFile, 'utf8')).toBe(servedHistory);
+
+    // Through the repository's `pnpm aae` from another folder: arguments pass through, `--out` is the caller's.
+    const viaPnpm = await new Promise<CliResult>((resolve, reject) => {
+      const child = spawn('pnpm', ['-s', '-C', repoRoot, 'aae', 'export', 'events', '--execution', String(latest.id), '--format', 'csv', '--out', 'relative.csv'], {
+        cwd: home,
+        env: { ...process.env, AAE_CONFIG: join(home, 'config.json') },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      child.once('error', reject);
+      child.once('close', (code) => resolve({ code, stdout: '', stderr }));
+    });
+    expect(viaPnpm.code, viaPnpm.stderr).toBe(EXIT.completed);
+    expect(await readFile(join(home, 'relative.csv'), 'utf8')).toBe(served);
 
     const refused = await aae(['export', 'events', '--execution', '999999', '--out', join(home, 'none.json')]);
     expect(refused.code).toBe(EXIT.notFound);
