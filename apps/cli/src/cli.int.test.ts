@@ -41,6 +41,7 @@ const brokenModel: LanguageModel = {
 const heldForCancel = heldModel('held-cancel');
 const heldForTerminal = heldModel('held-terminal');
 const heldForDrop = heldModel('held-drop');
+const heldForInterrupt = heldModel('held-interrupt');
 
 let app: TestApp;
 let home: string;
@@ -101,13 +102,17 @@ const asJson = (value: unknown) => JSON.parse(JSON.stringify(value)) as unknown;
 
 beforeAll(async () => {
   home = await mkdtemp(join(tmpdir(), 'aae-cli-'));
-  app = await startTestApp({ chunkDelayMs: 15, services: { models: [heldForCancel.model, heldForTerminal.model, heldForDrop.model, brokenModel] } });
+  app = await startTestApp({
+    chunkDelayMs: 15,
+    services: { models: [heldForCancel.model, heldForTerminal.model, heldForDrop.model, heldForInterrupt.model, brokenModel] },
+  });
   demoAssistantId = await demoAssistantIdOf(app);
   const admin = app.client('admin');
   for (const [name, modelId] of [
     ['Cancelled', 'held-cancel'],
     ['Dropped', 'held-drop'],
     ['Broken', 'broken'],
+    ['Interrupted', 'held-interrupt'],
   ] as const) {
     assistantIds[name] = (await admin.assistants.create.mutate({ name, visibility: 'shared', prompts: [{ name, position: 1, modelId, content: 'Go' }] })).id;
   }
@@ -118,14 +123,14 @@ beforeAll(async () => {
       inputVariables: [{ name: 'topic', label: 'Topic' }],
       prompts: [
         { name: 'Outline', position: 1, modelId: 'local', content: 'Outline {{topic}}' },
-        { name: 'Draft', position: 2, modelId: 'held-terminal', content: 'Draft from {{output:Outline}}' },
+        { name: 'Draft', position: 2, modelId: 'held-terminal', content: 'Draft from {{output:Outline}}', maxOutputTokens: 10 },
       ],
     })
   ).id;
 });
 
 afterAll(async () => {
-  for (const held of [heldForCancel, heldForTerminal, heldForDrop]) held.release();
+  for (const held of [heldForCancel, heldForTerminal, heldForDrop, heldForInterrupt]) held.release();
   await app?.stop();
   if (home) await rm(home, { recursive: true, force: true });
 });
@@ -332,11 +337,15 @@ describe('aae assistants, run, events, executions, export', () => {
 
     // Through the repository's `pnpm aae` from another folder: arguments pass through, `--out` is the caller's.
     const viaPnpm = await new Promise<CliResult>((resolve, reject) => {
-      const child = spawn('pnpm', ['-s', '-C', repoRoot, 'aae', 'export', 'events', '--execution', String(latest.id), '--format', 'csv', '--out', 'relative.csv'], {
-        cwd: home,
-        env: { ...process.env, AAE_CONFIG: join(home, 'config.json') },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const child = spawn(
+        'pnpm',
+        ['-s', '-C', repoRoot, 'aae', 'export', 'events', '--execution', String(latest.id), '--format', 'csv', '--out', 'relative.csv'],
+        {
+          cwd: home,
+          env: { ...process.env, AAE_CONFIG: join(home, 'config.json') },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       let stderr = '';
       child.stderr.on('data', (chunk: Buffer) => {
         stderr += chunk.toString();
@@ -402,6 +411,7 @@ describe('aae run in a terminal', () => {
     await tmux('set-option', '-t', name, 'remain-on-exit', 'on');
     return {
       screen: () => tmux('capture-pane', '-p', '-t', name, '-S', '-100'),
+      keys: (...keys: string[]) => tmux('send-keys', '-t', name, ...keys),
       kill: () => tmux('kill-session', '-t', name).catch(() => ''),
     };
   }
@@ -413,8 +423,9 @@ describe('aae run in a terminal', () => {
       `cd ${cliDir} && ${env} ${process.execPath} --import tsx src/main.ts run 'Two Steps' -i 'topic=river deltas'; echo "exit=$?" > ${exitFile}`,
     );
     try {
-      // Mid-run: the first prompt done, the second held while writing.
-      await expect.poll(() => terminal.screen(), { timeout: 90_000 }).toMatch(/2\. Draft\s+\|█*░+\|\s+15% writing/);
+      // Mid-run: the first prompt done, the second held after its first words ("The first words, ":
+      // ~5 tokens of its limit of 10, so half of the writing stage from 15% to 95%).
+      await expect.poll(() => terminal.screen(), { timeout: 90_000 }).toMatch(/2\. Draft\s+\|█{17}░{13}\|\s+55% writing, ~5 of at most 10 tokens/);
       const running = await terminal.screen();
       expect(running).toMatch(/1\. Outline\s+\|█{30}\|\s*100% \d+ tokens, \d+\.\d s/);
       expect(running).toMatch(/Execution\s+\|█{15}░{15}\|\s+50% 1\/2 prompts/);
@@ -425,6 +436,26 @@ describe('aae run in a terminal', () => {
       expect(done).toMatch(/2\. Draft\s+\|█{30}\|\s*100% 7 tokens/);
       expect(done).toMatch(/Execution\s+\|█{30}\|\s*100% completed, \d+ tokens in \d+\.\d s/);
       expect(done).toContain('The first words, then the rest.');
+    } finally {
+      await terminal.kill();
+    }
+  });
+
+  it('stops watching on Ctrl-C with exit 130 and leaves the run going', async () => {
+    const exitFile = join(home, 'tmux-interrupt-exit');
+    const terminal = await inTmux(
+      `cd ${cliDir} && AAE_CONFIG=${join(home, 'config.json')} ${process.execPath} --import tsx src/main.ts run Interrupted; echo "exit=$?" > ${exitFile}`,
+    );
+    try {
+      await expect.poll(() => terminal.screen(), { timeout: 90_000 }).toMatch(/1\. Interrupted\s+\|█*░+\|\s+\d+% writing/);
+      const executionId = Number(/Execution (\d+) of "Interrupted" queued/.exec(await terminal.screen())?.[1]);
+      await terminal.keys('C-c');
+      await expect.poll(() => existsSync(exitFile), { timeout: 60_000 }).toBe(true);
+      expect(await readFile(exitFile, 'utf8')).toBe('exit=130\n');
+      expect(await terminal.screen()).toContain(`Stopped watching execution ${executionId}; it goes on on the server.`);
+      expect((await app.client('demo').executions.get.query({ executionId })).status).toBe('running');
+      heldForInterrupt.release();
+      await expect.poll(async () => (await app.client('demo').executions.get.query({ executionId })).status, { timeout: 60_000 }).toBe('completed');
     } finally {
       await terminal.kill();
     }

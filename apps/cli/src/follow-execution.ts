@@ -18,9 +18,14 @@ export function followExecution(
 ): Promise<StoredEvent> {
   return new Promise((resolve, reject) => {
     let terminal: StoredEvent | null = null;
+    let finished = false;
     const finish = (outcome: () => void) => {
+      // Unsubscribing completes the subscription at once, which would finish again.
+      if (finished) return;
+      finished = true;
       options.signal.removeEventListener('abort', onAbort);
       subscription.unsubscribe();
+      output?.unsubscribe();
       view.stop();
       outcome();
     };
@@ -48,6 +53,10 @@ export function followExecution(
           }),
       },
     );
+    // The model's text as it comes, for the bars; the events alone decide when and how it ends.
+    const output = view.output
+      ? client.events.onExecutionOutput.subscribe({ executionId }, { onData: (delta) => view.output?.(delta), onError: () => {} })
+      : null;
     if (options.signal.aborted) onAbort();
     else options.signal.addEventListener('abort', onAbort, { once: true });
   });

@@ -5,6 +5,8 @@ import { eventJson, eventLine, type PromptNames } from './event-lines.ts';
 /** How a watched execution's events are shown as they arrive. */
 export interface EventView {
   show(event: StoredEvent): void;
+  /** The text a model writes, as it writes it; only the bars use it. */
+  output?(delta: OutputDelta): void;
   /** Leaves the terminal as it should stay (bars drawn once more, cursor back). */
   stop(): void;
 }
@@ -20,6 +22,18 @@ export function lineView(out: NodeJS.WritableStream): EventView {
   return { show: (event) => out.write(`${eventLine(event, names)}\n`), stop: () => {} };
 }
 
+export interface OutputDelta {
+  promptId: number;
+  text: string;
+  replace: boolean;
+}
+
+/** Each prompt's output limit (`maxOutputTokens`), where it has one: writing then fills the bar towards it. */
+export type PromptLimits = ReadonlyMap<number, number | null | undefined>;
+
+/** Roughly how many tokens a text is: about four characters each in English. */
+const estimateTokens = (characters: number) => Math.ceil(characters / 4);
+
 const LABEL_WIDTH = 28;
 const clip = (text: string, width: number) => (text.length > width ? `${text.slice(0, width - 1)}…` : text.padEnd(width));
 
@@ -34,16 +48,20 @@ const STAGE_PERCENT = {
   retrieving: 25,
   retrieved: 40,
   tools: 50,
+  /** Writing fills up to here as the text approaches the prompt's output limit. */
+  written: 95,
   complete: 100,
 } as const;
 
 interface PromptBar {
   bar: SingleBar;
   percent: number;
+  /** Where the bar stood when the first text came (after retrieval and tools). */
+  writingFrom: number | null;
 }
 
 /** One bar for the execution (prompts done of all) and one per prompt, redrawn in place on a terminal. */
-export function barsView(out: NodeJS.WriteStream): EventView {
+export function barsView(out: NodeJS.WriteStream, limits: PromptLimits = new Map()): EventView {
   const bars = new MultiBar({
     stream: out,
     hideCursor: true,
@@ -59,11 +77,30 @@ export function barsView(out: NodeJS.WriteStream): EventView {
   let promptsDone = 0;
   let currentPrompt: number | null = null;
 
+  // Characters each prompt's model wrote so far. The text comes on its own stream, so it may
+  // arrive before the event that makes the prompt's bar: it is kept until then.
+  const written = new Map<number, number>();
+
+  /** Once the model has written, the bar says how much (and fills towards the prompt's limit, if it has one). */
+  const showWriting = (promptId: number) => {
+    const prompt = prompts.get(promptId);
+    const characters = written.get(promptId);
+    if (!prompt || characters === undefined || prompt.percent >= STAGE_PERCENT.complete) return;
+    const tokens = estimateTokens(characters);
+    const limit = limits.get(promptId);
+    prompt.writingFrom ??= Math.max(prompt.percent, STAGE_PERCENT.substituted);
+    const percent = limit ? prompt.writingFrom + Math.floor((STAGE_PERCENT.written - prompt.writingFrom) * Math.min(1, tokens / limit)) : prompt.writingFrom;
+    prompt.percent = Math.max(prompt.percent, percent);
+    prompt.bar.update(prompt.percent, { status: limit ? `writing, ~${tokens} of at most ${limit} tokens` : `writing, ~${tokens} tokens` });
+  };
+
   const advance = (promptId: number, percent: number, status: string) => {
     const prompt = prompts.get(promptId);
     if (!prompt) return;
     prompt.percent = Math.max(prompt.percent, percent);
     prompt.bar.update(prompt.percent, { status });
+    // A stage that leads to writing: what was written already shows at once.
+    if (status.endsWith('writing')) showWriting(promptId);
   };
 
   return {
@@ -77,7 +114,7 @@ export function barsView(out: NodeJS.WriteStream): EventView {
           const { promptId, position, promptName, modelId } = event.eventData;
           if (!prompts.has(promptId)) {
             const bar = bars.create(100, 0, { label: clip(`${position}. ${promptName}`, LABEL_WIDTH), status: '' });
-            prompts.set(promptId, { bar, percent: 0 });
+            prompts.set(promptId, { bar, percent: 0, writingFrom: null });
           }
           currentPrompt = promptId;
           advance(promptId, STAGE_PERCENT.started, `starting on ${modelId}`);
@@ -132,12 +169,16 @@ export function barsView(out: NodeJS.WriteStream): EventView {
           break;
       }
     },
+    output(delta) {
+      written.set(delta.promptId, (delta.replace ? 0 : (written.get(delta.promptId) ?? 0)) + delta.text.length);
+      showWriting(delta.promptId);
+    },
     stop: () => bars.stop(),
   };
 }
 
 /** Bars on a terminal, lines elsewhere, NDJSON when asked. */
-export function chooseView(options: { json: boolean; out: NodeJS.WriteStream; progress: NodeJS.WriteStream }): EventView {
+export function chooseView(options: { json: boolean; out: NodeJS.WriteStream; progress: NodeJS.WriteStream; limits?: PromptLimits }): EventView {
   if (options.json) return jsonView(options.out);
-  return options.progress.isTTY ? barsView(options.progress) : lineView(options.progress);
+  return options.progress.isTTY ? barsView(options.progress, options.limits) : lineView(options.progress);
 }

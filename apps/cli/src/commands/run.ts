@@ -1,7 +1,7 @@
 import { CliError, EXIT } from '../exit-codes.ts';
 import { followExecution, outcomeOf, outputOf } from '../follow-execution.ts';
 import { checkInputAgainst, parseInputPairs } from '../input-pairs.ts';
-import { chooseView } from '../progress-view.ts';
+import { chooseView, type PromptLimits } from '../progress-view.ts';
 import { openSession, type Session } from '../session.ts';
 import { findAssistant } from './assistants.ts';
 
@@ -17,8 +17,8 @@ export interface FollowOptions {
 }
 
 /** Watches to the end, prints the output (unless `--json`) and returns the exit code the outcome gives. */
-export async function followToEnd(session: Session, executionId: number, options: FollowOptions, io: Io): Promise<number> {
-  const view = chooseView({ json: options.json, out: io.stdout, progress: io.stderr });
+export async function followToEnd(session: Session, executionId: number, options: FollowOptions, io: Io, limits?: PromptLimits): Promise<number> {
+  const view = chooseView({ json: options.json, out: io.stdout, progress: io.stderr, limits });
   const terminal = await followExecution(session.client, executionId, view, { signal: io.signal, serverUrl: session.url });
   const outcome = await outcomeOf(session.client, executionId, terminal);
   if (outcome.message) io.stderr.write(`${outcome.message}\n`);
@@ -40,15 +40,20 @@ export async function run(assistantRef: string, options: FollowOptions & { input
     return EXIT.completed;
   }
   io.stderr.write(`Execution ${executionId} of "${assistant.name}" queued (Ctrl-C stops watching; the run goes on)\n`);
-  return followToEnd(session, executionId, options, io);
+  return followToEnd(session, executionId, options, io, limitsOf(assistant.prompts));
 }
+
+const limitsOf = (prompts: readonly { id: number; maxOutputTokens: number | null }[]): PromptLimits =>
+  new Map(prompts.map((prompt) => [prompt.id, prompt.maxOutputTokens]));
 
 export async function watch(executionRef: string, options: FollowOptions, io: Io): Promise<number> {
   const executionId = parseExecutionId(executionRef);
   const session = await openSession();
   // Fails fast on an unknown execution or a refused credential, before opening a stream.
-  await session.client.executions.get.query({ executionId });
-  return followToEnd(session, executionId, options, io);
+  const execution = await session.client.executions.get.query({ executionId });
+  // A deleted assistant still has its executions: their bars then fill by stages only.
+  const assistant = await session.client.assistants.get.query({ id: execution.assistantId }).catch(() => null);
+  return followToEnd(session, executionId, options, io, limitsOf(assistant?.prompts ?? []));
 }
 
 export async function cancel(executionRef: string, io: { stdout: NodeJS.WritableStream }): Promise<void> {
