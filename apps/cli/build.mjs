@@ -1,5 +1,6 @@
 // Bundles the command line into one file, `dist/aae.js`, that runs on Node 20 with nothing else
 // installed: the workspace packages are TypeScript sources, so a plain `npm install` of them would not run.
+import { readFile, writeFile } from 'node:fs/promises';
 import { build } from 'esbuild';
 
 await build({
@@ -16,3 +17,9 @@ await build({
   banner: { js: "import { createRequire as __aaeCreateRequire } from 'node:module'; const require = __aaeCreateRequire(import.meta.url);" },
   logLevel: 'warning',
 });
+
+// `dist` is a package of its own with no dependencies (the workspace's `workspace:*` ones are
+// bundled), so `npm install -g ./apps/cli/dist` installs the `aae` command anywhere.
+const { version, description } = JSON.parse(await readFile('package.json', 'utf8'));
+const manifest = { name: 'aae-cli', version, description, type: 'module', bin: { aae: 'aae.js' }, engines: { node: '>=20.19' } };
+await writeFile('dist/package.json', `${JSON.stringify(manifest, null, 2)}\n`);

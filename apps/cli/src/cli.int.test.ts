@@ -463,28 +463,38 @@ describe('aae run in a terminal', () => {
 });
 
 describe('the bundled binary', () => {
-  it('builds into one file that runs with plain node', async () => {
-    const build = await new Promise<number | null>((resolve) =>
-      spawn(process.execPath, ['build.mjs'], { cwd: cliDir, stdio: 'inherit' }).once('close', resolve),
-    );
-    expect(build).toBe(0);
+  beforeAll(() => loginAs('demo'));
+
+  it('builds into one file with no dependencies that npm installs as the `aae` command', async () => {
+    const run = (command: string, args: string[], options: { cwd?: string } = {}) =>
+      new Promise<CliResult>((resolve, reject) => {
+        const child = spawn(command, args, {
+          cwd: options.cwd ?? cliDir,
+          env: { ...process.env, AAE_CONFIG: join(home, 'config.json') },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (chunk: Buffer) => {
+          stdout += chunk.toString();
+        });
+        child.stderr.on('data', (chunk: Buffer) => {
+          stderr += chunk.toString();
+        });
+        child.once('error', reject);
+        child.once('close', (code) => resolve({ code, stdout, stderr }));
+      });
+    const build = await run(process.execPath, ['build.mjs']);
+    expect(build.code, build.stderr).toBe(0);
     const bundle = join(cliDir, 'dist', 'aae.js');
     expect((await readFile(bundle, 'utf8')).startsWith('#!/usr/bin/env node\n')).toBe(true);
-    const result = await new Promise<CliResult>((resolve) => {
-      const child = spawn(bundle, ['assistants', 'list'], {
-        env: { ...process.env, AAE_CONFIG: join(home, 'config.json') },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => {
-        stdout += chunk.toString();
-      });
-      child.stderr.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-      });
-      child.once('close', (code) => resolve({ code, stdout, stderr }));
-    });
+    expect(JSON.parse(await readFile(join(cliDir, 'dist', 'package.json'), 'utf8'))).toMatchObject({ bin: { aae: 'aae.js' } });
+    expect(JSON.parse(await readFile(join(cliDir, 'dist', 'package.json'), 'utf8')).dependencies).toBeUndefined();
+
+    const prefix = join(home, 'global');
+    const install = await run('npm', ['install', '--global', '--prefix', prefix, '--no-audit', '--no-fund', '--offline', join(cliDir, 'dist')]);
+    expect(install.code, install.stderr).toBe(0);
+    const result = await run(join(prefix, 'bin', 'aae'), ['assistants', 'list'], { cwd: home });
     expect(result.code, result.stderr).toBe(EXIT.completed);
     expect(result.stdout).toMatch(/Research Brief Writer/);
   });
