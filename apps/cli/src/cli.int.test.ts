@@ -60,11 +60,11 @@ interface CliProcess {
   result: Promise<CliResult>;
 }
 
-/** The command line as a real child process (`tsx src/main.ts`), with its own configuration file. */
-function startAae(args: string[], env: Record<string, string | undefined> = {}): CliProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
-    cwd: cliDir,
-    env: { ...process.env, AAE_URL: undefined, AAE_TOKEN: undefined, AAE_PASSWORD: undefined, AAE_CONFIG: join(home, 'config.json'), ...env },
+/** A child process with the test's configuration file, and everything it prints collected. */
+function startProcess(command: string, args: string[], options: { cwd?: string; env?: Record<string, string | undefined> } = {}): CliProcess {
+  const child = spawn(command, args, {
+    cwd: options.cwd ?? cliDir,
+    env: { ...process.env, AAE_URL: undefined, AAE_TOKEN: undefined, AAE_PASSWORD: undefined, AAE_CONFIG: join(home, 'config.json'), ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -81,6 +81,10 @@ function startAae(args: string[], env: Record<string, string | undefined> = {}):
   });
   return { stdout: () => stdout, result };
 }
+
+/** The command line as a real child process (`tsx src/main.ts`). */
+const startAae = (args: string[], env: Record<string, string | undefined> = {}) =>
+  startProcess(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], { env });
 
 const aae = (args: string[], env?: Record<string, string | undefined>) => startAae(args, env).result;
 
@@ -336,23 +340,13 @@ describe('aae assistants, run, events, executions, export', () => {
     expect(await readFile(ndjsonFile, 'utf8')).toBe(servedHistory);
 
     // Through the repository's `pnpm aae` from another folder: arguments pass through, `--out` is the caller's.
-    const viaPnpm = await new Promise<CliResult>((resolve, reject) => {
-      const child = spawn(
-        'pnpm',
-        ['-s', '-C', repoRoot, 'aae', 'export', 'events', '--execution', String(latest.id), '--format', 'csv', '--out', 'relative.csv'],
-        {
-          cwd: home,
-          env: { ...process.env, AAE_CONFIG: join(home, 'config.json') },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        },
-      );
-      let stderr = '';
-      child.stderr.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-      });
-      child.once('error', reject);
-      child.once('close', (code) => resolve({ code, stdout: '', stderr }));
-    });
+    const viaPnpm = await startProcess(
+      'pnpm',
+      ['-s', '-C', repoRoot, 'aae', 'export', 'events', '--execution', String(latest.id), '--format', 'csv', '--out', 'relative.csv'],
+      {
+        cwd: home,
+      },
+    ).result;
     expect(viaPnpm.code, viaPnpm.stderr).toBe(EXIT.completed);
     expect(await readFile(join(home, 'relative.csv'), 'utf8')).toBe(served);
 
@@ -466,24 +460,7 @@ describe('the bundled binary', () => {
   beforeAll(() => loginAs('demo'));
 
   it('builds into one file with no dependencies that npm installs as the `aae` command', async () => {
-    const run = (command: string, args: string[], options: { cwd?: string } = {}) =>
-      new Promise<CliResult>((resolve, reject) => {
-        const child = spawn(command, args, {
-          cwd: options.cwd ?? cliDir,
-          env: { ...process.env, AAE_CONFIG: join(home, 'config.json') },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (chunk: Buffer) => {
-          stdout += chunk.toString();
-        });
-        child.stderr.on('data', (chunk: Buffer) => {
-          stderr += chunk.toString();
-        });
-        child.once('error', reject);
-        child.once('close', (code) => resolve({ code, stdout, stderr }));
-      });
+    const run = (command: string, args: string[], options: { cwd?: string } = {}) => startProcess(command, args, options).result;
     const build = await run(process.execPath, ['build.mjs']);
     expect(build.code, build.stderr).toBe(0);
     const bundle = join(cliDir, 'dist', 'aae.js');
