@@ -353,6 +353,11 @@ describe('aae assistants, run, events, executions, export', () => {
     const refused = await aae(['export', 'events', '--execution', '999999', '--out', join(home, 'none.json')]);
     expect(refused.code).toBe(EXIT.notFound);
     expect(existsSync(join(home, 'none.json'))).toBe(false);
+    const nowhere = await aae(['export', 'executions', '--out', join(home, 'missing-folder', 'x.ndjson')]);
+    expect(nowhere).toMatchObject({
+      code: EXIT.usage,
+      stderr: `aae: Cannot write into ${join(home, 'missing-folder')}: it does not exist or is not writable\n`,
+    });
     const badFormat = await aae(['export', 'events', '--format', 'xml', '--out', join(home, 'x.xml')]);
     expect(badFormat.code).toBe(EXIT.usage);
     expect(badFormat.stderr).toContain('Allowed choices are ndjson, json, csv');

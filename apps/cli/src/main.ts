@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { getEventListeners } from 'node:events';
 import { CommanderError } from 'commander';
 import { readConfig } from './config.ts';
 import { describeFailure, EXIT } from './exit-codes.ts';
@@ -13,8 +14,12 @@ async function main(argv: string[]): Promise<number> {
   // `pnpm aae` runs from the repository root; relative paths (`export --out`) are the caller's.
   if (process.env.AAE_CALLER_CWD) process.chdir(process.env.AAE_CALLER_CWD);
   const interrupt = new AbortController();
-  // The first Ctrl-C stops watching cleanly; a second one is Node's default (exit at once).
-  process.once('SIGINT', () => interrupt.abort());
+  // While an execution is watched, the first Ctrl-C stops watching cleanly (a second one is Node's
+  // default); any other command just ends.
+  process.once('SIGINT', () => {
+    if (getEventListeners(interrupt.signal, 'abort').length > 0) interrupt.abort();
+    else process.exit(EXIT.interrupted);
+  });
   let exitCode: number = EXIT.completed;
   const program = buildProgram({ stdout: process.stdout, stderr: process.stderr, signal: interrupt.signal }, (code) => {
     exitCode = code;

@@ -1,5 +1,5 @@
-import { createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { constants, createWriteStream } from 'node:fs';
+import { access, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -40,6 +40,15 @@ export function exportPath(what: string, options: ExportOptions): string {
   return `/api/${what}.${options.format}${query}`;
 }
 
+/** A mistyped `--out` is the caller's to fix, said before anything is downloaded. */
+async function assertWritableFolder(folder: string): Promise<void> {
+  try {
+    await access(folder, constants.W_OK);
+  } catch {
+    throw new CliError(EXIT.usage, `Cannot write into ${folder}: it does not exist or is not writable`);
+  }
+}
+
 const STATUS_EXIT: Record<number, ExitCode> = { 400: EXIT.usage, 401: EXIT.denied, 403: EXIT.denied, 404: EXIT.notFound, 429: EXIT.serverError };
 
 /**
@@ -48,6 +57,8 @@ const STATUS_EXIT: Record<number, ExitCode> = { 400: EXIT.usage, 401: EXIT.denie
  */
 export async function exportToFile(what: string, options: ExportOptions, io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): Promise<void> {
   const path = exportPath(what, options);
+  const target = options.out === '-' ? null : resolve(options.out);
+  if (target) await assertWritableFolder(dirname(target));
   const { url, token } = await openSession();
   let response: Response;
   try {
@@ -60,11 +71,10 @@ export async function exportToFile(what: string, options: ExportOptions, io: { s
     throw new CliError(STATUS_EXIT[response.status] ?? EXIT.serverError, body?.error ?? `The export failed with HTTP ${response.status}`);
   }
   const source = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>);
-  if (options.out === '-') {
+  if (!target) {
     await pipeline(source, io.stdout as Writable, { end: false });
     return;
   }
-  const target = resolve(options.out);
   const partial = join(dirname(target), `.${basename(target)}.${process.pid}.partial`);
   try {
     await pipeline(source, createWriteStream(partial));
