@@ -118,6 +118,8 @@ export function barsView(out: NodeJS.WriteStream, limits: PromptLimits = new Map
           }
           currentPrompt = promptId;
           advance(promptId, STAGE_PERCENT.started, `starting on ${modelId}`);
+          // Its text may have come first (it travels on the other stream).
+          showWriting(promptId);
           break;
         }
         case 'variable-substitution':
