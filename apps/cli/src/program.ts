@@ -13,8 +13,8 @@ const collect = (value: string, previous: string[]) => [...previous, value];
 function historyFilters(command: Command): Command {
   return command
     .option('--status <status>', `only executions with this status (${EXECUTION_STATUSES.join(', ')})`)
-    .option('--assistant <name>', 'only runs of assistants whose name contains this')
-    .option('--user <name>', 'only runs by people whose name contains this (admins)')
+    .option('--assistant <name>', 'only runs of assistants whose name contains this (any case)')
+    .option('--user <name>', 'admins: only runs by the person with exactly this name')
     .option('--from <date>', 'only runs created at or after this time (ISO 8601)')
     .option('--to <date>', 'only runs created before this time (ISO 8601)')
     .option('--event-type <type>', 'only runs that have an event of this type')
