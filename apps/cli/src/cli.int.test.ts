@@ -305,6 +305,18 @@ describe('aae assistants, run, events, executions, export', () => {
     const expectedByAssistant = await demo.executions.list.query({ assistantName: 'Research Brief', sort: 'tokens', order: 'asc' });
     expect(ndjson(byAssistant.stdout)).toEqual(asJson(expectedByAssistant.items));
 
+    // An admin (through AAE_URL and AAE_TOKEN, over the stored login) sees one person's runs, within a time window.
+    const asAdmin = { AAE_URL: app.url, AAE_TOKEN: app.tokenOf('admin') };
+    const from = new Date(Date.now() - 3_600_000).toISOString();
+    const to = new Date(Date.now() + 3_600_000).toISOString();
+    const byUser = await aae(['executions', 'list', '--user', TEST_PEOPLE.demo.name, '--from', from, '--to', to, '--all', '--json'], asAdmin);
+    expect(byUser.code, byUser.stderr).toBe(EXIT.completed);
+    const expectedByUser = await app
+      .client('admin')
+      .executions.list.query({ userName: TEST_PEOPLE.demo.name, from: new Date(from), to: new Date(to), limit: 100 });
+    expect(expectedByUser.items.length).toBeGreaterThan(2);
+    expect(ndjson(byUser.stdout)).toEqual(asJson(expectedByUser.items));
+
     const firstPage = await aae(['executions', 'list', '--limit', '1']);
     expect(firstPage.stdout.split('\n')[0]).toMatch(/^ID\s+STATUS\s+ASSISTANT\s+USER\s+CREATED\s+DURATION\s+TOKENS$/);
     expect(firstPage.stdout.trim().split('\n')).toHaveLength(2);
