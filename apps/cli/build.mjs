@@ -1,9 +1,13 @@
 // Bundles the command line into one file, `dist/aae.js`, that runs on Node 20 with nothing else
 // installed: the workspace packages are TypeScript sources, so a plain `npm install` of them would not run.
 import { readFile, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
+const here = fileURLToPath(new URL('.', import.meta.url));
+
 await build({
+  absWorkingDir: here,
   entryPoints: ['src/main.ts'],
   outfile: 'dist/aae.js',
   bundle: true,
@@ -20,6 +24,6 @@ await build({
 
 // `dist` is a package of its own with no dependencies (the workspace's `workspace:*` ones are
 // bundled), so `npm install -g ./apps/cli/dist` installs the `aae` command anywhere.
-const { version, description } = JSON.parse(await readFile('package.json', 'utf8'));
+const { version, description } = JSON.parse(await readFile(new URL('package.json', import.meta.url), 'utf8'));
 const manifest = { name: 'aae-cli', version, description, type: 'module', bin: { aae: 'aae.js' }, engines: { node: '>=20.19' } };
-await writeFile('dist/package.json', `${JSON.stringify(manifest, null, 2)}\n`);
+await writeFile(new URL('dist/package.json', import.meta.url), `${JSON.stringify(manifest, null, 2)}\n`);
