@@ -6,7 +6,7 @@ import type { EventView } from './progress-view.ts';
 const isTerminal = (event: StoredEvent) => event.eventType === 'execution-complete' || event.eventType === 'execution-error';
 
 /**
- * Shows an execution's events from its first (or after `lastEventId`) until its terminal event.
+ * Shows an execution's events from its first until its terminal event.
  * A dropped connection is opened again from the last event received (the client's resume), so
  * every event is shown once. Resolves with the terminal event; an abort stops watching only.
  */
@@ -14,7 +14,7 @@ export function followExecution(
   client: AaeClient,
   executionId: number,
   view: EventView,
-  options: { signal: AbortSignal; serverUrl: string; lastEventId?: string },
+  options: { signal: AbortSignal; serverUrl: string },
 ): Promise<StoredEvent> {
   return new Promise((resolve, reject) => {
     let terminal: StoredEvent | null = null;
@@ -39,7 +39,7 @@ export function followExecution(
         ),
       );
     const subscription = client.events.onExecutionEvent.subscribe(
-      { executionId, ...(options.lastEventId ? { lastEventId: options.lastEventId } : {}) },
+      { executionId },
       {
         onData({ data: event }) {
           view.show(event);
