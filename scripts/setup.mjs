@@ -47,6 +47,7 @@ run('pnpm', ['install', '--frozen-lockfile', '--reporter=silent']);
 
 if (purpose === 'test') {
   if (!existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium')) aptInstall(['chromium'], 'the browser tests');
+  if (!has('tmux')) aptInstall(['tmux'], "the command line's terminal tests");
   const postgresBins = existsSync('/usr/lib/postgresql')
     ? readdirSync('/usr/lib/postgresql').some((version) => existsSync(`/usr/lib/postgresql/${version}/bin/initdb`))
     : false;
