@@ -107,3 +107,19 @@ export {
   type RetentionStore,
   type RetentionSweepResult,
 } from './repositories/retention.ts';
+export {
+  createWebhookStore,
+  WebhookAssistantNotFoundError,
+  WebhookDeliveryNotFoundError,
+  WebhookEndpointNotFoundError,
+  type ClaimedWebhookDelivery,
+  type NewWebhookEndpoint,
+  type WebhookAttemptOutcome,
+  type WebhookDeliveryStatus,
+  type WebhookDeliveryView,
+  type WebhookDisableRule,
+  type WebhookEndpointChanges,
+  type WebhookEndpointSummary,
+  type WebhookEndpointView,
+  type WebhookStore,
+} from './repositories/webhooks.ts';
