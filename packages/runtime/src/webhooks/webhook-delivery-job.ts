@@ -44,7 +44,7 @@ const DEFAULT_TIMEOUT_MS = 15_000;
 /**
  * Sends the outbox's due deliveries in the processes that run executions: claims a batch, signs
  * and POSTs each, records the outcome and schedules the next attempt; disables an endpoint that
- * keeps failing (and audits it). A claim holds a delivery for the timeout and a margin: a worker
+ * keeps failing (and audits it). A claim holds a delivery for twice the timeout: a worker
  * that dies mid-send lets it go to another then, so every delivery is sent at least once.
  */
 export class WebhookDeliveryJob {
@@ -119,8 +119,8 @@ export class WebhookDeliveryJob {
 
   /** One batch: claimed in a short statement, sent at once, each outcome recorded; returns how many. */
   private async round(): Promise<number> {
-    // The claim outlasts an attempt, so a live worker's delivery is never sent twice at once.
-    const leaseMs = this.timeoutMs + 15_000;
+    // The claim outlasts an attempt (twice its timeout), so a live worker's delivery is never sent twice at once.
+    const leaseMs = this.timeoutMs * 2;
     const batch = await this.deps.store.claimDue(this.deps.batchSize ?? DEFAULT_BATCH_SIZE, leaseMs);
     await Promise.all(batch.map((delivery) => this.deliver(delivery)));
     return batch.length;
