@@ -1,3 +1,4 @@
+import type { AuditAction } from '@aae/db';
 import { EVENT_TYPES } from '@aae/events';
 import { checkDestination, newWebhookSecret, webhookTestMessage } from '@aae/runtime';
 import type { TRPCRouterRecord } from '@trpc/server';
@@ -16,6 +17,11 @@ const eventTypesSchema = z
 const endpointIdSchema = z.object({ endpointId: idSchema });
 /** Delivery ids are bigints, carried as decimal strings. */
 const deliveryIdSchema = z.string().regex(/^[1-9]\d{0,18}$/, 'deliveryId must be a delivery id (digits)');
+
+/** One audit row for an admin's change to webhooks, naming the endpoint's URL when known. */
+function audit(ctx: Context & { identity: { user: { id: number } } }, action: AuditAction, details: Record<string, unknown>, subject?: string) {
+  return ctx.services.audit.record({ action, actorId: ctx.identity.user.id, subject: subject ?? null, ...ctx.origin, details });
+}
 
 /** The destination passes the SSRF policy now (it is checked again at every attempt). */
 async function checkedUrl(ctx: Context, url: string): Promise<string> {
@@ -44,13 +50,12 @@ export const webhooksRouter = {
       const url = await checkedUrl(ctx, input.url);
       const secret = newWebhookSecret();
       const endpoint = await ctx.services.webhooks.store.create({ ...input, url, secret, createdById: ctx.identity.user.id });
-      await ctx.services.audit.record({
-        action: 'webhook-created',
-        actorId: ctx.identity.user.id,
-        subject: url,
-        ...ctx.origin,
-        details: { endpointId: endpoint.id, eventTypes: endpoint.eventTypes, assistantId: endpoint.assistantId, enabled: endpoint.enabled },
-      });
+      await audit(
+        ctx,
+        'webhook-created',
+        { endpointId: endpoint.id, eventTypes: endpoint.eventTypes, assistantId: endpoint.assistantId, enabled: endpoint.enabled },
+        url,
+      );
       return { endpoint, secret };
     }),
 
@@ -69,13 +74,7 @@ export const webhooksRouter = {
       const { endpointId, ...changes } = input;
       const url = changes.url === undefined ? undefined : await checkedUrl(ctx, changes.url);
       const { before, after } = await ctx.services.webhooks.store.update(endpointId, { ...changes, url });
-      await ctx.services.audit.record({
-        action: 'webhook-updated',
-        actorId: ctx.identity.user.id,
-        subject: after.url,
-        ...ctx.origin,
-        details: { endpointId, changes: Object.keys(changes), enabledBefore: before.enabled, enabled: after.enabled },
-      });
+      await audit(ctx, 'webhook-updated', { endpointId, changes: Object.keys(changes), enabledBefore: before.enabled, enabled: after.enabled }, after.url);
       // Deliveries it kept waiting are due now.
       if (after.enabled && !before.enabled) ctx.services.webhooks.job.wake();
       return after;
@@ -86,26 +85,14 @@ export const webhooksRouter = {
     const endpoint = await ctx.services.webhooks.store.endpoint(input.endpointId);
     const secret = newWebhookSecret();
     await ctx.services.webhooks.store.setSecret(input.endpointId, secret);
-    await ctx.services.audit.record({
-      action: 'webhook-secret-rotated',
-      actorId: ctx.identity.user.id,
-      subject: endpoint.url,
-      ...ctx.origin,
-      details: { endpointId: endpoint.id },
-    });
+    await audit(ctx, 'webhook-secret-rotated', { endpointId: endpoint.id }, endpoint.url);
     return { secret };
   }),
 
   /** Deletes an endpoint and its delivery log (admins). */
   delete: adminProcedure.input(endpointIdSchema).mutation(async ({ ctx, input }) => {
     const removed = await ctx.services.webhooks.store.remove(input.endpointId);
-    await ctx.services.audit.record({
-      action: 'webhook-deleted',
-      actorId: ctx.identity.user.id,
-      subject: removed.url,
-      ...ctx.origin,
-      details: { endpointId: removed.id },
-    });
+    await audit(ctx, 'webhook-deleted', { endpointId: removed.id }, removed.url);
     return { deleted: true };
   }),
 
@@ -120,11 +107,11 @@ export const webhooksRouter = {
    */
   resend: adminProcedure.input(z.object({ deliveryId: deliveryIdSchema })).mutation(async ({ ctx, input }) => {
     const delivery = await ctx.services.webhooks.store.resend(input.deliveryId);
-    await ctx.services.audit.record({
-      action: 'webhook-resent',
-      actorId: ctx.identity.user.id,
-      ...ctx.origin,
-      details: { endpointId: delivery.endpointId, deliveryId: delivery.id, resentFromId: input.deliveryId, messageId: delivery.messageId },
+    await audit(ctx, 'webhook-resent', {
+      endpointId: delivery.endpointId,
+      deliveryId: delivery.id,
+      resentFromId: input.deliveryId,
+      messageId: delivery.messageId,
     });
     ctx.services.webhooks.job.wake();
     return delivery;
@@ -133,12 +120,7 @@ export const webhooksRouter = {
   /** Queues a `webhook-test` message to an endpoint (admins). */
   sendTest: adminProcedure.input(endpointIdSchema).mutation(async ({ ctx, input }) => {
     const delivery = await ctx.services.webhooks.store.enqueue(input.endpointId, webhookTestMessage(input.endpointId));
-    await ctx.services.audit.record({
-      action: 'webhook-test-sent',
-      actorId: ctx.identity.user.id,
-      ...ctx.origin,
-      details: { endpointId: input.endpointId, deliveryId: delivery.id },
-    });
+    await audit(ctx, 'webhook-test-sent', { endpointId: input.endpointId, deliveryId: delivery.id });
     ctx.services.webhooks.job.wake();
     return delivery;
   }),
