@@ -48,6 +48,9 @@ describe('checking a webhook destination', () => {
     expect(checked.url.href).toBe('http://127.0.0.1:8080/hook');
     const listed = await checkDestination('http://localhost:8080/hook', { allowedHosts: ['LOCALHOST'] });
     expect(['127.0.0.1', '::1']).toContain(listed.address);
+    await expect(checkDestination('http://[::1]:8080/hook', { allowedHosts: ['[::1]'] })).resolves.toMatchObject({ address: '::1', family: 6 });
+    // Allowing one host allows that one only.
+    await expect(checkDestination('http://10.0.0.5/hook', { allowedHosts: ['localhost'] })).rejects.toThrow(/10\.0\.0\.5/);
   });
 
   it('accepts a public literal address without a lookup', async () => {

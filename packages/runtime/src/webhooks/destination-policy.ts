@@ -32,7 +32,8 @@ export function isPublicAddress(address: string): boolean {
   return ipaddr.process(address).range() === 'unicast';
 }
 
-const hostOf = (url: URL) => url.hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+/** A host as compared: lower case, an IPv6 address without its brackets. */
+const bare = (host: string) => host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
 
 /** Parses and checks the form of a webhook URL (http or https, no credentials); the message names the problem. */
 export function parseWebhookUrl(text: string): URL {
@@ -54,7 +55,7 @@ export function parseWebhookUrl(text: string): URL {
  */
 export async function checkDestination(text: string, policy: DestinationPolicy): Promise<CheckedDestination> {
   const url = parseWebhookUrl(text);
-  const host = hostOf(url);
+  const host = bare(url.hostname);
   let addresses: Array<{ address: string; family: number }>;
   if (ipaddr.isValid(host)) {
     addresses = [{ address: host, family: ipaddr.parse(host).kind() === 'ipv6' ? 6 : 4 }];
@@ -65,7 +66,7 @@ export async function checkDestination(text: string, policy: DestinationPolicy):
       throw new WebhookDestinationError(`url: the host ${host} does not resolve (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
     }
   }
-  const allowed = policy.allowPrivate === true || (policy.allowedHosts ?? []).some((name) => name.toLowerCase() === host);
+  const allowed = policy.allowPrivate === true || (policy.allowedHosts ?? []).some((name) => bare(name) === host);
   const refused = addresses.find(({ address }) => !isPublicAddress(address));
   if (refused && !allowed) {
     throw new WebhookDestinationError(
