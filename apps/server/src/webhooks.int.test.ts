@@ -187,6 +187,14 @@ describe('signed webhooks', () => {
       data: { code: 'BAD_REQUEST' },
       message: expect.stringContaining('localhost is'),
     });
+    const kept = await register('/kept');
+    await expect(admin.webhooks.update.mutate({ endpointId: kept.id, url: 'http://169.254.169.254/latest/meta-data' })).rejects.toMatchObject({
+      data: { code: 'BAD_REQUEST' },
+      message: expect.stringContaining('169.254.169.254'),
+    });
+    expect((await admin.webhooks.list.query()).map((row) => row.url)).toEqual([`${receiver.url}/kept`]);
+    await admin.webhooks.delete.mutate({ endpointId: kept.id });
+    await expect(admin.webhooks.update.mutate({ endpointId: 999_999, enabled: true })).rejects.toMatchObject({ data: { code: 'NOT_FOUND' } });
     await expect(admin.webhooks.create.mutate({ url: 'ftp://example.com/hook' })).rejects.toMatchObject({
       data: { code: 'BAD_REQUEST' },
       message: expect.stringContaining('must be http:// or https://'),

@@ -57,6 +57,8 @@ export class WebhookDeliveryJob {
   /** Woken while a round runs: run another right after it. */
   private again = false;
   private started = false;
+  /** Aborted by `stop`: sends in flight end at once, unrecorded (their claims lapse and another worker sends them). */
+  private stopping = new AbortController();
 
   constructor(private readonly deps: WebhookDeliveryJobDeps) {
     this.logger = deps.logger ?? console;
@@ -68,12 +70,14 @@ export class WebhookDeliveryJob {
   start(): void {
     if (this.started) return;
     this.started = true;
+    this.stopping = new AbortController();
     this.wake();
   }
 
-  /** No more rounds; one under way finishes its sends first. */
+  /** No more rounds; sends in flight are cut short and left to their claims' lapse. */
   async stop(): Promise<void> {
     this.started = false;
+    this.stopping.abort();
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.running;
@@ -129,6 +133,8 @@ export class WebhookDeliveryJob {
   private async deliver(delivery: ClaimedWebhookDelivery): Promise<void> {
     this.stats.attempts++;
     const result = await this.attempt(delivery);
+    // Cut short by `stop`: not the receiver's failure. Its claim lapses and it is sent again.
+    if (this.stopping.signal.aborted && result.statusCode === null) return;
     try {
       if (result.statusCode !== null && result.statusCode >= 200 && result.statusCode < 300) {
         this.stats.delivered++;
@@ -152,7 +158,12 @@ export class WebhookDeliveryJob {
     const startedAt = performance.now();
     try {
       const destination = await checkDestination(delivery.url, this.deps.destinations);
-      return await sendWebhook(destination, { messageId: delivery.messageId, payload: delivery.payload, secret: delivery.secret }, this.timeoutMs);
+      return await sendWebhook(
+        destination,
+        { messageId: delivery.messageId, payload: delivery.payload, secret: delivery.secret },
+        this.timeoutMs,
+        this.stopping.signal,
+      );
     } catch (error) {
       const message = error instanceof WebhookDestinationError ? `refused: ${error.message}` : String(error);
       return { statusCode: null, latencyMs: Math.round(performance.now() - startedAt), error: message };

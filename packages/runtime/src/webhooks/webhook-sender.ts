@@ -37,7 +37,7 @@ export function signWebhook(message: WebhookMessage, now = new Date()): Record<s
  * host name is not looked up again, so it cannot be rebound to another address in between), with
  * no redirects followed and a timeout over the whole exchange.
  */
-export function sendWebhook(destination: CheckedDestination, message: WebhookMessage, timeoutMs: number): Promise<SendResult> {
+export function sendWebhook(destination: CheckedDestination, message: WebhookMessage, timeoutMs: number, stop?: AbortSignal): Promise<SendResult> {
   const startedAt = performance.now();
   const elapsed = () => Math.round(performance.now() - startedAt);
   const pinned: LookupFunction = (_hostname, options, callback) => {
@@ -73,6 +73,9 @@ export function sendWebhook(destination: CheckedDestination, message: WebhookMes
         response.once('error', done);
       },
     );
+    const onStop = () => request.destroy(new Error('the worker stopped'));
+    stop?.addEventListener('abort', onStop, { once: true });
+    request.once('close', () => stop?.removeEventListener('abort', onStop));
     request.once('error', (error: NodeJS.ErrnoException) => {
       const reason = error.name === 'AbortError' ? `no answer within ${timeoutMs} ms` : (error.code ?? error.message);
       resolve({ statusCode: null, latencyMs: elapsed(), error: reason });
