@@ -174,6 +174,10 @@ describe('signed webhooks', () => {
       [again.id, 'delivered'],
       [sent.id, 'delivered'],
     ]);
+    const firstPage = await app.client('admin').webhooks.deliveries.query({ endpointId: endpoint.id, limit: 1 });
+    expect(firstPage).toMatchObject({ items: [{ id: again.id }], nextBefore: again.id });
+    const secondPage = await app.client('admin').webhooks.deliveries.query({ endpointId: endpoint.id, limit: 1, before: firstPage.nextBefore! });
+    expect(secondPage).toMatchObject({ items: [{ id: sent.id }], nextBefore: null });
     await app.client('admin').webhooks.delete.mutate({ endpointId: endpoint.id });
   });
 

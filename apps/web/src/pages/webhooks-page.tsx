@@ -36,7 +36,7 @@ export function WebhooksPage() {
         ) : null}
         {endpoints.data ? <EndpointTable endpoints={endpoints.data} selected={selected} onSelect={setSelected} onSecret={setSecret} /> : null}
       </section>
-      {chosen ? <DeliveryLog endpointId={chosen.id} url={chosen.url} /> : null}
+      {chosen ? <DeliveryLog key={chosen.id} endpointId={chosen.id} url={chosen.url} /> : null}
       <section className="panel narrow-form">
         <EndpointForm onCreated={setSecret} />
       </section>

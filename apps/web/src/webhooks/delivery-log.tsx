@@ -1,4 +1,5 @@
 import type { RouterOutputs } from '@aae/api';
+import { useState } from 'react';
 import { ColumnHeads } from '../components/column-heads.tsx';
 import { ErrorMessage } from '../components/error-message.tsx';
 import { formatDateTime } from '../components/format.ts';
@@ -11,11 +12,16 @@ const COLUMNS = ['Message', 'Status', 'Response', 'Latency', 'Attempts', 'Time']
 const STATUS_CLASS: Record<Delivery['status'], string> = { pending: 'status-pending', delivered: 'status-completed', failed: 'status-failed' };
 const STATUS_LABEL: Record<Delivery['status'], string> = { pending: 'Pending', delivered: 'Delivered', failed: 'Failed' };
 
-/** An endpoint's latest deliveries, refreshed while any is pending, each with "Send again". */
+const PAGE = 25;
+
+/** An endpoint's deliveries, newest first a page at a time, refreshed while any is pending, each with "Send again". */
 export function DeliveryLog({ endpointId, url }: { endpointId: number; url: string }) {
   const utils = trpc.useUtils();
+  // The pages walked back through: each one's `before` (undefined: the newest).
+  const [pages, setPages] = useState<Array<string | undefined>>([undefined]);
+  const before = pages.at(-1);
   const log = trpc.webhooks.deliveries.useQuery(
-    { endpointId, limit: 25 },
+    { endpointId, limit: PAGE, before },
     { refetchInterval: (query) => (query.state.data?.items.some((line) => line.status === 'pending') ? 1_000 : 5_000) },
   );
   const resend = trpc.webhooks.resend.useMutation({ onSettled: () => void utils.webhooks.invalidate() });
@@ -63,6 +69,21 @@ export function DeliveryLog({ endpointId, url }: { endpointId: number; url: stri
             </tbody>
           </table>
         </TableScroll>
+      ) : null}
+      {pages.length > 1 || log.data?.nextBefore ? (
+        <nav className="webhook-actions" aria-label="Delivery log pages">
+          <button type="button" className="small" disabled={pages.length === 1} onClick={() => setPages(pages.slice(0, -1))}>
+            Newer
+          </button>
+          <button
+            type="button"
+            className="small"
+            disabled={!log.data?.nextBefore}
+            onClick={() => log.data?.nextBefore && setPages([...pages, log.data.nextBefore])}
+          >
+            Older
+          </button>
+        </nav>
       ) : null}
       {resend.error ? <ErrorMessage error={resend.error} title="Not sent again" /> : null}
     </section>
