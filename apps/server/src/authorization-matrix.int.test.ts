@@ -250,16 +250,13 @@ const MATRIX: Record<string, Row> = {
   'webhooks.delete': { rule: { kind: 'admin' }, input: async () => ({ endpointId: await disabledEndpoint() }) },
   'webhooks.deliveries': { rule: { kind: 'admin' }, input: async () => ({ endpointId: await disabledEndpoint() }) },
   'webhooks.sendTest': { rule: { kind: 'admin' }, input: async () => ({ endpointId: await disabledEndpoint() }) },
+  'webhooks.attempts': {
+    rule: { kind: 'admin' },
+    input: async () => ({ deliveryId: await queuedDelivery() }),
+  },
   'webhooks.resend': {
     rule: { kind: 'admin' },
-    input: async () => {
-      const delivery = await app.services.webhooks.store.enqueue(await disabledEndpoint(), {
-        messageId: `msg_matrix_${next()}`,
-        eventType: 'webhook-test',
-        payload: '{}',
-      });
-      return { deliveryId: delivery.id };
-    },
+    input: async () => ({ deliveryId: await queuedDelivery() }),
   },
 };
 
@@ -288,6 +285,16 @@ async function disabledEndpoint(): Promise<number> {
     createdById: people.admin.id,
   });
   return endpoint.id;
+}
+
+/** A delivery waiting on a disabled endpoint (never sent). */
+async function queuedDelivery(): Promise<string> {
+  const delivery = await app.services.webhooks.store.enqueue(await disabledEndpoint(), {
+    messageId: `msg_matrix_${next()}`,
+    eventType: 'webhook-test',
+    payload: '{}',
+  });
+  return delivery.id;
 }
 
 async function freshMember(): Promise<User> {

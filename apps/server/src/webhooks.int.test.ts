@@ -114,6 +114,11 @@ describe('signed webhooks', () => {
     ]);
     expect(attempts[0]?.payload).toMatchObject({ type: 'webhook-test', data: { endpointId: endpoint.id } });
     expect(await app.services.webhooks.store.delivery(sent.id)).toMatchObject({ attempts: 2, lastStatusCode: 200, lastError: null });
+    const tried = await app.client('admin').webhooks.attempts.query({ deliveryId: sent.id });
+    expect(tried.map(({ attempt, statusCode, error }) => ({ attempt, statusCode, error }))).toEqual([
+      { attempt: 1, statusCode: 500, error: null },
+      { attempt: 2, statusCode: 200, error: null },
+    ]);
     const after = app.services.webhooks.job.getStats();
     expect(after.attempts - before.attempts).toBe(2);
     expect(after.failed - before.failed).toBe(1);

@@ -115,6 +115,7 @@ export {
   type ClaimedWebhookDelivery,
   type NewWebhookEndpoint,
   type WebhookAttemptOutcome,
+  type WebhookAttemptView,
   type WebhookDeliveryStatus,
   type WebhookDeliveryView,
   type WebhookDisableRule,

@@ -101,6 +101,9 @@ export const webhooksRouter = {
     .input(endpointIdSchema.extend({ before: deliveryIdSchema.optional(), limit: z.number().int().min(1).max(100).default(25) }))
     .query(({ ctx, input }) => ctx.services.webhooks.store.deliveries(input.endpointId, { limit: input.limit, before: input.before })),
 
+  /** Every attempt at a delivery, first to last: its answer, latency or error (admins). */
+  attempts: adminProcedure.input(z.object({ deliveryId: deliveryIdSchema })).query(({ ctx, input }) => ctx.services.webhooks.store.attempts(input.deliveryId)),
+
   /**
    * Sends a delivery again (admins): a new line in the log with the same message, `webhook-id`
    * included, so a receiver that already processed it can tell.

@@ -127,6 +127,15 @@ const toDeliveryView = (row: DeliveryRow): WebhookDeliveryView => ({
   nextAttemptAt: row.status === 'pending' ? row.nextAttemptAt : null,
 });
 
+/** One attempt at a delivery, as it ended. */
+export interface WebhookAttemptView {
+  attempt: number;
+  statusCode: number | null;
+  latencyMs: number;
+  error: string | null;
+  createdAt: Date;
+}
+
 /** A delivery claimed by a worker: what it needs to sign and send it. */
 export interface ClaimedWebhookDelivery {
   id: string;
@@ -173,6 +182,14 @@ export interface WebhookDisableRule {
 }
 
 const MAX_ERROR = 500;
+
+const attemptRow = (delivery: ClaimedWebhookDelivery, outcome: WebhookAttemptOutcome) => ({
+  deliveryId: BigInt(delivery.id),
+  attempt: delivery.attempts,
+  statusCode: outcome.statusCode,
+  latencyMs: outcome.latencyMs,
+  error: outcome.error === null ? null : storable(outcome.error.slice(0, MAX_ERROR)),
+});
 
 /** Endpoints, their outbox of deliveries (written by the events trigger) and its log. */
 export function createWebhookStore(prisma: PrismaClient) {
@@ -366,6 +383,7 @@ export function createWebhookStore(prisma: PrismaClient) {
           data: { status: 'delivered', deliveredAt: new Date(), lastStatusCode: outcome.statusCode, lastLatencyMs: outcome.latencyMs, lastError: null },
         }),
         prisma.webhookEndpoint.updateMany({ where: { id: delivery.endpointId }, data: { consecutiveFailures: 0, failingSince: null } }),
+        prisma.webhookAttempt.create({ data: attemptRow(delivery, outcome) }),
       ]);
     },
 
@@ -388,6 +406,7 @@ export function createWebhookStore(prisma: PrismaClient) {
               next_attempt_at = now() + make_interval(secs => ${(retryInMs ?? 0) / 1000}::float8),
               last_status_code = ${outcome.statusCode}, last_latency_ms = ${outcome.latencyMs}, last_error = ${error}
           WHERE id = ${BigInt(delivery.id)}`;
+        await tx.webhookAttempt.create({ data: { ...attemptRow(delivery, outcome), error } });
         const [streak] = await tx.$queryRaw<Array<{ consecutive_failures: number; failing_ms: number; enabled: boolean }>>`
           UPDATE webhook_endpoints
           SET consecutive_failures = consecutive_failures + 1, failing_since = COALESCE(failing_since, now())
@@ -401,6 +420,17 @@ export function createWebhookStore(prisma: PrismaClient) {
           data: { enabled: false, disabledReason: reason, disabledAt: new Date() },
         });
         return { disabledReason: disabled.count > 0 ? reason : null };
+      });
+    },
+
+    /** Every attempt at a delivery, first to last. */
+    async attempts(deliveryId: string): Promise<WebhookAttemptView[]> {
+      const delivery = await prisma.webhookDelivery.findUnique({ where: { id: BigInt(deliveryId) }, select: { id: true } });
+      if (!delivery) throw new WebhookDeliveryNotFoundError(deliveryId);
+      return prisma.webhookAttempt.findMany({
+        where: { deliveryId: delivery.id },
+        select: { attempt: true, statusCode: true, latencyMs: true, error: true, createdAt: true },
+        orderBy: { id: 'asc' },
       });
     },
 
