@@ -8,7 +8,8 @@ let receiver: WebhookReceiver;
 
 beforeAll(async () => {
   receiver = await startWebhookReceiver();
-  app = await startTestApp({ webDist, services: { webhooks: { destinations: { allowedHosts: ['127.0.0.1'] }, pollMs: 100 } } });
+  // A retry 50 ms after a refusal rather than Svix's 5 s.
+  app = await startTestApp({ webDist, services: { webhooks: { destinations: { allowedHosts: ['127.0.0.1'] }, retryScheduleMs: [0, 50], pollMs: 100 } } });
   browser = await launchBrowser();
 });
 afterAll(async () => {
@@ -38,6 +39,8 @@ describe('the webhooks page', () => {
     const secret = await secretField.inputValue();
     expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]+=*$/);
     receiver.secret('/browser', secret);
+    // The first request of each message is refused: the log shows the retry.
+    receiver.answer('/browser', ({ seen }) => (seen === 1 ? 500 : 200));
     await screenshot(page, 'webhooks-secret-once');
     await page.getByRole('button', { name: 'Done, I have copied it' }).click();
     expect(await page.getByRole('textbox', { name: 'Signing secret' }).count()).toBe(0);
@@ -52,6 +55,11 @@ describe('the webhooks page', () => {
     const log = page.locator('.deliveries-table tbody tr');
     await log.first().getByText('Delivered').waitFor();
     await expect(log.first().textContent()).resolves.toContain('200');
+    await log.first().getByText('2', { exact: true }).click();
+    await log.first().locator('.webhook-attempts li').nth(1).waitFor();
+    const tries = await log.first().locator('.webhook-attempts li').allTextContents();
+    expect(tries[0]).toMatch(/: 500, \d+ ms$/);
+    expect(tries[1]).toMatch(/: 200, \d+ ms$/);
     await expect.poll(() => receiver.messages('/browser').map((message) => message.payload?.type)).toEqual(['webhook-test']);
     await screenshot(page, 'webhooks-delivery-log');
 
@@ -62,7 +70,8 @@ describe('the webhooks page', () => {
     await expect.poll(() => log.count()).toBe(2);
     await log.first().getByText('Delivered').waitFor();
     await expect(log.first().textContent()).resolves.toContain('sent again from');
-    await expect.poll(() => receiver.received.filter((entry) => entry.path === '/browser').length).toBe(2);
+    // The first try and its retry, then the resend.
+    await expect.poll(() => receiver.received.filter((entry) => entry.path === '/browser').length).toBe(3);
     // The same message: a receiver deduplicating by webhook-id processes it once.
     expect(receiver.messages('/browser')).toHaveLength(1);
 

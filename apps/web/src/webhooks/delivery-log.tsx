@@ -57,7 +57,7 @@ export function DeliveryLog({ endpointId, url }: { endpointId: number; url: stri
                     {line.lastError ? <div className="webhook-reason">{line.lastError}</div> : null}
                   </td>
                   <td>{line.lastLatencyMs === null ? '—' : `${line.lastLatencyMs} ms`}</td>
-                  <td>{line.attempts}</td>
+                  <td>{line.attempts > 1 ? <AttemptList deliveryId={line.id} attempts={line.attempts} /> : line.attempts}</td>
                   <td>{formatDateTime(line.lastAttemptAt ?? line.createdAt, { seconds: true })}</td>
                   <td>
                     <button type="button" className="small" disabled={resend.isPending} onClick={() => resend.mutate({ deliveryId: line.id })}>
@@ -87,5 +87,24 @@ export function DeliveryLog({ endpointId, url }: { endpointId: number; url: stri
       ) : null}
       {resend.error ? <ErrorMessage error={resend.error} title="Not sent again" /> : null}
     </section>
+  );
+}
+
+/** A delivery's attempts, read when a person opens the list. */
+function AttemptList({ deliveryId, attempts }: { deliveryId: string; attempts: number }) {
+  const [open, setOpen] = useState(false);
+  const list = trpc.webhooks.attempts.useQuery({ deliveryId }, { enabled: open });
+  return (
+    <details onToggle={(event) => setOpen(event.currentTarget.open)}>
+      <summary>{attempts}</summary>
+      {list.error ? <ErrorMessage error={list.error} title="Could not load the attempts" /> : null}
+      <ol className="webhook-attempts">
+        {(list.data ?? []).map((attempt) => (
+          <li key={attempt.attempt}>
+            {formatDateTime(attempt.createdAt, { seconds: true })}: {attempt.statusCode ?? attempt.error ?? 'no answer'}, {attempt.latencyMs} ms
+          </li>
+        ))}
+      </ol>
+    </details>
   );
 }
