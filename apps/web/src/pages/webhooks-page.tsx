@@ -8,7 +8,10 @@ import { NewSecretNotice } from '../webhooks/new-secret-notice.tsx';
 
 /** Signed webhooks (admins): endpoints, their secrets once, their delivery logs. */
 export function WebhooksPage() {
-  const endpoints = trpc.webhooks.list.useQuery(undefined, { refetchInterval: 5_000 });
+  // Sooner while messages wait, so counts and a disabling show promptly.
+  const endpoints = trpc.webhooks.list.useQuery(undefined, {
+    refetchInterval: (query) => (query.state.data?.some((endpoint) => endpoint.deliveries.pending > 0) ? 1_000 : 5_000),
+  });
   const [secret, setSecret] = useState<{ url: string; secret: string } | null>(null);
   const [selected, setSelected] = useState<number | null>(null);
   const chosen = endpoints.data?.find((endpoint) => endpoint.id === selected);

@@ -96,7 +96,10 @@ function AttemptList({ deliveryId, attempts }: { deliveryId: string; attempts: n
   const list = trpc.webhooks.attempts.useQuery({ deliveryId }, { enabled: open });
   return (
     <details onToggle={(event) => setOpen(event.currentTarget.open)}>
-      <summary>{attempts}</summary>
+      <summary>
+        {attempts}
+        <span className="visually-hidden"> attempts: show each</span>
+      </summary>
       {list.error ? <ErrorMessage error={list.error} title="Could not load the attempts" /> : null}
       <ol className="webhook-attempts">
         {(list.data ?? []).map((attempt) => (
