@@ -78,11 +78,12 @@ describe('signed webhooks', () => {
       });
       expect(message.id).toBe(`msg_${endpoint.id}_${event.eventData.eventId}`);
     }
-    const log = await app.client('admin').webhooks.deliveries.query({ endpointId: endpoint.id, limit: 100 });
-    expect(log.items).toHaveLength(events.length);
-    expect(log.items.every((line) => line.status === 'delivered' && line.lastStatusCode === 200 && line.attempts === 1 && line.lastLatencyMs !== null)).toBe(
-      true,
-    );
+    // The receiver has answered the last one; its outcome is recorded just after.
+    const log = async () => (await app.client('admin').webhooks.deliveries.query({ endpointId: endpoint.id, limit: 100 })).items;
+    await expect.poll(async () => (await log()).every((line) => line.status === 'delivered')).toBe(true);
+    const lines = await log();
+    expect(lines).toHaveLength(events.length);
+    expect(lines.every((line) => line.lastStatusCode === 200 && line.attempts === 1 && line.lastLatencyMs !== null)).toBe(true);
     await app.client('admin').webhooks.delete.mutate({ endpointId: endpoint.id });
   });
 
@@ -95,8 +96,9 @@ describe('signed webhooks', () => {
     expect(receiver.messages('/a-complete')[0]?.payload).toMatchObject({ type: 'execution-complete', data: { executionId, assistantId: assistantA } });
     // Deliveries are written with the events, in their transaction: none for B's endpoint means none will come.
     expect((await app.client('admin').webhooks.deliveries.query({ endpointId: onlyB.id })).items).toEqual([]);
-    const listed = await app.client('admin').webhooks.list.query();
-    expect(listed.find((row) => row.id === completions.id)).toMatchObject({ deliveries: { delivered: 1, pending: 0, failed: 0 }, assistantName: 'Webhook A' });
+    await expect
+      .poll(async () => (await app.client('admin').webhooks.list.query()).find((row) => row.id === completions.id))
+      .toMatchObject({ deliveries: { delivered: 1, pending: 0, failed: 0 }, assistantName: 'Webhook A' });
     for (const endpoint of [completions, onlyB]) await app.client('admin').webhooks.delete.mutate({ endpointId: endpoint.id });
   });
 
@@ -174,11 +176,12 @@ describe('signed webhooks', () => {
     expect(second).toMatchObject({ id: first!.id, body: first!.body, verified: true });
     // A receiver deduplicating by webhook-id processes it once.
     expect(receiver.messages('/resend')).toHaveLength(1);
-    const log = await app.client('admin').webhooks.deliveries.query({ endpointId: endpoint.id });
-    expect(log.items.map((line) => [line.id, line.status])).toEqual([
-      [again.id, 'delivered'],
-      [sent.id, 'delivered'],
-    ]);
+    await expect
+      .poll(async () => (await app.client('admin').webhooks.deliveries.query({ endpointId: endpoint.id })).items.map((line) => [line.id, line.status]))
+      .toEqual([
+        [again.id, 'delivered'],
+        [sent.id, 'delivered'],
+      ]);
     const firstPage = await app.client('admin').webhooks.deliveries.query({ endpointId: endpoint.id, limit: 1 });
     expect(firstPage).toMatchObject({ items: [{ id: again.id }], nextBefore: again.id });
     const secondPage = await app.client('admin').webhooks.deliveries.query({ endpointId: endpoint.id, limit: 1, before: firstPage.nextBefore! });
