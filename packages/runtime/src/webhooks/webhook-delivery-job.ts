@@ -9,7 +9,7 @@ export interface WebhookDeliveryJobDeps {
   destinations: DestinationPolicy;
   /** How often a worker looks for due deliveries besides being woken (default one second). */
   pollMs?: number;
-  /** Deliveries claimed, and sent at once, per round (default 16). */
+  /** Deliveries one process sends at once (default 16). */
   batchSize?: number;
   /** How long one attempt may take (default 15 s). */
   timeoutMs?: number;
@@ -54,9 +54,12 @@ export class WebhookDeliveryJob {
   private readonly timeoutMs: number;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
-  /** Woken while a round runs: run another right after it. */
+  /** Woken while claiming: claim again right after. */
   private again = false;
   private started = false;
+  /** Sends under way; at most `batchSize`. */
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly batchSize: number;
   /** Aborted by `stop`: sends in flight end at once, unrecorded (their claims lapse and another worker sends them). */
   private stopping = new AbortController();
 
@@ -64,6 +67,7 @@ export class WebhookDeliveryJob {
     this.logger = deps.logger ?? console;
     this.schedule = deps.retryScheduleMs ?? WEBHOOK_RETRY_SCHEDULE_MS;
     this.timeoutMs = deps.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.batchSize = deps.batchSize ?? DEFAULT_BATCH_SIZE;
   }
 
   /** Sends what is due now, then every `pollMs` and whenever woken, until `stop`. */
@@ -74,13 +78,14 @@ export class WebhookDeliveryJob {
     this.wake();
   }
 
-  /** No more rounds; sends in flight are cut short and left to their claims' lapse. */
+  /** No more claims; sends in flight are cut short and left to their claims' lapse. */
   async stop(): Promise<void> {
     this.started = false;
     this.stopping.abort();
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.running;
+    await Promise.all(this.inFlight);
   }
 
   /** Something was queued (events committed, a resend): look now rather than at the next poll. */
@@ -108,25 +113,37 @@ export class WebhookDeliveryJob {
     return this.deps.store.pendingCount();
   }
 
-  /** Rounds until nothing is due (a full batch suggests more is). */
+  /** Claims while there are free slots and something is due (a full claim suggests more is). */
   private async loop(): Promise<void> {
     try {
       let claimed: number;
+      let free: number;
       do {
         this.again = false;
-        claimed = await this.round();
-      } while (this.started && (this.again || claimed >= (this.deps.batchSize ?? DEFAULT_BATCH_SIZE)));
+        free = this.batchSize - this.inFlight.size;
+        claimed = free > 0 ? await this.claim(free) : 0;
+      } while (this.started && free > 0 && (this.again || claimed >= free));
     } catch (error) {
-      this.logger.warn(`[webhooks] delivery round failed: ${String(error)}`);
+      this.logger.warn(`[webhooks] could not claim deliveries: ${String(error)}`);
     }
   }
 
-  /** One batch: claimed in a short statement, sent at once, each outcome recorded; returns how many. */
-  private async round(): Promise<number> {
+  /**
+   * Claims up to `limit` due deliveries in one short statement and sends them without waiting: a
+   * slow endpoint holds its own slots, not the others' messages. Each that ends frees its slot.
+   */
+  private async claim(limit: number): Promise<number> {
     // The claim outlasts an attempt (twice its timeout), so a live worker's delivery is never sent twice at once.
-    const leaseMs = this.timeoutMs * 2;
-    const batch = await this.deps.store.claimDue(this.deps.batchSize ?? DEFAULT_BATCH_SIZE, leaseMs);
-    await Promise.all(batch.map((delivery) => this.deliver(delivery)));
+    const batch = await this.deps.store.claimDue(limit, this.timeoutMs * 2);
+    for (const delivery of batch) {
+      const sending: Promise<void> = this.deliver(delivery)
+        .catch((error: unknown) => this.logger.warn(`[webhooks] delivery ${delivery.id} failed: ${String(error)}`))
+        .finally(() => {
+          this.inFlight.delete(sending);
+          this.wake();
+        });
+      this.inFlight.add(sending);
+    }
     return batch.length;
   }
 
