@@ -176,6 +176,7 @@ async function serveApp(
   if (role !== 'api') {
     await services.runner.startWorking();
     services.retentionJob.start();
+    services.webhooks.job.start();
   }
   const purge = setInterval(() => {
     throttle.purgeExpired().catch((error: unknown) => logger.warn(`[auth] could not purge sign-in counts: ${String(error)}`));

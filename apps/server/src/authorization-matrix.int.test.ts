@@ -242,6 +242,22 @@ const MATRIX: Record<string, Row> = {
   'retention.set': { rule: { kind: 'admin' }, input: () => ({ keepDays: 36_500 }) },
   'retention.remove': { rule: { kind: 'admin' }, input: () => ({ assistantId: null }) },
   'retention.runNow': { rule: { kind: 'admin' }, input: () => undefined },
+  'webhooks.list': { rule: { kind: 'admin' }, input: () => undefined },
+  'webhooks.eventTypes': { rule: { kind: 'admin' }, input: () => undefined },
+  'webhooks.create': { rule: { kind: 'admin' }, input: () => ({ url: PUBLIC_HOOK, enabled: false }) },
+  'webhooks.update': { rule: { kind: 'admin' }, input: async () => ({ endpointId: await disabledEndpoint(), description: `matrix ${next()}` }) },
+  'webhooks.rotateSecret': { rule: { kind: 'admin' }, input: async () => ({ endpointId: await disabledEndpoint() }) },
+  'webhooks.delete': { rule: { kind: 'admin' }, input: async () => ({ endpointId: await disabledEndpoint() }) },
+  'webhooks.deliveries': { rule: { kind: 'admin' }, input: async () => ({ endpointId: await disabledEndpoint() }) },
+  'webhooks.sendTest': { rule: { kind: 'admin' }, input: async () => ({ endpointId: await disabledEndpoint() }) },
+  'webhooks.attempts': {
+    rule: { kind: 'admin' },
+    input: async () => ({ deliveryId: await queuedDelivery() }),
+  },
+  'webhooks.resend': {
+    rule: { kind: 'admin' },
+    input: async () => ({ deliveryId: await queuedDelivery() }),
+  },
 };
 
 const EXPORTS: Record<keyof typeof EXPORT_ROUTES, { rule: Rule; path(owner: Owner, format: string): string }> = {
@@ -254,6 +270,32 @@ const EXPORTS: Record<keyof typeof EXPORT_ROUTES, { rule: Rule; path(owner: Owne
 };
 
 const ownerCookies = {} as Record<Owner, string>;
+
+/** A public address, checked without a lookup; its endpoints stay disabled, so nothing is ever sent there. */
+const PUBLIC_HOOK = 'https://93.184.215.14/hook';
+
+async function disabledEndpoint(): Promise<number> {
+  const endpoint = await app.services.webhooks.store.create({
+    url: PUBLIC_HOOK,
+    secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+    description: '',
+    eventTypes: [],
+    assistantId: null,
+    enabled: false,
+    createdById: people.admin.id,
+  });
+  return endpoint.id;
+}
+
+/** A delivery waiting on a disabled endpoint (never sent). */
+async function queuedDelivery(): Promise<string> {
+  const delivery = await app.services.webhooks.store.enqueue(await disabledEndpoint(), {
+    messageId: `msg_matrix_${next()}`,
+    eventType: 'webhook-test',
+    payload: '{}',
+  });
+  return delivery.id;
+}
 
 async function freshMember(): Promise<User> {
   return app.services.users.ensure({ name: 'Someone', email: `someone-${next()}@example.test`, role: 'member' });

@@ -29,6 +29,24 @@ describe('configuration from the environment', () => {
     expect(readConfig({ METRICS_TOKEN: ' a-long-enough-metrics-token ' }).METRICS_TOKEN).toBe('a-long-enough-metrics-token');
   });
 
+  it('reads where webhooks may go, their timeout and when a failing endpoint is disabled', () => {
+    expect(readConfig({})).toMatchObject({
+      WEBHOOK_ALLOW_PRIVATE: false,
+      WEBHOOK_ALLOWED_HOSTS: [],
+      WEBHOOK_TIMEOUT_MS: 15_000,
+      WEBHOOK_DISABLE_AFTER_FAILURES: 10,
+      WEBHOOK_DISABLE_AFTER_HOURS: 120,
+    });
+    expect(readConfig({ WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_ALLOWED_HOSTS: 'hooks.internal, 10.0.0.5 [::1]' })).toMatchObject({
+      WEBHOOK_ALLOW_PRIVATE: true,
+      WEBHOOK_ALLOWED_HOSTS: ['hooks.internal', '10.0.0.5', '[::1]'],
+    });
+    expect(() => readConfig({ WEBHOOK_ALLOW_PRIVATE: 'yes' })).toThrow(/WEBHOOK_ALLOW_PRIVATE: must be true or false/);
+    expect(() => readConfig({ WEBHOOK_ALLOWED_HOSTS: 'http://hooks.internal/' })).toThrow(/WEBHOOK_ALLOWED_HOSTS: must be host names or addresses/);
+    expect(() => readConfig({ WEBHOOK_TIMEOUT_MS: '10' })).toThrow(/WEBHOOK_TIMEOUT_MS/);
+    expect(() => readConfig({ WEBHOOK_DISABLE_AFTER_FAILURES: '0' })).toThrow(/WEBHOOK_DISABLE_AFTER_FAILURES/);
+  });
+
   it('reads a single sign-on provider and proxy trust', () => {
     const config = readConfig({
       OIDC_ISSUER: 'https://id.example.com/realms/team',

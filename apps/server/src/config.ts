@@ -39,6 +39,20 @@ const envSchema = z
     RETENTION_SWEEP_MS: z.coerce.number().int().min(1_000).max(86_400_000).default(600_000),
     /** Executions a retention sweep deletes per transaction: smaller holds locks for less time. */
     RETENTION_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
+    /** Webhooks may be sent to loopback and private addresses (default false: only public ones). */
+    WEBHOOK_ALLOW_PRIVATE: booleanText,
+    /** Host names webhooks may be sent to whatever they resolve to, separated by commas. */
+    WEBHOOK_ALLOWED_HOSTS: z
+      .string()
+      .default('')
+      .transform((value) => value.split(/[\s,]+/).filter(Boolean))
+      .refine((hosts) => hosts.every((host) => /^[a-z0-9.:[\]-]+$/i.test(host)), 'must be host names or addresses separated by commas'),
+    /** How long one webhook attempt may take. */
+    WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(120_000).default(15_000),
+    /** An endpoint is disabled after this many failed attempts in a row… */
+    WEBHOOK_DISABLE_AFTER_FAILURES: z.coerce.number().int().min(1).default(10),
+    /** …spanning at least this many hours since the first of them. */
+    WEBHOOK_DISABLE_AFTER_HOURS: z.coerce.number().min(0).default(120),
     /** On SIGTERM: how long running executions may go on before they are handed back to the queue. */
     SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).default(10_000),
     /** JSON list of OpenAI-compatible endpoints: [{ name, baseURL, apiKey?, models: [], embeddingModels: [] }]. */

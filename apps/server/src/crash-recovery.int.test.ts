@@ -5,44 +5,9 @@ import { createAaeClient, getExecutionEvents } from '@aae/client';
 import { closeOrphanedExecutions, ORPHAN_ERROR } from '@aae/db';
 import { createProjectTestDatabase, testDatabaseKind, type TestDatabase } from '@aae/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { baseServerEnv, startServerProcess, type ServerProcess } from './testing/server-process.ts';
+import { adminToken, killHard, startServer } from './testing/server-process.ts';
 import { collectExecutionEvents } from './testing/subscription.ts';
-import { mutateWithCookie, signIn, startTestApp } from './testing/test-app.ts';
-
-const ADMIN = { email: 'crash-admin@example.test', password: 'crash test password' };
-
-/** Signs in to a server process as the admin it was started with, and returns a personal access token. */
-async function adminToken(url: string): Promise<string> {
-  const { cookie } = await signIn(url, ADMIN.email, ADMIN.password);
-  if (!cookie) throw new Error('the admin could not sign in');
-  const { token } = await mutateWithCookie<{ token: string }>(url, cookie, 'tokens.create', {
-    name: 'crash test',
-    scopes: ['executions:read', 'executions:write', 'assistants:read'],
-    expiresInDays: 1,
-  });
-  return token;
-}
-
-/** The real server process, as `pnpm start` runs it (the bundle the global setup built). */
-function startServer(env: Record<string, string>): Promise<ServerProcess> {
-  return startServerProcess({
-    entry: 'bundle',
-    env: {
-      ...baseServerEnv(),
-      NODE_ENV: 'production',
-      PORT: '0',
-      LOCAL_MODEL_CHUNK_DELAY_MS: '60',
-      ADMIN_EMAIL: ADMIN.email,
-      ADMIN_PASSWORD: ADMIN.password,
-      ...env,
-    },
-  });
-}
-
-function killHard(server: ServerProcess): Promise<unknown> {
-  server.child.kill('SIGKILL');
-  return server.exited;
-}
+import { startTestApp } from './testing/test-app.ts';
 
 describe('a server process killed mid-run', () => {
   let dataDir: string;

@@ -64,6 +64,11 @@ const app = await startApp({
       sweepMs: config.EXECUTION_SWEEP_MS,
     },
     retention: { sweepMs: config.RETENTION_SWEEP_MS, batchSize: config.RETENTION_BATCH_SIZE },
+    webhooks: {
+      destinations: { allowPrivate: config.WEBHOOK_ALLOW_PRIVATE, allowedHosts: config.WEBHOOK_ALLOWED_HOSTS },
+      timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+      disableAfter: { failures: config.WEBHOOK_DISABLE_AFTER_FAILURES, afterMs: config.WEBHOOK_DISABLE_AFTER_HOURS * 3_600_000 },
+    },
   },
 }).catch((error: unknown) => {
   if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {

@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import type { AppServices } from '@aae/runtime';
+import type { AppServices, WebhookDeliveryStats } from '@aae/runtime';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { withTimeout } from './with-timeout.ts';
 
@@ -52,18 +52,15 @@ export function registerStatsMetrics<Stats extends object>(registry: Registry, r
   return names;
 }
 
-/**
- * The webhook delivery worker's running totals (`getStats()`), as metrics: one line in
- * `createAppMetrics` once the services hold the worker,
- * `registerStatsMetrics(registry, () => services.webhooks.getStats(), WEBHOOK_METRICS)`.
- */
+/** The webhook delivery worker's running totals (`getStats()`), as metrics. */
 export const WEBHOOK_METRICS = {
   attempts: { name: `${METRICS_PREFIX}webhook_attempts_total`, help: 'Webhook delivery attempts (each retry counts).', type: 'counter' },
   delivered: { name: `${METRICS_PREFIX}webhook_delivered_total`, help: 'Webhook messages an endpoint accepted (2xx).', type: 'counter' },
   failed: { name: `${METRICS_PREFIX}webhook_failed_total`, help: 'Webhook delivery attempts that failed (error, timeout or non-2xx).', type: 'counter' },
   retriesScheduled: { name: `${METRICS_PREFIX}webhook_retries_scheduled_total`, help: 'Webhook deliveries scheduled to be tried again.', type: 'counter' },
+  exhausted: { name: `${METRICS_PREFIX}webhook_exhausted_total`, help: 'Webhook messages that failed every attempt of the schedule.', type: 'counter' },
   disabledEndpoints: { name: `${METRICS_PREFIX}webhook_endpoints_disabled_total`, help: 'Webhook endpoints disabled after failing too long.', type: 'counter' },
-} satisfies StatsMetrics<{ attempts: number; delivered: number; failed: number; retriesScheduled: number; disabledEndpoints: number }>;
+} satisfies StatsMetrics<WebhookDeliveryStats>;
 
 /** Queue waits from a second's hundredth to ten minutes. */
 const QUEUE_WAIT_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 600];
@@ -157,6 +154,7 @@ export function createAppMetrics(options: AppMetricsOptions): AppMetrics {
     registers: [registry],
   });
   const stopObserving = services.runner.onClaimed((waitedMs) => queueWait.observe(Math.max(0, waitedMs) / 1000));
+  registerStatsMetrics(registry, () => services.webhooks.job.getStats(), WEBHOOK_METRICS);
   registerStatsMetrics(registry, () => services.retentionJob.getStats(), {
     sweeps: { name: `${p}retention_sweeps_total`, help: 'Retention sweeps this process ran.', type: 'counter' },
     executionsDeleted: { name: `${p}retention_executions_deleted_total`, help: 'Executions retention deleted.', type: 'counter' },

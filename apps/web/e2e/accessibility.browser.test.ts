@@ -107,6 +107,7 @@ describe('accessibility (axe-core, WCAG 2.1 AA)', () => {
       ['people page', '/people', '.people-table', 'admin'],
       ['audit log', '/audit', '.audit-table', 'admin'],
       ['retention page', '/retention', '#set-policy-heading', 'admin'],
+      ['webhooks page', '/webhooks', '#new-endpoint-heading', 'admin'],
     ] as const satisfies ReadonlyArray<readonly [string, string, string, TestPerson]>) {
       it(`finds no serious problem on the ${name} at ${width} px, and nothing scrolls sideways`, async () => {
         const page = await browser.newPage({ baseUrl: app.url, user, width });

@@ -17,6 +17,7 @@ import { TokensPage } from './pages/tokens-page.tsx';
 const AnalyticsPage = lazy(() => import('./pages/analytics-page.tsx').then((module) => ({ default: module.AnalyticsPage })));
 const LiveFeedPage = lazy(() => import('./pages/live-feed-page.tsx').then((module) => ({ default: module.LiveFeedPage })));
 const PeoplePage = lazy(() => import('./pages/people-page.tsx').then((module) => ({ default: module.PeoplePage })));
+const WebhooksPage = lazy(() => import('./pages/webhooks-page.tsx').then((module) => ({ default: module.WebhooksPage })));
 const RetentionPage = lazy(() => import('./pages/retention-page.tsx').then((module) => ({ default: module.RetentionPage })));
 const AuditPage = lazy(() => import('./pages/audit-page.tsx').then((module) => ({ default: module.AuditPage })));
 
@@ -87,6 +88,14 @@ export function App() {
             element={
               <AdminPage>
                 <RetentionPage />
+              </AdminPage>
+            }
+          />
+          <Route
+            path="/webhooks"
+            element={
+              <AdminPage>
+                <WebhooksPage />
               </AdminPage>
             }
           />

@@ -6,9 +6,12 @@ import {
   MixedEmbeddingModelsError,
   NotAnAdminError,
   RetentionAssistantNotFoundError,
+  WebhookAssistantNotFoundError,
+  WebhookDeliveryNotFoundError,
+  WebhookEndpointNotFoundError,
 } from '@aae/db';
 import { UnknownEmbeddingModelError } from '@aae/engine';
-import { ImportNotFoundError, ImportsClosedError, LimitReachedError, SequenceNotReachedError } from '@aae/runtime';
+import { ImportNotFoundError, ImportsClosedError, LimitReachedError, SequenceNotReachedError, WebhookDestinationError } from '@aae/runtime';
 import { TRPCError, type TRPC_ERROR_CODE_KEY } from '@trpc/server';
 
 /** Each domain error a caller can act on, with its code (and its message, when it says more than the error's). */
@@ -17,6 +20,11 @@ const DOMAIN_ERRORS: Array<{ type: abstract new (...args: never[]) => Error; cod
   { type: KnowledgeRepositoryNotFoundError, code: 'NOT_FOUND' },
   { type: RetentionAssistantNotFoundError, code: 'NOT_FOUND' },
   { type: MixedEmbeddingModelsError, code: 'BAD_REQUEST' },
+  { type: WebhookEndpointNotFoundError, code: 'NOT_FOUND' },
+  { type: WebhookDeliveryNotFoundError, code: 'NOT_FOUND' },
+  { type: WebhookAssistantNotFoundError, code: 'NOT_FOUND' },
+  // A destination the SSRF policy refuses, or a URL that is not one.
+  { type: WebhookDestinationError, code: 'BAD_REQUEST' },
   // The repository was embedded by a model this deployment no longer configures.
   { type: UnknownEmbeddingModelError, code: 'PRECONDITION_FAILED', message: (error) => `${error.message} Use keyword search, or configure the model again.` },
   { type: ImportNotFoundError, code: 'NOT_FOUND' },

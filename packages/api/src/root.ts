@@ -8,6 +8,7 @@ import { retentionRouter } from './router/retention.ts';
 import { setupRouter } from './router/setup.ts';
 import { tokensRouter } from './router/tokens.ts';
 import { usersRouter } from './router/users.ts';
+import { webhooksRouter } from './router/webhooks.ts';
 import { createTRPCRouter } from './trpc.ts';
 
 export const appRouter = createTRPCRouter({
@@ -21,6 +22,7 @@ export const appRouter = createTRPCRouter({
   setup: setupRouter,
   audit: auditRouter,
   retention: retentionRouter,
+  webhooks: webhooksRouter,
 });
 
 export type AppRouter = typeof appRouter;

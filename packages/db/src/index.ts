@@ -108,3 +108,20 @@ export {
   type RetentionSweepResult,
 } from './repositories/retention.ts';
 export { checkMigrationHistory, checkSchema, expectedSchema, type ExpectedTable, type MigrationHistory } from './schema-check.ts';
+export {
+  createWebhookStore,
+  WebhookAssistantNotFoundError,
+  WebhookDeliveryNotFoundError,
+  WebhookEndpointNotFoundError,
+  type ClaimedWebhookDelivery,
+  type NewWebhookEndpoint,
+  type WebhookAttemptOutcome,
+  type WebhookAttemptView,
+  type WebhookDeliveryStatus,
+  type WebhookDeliveryView,
+  type WebhookDisableRule,
+  type WebhookEndpointChanges,
+  type WebhookEndpointSummary,
+  type WebhookEndpointView,
+  type WebhookStore,
+} from './repositories/webhooks.ts';

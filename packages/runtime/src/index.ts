@@ -26,3 +26,12 @@ export {
 } from './live-delivery/fan-out.ts';
 export { DEMO_ASSISTANT, seedDemo } from './seed-demo.ts';
 export { seedFieldGuide } from './seed-field-guide.ts';
+export {
+  DEFAULT_WEBHOOK_DISABLE_RULE,
+  WebhookDeliveryJob,
+  type WebhookDeliveryJobDeps,
+  type WebhookDeliveryStats,
+} from './webhooks/webhook-delivery-job.ts';
+export { checkDestination, isPublicAddress, parseWebhookUrl, WebhookDestinationError, type DestinationPolicy } from './webhooks/destination-policy.ts';
+export { retryDelayMs, WEBHOOK_RETRY_SCHEDULE_MS } from './webhooks/retry-schedule.ts';
+export { newWebhookSecret, WEBHOOK_TEST_TYPE, webhookTestMessage } from './webhooks/webhook-messages.ts';

@@ -18,6 +18,7 @@ import {
   createResponseCacheStore,
   createUserRepository,
   createRetentionStore,
+  createWebhookStore,
   EventWriteBuffer,
   instanceSecret,
   type Database,
@@ -44,6 +45,8 @@ import {
 import { ExecutionRunner, type ExecutionRunnerDeps } from './execution-runner.ts';
 import { createDocumentImports, type DocumentImportsDeps } from './document-imports.ts';
 import { RetentionJob, type RetentionJobDeps } from './retention-job.ts';
+import type { DestinationPolicy } from './webhooks/destination-policy.ts';
+import { WebhookDeliveryJob, type WebhookDeliveryJobDeps } from './webhooks/webhook-delivery-job.ts';
 
 /** Sign-in and tokens. */
 export interface IdentityOptions {
@@ -83,6 +86,8 @@ export interface AppServicesOptions {
   runner?: Pick<ExecutionRunnerDeps, 'concurrency' | 'maxAttempts' | 'heartbeatMs' | 'staleAfterMs' | 'sweepMs' | 'pollMs'>;
   /** How often workers delete what retention policies no longer keep, and how many executions per transaction. */
   retention?: Pick<RetentionJobDeps, 'sweepMs' | 'firstSweepMs' | 'batchSize'>;
+  /** Webhook delivery: where messages may go, timeouts, the retry schedule and when a failing endpoint is disabled. */
+  webhooks?: Pick<WebhookDeliveryJobDeps, 'pollMs' | 'batchSize' | 'timeoutMs' | 'retryScheduleMs' | 'disableAfter'> & { destinations?: DestinationPolicy };
   /** How document imports report that they are alive, and when one counts as lost. */
   imports?: Pick<DocumentImportsDeps, 'heartbeatMs' | 'lostAfterMs' | 'pollMs'>;
   logger?: Pick<Console, 'info' | 'warn' | 'error'>;
@@ -102,15 +107,23 @@ export function createAppServices(options: AppServicesOptions) {
       : createInProcessEventBus());
   const buffer = new EventWriteBuffer({
     write: (batch) => events.insertEvents(batch),
-    onCommitted: (batch) => bus.publish(batch),
+    onCommitted: (batch) => {
+      bus.publish(batch);
+      // The batch's webhook deliveries were committed with it.
+      webhookJob.wake();
+    },
     probe: () => prisma.$queryRaw`SELECT 1`,
     logger,
   });
   const users = createUserRepository(prisma);
+  const audit = createAuditLog(prisma);
+  const { destinations = {}, ...webhookDelivery } = options.webhooks ?? {};
+  const webhookStore = createWebhookStore(prisma);
+  // Started with the worker: sends the outbox the events trigger fills, in the processes that run executions.
+  const webhookJob = new WebhookDeliveryJob({ store: webhookStore, audit, destinations, logger, ...webhookDelivery });
   const executions = createExecutionRepository(prisma);
   // One bus subscription per watched execution, whoever watches it and however.
   const live = createFanOut({ events, executions, bus });
-  const audit = createAuditLog(prisma);
   const auth = createAuth({
     prisma,
     audit,
@@ -197,12 +210,13 @@ export function createAppServices(options: AppServicesOptions) {
     runner,
     retention,
     retentionJob,
+    webhooks: { store: webhookStore, job: webhookJob, destinations },
     /**
      * Lets running executions finish (or with `handBack` returns them to the queue at once, to be
      * resumed), drains the write buffer, closes the database.
      */
     async close(options: { handBack?: boolean } = {}) {
-      await Promise.all([runner.stopAll({ handBack: options.handBack ?? false }), imports.stopAll(), retentionJob.stop()]);
+      await Promise.all([runner.stopAll({ handBack: options.handBack ?? false }), imports.stopAll(), retentionJob.stop(), webhookJob.stop()]);
       await buffer.flush();
       await queue.close();
       live.close();

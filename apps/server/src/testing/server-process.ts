@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { mutateWithCookie, signIn } from './test-app.ts';
 
 export const serverDir = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -61,4 +62,40 @@ export function startServerProcess({ entry, env, timeoutMs = 150_000 }: StartSer
 export function baseServerEnv(): NodeJS.ProcessEnv {
   const { PATH, HOME, TMPDIR, LANG } = process.env;
   return Object.fromEntries(Object.entries({ PATH, HOME, TMPDIR, LANG }).filter(([, value]) => value !== undefined));
+}
+
+/** The admin every server process of these tests is started with (`ADMIN_EMAIL`, `ADMIN_PASSWORD`). */
+export const ADMIN = { email: 'crash-admin@example.test', password: 'crash test password' };
+
+/** Signs in to a server process as the admin it was started with, and returns a personal access token. */
+export async function adminToken(url: string, scopes: string[] = ['executions:read', 'executions:write', 'assistants:read']): Promise<string> {
+  const { cookie } = await signIn(url, ADMIN.email, ADMIN.password);
+  if (!cookie) throw new Error('the admin could not sign in');
+  const { token } = await mutateWithCookie<{ token: string }>(url, cookie, 'tokens.create', {
+    name: 'crash test',
+    scopes,
+    expiresInDays: 1,
+  });
+  return token;
+}
+
+/** The real server process, as `pnpm start` runs it (the bundle the global setup built). */
+export function startServer(env: Record<string, string>): Promise<ServerProcess> {
+  return startServerProcess({
+    entry: 'bundle',
+    env: {
+      ...baseServerEnv(),
+      NODE_ENV: 'production',
+      PORT: '0',
+      LOCAL_MODEL_CHUNK_DELAY_MS: '60',
+      ADMIN_EMAIL: ADMIN.email,
+      ADMIN_PASSWORD: ADMIN.password,
+      ...env,
+    },
+  });
+}
+
+export function killHard(server: ServerProcess): Promise<unknown> {
+  server.child.kill('SIGKILL');
+  return server.exited;
 }

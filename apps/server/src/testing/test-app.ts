@@ -6,6 +6,7 @@ import { createProjectTestDatabase } from '@aae/db/testing';
 import { startApp, type RunningApp, type StartAppOptions } from '../app.ts';
 
 export { TEST_PASSWORD, TEST_PEOPLE, type TestPerson };
+export { startWebhookReceiver, type ReceivedWebhook, type WebhookReceiver } from './webhook-receiver.ts';
 /** The held model (see `createHeldAssistant`), for tests outside this package. */
 export { createGatedModel } from '@aae/engine/testing';
 

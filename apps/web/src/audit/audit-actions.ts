@@ -22,6 +22,13 @@ export const AUDIT_ACTION_LABELS: Record<AuditAction, string> = {
   'retention-set': 'Retention policy set',
   'retention-removed': 'Retention policy removed',
   'retention-swept': 'Expired executions deleted',
+  'webhook-created': 'Webhook endpoint added',
+  'webhook-updated': 'Webhook endpoint changed',
+  'webhook-secret-rotated': 'Webhook signing secret rotated',
+  'webhook-deleted': 'Webhook endpoint deleted',
+  'webhook-disabled': 'Webhook endpoint disabled after failures',
+  'webhook-resent': 'Webhook delivery sent again',
+  'webhook-test-sent': 'Webhook test message sent',
 };
 
 export const AUDIT_ACTIONS = Object.keys(AUDIT_ACTION_LABELS) as AuditAction[];

@@ -26,6 +26,7 @@ export function AppShell() {
               {admin ? <NavLink to="/people">People</NavLink> : null}
               {admin ? <NavLink to="/audit">Audit log</NavLink> : null}
               {admin ? <NavLink to="/retention">Retention</NavLink> : null}
+              {admin ? <NavLink to="/webhooks">Webhooks</NavLink> : null}
             </nav>
             <AccountMenu me={signedIn} />
           </>

@@ -21,6 +21,13 @@ export const AUDIT_ACTIONS = [
   'retention-set',
   'retention-removed',
   'retention-swept',
+  'webhook-created',
+  'webhook-updated',
+  'webhook-secret-rotated',
+  'webhook-deleted',
+  'webhook-disabled',
+  'webhook-resent',
+  'webhook-test-sent',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
