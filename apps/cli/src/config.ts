@@ -1,4 +1,5 @@
-import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { CliError, EXIT } from './exit-codes.ts';
@@ -40,9 +41,16 @@ export async function readConfig(env: NodeJS.ProcessEnv = process.env): Promise<
 export async function writeConfig(config: StoredConfig, env: NodeJS.ProcessEnv = process.env): Promise<string> {
   const path = configPath(env);
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  await writeFile(path, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
-  // An existing file keeps its mode through writeFile.
-  await chmod(path, 0o600);
+  // A new file made readable by its owner only, then renamed over the old one: the token is never
+  // in a file others may read, not even for a moment, and a crash leaves the old file whole.
+  const fresh = `${path}.${randomUUID()}.tmp`;
+  try {
+    await writeFile(fresh, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+    await rename(fresh, path);
+  } catch (error) {
+    await rm(fresh, { force: true });
+    throw error;
+  }
   return path;
 }
 

@@ -137,7 +137,8 @@ async function serveApp(
   const publicUrl = identity.publicUrl?.replace(/\/$/, '') ?? http.url;
   // Without a public URL, the loopback names of this address all reach it: each may open the app.
   const { port, hostname } = new URL(http.url);
-  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(hostname);
+  const loopbackNames = ['127.0.0.1', 'localhost', '[::1]'];
+  const loopback = loopbackNames.includes(hostname);
   const trustedOrigins = identity.publicUrl || !loopback ? [] : ['127.0.0.1', 'localhost', '[::1]'].map((name) => `http://${name}:${port}`);
   if (!identity.publicUrl && !loopback) {
     logger.warn(`[auth] set PUBLIC_URL to the address people open (listening on ${http.url}): sign-in only accepts requests from it`);
@@ -192,6 +193,7 @@ async function serveApp(
     health: createHealth({ services }),
     metrics,
     metricsToken: options.metricsToken,
+    publicUrl: identity.publicUrl && !loopbackNames.includes(new URL(identity.publicUrl).hostname) ? publicUrl : undefined,
     openStreams,
   };
   http.serve(

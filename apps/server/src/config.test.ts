@@ -36,6 +36,7 @@ describe('configuration from the environment', () => {
       WEBHOOK_TIMEOUT_MS: 15_000,
       WEBHOOK_DISABLE_AFTER_FAILURES: 10,
       WEBHOOK_DISABLE_AFTER_HOURS: 120,
+      WEBHOOK_LOG_KEEP_DAYS: 30,
     });
     expect(readConfig({ WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_ALLOWED_HOSTS: 'hooks.internal, 10.0.0.5 [::1]' })).toMatchObject({
       WEBHOOK_ALLOW_PRIVATE: true,
@@ -45,6 +46,7 @@ describe('configuration from the environment', () => {
     expect(() => readConfig({ WEBHOOK_ALLOWED_HOSTS: 'http://hooks.internal/' })).toThrow(/WEBHOOK_ALLOWED_HOSTS: must be host names or addresses/);
     expect(() => readConfig({ WEBHOOK_TIMEOUT_MS: '10' })).toThrow(/WEBHOOK_TIMEOUT_MS/);
     expect(() => readConfig({ WEBHOOK_DISABLE_AFTER_FAILURES: '0' })).toThrow(/WEBHOOK_DISABLE_AFTER_FAILURES/);
+    expect(() => readConfig({ WEBHOOK_LOG_KEEP_DAYS: '0' })).toThrow(/WEBHOOK_LOG_KEEP_DAYS/);
   });
 
   it('reads a single sign-on provider and proxy trust', () => {

@@ -53,6 +53,8 @@ const envSchema = z
     WEBHOOK_DISABLE_AFTER_FAILURES: z.coerce.number().int().min(1).default(10),
     /** …spanning at least this many hours since the first of them. */
     WEBHOOK_DISABLE_AFTER_HOURS: z.coerce.number().min(0).default(120),
+    /** Delivered and failed webhook deliveries stay in the log this many days. */
+    WEBHOOK_LOG_KEEP_DAYS: z.coerce.number().int().min(1).max(36_500).default(30),
     /** On SIGTERM: how long running executions may go on before they are handed back to the queue. */
     SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).default(10_000),
     /** JSON list of OpenAI-compatible endpoints: [{ name, baseURL, apiKey?, models: [], embeddingModels: [] }]. */

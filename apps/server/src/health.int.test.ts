@@ -78,7 +78,7 @@ describe('/healthz and /readyz', () => {
       [],
     );
     const client = app.client('demo');
-    await client.executions.execute.mutate({ assistantId: await demoAssistantIdOf(app), input: { topic: 'refused writes' } });
+    const { executionId } = await client.executions.execute.mutate({ assistantId: await demoAssistantIdOf(app), input: { topic: 'refused writes' } });
 
     await expect.poll(async () => (await get<Liveness>(`${app.url}/healthz`)).body.writes).toBe('failing');
     const health = await get<Liveness>(`${app.url}/healthz`);
@@ -94,9 +94,25 @@ describe('/healthz and /readyz', () => {
     const metrics = parsePrometheusTextFormat(await (await fetch(`${app.url}/metrics`)).text());
     expect(metrics.find((family) => family.name === 'aae_event_writes_failing')?.metrics[0]?.value).toBe('1');
 
+    // The run ends and nothing else writes: the repair must be noticed without a next event.
+    await expect.poll(async () => (await client.executions.get.query({ executionId })).status).not.toBe('running');
+    await app.services.buffer.settled();
+    expect((await get<Readiness>(`${app.url}/readyz`)).status).toBe(503);
+    const eventsBefore = app.services.buffer.getStats().written;
     await app.database.query('DROP TRIGGER refuse_events ON assistant_architect_events', []);
     await expect.poll(async () => (await get<Readiness>(`${app.url}/readyz`)).status).toBe(200);
+    expect(app.services.buffer.getStats().written).toBe(eventsBefore);
     expect((await get<Liveness>(`${app.url}/healthz`)).body).toMatchObject({ ok: true, writes: 'ok' });
+  });
+
+  it('is not ready while a trigger the migrations made is disabled, naming it and what it keeps', async () => {
+    await app.database.query('ALTER TABLE assistant_architect_events DISABLE TRIGGER assistant_architect_events_webhooks', []);
+    await expect.poll(async () => (await get<Readiness>(`${app.url}/readyz`)).status).toBe(503);
+    expect((await get<Readiness>(`${app.url}/readyz`)).body.checks.schema).toContain(
+      'trigger assistant_architect_events_webhooks on assistant_architect_events is disabled (it keeps the webhook outbox)',
+    );
+    await app.database.query('ALTER TABLE assistant_architect_events ENABLE TRIGGER assistant_architect_events_webhooks', []);
+    await expect.poll(async () => (await get<Readiness>(`${app.url}/readyz`)).status).toBe(200);
   });
 
   it('is not ready after the seed’s rollback drops the events table, naming it and the way back', async () => {

@@ -68,6 +68,13 @@ export function createHealth(options: HealthOptions): Health {
 
   const databaseChecks = async (): Promise<Omit<ReadinessReport['checks'], 'writes'>> => {
     try {
+      // A write that stores nothing (its statement triggers see no rows) tells whether writes work again.
+      await withTimeout(
+        services.buffer.recheckWrites(() =>
+          services.database.query('INSERT INTO assistant_architect_events SELECT * FROM assistant_architect_events WHERE false', []),
+        ),
+        timeoutMs,
+      );
       const [history, missing] = await withTimeout(
         Promise.all([checkMigrationHistory(services.database.query, await migrationNames), schemaProblems(services)]),
         timeoutMs,
@@ -82,7 +89,8 @@ export function createHealth(options: HealthOptions): Health {
   return {
     async ready() {
       if (!cached || Date.now() - cached.at >= cacheMs) cached = { at: Date.now(), checks: databaseChecks() };
-      const checks = { ...(await cached.checks), writes: describeWriteProblem(services.buffer.getStats()) ?? 'ok' };
+      const databaseChecked = await cached.checks;
+      const checks = { ...databaseChecked, writes: describeWriteProblem(services.buffer.getStats()) ?? 'ok' };
       const problems = Object.values(checks).filter((value) => value !== 'ok' && !value.startsWith('not checked'));
       return { ready: problems.length === 0, checks, problems };
     },

@@ -68,6 +68,7 @@ const app = await startApp({
       destinations: { allowPrivate: config.WEBHOOK_ALLOW_PRIVATE, allowedHosts: config.WEBHOOK_ALLOWED_HOSTS },
       timeoutMs: config.WEBHOOK_TIMEOUT_MS,
       disableAfter: { failures: config.WEBHOOK_DISABLE_AFTER_FAILURES, afterMs: config.WEBHOOK_DISABLE_AFTER_HOURS * 3_600_000 },
+      logKeepMs: config.WEBHOOK_LOG_KEEP_DAYS * 24 * 3_600_000,
     },
   },
 }).catch((error: unknown) => {

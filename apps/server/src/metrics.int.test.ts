@@ -126,6 +126,22 @@ describe('GET /metrics', () => {
   });
 });
 
+describe('GET /metrics on a server people reach through PUBLIC_URL', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp({ identity: { publicUrl: 'https://events.example.com' }, seedPeople: false, warn: () => {} });
+  });
+  afterAll(() => app.stop());
+
+  it('refuses even a loopback peer without METRICS_TOKEN: a proxy may relay the internet without saying so', async () => {
+    const response = await fetch(`${app.url}/metrics`);
+    expect(response.status).toBe(403);
+    expect(((await response.json()) as { error: string }).error).toMatch(/reached through https:\/\/events\.example\.com.*METRICS_TOKEN/);
+    // Health stays open: probes need no token.
+    expect((await fetch(`${app.url}/healthz`)).status).toBe(200);
+  });
+});
+
 describe('GET /metrics with METRICS_TOKEN', () => {
   let app: TestApp;
   beforeAll(async () => {

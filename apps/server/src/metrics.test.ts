@@ -6,12 +6,12 @@ import { registerStatsMetrics, WEBHOOK_METRICS } from './metrics.ts';
 describe('registerStatsMetrics', () => {
   it('exports a stats getter’s running totals as counters and levels as gauges, read at each scrape', async () => {
     // The shape the webhook delivery worker's getStats() returns.
-    const stats = { attempts: 0, delivered: 0, failed: 0, retriesScheduled: 0, exhausted: 0, disabledEndpoints: 0 };
+    const stats = { attempts: 0, delivered: 0, failed: 0, retriesScheduled: 0, exhausted: 0, disabledEndpoints: 0, pruned: 0 };
     const registry = new Registry();
     const names = registerStatsMetrics(registry, () => ({ ...stats }), WEBHOOK_METRICS);
     expect(names).toEqual(Object.values(WEBHOOK_METRICS).map((metric) => metric.name));
 
-    Object.assign(stats, { attempts: 7, delivered: 5, failed: 2, retriesScheduled: 2, exhausted: 1, disabledEndpoints: 1 });
+    Object.assign(stats, { attempts: 7, delivered: 5, failed: 2, retriesScheduled: 2, exhausted: 1, disabledEndpoints: 1, pruned: 3 });
     const families = parsePrometheusTextFormat(await registry.metrics());
     expect(Object.fromEntries(families.map((family) => [family.name, [family.type, family.metrics[0]?.value]]))).toEqual({
       aae_webhook_attempts_total: ['COUNTER', '7'],
@@ -20,6 +20,7 @@ describe('registerStatsMetrics', () => {
       aae_webhook_retries_scheduled_total: ['COUNTER', '2'],
       aae_webhook_exhausted_total: ['COUNTER', '1'],
       aae_webhook_endpoints_disabled_total: ['COUNTER', '1'],
+      aae_webhook_log_pruned_total: ['COUNTER', '3'],
     });
 
     stats.attempts = 9;

@@ -60,6 +60,11 @@ export const WEBHOOK_METRICS = {
   retriesScheduled: { name: `${METRICS_PREFIX}webhook_retries_scheduled_total`, help: 'Webhook deliveries scheduled to be tried again.', type: 'counter' },
   exhausted: { name: `${METRICS_PREFIX}webhook_exhausted_total`, help: 'Webhook messages that failed every attempt of the schedule.', type: 'counter' },
   disabledEndpoints: { name: `${METRICS_PREFIX}webhook_endpoints_disabled_total`, help: 'Webhook endpoints disabled after failing too long.', type: 'counter' },
+  pruned: {
+    name: `${METRICS_PREFIX}webhook_log_pruned_total`,
+    help: 'Delivered or failed webhook deliveries deleted from the log once older than it keeps.',
+    type: 'counter',
+  },
 } satisfies StatsMetrics<WebhookDeliveryStats>;
 
 /** Queue waits from a second's hundredth to ten minutes. */
@@ -86,6 +91,20 @@ export interface AppMetrics {
   close(): void;
 }
 
+let processRegistry: Registry | null = null;
+
+/**
+ * Node's own metrics, once per process whatever the number of apps in it: their collectors (a GC
+ * observer, an event-loop delay monitor) run for as long as the process does.
+ */
+function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry, prefix: METRICS_PREFIX });
+  }
+  return processRegistry;
+}
+
 /**
  * The metrics of one app: Node's own (`aae_process_…`, `aae_nodejs_…`) and the product's, each
  * read from the stats its part keeps when Prometheus scrapes. No label names an execution, a
@@ -94,7 +113,6 @@ export interface AppMetrics {
 export function createAppMetrics(options: AppMetricsOptions): AppMetrics {
   const { services } = options;
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: METRICS_PREFIX });
   const p = METRICS_PREFIX;
 
   new Gauge({
@@ -174,7 +192,7 @@ export function createAppMetrics(options: AppMetricsOptions): AppMetrics {
   return {
     registry,
     async render() {
-      return { contentType: registry.contentType, body: await registry.metrics() };
+      return { contentType: registry.contentType, body: await Registry.merge([processMetrics(), registry]).metrics() };
     },
     close() {
       stopObserving();

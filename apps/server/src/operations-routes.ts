@@ -11,6 +11,12 @@ export interface OperationsRoutes {
   metrics: AppMetrics;
   /** `METRICS_TOKEN`: when set, `/metrics` needs it as a bearer token; when not, only loopback peers get it. */
   metricsToken?: string | undefined;
+  /**
+   * `PUBLIC_URL` when it is not on loopback: people reach this server through a proxy or from
+   * another host, and a proxy may relay requests from loopback without saying so, so without a
+   * token nobody reads the metrics.
+   */
+  publicUrl?: string | undefined;
   /** Open SSE streams of this process (absent on a worker). */
   openStreams?: () => number;
 }
@@ -30,7 +36,7 @@ export function handleOperations(req: IncomingMessage, res: ServerResponse, rout
     return true;
   }
   if (path === '/metrics') {
-    const refusal = metricsRefusal(req, routes.metricsToken);
+    const refusal = metricsRefusal(req, routes.metricsToken, routes.publicUrl);
     if (refusal) {
       json(res, refusal.status, { error: refusal.message }, refusal.status === 401 ? { 'www-authenticate': 'Bearer realm="metrics"' } : {});
       return true;
@@ -73,12 +79,18 @@ function liveness(routes: OperationsRoutes) {
 }
 
 /** Why this request may not read the metrics, or null. */
-function metricsRefusal(req: IncomingMessage, token: string | undefined): { status: number; message: string } | null {
+function metricsRefusal(req: IncomingMessage, token: string | undefined, publicUrl: string | undefined): { status: number; message: string } | null {
   if (req.method !== 'GET' && req.method !== 'HEAD') return { status: 405, message: 'Metrics are read with GET' };
   if (token) {
     const sent = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1]?.trim() ?? '';
     if (sameText(sent, token)) return null;
     return { status: 401, message: sent ? 'The bearer token is not METRICS_TOKEN' : 'Metrics need `Authorization: Bearer <METRICS_TOKEN>`' };
+  }
+  if (publicUrl) {
+    return {
+      status: 403,
+      message: `This server is reached through ${publicUrl}, so its metrics need METRICS_TOKEN: set it and send it as \`Authorization: Bearer <token>\``,
+    };
   }
   // A loopback peer that relays someone else's request (a reverse proxy on this machine) is not local.
   const relayed = ['x-forwarded-for', 'forwarded', 'x-real-ip'].some((header) => req.headers[header] !== undefined);

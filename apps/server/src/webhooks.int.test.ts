@@ -221,6 +221,10 @@ describe('signed webhooks', () => {
     });
     await expect(admin.webhooks.deliveries.query({ endpointId: 999_999 })).rejects.toMatchObject({ data: { code: 'NOT_FOUND' } });
     await expect(admin.webhooks.resend.mutate({ deliveryId: '999999999' })).rejects.toMatchObject({ data: { code: 'NOT_FOUND' } });
+    await expect(admin.webhooks.resend.mutate({ deliveryId: '9999999999999999999' })).rejects.toMatchObject({
+      data: { code: 'BAD_REQUEST' },
+      message: expect.stringContaining('deliveryId is larger than any delivery id'),
+    });
     await expect(admin.webhooks.resend.mutate({ deliveryId: 'drop table' })).rejects.toMatchObject({
       data: { code: 'BAD_REQUEST' },
       message: expect.stringContaining('deliveryId'),

@@ -189,6 +189,21 @@ export class EventWriteBuffer {
     }
   }
 
+  /**
+   * While writes are failing (the database answers, the write is refused): runs `probe`, a write
+   * that stores nothing, and clears the state when it succeeds. Without it, an idle process whose
+   * table was repaired would say "failing" until its next event.
+   */
+  async recheckWrites(probe: () => Promise<unknown>): Promise<void> {
+    if (this.stats.writes !== 'failing') return;
+    try {
+      await probe();
+    } catch {
+      return;
+    }
+    this.wrote(null);
+  }
+
   /** Records how the last write went (null: it succeeded). */
   private wrote(state: Exclude<EventWritesState, 'ok'> | null, error?: unknown): void {
     if (state === null) {

@@ -27,9 +27,16 @@ export function expectedSchema(prisma: PrismaClient): ExpectedTable[] {
   }));
 }
 
+/** Triggers the migrations create that Prisma's data model does not know of: without them, events are stored and quietly go no further. */
+export const EXPECTED_TRIGGERS = [
+  { table: 'assistant_architect_events', name: 'assistant_architect_events_rollup', keeps: 'the analytics rollups' },
+  { table: 'assistant_architect_events', name: 'assistant_architect_events_webhooks', keeps: 'the webhook outbox' },
+] as const;
+
 /**
  * What the database lacks of `expected`, one sentence per table (empty when nothing): a table
- * dropped behind the migrations' back, or a column missing from one.
+ * dropped behind the migrations' back, or a column missing from one; or of the triggers the
+ * migrations create (the seed's rollback drops them with the table, its CREATE does not bring them back).
  */
 export async function checkSchema(query: RawQuery, expected: readonly ExpectedTable[]): Promise<string[]> {
   // Every column of every table in the schema: a few hundred rows, cheaper than one query per table.
@@ -45,7 +52,20 @@ export async function checkSchema(query: RawQuery, expected: readonly ExpectedTa
     columns.add(row.column_name);
     present.set(row.table_name, columns);
   }
+  const triggers = await query<{ table_name: string; trigger_name: string; enabled: boolean }>(
+    `SELECT c.relname AS table_name, t.tgname AS trigger_name, t.tgenabled <> 'D' AS enabled
+     FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+     WHERE NOT t.tgisinternal AND c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema())`,
+    [],
+  );
   const problems: string[] = [];
+  for (const trigger of EXPECTED_TRIGGERS) {
+    // A missing table is reported as such below.
+    if (!present.has(trigger.table)) continue;
+    const found = triggers.find((row) => row.table_name === trigger.table && row.trigger_name === trigger.name);
+    if (!found) problems.push(`trigger ${trigger.name} on ${trigger.table} is missing (it keeps ${trigger.keeps})`);
+    else if (!found.enabled) problems.push(`trigger ${trigger.name} on ${trigger.table} is disabled (it keeps ${trigger.keeps})`);
+  }
   for (const { model, table, columns } of expected) {
     const found = present.get(table);
     if (!found) {

@@ -32,6 +32,13 @@ export {
   type WebhookDeliveryJobDeps,
   type WebhookDeliveryStats,
 } from './webhooks/webhook-delivery-job.ts';
-export { checkDestination, isPublicAddress, parseWebhookUrl, WebhookDestinationError, type DestinationPolicy } from './webhooks/destination-policy.ts';
+export {
+  checkDestination,
+  isPublicAddress,
+  parseWebhookUrl,
+  redactedWebhookUrl,
+  WebhookDestinationError,
+  type DestinationPolicy,
+} from './webhooks/destination-policy.ts';
 export { retryDelayMs, WEBHOOK_RETRY_SCHEDULE_MS } from './webhooks/retry-schedule.ts';
 export { newWebhookSecret, WEBHOOK_TEST_TYPE, webhookTestMessage } from './webhooks/webhook-messages.ts';

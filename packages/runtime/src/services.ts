@@ -87,7 +87,9 @@ export interface AppServicesOptions {
   /** How often workers delete what retention policies no longer keep, and how many executions per transaction. */
   retention?: Pick<RetentionJobDeps, 'sweepMs' | 'firstSweepMs' | 'batchSize'>;
   /** Webhook delivery: where messages may go, timeouts, the retry schedule and when a failing endpoint is disabled. */
-  webhooks?: Pick<WebhookDeliveryJobDeps, 'pollMs' | 'batchSize' | 'timeoutMs' | 'retryScheduleMs' | 'disableAfter'> & { destinations?: DestinationPolicy };
+  webhooks?: Pick<WebhookDeliveryJobDeps, 'pollMs' | 'batchSize' | 'timeoutMs' | 'retryScheduleMs' | 'disableAfter' | 'logKeepMs'> & {
+    destinations?: DestinationPolicy;
+  };
   /** How document imports report that they are alive, and when one counts as lost. */
   imports?: Pick<DocumentImportsDeps, 'heartbeatMs' | 'lostAfterMs' | 'pollMs'>;
   logger?: Pick<Console, 'info' | 'warn' | 'error'>;

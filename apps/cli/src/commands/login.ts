@@ -47,7 +47,8 @@ async function createToken(url: string, cookie: string, expiresInDays: number): 
 }
 
 export async function login(options: LoginOptions, io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): Promise<void> {
-  const stored = await readConfig();
+  // A damaged configuration is what login replaces: it only lends its server address when readable.
+  const stored = await readConfig().catch(() => null);
   const url = normalizeUrl(options.url ?? process.env.AAE_URL ?? stored?.url ?? 'http://127.0.0.1:3000');
   let token = options.token;
   if (options.email) {

@@ -40,7 +40,11 @@ export function startServerProcess({ entry, env, timeoutMs = 150_000 }: StartSer
   let output = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the server did not start within ${timeoutMs} ms:\n${output}`)), timeoutMs);
+    const timer = setTimeout(() => {
+      // Nothing else holds it: left running, it would outlive the test.
+      child.kill('SIGKILL');
+      reject(new Error(`the server did not start within ${timeoutMs} ms:\n${output}`));
+    }, timeoutMs);
     // Read to the end, always: a full pipe would block the process.
     const onData = (chunk: Buffer) => {
       output += chunk.toString();

@@ -10,7 +10,7 @@ import { NewSecretNotice } from '../webhooks/new-secret-notice.tsx';
 export function WebhooksPage() {
   // Sooner while messages wait, so counts and a disabling show promptly.
   const endpoints = trpc.webhooks.list.useQuery(undefined, {
-    refetchInterval: (query) => (query.state.data?.some((endpoint) => endpoint.deliveries.pending > 0) ? 1_000 : 5_000),
+    refetchInterval: (query) => (query.state.data?.some((endpoint) => endpoint.enabled && endpoint.deliveries.pending > 0) ? 1_000 : 5_000),
   });
   const [secret, setSecret] = useState<{ url: string; secret: string } | null>(null);
   const [selected, setSelected] = useState<number | null>(null);
@@ -27,7 +27,10 @@ export function WebhooksPage() {
         {disabled.length > 0 ? (
           <div className="error-box" role="alert">
             <strong>{disabled.length === 1 ? 'An endpoint was' : `${disabled.length} endpoints were`} disabled after repeated failures</strong>
-            <p>Fix the receiver, then re-enable it: the messages it missed are sent then.</p>
+            <p>
+              Fix the receiver, then re-enable it: the messages queued before it was disabled are sent then. Events that happened while it was disabled are not
+              queued for it; "Send again" in its log sends a past message anew.
+            </p>
           </div>
         ) : null}
         {secret ? <NewSecretNotice url={secret.url} secret={secret.secret} onDone={() => setSecret(null)} /> : null}
@@ -39,7 +42,7 @@ export function WebhooksPage() {
         ) : null}
         {endpoints.data ? <EndpointTable endpoints={endpoints.data} selected={selected} onSelect={setSelected} onSecret={setSecret} /> : null}
       </section>
-      {chosen ? <DeliveryLog key={chosen.id} endpointId={chosen.id} url={chosen.url} /> : null}
+      {chosen ? <DeliveryLog key={chosen.id} endpointId={chosen.id} url={chosen.url} enabled={chosen.enabled} /> : null}
       <section className="panel narrow-form">
         <EndpointForm onCreated={setSecret} />
       </section>

@@ -15,14 +15,15 @@ const STATUS_LABEL: Record<Delivery['status'], string> = { pending: 'Pending', d
 const PAGE = 25;
 
 /** An endpoint's deliveries, newest first a page at a time, refreshed while any is pending, each with "Send again". */
-export function DeliveryLog({ endpointId, url }: { endpointId: number; url: string }) {
+export function DeliveryLog({ endpointId, url, enabled }: { endpointId: number; url: string; enabled: boolean }) {
   const utils = trpc.useUtils();
   // The pages walked back through: each one's `before` (undefined: the newest).
   const [pages, setPages] = useState<Array<string | undefined>>([undefined]);
   const before = pages.at(-1);
   const log = trpc.webhooks.deliveries.useQuery(
     { endpointId, limit: PAGE, before },
-    { refetchInterval: (query) => (query.state.data?.items.some((line) => line.status === 'pending') ? 1_000 : 5_000) },
+    // Nothing moves while the endpoint is disabled: no need to ask every second.
+    { refetchInterval: (query) => (enabled && query.state.data?.items.some((line) => line.status === 'pending') ? 1_000 : 5_000) },
   );
   const resend = trpc.webhooks.resend.useMutation({ onSettled: () => void utils.webhooks.invalidate() });
   return (
@@ -48,7 +49,8 @@ export function DeliveryLog({ endpointId, url }: { endpointId: number; url: stri
                   </td>
                   <td>
                     <span className={`status ${STATUS_CLASS[line.status]}`}>{STATUS_LABEL[line.status]}</span>
-                    {line.status === 'pending' && line.nextAttemptAt && line.attempts > 0 ? (
+                    {line.status === 'pending' && !enabled ? <div className="muted">Waiting: the endpoint is disabled</div> : null}
+                    {line.status === 'pending' && enabled && line.nextAttemptAt && line.attempts > 0 ? (
                       <div className="muted">Next attempt {formatDateTime(line.nextAttemptAt, { seconds: true })}</div>
                     ) : null}
                   </td>

@@ -1,6 +1,6 @@
 import type { AuditAction } from '@aae/db';
 import { EVENT_TYPES } from '@aae/events';
-import { checkDestination, newWebhookSecret, webhookTestMessage } from '@aae/runtime';
+import { checkDestination, newWebhookSecret, redactedWebhookUrl, webhookTestMessage } from '@aae/runtime';
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import type { Context } from '../context.ts';
@@ -16,11 +16,21 @@ const eventTypesSchema = z
   .transform((types) => [...new Set(types)]);
 const endpointIdSchema = z.object({ endpointId: idSchema });
 /** Delivery ids are bigints, carried as decimal strings. */
-const deliveryIdSchema = z.string().regex(/^[1-9]\d{0,18}$/, 'deliveryId must be a delivery id (digits)');
+const deliveryIdSchema = z
+  .string()
+  .regex(/^[1-9]\d{0,18}$/, 'deliveryId must be a delivery id (digits)')
+  .refine((id) => BigInt(id) <= 9_223_372_036_854_775_807n, 'deliveryId is larger than any delivery id');
 
 /** One audit row for an admin's change to webhooks, naming the endpoint's URL when known. */
 function audit(ctx: Context & { identity: { user: { id: number } } }, action: AuditAction, details: Record<string, unknown>, subject?: string) {
-  return ctx.services.audit.record({ action, actorId: ctx.identity.user.id, subject: subject ?? null, ...ctx.origin, details });
+  // Only the URL's origin and first segment: the rest may be a credential (chat services put theirs there).
+  return ctx.services.audit.record({
+    action,
+    actorId: ctx.identity.user.id,
+    subject: subject === undefined ? null : redactedWebhookUrl(subject),
+    ...ctx.origin,
+    details,
+  });
 }
 
 /** The destination passes the SSRF policy now (it is checked again at every attempt). */

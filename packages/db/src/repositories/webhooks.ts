@@ -273,7 +273,11 @@ export function createWebhookStore(prisma: PrismaClient) {
       const after = await prisma.$transaction(async (tx) => {
         const row = await tx.webhookEndpoint.update({ where: { id }, data, select: endpointSelect });
         if (changes.enabled === true && !before.enabled) {
-          await tx.webhookDelivery.updateMany({ where: { endpointId: id, status: 'pending' }, data: { nextAttemptAt: new Date() } });
+          // Not those in flight (an attempt claimed and not yet recorded): their claim still holds.
+          await tx.$executeRaw`
+            UPDATE webhook_deliveries d SET next_attempt_at = now()
+            WHERE d.endpoint_id = ${id} AND d.status = 'pending'
+              AND (d.attempts = 0 OR EXISTS (SELECT 1 FROM webhook_attempts a WHERE a.delivery_id = d.id AND a.attempt = d.attempts))`;
         }
         return row;
       });
@@ -375,20 +379,42 @@ export function createWebhookStore(prisma: PrismaClient) {
       }));
     },
 
-    /** A 2xx: delivered; the endpoint's failure streak ends. */
-    async recordDelivered(delivery: ClaimedWebhookDelivery, outcome: WebhookAttemptOutcome): Promise<void> {
-      await prisma.$transaction([
-        prisma.webhookDelivery.update({
-          where: { id: BigInt(delivery.id) },
-          data: { status: 'delivered', deliveredAt: new Date(), lastStatusCode: outcome.statusCode, lastLatencyMs: outcome.latencyMs, lastError: null },
-        }),
-        prisma.webhookEndpoint.updateMany({ where: { id: delivery.endpointId }, data: { consecutiveFailures: 0, failingSince: null } }),
-        prisma.webhookAttempt.create({ data: attemptRow(delivery, outcome) }),
-      ]);
+    /**
+     * A 2xx: delivered; the endpoint's failure streak ends. Only while this attempt still holds the
+     * delivery (its claim lapsed and another attempt took it: that one records): returns whether it did.
+     */
+    async recordDelivered(delivery: ClaimedWebhookDelivery, outcome: WebhookAttemptOutcome): Promise<boolean> {
+      return prisma.$transaction(async (tx) => {
+        const held = await tx.$executeRaw`
+          UPDATE webhook_deliveries
+          SET status = 'delivered', delivered_at = now(), last_status_code = ${outcome.statusCode}, last_latency_ms = ${outcome.latencyMs}, last_error = NULL
+          WHERE id = ${BigInt(delivery.id)} AND attempts = ${delivery.attempts} AND status = 'pending'`;
+        if (held === 0) return false;
+        await tx.webhookEndpoint.updateMany({ where: { id: delivery.endpointId }, data: { consecutiveFailures: 0, failingSince: null } });
+        await tx.webhookAttempt.create({ data: attemptRow(delivery, outcome) });
+        return true;
+      });
     },
 
     /**
-     * A failed attempt: due again after `retryInMs`, or failed for good when null. Adds to the
+     * Gives a claimed delivery back, due now and its attempt uncounted (a send cut short by a
+     * shutdown is not the receiver's failure); nothing when another attempt holds it already.
+     */
+    async release(delivery: ClaimedWebhookDelivery): Promise<void> {
+      await prisma.$executeRaw`
+        UPDATE webhook_deliveries SET attempts = attempts - 1, next_attempt_at = now()
+        WHERE id = ${BigInt(delivery.id)} AND attempts = ${delivery.attempts} AND status = 'pending'`;
+    },
+
+    /** Deletes up to `limit` delivered or failed deliveries (and their attempts) created before `before`; returns how many. */
+    async pruneLog(before: Date, limit: number): Promise<number> {
+      return prisma.$executeRaw`
+        DELETE FROM webhook_deliveries WHERE id IN (
+          SELECT id FROM webhook_deliveries WHERE status <> 'pending' AND created_at < ${before} ORDER BY created_at LIMIT ${limit})`;
+    },
+
+    /**
+     * A failed attempt, while it still holds the delivery: due again after `retryInMs`, or failed for good when null. Adds to the
      * endpoint's failure streak, and disables it when the streak meets `rule`; returns whether this
      * call disabled it, with the reason.
      */
@@ -400,12 +426,14 @@ export function createWebhookStore(prisma: PrismaClient) {
     ): Promise<{ disabledReason: string | null }> {
       const error = outcome.error === null ? null : storable(outcome.error.slice(0, MAX_ERROR));
       return prisma.$transaction(async (tx) => {
-        await tx.$executeRaw`
+        const held = await tx.$executeRaw`
           UPDATE webhook_deliveries
           SET status = ${retryInMs === null ? 'failed' : 'pending'},
               next_attempt_at = now() + make_interval(secs => ${(retryInMs ?? 0) / 1000}::float8),
               last_status_code = ${outcome.statusCode}, last_latency_ms = ${outcome.latencyMs}, last_error = ${error}
-          WHERE id = ${BigInt(delivery.id)}`;
+          WHERE id = ${BigInt(delivery.id)} AND attempts = ${delivery.attempts} AND status = 'pending'`;
+        // Its claim lapsed and another attempt took it (or an admin's resend path settled it): that one records.
+        if (held === 0) return { disabledReason: null };
         await tx.webhookAttempt.create({ data: { ...attemptRow(delivery, outcome), error } });
         const [streak] = await tx.$queryRaw<Array<{ consecutive_failures: number; failing_ms: number; enabled: boolean }>>`
           UPDATE webhook_endpoints

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkDestination, isPublicAddress, parseWebhookUrl, WebhookDestinationError } from './destination-policy.ts';
+import { checkDestination, isPublicAddress, parseWebhookUrl, redactedWebhookUrl, WebhookDestinationError } from './destination-policy.ts';
 
 describe('which addresses count as public', () => {
   it.each([
@@ -18,6 +18,8 @@ describe('which addresses count as public', () => {
     ['::ffff:127.0.0.1', 'loopback written as IPv4-mapped IPv6'],
     ['::ffff:10.0.0.1', 'private written as IPv4-mapped IPv6'],
     ['255.255.255.255', 'broadcast'],
+    ['::127.0.0.1', 'loopback written in the deprecated IPv4-compatible form (::/96)'],
+    ['::a00:1', 'private (10.0.0.1) in the IPv4-compatible form'],
   ])('refuses %s (%s)', (address) => {
     expect(isPublicAddress(address)).toBe(false);
   });
@@ -62,5 +64,14 @@ describe('checking a webhook destination', () => {
     expect(() => parseWebhookUrl('ftp://example.com/')).toThrow(/must be http:\/\/ or https:\/\//);
     expect(() => parseWebhookUrl('file:///etc/passwd')).toThrow(/must be http:\/\/ or https:\/\//);
     expect(() => parseWebhookUrl('https://user:pw@example.com/')).toThrow(/user name or password/);
+  });
+});
+
+describe('a webhook URL in the audit log', () => {
+  it('keeps the origin and first path segment, never the rest or the query (where chat services put their credential)', () => {
+    expect(redactedWebhookUrl('https://hooks.slack.com/services/T000/B000/XXXXSECRET')).toBe('https://hooks.slack.com/services/…');
+    expect(redactedWebhookUrl('https://example.com/hook?token=SECRET')).toBe('https://example.com/hook/…');
+    expect(redactedWebhookUrl('http://127.0.0.1:4000/down')).toBe('http://127.0.0.1:4000/down');
+    expect(redactedWebhookUrl('https://example.com')).toBe('https://example.com/');
   });
 });

@@ -29,7 +29,34 @@ export interface CheckedDestination {
 export function isPublicAddress(address: string): boolean {
   if (!ipaddr.isValid(address)) return false;
   // `process` reads an IPv4-mapped IPv6 address (::ffff:127.0.0.1) as the IPv4 address it is.
-  return ipaddr.process(address).range() === 'unicast';
+  const parsed = ipaddr.process(address);
+  // The deprecated IPv4-compatible form (::127.0.0.1, ::/96), which ipaddr.js calls unicast.
+  if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).parts.slice(0, 6).every((part) => part === 0)) return false;
+  return parsed.range() === 'unicast';
+}
+
+/** `promise`, or a rejection with `message` once `timeoutMs` passed (a system lookup cannot be cancelled, only left behind). */
+function withinTime<T>(promise: Promise<T>, timeoutMs: number | undefined, message: string): Promise<T> {
+  if (timeoutMs === undefined) return promise;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error(message), { code: 'ETIMEOUT' })), timeoutMs);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * A webhook URL as the audit log keeps it: its origin and first path segment, the rest elided, no
+ * query. Chat services' webhook URLs carry their credential in the path or the query.
+ */
+export function redactedWebhookUrl(text: string): string {
+  try {
+    const url = new URL(text);
+    const [first, ...rest] = url.pathname.split('/').filter(Boolean);
+    return `${url.origin}/${first ?? ''}${rest.length > 0 || url.search ? '/…' : ''}`;
+  } catch {
+    return '(not a URL)';
+  }
 }
 
 /** A host as compared: lower case, an IPv6 address without its brackets. */
@@ -53,7 +80,7 @@ export function parseWebhookUrl(text: string): URL {
  * private network is refused unless the policy allows it (a webhook must not reach into the
  * deployment's own network). Returns the address to connect to.
  */
-export async function checkDestination(text: string, policy: DestinationPolicy): Promise<CheckedDestination> {
+export async function checkDestination(text: string, policy: DestinationPolicy, timeoutMs?: number): Promise<CheckedDestination> {
   const url = parseWebhookUrl(text);
   const host = bare(url.hostname);
   let addresses: Array<{ address: string; family: number }>;
@@ -61,7 +88,7 @@ export async function checkDestination(text: string, policy: DestinationPolicy):
     addresses = [{ address: host, family: ipaddr.parse(host).kind() === 'ipv6' ? 6 : 4 }];
   } else {
     try {
-      addresses = await lookup(host, { all: true, verbatim: true });
+      addresses = await withinTime(lookup(host, { all: true, verbatim: true }), timeoutMs, `the lookup of ${host} took over ${timeoutMs} ms`);
     } catch (error) {
       throw new WebhookDestinationError(`url: the host ${host} does not resolve (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
     }

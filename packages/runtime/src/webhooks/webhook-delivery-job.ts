@@ -1,5 +1,5 @@
 import type { AuditLog, ClaimedWebhookDelivery, WebhookDisableRule, WebhookStore } from '@aae/db';
-import { checkDestination, WebhookDestinationError, type DestinationPolicy } from './destination-policy.ts';
+import { checkDestination, redactedWebhookUrl, WebhookDestinationError, type DestinationPolicy } from './destination-policy.ts';
 import { WEBHOOK_RETRY_SCHEDULE_MS, retryDelayMs } from './retry-schedule.ts';
 import { sendWebhook, type SendResult } from './webhook-sender.ts';
 
@@ -17,6 +17,8 @@ export interface WebhookDeliveryJobDeps {
   retryScheduleMs?: readonly number[];
   /** When an endpoint that keeps failing is disabled (default: 10 failed attempts in a row over at least 5 days). */
   disableAfter?: WebhookDisableRule;
+  /** How long delivered and failed deliveries stay in the log (default 30 days); pending ones always stay. */
+  logKeepMs?: number;
   logger?: Pick<Console, 'info' | 'warn' | 'error'>;
 }
 
@@ -34,12 +36,18 @@ export interface WebhookDeliveryStats {
   exhausted: number;
   /** Endpoints this process disabled after repeated failure. */
   disabledEndpoints: number;
+  /** Finished deliveries this process deleted from the log (older than it keeps). */
+  pruned: number;
 }
 
 export const DEFAULT_WEBHOOK_DISABLE_RULE: WebhookDisableRule = { failures: 10, afterMs: 5 * 24 * 3_600_000 };
 const DEFAULT_POLL_MS = 1_000;
 const DEFAULT_BATCH_SIZE = 16;
 const DEFAULT_TIMEOUT_MS = 15_000;
+const DEFAULT_LOG_KEEP_MS = 30 * 24 * 3_600_000;
+/** The log is pruned at most this often, this many rows per statement. */
+const PRUNE_EVERY_MS = 10 * 60_000;
+const PRUNE_BATCH = 1_000;
 
 /**
  * Sends the outbox's due deliveries in the processes that run executions: claims a batch, signs
@@ -49,7 +57,7 @@ const DEFAULT_TIMEOUT_MS = 15_000;
  */
 export class WebhookDeliveryJob {
   private readonly logger: Pick<Console, 'info' | 'warn' | 'error'>;
-  private readonly stats: WebhookDeliveryStats = { attempts: 0, delivered: 0, failed: 0, retriesScheduled: 0, exhausted: 0, disabledEndpoints: 0 };
+  private readonly stats: WebhookDeliveryStats = { attempts: 0, delivered: 0, failed: 0, retriesScheduled: 0, exhausted: 0, disabledEndpoints: 0, pruned: 0 };
   private readonly schedule: readonly number[];
   private readonly timeoutMs: number;
   private timer: NodeJS.Timeout | null = null;
@@ -62,6 +70,7 @@ export class WebhookDeliveryJob {
   private readonly batchSize: number;
   /** Aborted by `stop`: sends in flight end at once, unrecorded (their claims lapse and another worker sends them). */
   private stopping = new AbortController();
+  private prunedAt = 0;
 
   constructor(private readonly deps: WebhookDeliveryJobDeps) {
     this.logger = deps.logger ?? console;
@@ -126,6 +135,22 @@ export class WebhookDeliveryJob {
     } catch (error) {
       this.logger.warn(`[webhooks] could not claim deliveries: ${String(error)}`);
     }
+    if (this.started && Date.now() - this.prunedAt >= PRUNE_EVERY_MS) await this.pruneLog();
+  }
+
+  /** Deletes finished deliveries older than the log keeps, a batch per statement (every worker may; they take turns by row). */
+  private async pruneLog(): Promise<void> {
+    this.prunedAt = Date.now();
+    const before = new Date(Date.now() - (this.deps.logKeepMs ?? DEFAULT_LOG_KEEP_MS));
+    try {
+      let deleted: number;
+      do {
+        deleted = await this.deps.store.pruneLog(before, PRUNE_BATCH);
+        this.stats.pruned += deleted;
+      } while (this.started && deleted === PRUNE_BATCH);
+    } catch (error) {
+      this.logger.warn(`[webhooks] could not prune the delivery log: ${String(error)}`);
+    }
   }
 
   /**
@@ -148,21 +173,22 @@ export class WebhookDeliveryJob {
   }
 
   private async deliver(delivery: ClaimedWebhookDelivery): Promise<void> {
+    // Claimed as `stop` began: given back untried.
+    if (this.stopping.signal.aborted) return this.release(delivery);
     this.stats.attempts++;
     const result = await this.attempt(delivery);
-    // Cut short by `stop`: not the receiver's failure. Its claim lapses and it is sent again.
-    if (this.stopping.signal.aborted && result.statusCode === null) return;
+    // Cut short by `stop`: not the receiver's failure, and not one of its attempts.
+    if (this.stopping.signal.aborted && result.statusCode === null) return this.release(delivery);
     try {
       if (result.statusCode !== null && result.statusCode >= 200 && result.statusCode < 300) {
-        this.stats.delivered++;
-        await this.deps.store.recordDelivered(delivery, result);
+        if (await this.deps.store.recordDelivered(delivery, result)) this.stats.delivered++;
         return;
       }
       this.stats.failed++;
       const retryInMs = retryDelayMs(this.schedule, delivery.attempts);
+      const { disabledReason } = await this.deps.store.recordFailed(delivery, result, retryInMs, this.deps.disableAfter ?? DEFAULT_WEBHOOK_DISABLE_RULE);
       if (retryInMs === null) this.stats.exhausted++;
       else this.stats.retriesScheduled++;
-      const { disabledReason } = await this.deps.store.recordFailed(delivery, result, retryInMs, this.deps.disableAfter ?? DEFAULT_WEBHOOK_DISABLE_RULE);
       if (disabledReason) await this.recordDisabled(delivery, disabledReason);
     } catch (error) {
       // The claim lapses and another attempt follows: at least once.
@@ -170,17 +196,25 @@ export class WebhookDeliveryJob {
     }
   }
 
-  /** Checks the destination again (its address may have changed since it was registered), then sends. */
+  private async release(delivery: ClaimedWebhookDelivery): Promise<void> {
+    try {
+      await this.deps.store.release(delivery);
+    } catch (error) {
+      // Its claim lapses instead.
+      this.logger.warn(`[webhooks] could not give back delivery ${delivery.id}: ${String(error)}`);
+    }
+  }
+
+  /**
+   * Checks the destination again (its address may have changed since it was registered), then
+   * sends; the lookup and the send share one timeout, so an attempt never outlasts its claim.
+   */
   private async attempt(delivery: ClaimedWebhookDelivery): Promise<SendResult> {
     const startedAt = performance.now();
     try {
-      const destination = await checkDestination(delivery.url, this.deps.destinations);
-      return await sendWebhook(
-        destination,
-        { messageId: delivery.messageId, payload: delivery.payload, secret: delivery.secret },
-        this.timeoutMs,
-        this.stopping.signal,
-      );
+      const destination = await checkDestination(delivery.url, this.deps.destinations, this.timeoutMs);
+      const left = Math.max(1, this.timeoutMs - Math.round(performance.now() - startedAt));
+      return await sendWebhook(destination, { messageId: delivery.messageId, payload: delivery.payload, secret: delivery.secret }, left, this.stopping.signal);
     } catch (error) {
       const message = error instanceof WebhookDestinationError ? `refused: ${error.message}` : String(error);
       return { statusCode: null, latencyMs: Math.round(performance.now() - startedAt), error: message };
@@ -190,6 +224,10 @@ export class WebhookDeliveryJob {
   private async recordDisabled(delivery: ClaimedWebhookDelivery, reason: string): Promise<void> {
     this.stats.disabledEndpoints++;
     this.logger.warn(`[webhooks] endpoint ${delivery.endpointId} disabled: ${reason}`);
-    await this.deps.audit.record({ action: 'webhook-disabled', subject: delivery.url, details: { endpointId: delivery.endpointId, reason } });
+    await this.deps.audit.record({
+      action: 'webhook-disabled',
+      subject: redactedWebhookUrl(delivery.url),
+      details: { endpointId: delivery.endpointId, reason },
+    });
   }
 }
