@@ -94,8 +94,10 @@ describe('/healthz and /readyz', () => {
     const metrics = parsePrometheusTextFormat(await (await fetch(`${app.url}/metrics`)).text());
     expect(metrics.find((family) => family.name === 'aae_event_writes_failing')?.metrics[0]?.value).toBe('1');
 
-    // The run ends and nothing else writes: the repair must be noticed without a next event.
-    await expect.poll(async () => (await client.executions.get.query({ executionId })).status).not.toBe('running');
+    // The run ends (its terminal event refused, it is left to be resumed) and nothing else claims
+    // or writes: the repair must be noticed without a next event.
+    app.services.runner.pause();
+    await expect.poll(() => app.services.runner.isRunning(executionId), { timeout: 120_000 }).toBe(false);
     await app.services.buffer.settled();
     expect((await get<Readiness>(`${app.url}/readyz`)).status).toBe(503);
     const eventsBefore = app.services.buffer.getStats().written;
@@ -103,6 +105,8 @@ describe('/healthz and /readyz', () => {
     await expect.poll(async () => (await get<Readiness>(`${app.url}/readyz`)).status).toBe(200);
     expect(app.services.buffer.getStats().written).toBe(eventsBefore);
     expect((await get<Liveness>(`${app.url}/healthz`)).body).toMatchObject({ ok: true, writes: 'ok' });
+    app.services.runner.resume();
+    await app.services.runner.waitFor(executionId);
   });
 
   it('is not ready while a trigger the migrations made is disabled, naming it and what it keeps', async () => {

@@ -19,7 +19,8 @@ const endpointIdSchema = z.object({ endpointId: idSchema });
 const deliveryIdSchema = z
   .string()
   .regex(/^[1-9]\d{0,18}$/, 'deliveryId must be a delivery id (digits)')
-  .refine((id) => BigInt(id) <= 9_223_372_036_854_775_807n, 'deliveryId is larger than any delivery id');
+  // Zod runs every check, so this one must hold for the strings the regex refuses too.
+  .refine((id) => !/^\d+$/.test(id) || BigInt(id) <= 9_223_372_036_854_775_807n, 'deliveryId is larger than any delivery id');
 
 /** One audit row for an admin's change to webhooks, naming the endpoint's URL when known. */
 function audit(ctx: Context & { identity: { user: { id: number } } }, action: AuditAction, details: Record<string, unknown>, subject?: string) {
