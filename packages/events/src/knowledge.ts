@@ -29,3 +29,13 @@ export interface CachedResponse {
   inputTokens: number;
   outputTokens: number;
 }
+
+/** The kinds of document a repository takes: the server's import refuses others, the web app picks only these. */
+export const DOCUMENT_MEDIA_TYPES = ['text/plain', 'text/markdown'] as const;
+export type DocumentMediaType = (typeof DOCUMENT_MEDIA_TYPES)[number];
+
+/** Largest document, in bytes of UTF-8: the server refuses more, the web app refuses such a file before sending it. */
+export const MAX_DOCUMENT_BYTES = 1024 * 1024;
+
+/** Most documents one `add` or `import` takes. */
+export const MAX_DOCUMENTS_PER_ADD = 100;

@@ -4,7 +4,8 @@ import { countTokens, normalise, type EmbeddingModel } from '@aae/engine';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ZodError } from 'zod';
 import { createTestServices, readSubscription, sessionIdentity, type Caller, type TestServices } from '../testing/test-services.ts';
-import { MAX_DOCUMENT_BYTES, MAX_REPOSITORIES_PER_PERSON } from './knowledge.ts';
+import { MAX_DOCUMENT_BYTES } from '@aae/events';
+import { MAX_REPOSITORIES_PER_PERSON } from './knowledge.ts';
 
 let t: TestServices;
 let admin: Caller;
@@ -264,6 +265,15 @@ describe('knowledge: bad input gets a clear error', () => {
     expect(documents[0]!.chunkCount).toBeGreaterThan(1000);
     await admin.knowledge.repositories.delete({ repositoryId });
   }, 120_000);
+
+  it('tells clients what an import takes, as the server checks it', async () => {
+    await expect(demo.knowledge.importLimits()).resolves.toEqual({
+      mediaTypes: ['text/plain', 'text/markdown'],
+      maxDocumentBytes: MAX_DOCUMENT_BYTES,
+      maxDocumentsPerImport: 100,
+      importsAtOnce: 3,
+    });
+  });
 
   it('names the field of a bad search', async () => {
     await expectBadRequest(demo.knowledge.search({ repositoryIds: [corpusId], query: 'tides', limit: 51 }), 'limit');

@@ -1,4 +1,4 @@
-import { searchTypeSchema } from '@aae/events';
+import { DOCUMENT_MEDIA_TYPES, MAX_DOCUMENT_BYTES, MAX_DOCUMENTS_PER_ADD, searchTypeSchema } from '@aae/events';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { idPage, idPageSchema, idSchema, nameSchema, visibilitySchema } from '../schemas.ts';
@@ -10,8 +10,6 @@ import { scopedStream } from '../stream-scope.ts';
 const read = scopedProcedure('assistants:read');
 const write = scopedProcedure('assistants:write');
 
-export const MAX_DOCUMENTS_PER_ADD = 100;
-export const MAX_DOCUMENT_BYTES = 1024 * 1024;
 export const MAX_SEARCH_LIMIT = 50;
 export const MAX_REPOSITORIES_PER_PERSON = 200;
 
@@ -19,7 +17,7 @@ const repositoryIdSchema = idSchema;
 
 const documentInputSchema = z.object({
   title: z.string().trim().min(1, 'title is required').max(300),
-  mediaType: z.enum(['text/plain', 'text/markdown'], { error: 'mediaType must be "text/plain" or "text/markdown"' }),
+  mediaType: z.enum(DOCUMENT_MEDIA_TYPES, { error: `mediaType must be ${DOCUMENT_MEDIA_TYPES.map((type) => `"${type}"`).join(' or ')}` }),
   content: z
     .string()
     .refine((content) => content.trim().length > 0, 'content is empty')
@@ -106,6 +104,16 @@ export const knowledgeRouter = {
     }),
     embeddingModels: read.query(({ ctx }) => ({ models: ctx.services.embeddings.ids(), default: ctx.services.embeddings.defaultId })),
   },
+  /**
+   * What an import takes, for clients to check files before sending them: the kinds and size of a
+   * document, how many go in one import, and how many imports one person may run at once (0: no limit).
+   */
+  importLimits: read.query(({ ctx }) => ({
+    mediaTypes: DOCUMENT_MEDIA_TYPES,
+    maxDocumentBytes: MAX_DOCUMENT_BYTES,
+    maxDocumentsPerImport: MAX_DOCUMENTS_PER_ADD,
+    importsAtOnce: ctx.services.usageLimits.settings.importsPerPerson,
+  })),
   documents: {
     add: write.input(addDocumentsInputSchema).mutation(async ({ ctx, input, signal }) => {
       await changeableRepository(ctx.services, ctx.viewer, input.repositoryId);
