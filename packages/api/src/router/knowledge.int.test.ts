@@ -102,6 +102,8 @@ describe('knowledge repositories and documents', () => {
     const documents = (await demo.knowledge.documents.list({ repositoryId: corpusId })).items;
     expect(documents.map((document) => document.title)).toEqual(KNOWLEDGE_CORPUS.map((document) => document.title));
     expect(documents.reduce((sum, document) => sum + document.chunkCount, 0)).toBe(corpus!.chunkCount);
+    // Each with its size in bytes of UTF-8, as the file it came from.
+    expect(documents.map((document) => document.sizeBytes)).toEqual(KNOWLEDGE_CORPUS.map((document) => Buffer.byteLength(document.content, 'utf8')));
   });
 
   it('pages repositories and documents by id, with no gap and no repeat', async () => {
