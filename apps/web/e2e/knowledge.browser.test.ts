@@ -1,0 +1,142 @@
+import { startTestApp, type TestApp } from '@aae/server/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, screenshot, webDist, type TestBrowser } from './browser.ts';
+
+let app: TestApp;
+let browser: TestBrowser;
+
+beforeAll(async () => {
+  // One import at a time per person: the page queues the others behind it.
+  app = await startTestApp({
+    webDist,
+    services: {
+      usageLimits: { executionsPerMinute: 0, runningPerPerson: 0, runningInAll: 0, streamsPerPerson: 0, importsPerPerson: 1, importsInAll: 0 },
+    },
+  });
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+  await app?.stop();
+});
+
+const tides = [
+  '# Spring tides',
+  '',
+  ...Array.from(
+    { length: 40 },
+    (_, index) => `Spring tides follow the new and full moon, when the moon and sun pull the ocean together (observation ${index}).`,
+  ),
+].join('\n');
+const herons = ['<img src=x onerror="window.__injected = true"> was written in the margin.']
+  .concat(Array.from({ length: 30 }, (_, index) => `Grey herons wade in shallow marshes and stab at fish with their beaks (sighting ${index}).`))
+  .join(' ');
+
+describe('the knowledge pages', () => {
+  it('creates a repository, imports files with progress to 100%, reports the bad one with nothing stored, and previews searches', async () => {
+    const page = await browser.newPage({ baseUrl: app.url, user: 'demo' });
+    await page.goto(`${app.url}/assistant-architect`);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Knowledge' }).click();
+    await page.getByRole('heading', { name: 'Knowledge', level: 1 }).waitFor();
+
+    // A name is asked for before anything is sent.
+    await page.getByRole('button', { name: 'Create repository' }).click();
+    await page.locator('#repository-name-error').getByText('Enter a name.').waitFor();
+    await page.getByLabel('Name').fill('Shore notes');
+    await page.getByLabel('Embedding model').selectOption('local-hash-384');
+    await page.getByRole('button', { name: 'Create repository' }).click();
+    await page.getByRole('heading', { name: 'Shore notes', level: 1 }).waitFor();
+    const repositoryId = Number(new URL(page.url()).pathname.split('/').at(-1));
+    expect(repositoryId).toBeGreaterThan(0);
+    await page.getByText('No document yet: add some above.').waitFor();
+
+    // Two good files and one the server refuses (text with NUL characters), picked together.
+    await page.locator('#document-files').setInputFiles([
+      { name: 'spring-tides.md', mimeType: 'text/markdown', buffer: Buffer.from(tides) },
+      { name: 'herons.txt', mimeType: 'text/plain', buffer: Buffer.from(herons) },
+      { name: 'binary.txt', mimeType: 'text/plain', buffer: Buffer.from([0x41, 0x00, 0x42, 0x00, 0x43]) },
+    ]);
+    const row = (name: string) => page.locator(`.upload[data-file="${name}"]`);
+    for (const name of ['spring-tides.md', 'herons.txt']) {
+      await row(name).getByRole('progressbar', { name: `Import of ${name}` }).and(page.locator('[aria-valuenow="100"]')).waitFor({ timeout: 60_000 });
+      await row(name).getByText('Done', { exact: true }).waitFor();
+      await expect(row(name).locator('.upload-message').textContent()).resolves.toMatch(/^(\d+) of \1 chunks embedded · 100%$/);
+    }
+    await row('binary.txt').getByText('Failed', { exact: true }).waitFor();
+    await expect(row('binary.txt').locator('.upload-message').textContent()).resolves.toContain('must not contain a NUL character');
+
+    // A dropped file of a kind the server does not take is refused here, with the reason.
+    const dropped = await page.evaluateHandle(() => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File(['%PDF-1.7'], 'report.pdf', { type: 'application/pdf' }));
+      return transfer;
+    });
+    await page.locator('.dropzone').dispatchEvent('drop', { dataTransfer: dropped });
+    await row('report.pdf').getByText('Refused', { exact: true }).waitFor();
+    await row('report.pdf').getByText('Not a Markdown or plain text file (.md, .markdown, .txt or .text)').waitFor();
+    await page.getByRole('status').filter({ hasText: '2 of 4 files added, 2 not added' }).waitFor();
+    await screenshot(page, 'knowledge-uploads');
+
+    // Through the API: the two good documents are stored, nothing of the bad one.
+    const client = app.client('demo');
+    const stored = (await client.knowledge.documents.list.query({ repositoryId })).items;
+    expect(stored.map((document) => document.title).sort()).toEqual(['herons', 'spring-tides']);
+    expect(stored.every((document) => document.chunkCount > 1)).toBe(true);
+    const imports = await client.knowledge.documents.listImports.query({ repositoryId });
+    expect(imports.map((item) => item.status)).toEqual(['completed', 'completed']);
+
+    const documents = page.locator('.documents-table tbody tr');
+    await expect.poll(() => documents.count()).toBe(2);
+    await documents.filter({ hasText: 'spring-tides' }).getByText('Markdown').waitFor();
+
+    // The search preview: the expected document first in every column, with scores.
+    await page.getByRole('searchbox', { name: 'Query' }).fill('spring tides of the full moon');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    for (const column of ['keyword', 'vector', 'hybrid']) {
+      const first = page.locator(`.search-${column} .search-result`).first();
+      await first.waitFor();
+      await expect(first.locator('.search-result-title').textContent()).resolves.toBe('spring-tides');
+      await expect(first.locator('.search-score').textContent()).resolves.toMatch(/^score (0|1)\.\d{3}$/);
+    }
+    // Stored text is shown as text, never run.
+    await page.getByRole('searchbox', { name: 'Query' }).fill('written in the margin');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await page.locator('.search-keyword .search-snippet').filter({ hasText: '<img src=x onerror="window.__injected = true">' }).first().waitFor();
+    expect(await page.evaluate(() => (window as { __injected?: boolean }).__injected)).toBeUndefined();
+    await screenshot(page, 'knowledge-search-preview');
+
+    // At a phone's width the columns stack and nothing scrolls sideways.
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+    await screenshot(page, 'knowledge-repository-390');
+    await page.setViewportSize({ width: 1280, height: 900 });
+
+    // Deleting a document, after asking.
+    await documents.filter({ hasText: 'herons' }).getByRole('button', { name: 'Delete herons' }).click();
+    await page.getByRole('button', { name: 'Delete document' }).click();
+    await expect.poll(() => documents.count()).toBe(1);
+    expect((await client.knowledge.documents.list.query({ repositoryId })).items.map((document) => document.title)).toEqual(['spring-tides']);
+
+    // Deleting the repository from the list, after asking.
+    await page.getByRole('link', { name: 'Knowledge', exact: true }).first().click();
+    const listed = page.locator(`.repositories-table tr[data-repository="${repositoryId}"]`);
+    await listed.getByRole('button', { name: 'Delete Shore notes' }).click();
+    await page.getByRole('button', { name: 'Delete repository' }).click();
+    await listed.waitFor({ state: 'detached' });
+    await expect(client.knowledge.repositories.get.query({ repositoryId })).rejects.toMatchObject({ data: { code: 'NOT_FOUND' } });
+  });
+
+  it('shows a repository that does not exist as not found, and a shared one read-only to a member', async () => {
+    const page = await browser.newPage({ baseUrl: app.url, user: 'demo' });
+    await page.goto(`${app.url}/knowledge/987654`);
+    await page.getByRole('alert').filter({ hasText: 'Could not open the repository' }).waitFor();
+    const guide = (await app.client('demo').knowledge.repositories.list.query()).items.find((repository) => repository.ownerId === null);
+    expect(guide).toBeDefined();
+    await page.goto(`${app.url}/knowledge/${guide!.id}`);
+    await page.getByRole('heading', { name: guide!.name, level: 1 }).waitFor();
+    await page.getByText('Only its owner or an admin can add or delete documents here.').waitFor();
+    expect(await page.getByRole('button', { name: 'Choose files' }).count()).toBe(0);
+    await expect.poll(() => page.locator('.documents-table tbody tr').count()).toBe(guide!.documentCount);
+    expect(await page.getByRole('button', { name: /^Delete/ }).count()).toBe(0);
+  });
+});
