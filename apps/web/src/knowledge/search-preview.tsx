@@ -13,7 +13,11 @@ const SEARCH_TYPES: ReadonlyArray<{ type: SearchType; label: string; how: string
 ];
 
 const SNIPPET_CHARACTERS = 220;
-const snippet = (content: string) => (content.length > SNIPPET_CHARACTERS ? `${content.slice(0, SNIPPET_CHARACTERS).trimEnd()}…` : content);
+/** The passage's start on a few lines: runs of blank lines (after a heading kept as context) folded into one space. */
+function snippet(content: string): string {
+  const text = content.replace(/\s*\n\s*\n\s*/g, ' · ').trim();
+  return text.length > SNIPPET_CHARACTERS ? `${text.slice(0, SNIPPET_CHARACTERS).trimEnd()}…` : text;
+}
 
 function SearchColumn({ repositoryId, query, type, label, how }: { repositoryId: number; query: string; type: SearchType; label: string; how: string }) {
   const headingId = useId();
