@@ -58,7 +58,10 @@ describe('the knowledge pages', () => {
     ]);
     const row = (name: string) => page.locator(`.upload[data-file="${name}"]`);
     for (const name of ['spring-tides.md', 'herons.txt']) {
-      await row(name).getByRole('progressbar', { name: `Import of ${name}` }).and(page.locator('[aria-valuenow="100"]')).waitFor({ timeout: 60_000 });
+      await row(name)
+        .getByRole('progressbar', { name: `Import of ${name}` })
+        .and(page.locator('[aria-valuenow="100"]'))
+        .waitFor({ timeout: 60_000 });
       await row(name).getByText('Done', { exact: true }).waitFor();
       await expect(row(name).locator('.upload-message').textContent()).resolves.toMatch(/^(\d+) of \1 chunks embedded · 100%$/);
     }

@@ -6,9 +6,7 @@ export interface DocumentFileLimits {
   maxDocumentBytes: number;
 }
 
-export type ReadDocumentFile =
-  | { ok: true; document: { title: string; mediaType: DocumentMediaType; content: string } }
-  | { ok: false; problem: string };
+export type ReadDocumentFile = { ok: true; document: { title: string; mediaType: DocumentMediaType; content: string } } | { ok: false; problem: string };
 
 const BY_EXTENSION: Record<string, DocumentMediaType> = {
   md: 'text/markdown',

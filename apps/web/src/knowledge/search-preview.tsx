@@ -67,7 +67,7 @@ export function SearchPreview({ repositoryId }: { repositoryId: number }) {
   return (
     <section className="panel search-preview" aria-labelledby="search-heading">
       <h2 id="search-heading">Search preview</h2>
-      <form className="search-form" role="search" aria-label="Search this repository" onSubmit={submit} noValidate>
+      <form className="search-form" aria-label="Search this repository" onSubmit={submit} noValidate>
         <div className="field">
           <label htmlFor="knowledge-query">Query</label>
           <input

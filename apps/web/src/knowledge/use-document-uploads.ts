@@ -127,15 +127,17 @@ export function useDocumentUploads(repositoryId: number, limits: ImportLimits | 
       const fileLimits: DocumentFileLimits = limits;
       const added = files.map((file) => ({ file, key: `upload-${++nextKey.current}` }));
       setUploads((current) => [
-        ...added.map(({ file, key }): Upload => ({
-          key,
-          fileName: file.name,
-          sizeBytes: file.size,
-          state: 'reading',
-          embeddedChunks: 0,
-          chunks: 0,
-          message: null,
-        })),
+        ...added.map(
+          ({ file, key }): Upload => ({
+            key,
+            fileName: file.name,
+            sizeBytes: file.size,
+            state: 'reading',
+            embeddedChunks: 0,
+            chunks: 0,
+            message: null,
+          }),
+        ),
         ...current,
       ]);
       const read = await Promise.all(added.map(async ({ file, key }) => ({ key, read: await readDocumentFile(file, fileLimits) })));
