@@ -1,4 +1,4 @@
-import { startTestApp, type TestApp } from '@aae/server/testing';
+import { startTestApp, textPdf, type TestApp } from '@aae/server/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, screenshot, webDist, type TestBrowser } from './browser.ts';
 
@@ -68,28 +68,31 @@ describe('the knowledge pages', () => {
     await row('binary.txt').getByText('Failed', { exact: true }).waitFor();
     await expect(row('binary.txt').locator('.upload-message').textContent()).resolves.toContain('must not contain a NUL character');
 
-    // A dropped file of a kind the server does not take is refused here, with the reason.
-    const dropped = await page.evaluateHandle(() => {
+    // Dropped: a PDF (its text extracted by the server) and a file of a kind not taken, refused here with the reason.
+    const pdf = [...textPdf([['The lighthouse keeper logs every fog signal.'], ['Foghorns sound twice a minute.']])];
+    const dropped = await page.evaluateHandle((bytes) => {
       const transfer = new DataTransfer();
-      transfer.items.add(new File(['%PDF-1.7'], 'report.pdf', { type: 'application/pdf' }));
+      transfer.items.add(new File([new Uint8Array(bytes)], 'lighthouse.pdf', { type: 'application/pdf' }));
+      transfer.items.add(new File(['PK'], 'notes.docx', { type: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document' }));
       return transfer;
-    });
+    }, pdf);
     await page.locator('.dropzone').dispatchEvent('drop', { dataTransfer: dropped });
-    await row('report.pdf').getByText('Refused', { exact: true }).waitFor();
-    await row('report.pdf').getByText('Not a Markdown or plain text file (.md, .markdown, .txt or .text)').waitFor();
-    await page.getByRole('status').filter({ hasText: '2 of 4 files added, 2 not added' }).waitFor();
+    await row('notes.docx').getByText('Refused', { exact: true }).waitFor();
+    await row('notes.docx').getByText('Not a kind of file this repository takes (.txt, .text, .md, .markdown or .pdf)').waitFor();
+    await row('lighthouse.pdf').getByText('Done', { exact: true }).waitFor({ timeout: 60_000 });
+    await page.getByRole('status').filter({ hasText: '3 of 5 files added, 2 not added' }).waitFor();
     await screenshot(page, 'knowledge-uploads');
 
-    // Through the API: the two good documents are stored, nothing of the bad one.
+    // Through the API: the good documents are stored, nothing of the bad one.
     const client = app.client('demo');
     const stored = (await client.knowledge.documents.list.query({ repositoryId })).items;
-    expect(stored.map((document) => document.title).sort()).toEqual(['herons', 'spring-tides']);
-    expect(stored.every((document) => document.chunkCount > 1)).toBe(true);
+    expect(stored.map((document) => document.title).sort()).toEqual(['herons', 'lighthouse', 'spring-tides']);
+    expect(stored.filter((document) => document.title !== 'lighthouse').every((document) => document.chunkCount > 1)).toBe(true);
     const imports = await client.knowledge.documents.listImports.query({ repositoryId });
-    expect(imports.map((item) => item.status)).toEqual(['completed', 'completed']);
+    expect(imports.map((item) => item.status)).toEqual(['completed', 'completed', 'completed']);
 
     const documents = page.locator('.documents-table tbody tr');
-    await expect.poll(() => documents.count()).toBe(2);
+    await expect.poll(() => documents.count()).toBe(3);
     await documents.filter({ hasText: 'spring-tides' }).getByText('Markdown').waitFor();
 
     // The search preview: the expected document first in every column, with scores.
@@ -101,6 +104,10 @@ describe('the knowledge pages', () => {
       await expect(first.locator('.search-result-title').textContent()).resolves.toBe('spring-tides');
       await expect(first.locator('.search-score').textContent()).resolves.toMatch(/^score (0|1)\.\d{3}$/);
     }
+    // The PDF's text is searchable.
+    await page.getByRole('searchbox', { name: 'Query' }).fill('foghorns');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await page.locator('.search-keyword .search-result-title').filter({ hasText: 'lighthouse' }).first().waitFor();
     // Stored text is shown as text, never run.
     await page.getByRole('searchbox', { name: 'Query' }).fill('written in the margin');
     await page.getByRole('button', { name: 'Search', exact: true }).click();
@@ -117,8 +124,8 @@ describe('the knowledge pages', () => {
     // Deleting a document, after asking.
     await documents.filter({ hasText: 'herons' }).getByRole('button', { name: 'Delete herons' }).click();
     await page.getByRole('button', { name: 'Delete document' }).click();
-    await expect.poll(() => documents.count()).toBe(1);
-    expect((await client.knowledge.documents.list.query({ repositoryId })).items.map((document) => document.title)).toEqual(['spring-tides']);
+    await expect.poll(() => documents.count()).toBe(2);
+    expect((await client.knowledge.documents.list.query({ repositoryId })).items.map((document) => document.title).sort()).toEqual(['lighthouse', 'spring-tides']);
 
     // Deleting the repository from the list, after asking.
     await page.getByRole('link', { name: 'Knowledge', exact: true }).first().click();

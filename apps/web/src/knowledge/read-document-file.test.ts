@@ -1,8 +1,8 @@
-import { DOCUMENT_MEDIA_TYPES, MAX_DOCUMENT_BYTES } from '@aae/events';
+import { DOCUMENT_FILE_TYPES, DOCUMENT_MEDIA_TYPES, MAX_DOCUMENT_BYTES } from '@aae/events';
 import { describe, expect, it } from 'vitest';
-import { documentMediaType, formatBytes, readDocumentFile } from './read-document-file.ts';
+import { documentMediaType, formatBytes, readDocumentFile, toBase64 } from './read-document-file.ts';
 
-const limits = { mediaTypes: DOCUMENT_MEDIA_TYPES, maxDocumentBytes: MAX_DOCUMENT_BYTES };
+const limits = { mediaTypes: DOCUMENT_FILE_TYPES, maxDocumentBytes: MAX_DOCUMENT_BYTES };
 
 describe('readDocumentFile', () => {
   it('reads Markdown and plain text, titled by the file name without its extension', async () => {
@@ -22,9 +22,18 @@ describe('readDocumentFile', () => {
     expect(read).toMatchObject({ ok: true, document: { content: 'Café — 東京' } });
   });
 
+  it('sends a PDF as its bytes in base64, for the server to extract its text', async () => {
+    const bytes = new Uint8Array(70_000).map((_, index) => index % 256);
+    const read = await readDocumentFile(new File([bytes], 'Report 2026.pdf', { type: 'application/pdf' }), limits);
+    expect(read).toEqual({ ok: true, document: { title: 'Report 2026', mediaType: 'application/pdf', content: Buffer.from(bytes).toString('base64') } });
+    expect(toBase64(new Uint8Array())).toBe('');
+  });
+
   it('refuses other kinds of file, naming the ones it takes', async () => {
-    const read = await readDocumentFile(new File(['%PDF-1.7'], 'report.pdf', { type: 'application/pdf' }), limits);
-    expect(read).toEqual({ ok: false, problem: 'Not a Markdown or plain text file (.md, .markdown, .txt or .text)' });
+    const read = await readDocumentFile(new File(['PK'], 'notes.docx'), limits);
+    expect(read).toEqual({ ok: false, problem: 'Not a kind of file this repository takes (.txt, .text, .md, .markdown or .pdf)' });
+    const textOnly = await readDocumentFile(new File(['%PDF-1.7'], 'report.pdf'), { ...limits, mediaTypes: DOCUMENT_MEDIA_TYPES });
+    expect(textOnly).toEqual({ ok: false, problem: 'Not a kind of file this repository takes (.txt, .text, .md or .markdown)' });
   });
 
   it('refuses a file over the size the server takes, without reading it', async () => {

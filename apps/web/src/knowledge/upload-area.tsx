@@ -1,6 +1,6 @@
 import { useDropzone } from 'react-dropzone';
 import { formatNumber } from '../components/format.ts';
-import { DOCUMENT_FILE_EXTENSIONS, formatBytes } from './read-document-file.ts';
+import { acceptedExtensions, DOCUMENT_FILE_EXTENSIONS, formatBytes } from './read-document-file.ts';
 import { useDocumentUploads, type ImportLimits, type Upload } from './use-document-uploads.ts';
 
 const STATE_LABELS: Record<Upload['state'], string> = {
@@ -70,12 +70,12 @@ export function UploadArea({ repositoryId, limits, onStored }: { repositoryId: n
       <h2 id="upload-heading">Add documents</h2>
       <div {...getRootProps({ className: `dropzone${isDragActive ? ' dropzone-active' : ''}` })}>
         <input {...getInputProps({ id: 'document-files', 'aria-label': 'Document files' })} />
-        <p>{isDragActive ? 'Drop the files to add them.' : 'Drag Markdown or plain text files here, or'}</p>
+        <p>{isDragActive ? 'Drop the files to add them.' : 'Drag files here, or'}</p>
         <button type="button" className="primary" onClick={open}>
           Choose files
         </button>
         <p className="muted">
-          .md, .markdown, .txt or .text, UTF-8, up to {formatBytes(limits.maxDocumentBytes)} each.
+          {acceptedExtensions(limits)}, up to {formatBytes(limits.maxDocumentBytes)} each; text in UTF-8, PDFs with a text layer.
           {limits.importsAtOnce > 0
             ? ` ${limits.importsAtOnce} ${limits.importsAtOnce === 1 ? 'import runs' : 'imports run'} at a time; the others wait their turn.`
             : ''}
