@@ -1,5 +1,4 @@
 import { MAX_DOCUMENT_BYTES } from '@aae/events';
-import { extractText, getDocumentProxy } from 'unpdf';
 
 /** A PDF whose text cannot be had: not a PDF, encrypted, damaged, a scan without text, or too much text. */
 export class PdfUnreadableError extends Error {
@@ -15,6 +14,8 @@ const ERRORS_ONLY = 0;
  * is refused with a reason a person can act on.
  */
 export async function extractPdfText(bytes: Uint8Array): Promise<string> {
+  // pdf.js is large: loaded with the first PDF, not with every process.
+  const { extractText, getDocumentProxy } = await import('unpdf');
   let pages: string[];
   try {
     // pdf.js takes the buffer over: it gets a copy.
