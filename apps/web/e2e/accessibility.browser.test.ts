@@ -176,6 +176,35 @@ describe('accessibility (axe-core, WCAG 2.1 AA)', () => {
     await screenshot(page, 'a11y-account-menu-390');
   });
 
+  it('reaches the upload button, the search box and the document actions of a repository with the keyboard, in order', async () => {
+    const guide = (await app.client('admin').knowledge.repositories.list.query()).items.find((repository) => repository.ownerId === null);
+    const page = await browser.newPage({ baseUrl: app.url, user: 'admin' });
+    await page.goto(`${app.url}/knowledge/${guide!.id}`);
+    await page.locator('.documents-table').waitFor();
+    const reached: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      await page.keyboard.press('Tab');
+      reached.push(
+        await page.evaluate(() => {
+          const element = document.activeElement as HTMLElement | null;
+          return element ? `${element.tagName.toLowerCase()}${element.id ? `#${element.id}` : ''}:${(element.textContent ?? '').trim().slice(0, 20)}` : '';
+        }),
+      );
+    }
+    const choose = reached.indexOf('button:Choose files');
+    const firstDelete = reached.findIndex((entry) => entry.startsWith('button:Delete'));
+    const query = reached.indexOf('input#knowledge-query:');
+    expect(choose).toBeGreaterThan(0);
+    expect(firstDelete).toBeGreaterThan(choose);
+    expect(query).toBeGreaterThan(firstDelete);
+    expect(reached[query + 1]).toBe('button:Search');
+    // Search from the keyboard alone.
+    await page.locator('#knowledge-query').focus();
+    await page.keyboard.type('volcano gas');
+    await page.keyboard.press('Enter');
+    await page.locator('.search-hybrid .search-result').first().waitFor();
+  });
+
   it('opens the account menu from the keyboard, and Escape closes it where it was', async () => {
     const page = await browser.newPage({ baseUrl: app.url, user: 'demo' });
     await page.goto(`${app.url}/assistant-architect`);
