@@ -5,11 +5,25 @@ import { launchBrowser, screenshot, webDist, type TestBrowser } from './browser.
 let app: TestApp;
 let browser: TestBrowser;
 
+/** An embedding model whose calls wait until the test lets them through: an import seen while it runs. */
+let releaseHeld: () => void = () => {};
+const held = new Promise<void>((resolve) => {
+  releaseHeld = resolve;
+});
+const heldEmbeddings = {
+  id: 'held-embed',
+  async embed(texts: readonly string[]) {
+    await held;
+    return texts.map((_, index) => [1, index % 2, 0.5]);
+  },
+};
+
 beforeAll(async () => {
   // One import at a time per person: the page queues the others behind it.
   app = await startTestApp({
     webDist,
     services: {
+      embeddings: [heldEmbeddings],
       usageLimits: { executionsPerMinute: 0, runningPerPerson: 0, runningInAll: 0, streamsPerPerson: 0, importsPerPerson: 1, importsInAll: 0 },
     },
   });
@@ -125,7 +139,10 @@ describe('the knowledge pages', () => {
     await documents.filter({ hasText: 'herons' }).getByRole('button', { name: 'Delete herons' }).click();
     await page.getByRole('button', { name: 'Delete document' }).click();
     await expect.poll(() => documents.count()).toBe(2);
-    expect((await client.knowledge.documents.list.query({ repositoryId })).items.map((document) => document.title).sort()).toEqual(['lighthouse', 'spring-tides']);
+    expect((await client.knowledge.documents.list.query({ repositoryId })).items.map((document) => document.title).sort()).toEqual([
+      'lighthouse',
+      'spring-tides',
+    ]);
 
     // Deleting the repository from the list, after asking.
     await page.getByRole('link', { name: 'Knowledge', exact: true }).first().click();
@@ -134,6 +151,24 @@ describe('the knowledge pages', () => {
     await page.getByRole('button', { name: 'Delete repository' }).click();
     await listed.waitFor({ state: 'detached' });
     await expect(client.knowledge.repositories.get.query({ repositoryId })).rejects.toMatchObject({ data: { code: 'NOT_FOUND' } });
+  });
+
+  it('brings back an import still running when the page is opened again, and follows it to the end', async () => {
+    const client = app.client('demo');
+    const { id: repositoryId } = await client.knowledge.repositories.create.mutate({ name: 'Held notes', embeddingModel: 'held-embed' });
+    const started = await client.knowledge.documents.import.mutate({
+      repositoryId,
+      documents: [{ title: 'Night watch', mediaType: 'text/plain', content: 'Owls hunt by ear in the dark.' }],
+    });
+    const page = await browser.newPage({ baseUrl: app.url, user: 'demo' });
+    await page.goto(`${app.url}/knowledge/${repositoryId}`);
+    const row = page.locator('.upload[data-file="Night watch"]');
+    await row.getByText('Importing', { exact: true }).waitFor();
+    expect(await row.getByRole('progressbar').getAttribute('aria-valuenow')).toBe('0');
+    expect((await client.knowledge.documents.getImport.query({ importId: started.id })).status).toBe('running');
+    releaseHeld();
+    await row.getByText('Done', { exact: true }).waitFor();
+    await page.locator('.documents-table tbody tr').filter({ hasText: 'Night watch' }).waitFor();
   });
 
   it('shows a repository that does not exist as not found, and a shared one read-only to a member', async () => {

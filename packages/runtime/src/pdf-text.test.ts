@@ -5,7 +5,9 @@ import { textPdf } from './testing/text-pdf.ts';
 describe('extractPdfText', () => {
   it('gives the text of every page, in order, a blank line between pages', async () => {
     const pdf = textPdf([['Spring tides follow the full moon.', 'Neap tides come at the quarters (mostly).'], ['Herons wade in the marsh.']]);
-    await expect(extractPdfText(pdf)).resolves.toBe('Spring tides follow the full moon.\nNeap tides come at the quarters (mostly).\n\nHerons wade in the marsh.');
+    await expect(extractPdfText(pdf)).resolves.toBe(
+      'Spring tides follow the full moon.\nNeap tides come at the quarters (mostly).\n\nHerons wade in the marsh.',
+    );
   });
 
   it('refuses bytes that are not a PDF, saying so', async () => {

@@ -31,7 +31,10 @@ export async function extractPdfText(bytes: Uint8Array): Promise<string> {
     throw new PdfUnreadableError(`not a readable PDF (${error instanceof Error ? error.message : String(error)})`);
   }
   // biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is what is dropped
-  const text = pages.map((page) => page.replace(/\u0000/g, '').trim()).filter(Boolean).join('\n\n');
+  const text = pages
+    .map((page) => page.replace(/\u0000/g, '').trim())
+    .filter(Boolean)
+    .join('\n\n');
   if (text.length === 0) throw new PdfUnreadableError('the PDF has no text to extract (a scanned image?); run it through OCR first');
   if (Buffer.byteLength(text, 'utf8') > MAX_DOCUMENT_BYTES) {
     throw new PdfUnreadableError(`the PDF's text is larger than 1 MB (${MAX_DOCUMENT_BYTES} bytes of UTF-8); split the document`);

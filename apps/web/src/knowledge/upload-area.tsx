@@ -21,7 +21,7 @@ function UploadRow({ upload }: { upload: Upload }) {
     <li className={`upload upload-${upload.state}`} data-file={upload.fileName}>
       <div className="upload-head">
         <span className="upload-name">{upload.fileName}</span>
-        <span className="muted">{formatBytes(upload.sizeBytes)}</span>
+        {upload.sizeBytes === null ? null : <span className="muted">{formatBytes(upload.sizeBytes)}</span>}
         <span className={`status status-${upload.state === 'done' ? 'completed' : ended ? 'failed' : upload.state === 'importing' ? 'running' : 'pending'}`}>
           {STATE_LABELS[upload.state]}
         </span>

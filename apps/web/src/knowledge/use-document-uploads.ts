@@ -14,7 +14,8 @@ export type UploadState = 'reading' | 'refused' | 'waiting' | 'importing' | 'don
 export interface Upload {
   key: string;
   fileName: string;
-  sizeBytes: number;
+  /** Null for an import found running after a reload: its file is not at hand. */
+  sizeBytes: number | null;
   state: UploadState;
   /** Chunks embedded of the document's total (0 of 0 until the server has split it). */
   embeddedChunks: number;
@@ -23,10 +24,17 @@ export interface Upload {
   message: string | null;
 }
 
-interface QueuedUpload {
-  key: string;
-  document: { title: string; mediaType: ImportLimits['mediaTypes'][number]; content: string };
-}
+/** A file to import, or an import already running (found after a reload), which holds a place too. */
+type QueuedUpload =
+  | { key: string; document: { title: string; mediaType: ImportLimits['mediaTypes'][number]; content: string } }
+  | { key: string; importId: string };
+
+/** An import's documents together: chunks embedded of their total. */
+const totals = (view: ImportView) =>
+  view.progress.documents.reduce((sum, document) => ({ chunks: sum.chunks + document.chunks, embedded: sum.embedded + document.embeddedChunks }), {
+    chunks: 0,
+    embedded: 0,
+  });
 
 /** When the server says to come back later: its wait, at most a minute (a place of ours ending wakes the queue sooner). */
 function retryAfter(error: unknown): RetryLaterError | null {
@@ -60,14 +68,14 @@ export function useDocumentUploads(repositoryId: number, limits: ImportLimits | 
     (key: string, importId: string) =>
       new Promise<void>((resolve) => {
         const show = (view: ImportView) => {
-          const progress = view.progress.documents[0];
+          const { chunks, embedded } = totals(view);
           if (view.status === 'completed') {
-            update(key, { state: 'done', chunks: progress?.chunks ?? 0, embeddedChunks: progress?.chunks ?? 0, message: null });
+            update(key, { state: 'done', chunks, embeddedChunks: chunks, message: null });
             onStoredRef.current();
           } else if (view.status === 'failed' || view.status === 'cancelled') {
             update(key, { state: 'failed', message: view.error ?? 'The import was cancelled; nothing was stored.' });
-          } else if (progress) {
-            update(key, { state: 'importing', chunks: progress.chunks, embeddedChunks: progress.embeddedChunks });
+          } else {
+            update(key, { state: 'importing', chunks, embeddedChunks: embedded });
           }
         };
         const subscription = utils.client.knowledge.documents.importProgress.subscribe(
@@ -91,21 +99,25 @@ export function useDocumentUploads(repositoryId: number, limits: ImportLimits | 
   );
 
   const queueRef = useRef<ReturnType<typeof createImportQueue<QueuedUpload>> | null>(null);
+  /** Imports this page shows already: those it started, and those it found running. */
+  const known = useRef(new Set<string>());
   const importsAtOnce = limits?.importsAtOnce;
   useEffect(() => {
     if (importsAtOnce === undefined) return;
     const queue = createImportQueue<QueuedUpload>({
       // No limit on the server: still a few at a time, so the first files finish first.
       limit: importsAtOnce > 0 ? importsAtOnce : 3,
-      async run({ key, document }) {
-        update(key, { state: 'importing', message: null });
+      async run(item) {
+        update(item.key, { state: 'importing', message: null });
+        if ('importId' in item) return follow(item.key, item.importId);
         let started: ImportView;
         try {
-          started = await utils.client.knowledge.documents.import.mutate({ repositoryId, documents: [document] });
+          started = await utils.client.knowledge.documents.import.mutate({ repositoryId, documents: [item.document] });
         } catch (error) {
           throw retryAfter(error) ?? error;
         }
-        await follow(key, started.id);
+        known.current.add(started.id);
+        await follow(item.key, started.id);
       },
       onRetryLater: (item, waitMs) =>
         update(item.key, { state: 'waiting', message: `The server is busy with other imports; trying again within ${Math.ceil(waitMs / 1_000)} s` }),
@@ -120,6 +132,28 @@ export function useDocumentUploads(repositoryId: number, limits: ImportLimits | 
       queueRef.current = null;
     };
   }, [importsAtOnce, repositoryId, utils, follow, update]);
+
+  // After a reload, the imports of this repository still running come back with their progress.
+  const running = trpc.knowledge.documents.listImports.useQuery(
+    { repositoryId, limit: 20 },
+    { staleTime: Number.POSITIVE_INFINITY, refetchOnWindowFocus: false },
+  );
+  const queueReady = importsAtOnce !== undefined;
+  useEffect(() => {
+    if (!queueReady || !queueRef.current || !running.data) return;
+    const found = running.data.filter((item) => item.status === 'running' && !known.current.has(item.id));
+    if (found.length === 0) return;
+    const resumed = found.map((item) => {
+      known.current.add(item.id);
+      const titles = item.progress.documents.map((document) => document.title);
+      return { key: `upload-${++nextKey.current}`, importId: item.id, fileName: titles.length === 1 ? titles[0]! : `${titles.length} documents` };
+    });
+    setUploads((current) => [
+      ...resumed.map(({ key, fileName }): Upload => ({ key, fileName, sizeBytes: null, state: 'waiting', embeddedChunks: 0, chunks: 0, message: null })),
+      ...current,
+    ]);
+    queueRef.current.add(resumed.map(({ key, importId }) => ({ key, importId })));
+  }, [queueReady, running.data]);
 
   const add = useCallback(
     async (files: readonly File[]) => {

@@ -263,7 +263,10 @@ describe('knowledge: bad input gets a clear error', () => {
   it('stores the text of a PDF, searchable like any document', async () => {
     const { id: repositoryId } = await admin.knowledge.repositories.create({ name: 'Scanned reports' });
     const pdf = Buffer.from(textPdf([['Lighthouse keepers log the fog signals.'], ['The foghorn sounds every thirty seconds.']])).toString('base64');
-    const { documents } = await admin.knowledge.documents.add({ repositoryId, documents: [{ title: 'Fog report', mediaType: 'application/pdf', content: pdf }] });
+    const { documents } = await admin.knowledge.documents.add({
+      repositoryId,
+      documents: [{ title: 'Fog report', mediaType: 'application/pdf', content: pdf }],
+    });
     expect(documents).toEqual([expect.objectContaining({ title: 'Fog report', mediaType: 'text/plain', chunkCount: 1 })]);
     const [passage] = await admin.knowledge.search({ repositoryIds: [repositoryId], query: 'foghorn', searchType: 'keyword' });
     expect(passage?.content).toBe('Lighthouse keepers log the fog signals.\n\nThe foghorn sounds every thirty seconds.');
