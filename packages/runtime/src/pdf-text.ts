@@ -30,9 +30,8 @@ export async function extractPdfText(bytes: Uint8Array): Promise<string> {
     if (name === 'PasswordException') throw new PdfUnreadableError('the PDF is protected by a password; remove it and add the file again');
     throw new PdfUnreadableError(`not a readable PDF (${error instanceof Error ? error.message : String(error)})`);
   }
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is what is dropped
   const text = pages
-    .map((page) => page.replace(/\u0000/g, '').trim())
+    .map((page) => page.replaceAll('\u0000', '').trim())
     .filter(Boolean)
     .join('\n\n');
   if (text.length === 0) throw new PdfUnreadableError('the PDF has no text to extract (a scanned image?); run it through OCR first');
