@@ -184,4 +184,15 @@ describe('the knowledge pages', () => {
     await expect.poll(() => page.locator('.documents-table tbody tr').count()).toBe(guide!.documentCount);
     expect(await page.getByRole('button', { name: /^Delete/ }).count()).toBe(0);
   });
+
+  it('shows the empty state to someone who can see no repository', async () => {
+    const admin = app.client('admin');
+    for (const repository of (await admin.knowledge.repositories.list.query()).items.filter((item) => item.visibility === 'shared')) {
+      await admin.knowledge.repositories.delete.mutate({ repositoryId: repository.id });
+    }
+    const page = await browser.newPage({ baseUrl: app.url, user: 'other' });
+    await page.goto(`${app.url}/knowledge`);
+    await page.getByText('No repository yet: create one below, then add documents to it.').waitFor();
+    expect(await page.locator('.repositories-table').count()).toBe(0);
+  });
 });

@@ -12,7 +12,9 @@ export function KnowledgePage() {
     <>
       <section className="panel" aria-labelledby="knowledge-heading">
         <h1 id="knowledge-heading">Knowledge</h1>
-        <p className="muted">Repositories of documents (Markdown or plain text) that prompts retrieve passages from, by keyword, vector or hybrid search.</p>
+        <p className="muted">
+          Repositories of documents (Markdown, plain text or PDF) that prompts retrieve passages from, by keyword, vector or hybrid search.
+        </p>
         {repositories.error ? <ErrorMessage error={repositories.error} title="Could not load the repositories" /> : null}
         {repositories.isPending ? (
           <p className="muted" role="status">
