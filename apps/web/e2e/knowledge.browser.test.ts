@@ -5,11 +5,14 @@ import { launchBrowser, screenshot, webDist, type TestBrowser } from './browser.
 let app: TestApp;
 let browser: TestBrowser;
 
-/** An embedding model whose calls wait until the test lets them through: an import seen while it runs. */
+/** An embedding model whose calls wait while the test holds them: an import seen while it runs. */
+let held: Promise<void> = Promise.resolve();
 let releaseHeld: () => void = () => {};
-const held = new Promise<void>((resolve) => {
-  releaseHeld = resolve;
-});
+const hold = () => {
+  held = new Promise<void>((resolve) => {
+    releaseHeld = resolve;
+  });
+};
 const heldEmbeddings = {
   id: 'held-embed',
   async embed(texts: readonly string[]) {
@@ -156,6 +159,7 @@ describe('the knowledge pages', () => {
   it('brings back an import still running when the page is opened again, and follows it to the end', async () => {
     const client = app.client('demo');
     const { id: repositoryId } = await client.knowledge.repositories.create.mutate({ name: 'Held notes', embeddingModel: 'held-embed' });
+    hold();
     const started = await client.knowledge.documents.import.mutate({
       repositoryId,
       documents: [{ title: 'Night watch', mediaType: 'text/plain', content: 'Owls hunt by ear in the dark.' }],
@@ -169,6 +173,35 @@ describe('the knowledge pages', () => {
     releaseHeld();
     await row.getByText('Done', { exact: true }).waitFor();
     await page.locator('.documents-table tbody tr').filter({ hasText: 'Night watch' }).waitFor();
+  });
+
+  it('waits as long as the server asks when it refuses an import for too many running, then imports the file', async () => {
+    const client = app.client('demo');
+    const { id: repositoryId } = await client.knowledge.repositories.create.mutate({ name: 'Busy notes', embeddingModel: 'held-embed' });
+    const page = await browser.newPage({ baseUrl: app.url, user: 'demo' });
+    // The page has looked for running imports (none) before one starts elsewhere.
+    const looked = page.waitForEvent('requestfinished', (request) => request.url().includes('knowledge.documents.listImports'));
+    await page.goto(`${app.url}/knowledge/${repositoryId}`);
+    // Its answer read in full (a batch's headers come before its results).
+    await looked;
+    await page.getByText('No document yet: add some above.').waitFor();
+    // Started elsewhere (another tab, the API) once the page is open: the person's one place is taken.
+    hold();
+    const elsewhere = await client.knowledge.documents.import.mutate({
+      repositoryId,
+      documents: [{ title: 'Elsewhere', mediaType: 'text/plain', content: 'Started from another tab.' }],
+    });
+    await page
+      .locator('#document-files')
+      .setInputFiles([{ name: 'later.txt', mimeType: 'text/plain', buffer: Buffer.from('Imported once the server had room.') }]);
+    const row = page.locator('.upload[data-file="later.txt"]');
+    await row.getByText('Waiting', { exact: true }).waitFor();
+    await row.getByText('The server is busy with other imports; trying again within 30 s').waitFor();
+    releaseHeld();
+    await expect.poll(async () => (await client.knowledge.documents.getImport.query({ importId: elsewhere.id })).status).toBe('completed');
+    // Sent again once the server's 30 s have passed.
+    await row.getByText('Done', { exact: true }).waitFor({ timeout: 60_000 });
+    expect((await client.knowledge.documents.list.query({ repositoryId })).items.map((document) => document.title).sort()).toEqual(['Elsewhere', 'later']);
   });
 
   it('shows a repository that does not exist as not found, and a shared one read-only to a member', async () => {
