@@ -186,6 +186,7 @@ const MATRIX: Record<string, Row> = {
     input: async (o) => ({ repositoryId: (await freshRepository(o)).repositoryId }),
   },
   'knowledge.repositories.embeddingModels': { rule: { kind: 'scope', scope: 'assistants:read' }, input: () => undefined },
+  'knowledge.importLimits': { rule: { kind: 'scope', scope: 'assistants:read' }, input: () => undefined },
   'knowledge.documents.add': {
     rule: { kind: 'scope', scope: 'assistants:write', own: true },
     input: (o) => ({ repositoryId: resources[o].repositoryId, documents: [document()] }),

@@ -108,6 +108,7 @@ describe('accessibility (axe-core, WCAG 2.1 AA)', () => {
       ['audit log', '/audit', '.audit-table', 'admin'],
       ['retention page', '/retention', '#set-policy-heading', 'admin'],
       ['webhooks page', '/webhooks', '#new-endpoint-heading', 'admin'],
+      ['knowledge page', '/knowledge', '.repositories-table', 'demo'],
     ] as const satisfies ReadonlyArray<readonly [string, string, string, TestPerson]>) {
       it(`finds no serious problem on the ${name} at ${width} px, and nothing scrolls sideways`, async () => {
         const page = await browser.newPage({ baseUrl: app.url, user, width });
@@ -118,6 +119,22 @@ describe('accessibility (axe-core, WCAG 2.1 AA)', () => {
         if (width === 390) await screenshot(page, `a11y-${path.slice(1)}-390`);
       });
     }
+
+    it(`finds no serious problem on a knowledge repository with uploads and search results shown at ${width} px, and nothing scrolls sideways`, async () => {
+      const guide = (await app.client('admin').knowledge.repositories.list.query()).items.find((repository) => repository.ownerId === null);
+      const page = await browser.newPage({ baseUrl: app.url, user: 'admin', width });
+      await page.goto(`${app.url}/knowledge/${guide!.id}`);
+      await page.locator('.documents-table').waitFor();
+      // A file refused here shows its row with the reason.
+      await page.locator('#document-files').setInputFiles([{ name: 'notes.docx', mimeType: 'application/octet-stream', buffer: Buffer.from('PK') }]);
+      await page.getByText('Refused', { exact: true }).waitFor();
+      await page.getByRole('searchbox', { name: 'Query' }).fill('spring tides');
+      await page.getByRole('button', { name: 'Search', exact: true }).click();
+      for (const column of ['keyword', 'vector', 'hybrid']) await page.locator(`.search-${column} .search-result`).first().waitFor();
+      expect(await audit(page)).toEqual([]);
+      expect(await overflow(page)).toBeLessThanOrEqual(0);
+      if (width === 390) await screenshot(page, 'a11y-knowledge-repository-390');
+    });
 
     it(`finds no serious problem on the sign-in page with a refusal shown at ${width} px`, async () => {
       const page = await browser.newPage({ baseUrl: app.url, width });
@@ -157,6 +174,35 @@ describe('accessibility (axe-core, WCAG 2.1 AA)', () => {
     expect(await audit(page)).toEqual([]);
     expect(await overflow(page)).toBeLessThanOrEqual(0);
     await screenshot(page, 'a11y-account-menu-390');
+  });
+
+  it('reaches the upload button, the search box and the document actions of a repository with the keyboard, in order', async () => {
+    const guide = (await app.client('admin').knowledge.repositories.list.query()).items.find((repository) => repository.ownerId === null);
+    const page = await browser.newPage({ baseUrl: app.url, user: 'admin' });
+    await page.goto(`${app.url}/knowledge/${guide!.id}`);
+    await page.locator('.documents-table').waitFor();
+    const reached: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      await page.keyboard.press('Tab');
+      reached.push(
+        await page.evaluate(() => {
+          const element = document.activeElement as HTMLElement | null;
+          return element ? `${element.tagName.toLowerCase()}${element.id ? `#${element.id}` : ''}:${(element.textContent ?? '').trim().slice(0, 20)}` : '';
+        }),
+      );
+    }
+    const choose = reached.indexOf('button:Choose files');
+    const firstDelete = reached.findIndex((entry) => entry.startsWith('button:Delete'));
+    const query = reached.indexOf('input#knowledge-query:');
+    expect(choose).toBeGreaterThan(0);
+    expect(firstDelete).toBeGreaterThan(choose);
+    expect(query).toBeGreaterThan(firstDelete);
+    expect(reached[query + 1]).toBe('button:Search');
+    // Search from the keyboard alone.
+    await page.locator('#knowledge-query').focus();
+    await page.keyboard.type('volcano gas');
+    await page.keyboard.press('Enter');
+    await page.locator('.search-hybrid .search-result').first().waitFor();
   });
 
   it('opens the account menu from the keyboard, and Escape closes it where it was', async () => {

@@ -7,6 +7,8 @@ import { HOME_PATH } from './identity/return-path.ts';
 import { AccountPage } from './pages/account-page.tsx';
 import { ExecutionPage } from './pages/execution-page.tsx';
 import { ExecutionsPage } from './pages/executions-page.tsx';
+import { KnowledgePage } from './pages/knowledge-page.tsx';
+import { KnowledgeRepositoryPage } from './pages/knowledge-repository-page.tsx';
 import { NotFoundPage } from './pages/not-found-page.tsx';
 import { RunPage } from './pages/run-page.tsx';
 import { SetupPage } from './pages/setup-page.tsx';
@@ -49,6 +51,8 @@ export function App() {
           <Route path="/assistant-architect/:assistantId" element={<RunPage />} />
           <Route path="/executions" element={<ExecutionsPage />} />
           <Route path="/executions/:executionId" element={<ExecutionPage />} />
+          <Route path="/knowledge" element={<KnowledgePage />} />
+          <Route path="/knowledge/:repositoryId" element={<KnowledgeRepositoryPage />} />
           <Route path="/account" element={<AccountPage />} />
           <Route path="/tokens" element={<TokensPage />} />
           <Route

@@ -83,7 +83,7 @@ export type { PrismaClient } from './generated/prisma/client.ts';
 export { createAnalytics, type Analytics, type AnalyticsFilters, type AnalyticsRange } from './analytics.ts';
 export { createKnowledgeStore, type KnowledgeStore, type KnowledgeStoreOptions } from './knowledge/knowledge-store.ts';
 export type { KnowledgeRepositorySummary } from './knowledge/knowledge-repositories.ts';
-export type { KnowledgeDocumentSummary } from './knowledge/knowledge-documents.ts';
+export type { KnowledgeDocumentListItem, KnowledgeDocumentSummary } from './knowledge/knowledge-documents.ts';
 export type { AddDocumentsProgress, NewKnowledgeDocument } from './knowledge/document-ingestion.ts';
 export type { KnowledgeSearchRequest, KnowledgeSearchType } from './knowledge/knowledge-search.ts';
 export { chunkDocument, type DocumentChunk, type KnowledgeMediaType, type TokenCounter } from './knowledge/chunk-document.ts';

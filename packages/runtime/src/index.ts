@@ -42,3 +42,4 @@ export {
 } from './webhooks/destination-policy.ts';
 export { retryDelayMs, WEBHOOK_RETRY_SCHEDULE_MS } from './webhooks/retry-schedule.ts';
 export { newWebhookSecret, WEBHOOK_TEST_TYPE, webhookTestMessage } from './webhooks/webhook-messages.ts';
+export { extractPdfText, PdfUnreadableError } from './pdf-text.ts';

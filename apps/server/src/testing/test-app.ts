@@ -9,6 +9,7 @@ export { TEST_PASSWORD, TEST_PEOPLE, type TestPerson };
 export { startWebhookReceiver, type ReceivedWebhook, type WebhookReceiver } from './webhook-receiver.ts';
 /** The held model (see `createHeldAssistant`), for tests outside this package. */
 export { createGatedModel } from '@aae/engine/testing';
+export { textPdf } from '@aae/runtime/testing';
 
 export interface TestApp extends RunningApp {
   database: Database;

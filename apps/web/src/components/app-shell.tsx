@@ -21,6 +21,7 @@ export function AppShell() {
             <nav aria-label="Main">
               <NavLink to="/assistant-architect">Run</NavLink>
               <NavLink to="/executions">{admin ? 'History' : 'Executions'}</NavLink>
+              <NavLink to="/knowledge">Knowledge</NavLink>
               {admin ? <NavLink to="/analytics">Analytics</NavLink> : null}
               {admin ? <NavLink to="/live">Live feed</NavLink> : null}
               {admin ? <NavLink to="/people">People</NavLink> : null}

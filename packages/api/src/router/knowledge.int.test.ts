@@ -4,7 +4,9 @@ import { countTokens, normalise, type EmbeddingModel } from '@aae/engine';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ZodError } from 'zod';
 import { createTestServices, readSubscription, sessionIdentity, type Caller, type TestServices } from '../testing/test-services.ts';
-import { MAX_DOCUMENT_BYTES, MAX_REPOSITORIES_PER_PERSON } from './knowledge.ts';
+import { MAX_DOCUMENT_BYTES } from '@aae/events';
+import { textPdf } from '@aae/runtime/testing';
+import { MAX_REPOSITORIES_PER_PERSON } from './knowledge.ts';
 
 let t: TestServices;
 let admin: Caller;
@@ -101,6 +103,8 @@ describe('knowledge repositories and documents', () => {
     const documents = (await demo.knowledge.documents.list({ repositoryId: corpusId })).items;
     expect(documents.map((document) => document.title)).toEqual(KNOWLEDGE_CORPUS.map((document) => document.title));
     expect(documents.reduce((sum, document) => sum + document.chunkCount, 0)).toBe(corpus!.chunkCount);
+    // Each with its size in bytes of UTF-8, as the file it came from.
+    expect(documents.map((document) => document.sizeBytes)).toEqual(KNOWLEDGE_CORPUS.map((document) => Buffer.byteLength(document.content, 'utf8')));
   });
 
   it('pages repositories and documents by id, with no gap and no repeat', async () => {
@@ -252,8 +256,40 @@ describe('knowledge: bad input gets a clear error', () => {
     );
     await expectBadRequest(
       admin.knowledge.documents.add({ repositoryId: corpusId, documents: [{ ...note, mediaType: 'text/html' as 'text/plain' }] }),
-      'documents.0.mediaType: mediaType must be "text/plain" or "text/markdown"',
+      'documents.0.mediaType: mediaType must be "text/plain", "text/markdown" or "application/pdf"',
     );
+  });
+
+  it('stores the text of a PDF, searchable like any document', async () => {
+    const { id: repositoryId } = await admin.knowledge.repositories.create({ name: 'Scanned reports' });
+    const pdf = Buffer.from(textPdf([['Lighthouse keepers log the fog signals.'], ['The foghorn sounds every thirty seconds.']])).toString('base64');
+    const { documents } = await admin.knowledge.documents.add({
+      repositoryId,
+      documents: [{ title: 'Fog report', mediaType: 'application/pdf', content: pdf }],
+    });
+    expect(documents).toEqual([expect.objectContaining({ title: 'Fog report', mediaType: 'text/plain', chunkCount: 1 })]);
+    const [passage] = await admin.knowledge.search({ repositoryIds: [repositoryId], query: 'foghorn', searchType: 'keyword' });
+    expect(passage?.content).toBe('Lighthouse keepers log the fog signals.\n\nThe foghorn sounds every thirty seconds.');
+  });
+
+  it('names the document of a PDF that cannot be read, storing none of the batch', async () => {
+    const { id: repositoryId } = await admin.knowledge.repositories.create({ name: 'Broken reports' });
+    const pdf = (pages: string[][]) => ({ title: 'Report', mediaType: 'application/pdf' as const, content: Buffer.from(textPdf(pages)).toString('base64') });
+    await expectBadRequest(
+      admin.knowledge.documents.add({ repositoryId, documents: [note, { ...pdf([['x']]), content: Buffer.from('not a pdf at all').toString('base64') }] }),
+      'documents.1.content: not a readable PDF',
+    );
+    await expectBadRequest(admin.knowledge.documents.import({ repositoryId, documents: [pdf([[]])] }), 'documents.0.content: the PDF has no text to extract');
+    await expectBadRequest(
+      admin.knowledge.documents.add({ repositoryId, documents: [{ ...pdf([['x']]), content: 'not base64!' }] }),
+      "documents.0.content: content of a PDF must be the file's bytes in base64",
+    );
+    await expectBadRequest(
+      admin.knowledge.documents.add({ repositoryId, documents: [{ ...pdf([['x']]), content: 'A'.repeat(Math.ceil((MAX_DOCUMENT_BYTES + 1) / 3) * 4) }] }),
+      'documents.0.content: the PDF is larger than 1 MB',
+    );
+    expect((await admin.knowledge.documents.list({ repositoryId })).items).toEqual([]);
+    expect(await admin.knowledge.documents.listImports({ repositoryId })).toEqual([]);
   });
 
   it('accepts a document of exactly 1 MB', async () => {
@@ -264,6 +300,15 @@ describe('knowledge: bad input gets a clear error', () => {
     expect(documents[0]!.chunkCount).toBeGreaterThan(1000);
     await admin.knowledge.repositories.delete({ repositoryId });
   }, 120_000);
+
+  it('tells clients what an import takes, as the server checks it', async () => {
+    await expect(demo.knowledge.importLimits()).resolves.toEqual({
+      mediaTypes: ['text/plain', 'text/markdown', 'application/pdf'],
+      maxDocumentBytes: MAX_DOCUMENT_BYTES,
+      maxDocumentsPerImport: 100,
+      importsAtOnce: 3,
+    });
+  });
 
   it('names the field of a bad search', async () => {
     await expectBadRequest(demo.knowledge.search({ repositoryIds: [corpusId], query: 'tides', limit: 51 }), 'limit');

@@ -1,4 +1,5 @@
-import { searchTypeSchema } from '@aae/events';
+import { DOCUMENT_FILE_TYPES, MAX_DOCUMENT_BYTES, MAX_DOCUMENTS_PER_ADD, searchTypeSchema } from '@aae/events';
+import { documentInputSchema, toStoredDocuments } from '../document-input.ts';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { idPage, idPageSchema, idSchema, nameSchema, visibilitySchema } from '../schemas.ts';
@@ -10,24 +11,10 @@ import { scopedStream } from '../stream-scope.ts';
 const read = scopedProcedure('assistants:read');
 const write = scopedProcedure('assistants:write');
 
-export const MAX_DOCUMENTS_PER_ADD = 100;
-export const MAX_DOCUMENT_BYTES = 1024 * 1024;
 export const MAX_SEARCH_LIMIT = 50;
 export const MAX_REPOSITORIES_PER_PERSON = 200;
 
 const repositoryIdSchema = idSchema;
-
-const documentInputSchema = z.object({
-  title: z.string().trim().min(1, 'title is required').max(300),
-  mediaType: z.enum(['text/plain', 'text/markdown'], { error: 'mediaType must be "text/plain" or "text/markdown"' }),
-  content: z
-    .string()
-    .refine((content) => content.trim().length > 0, 'content is empty')
-    .refine(
-      (content) => Buffer.byteLength(content, 'utf8') <= MAX_DOCUMENT_BYTES,
-      `content is larger than 1 MB (${MAX_DOCUMENT_BYTES} bytes of UTF-8); split the document`,
-    ),
-});
 
 const searchInputSchema = z.object({
   repositoryIds: z.array(repositoryIdSchema).min(1, 'name at least one repository').max(20),
@@ -106,10 +93,20 @@ export const knowledgeRouter = {
     }),
     embeddingModels: read.query(({ ctx }) => ({ models: ctx.services.embeddings.ids(), default: ctx.services.embeddings.defaultId })),
   },
+  /**
+   * What an import takes, for clients to check files before sending them: the kinds and size of a
+   * document, how many go in one import, and how many imports one person may run at once (0: no limit).
+   */
+  importLimits: read.query(({ ctx }) => ({
+    mediaTypes: DOCUMENT_FILE_TYPES,
+    maxDocumentBytes: MAX_DOCUMENT_BYTES,
+    maxDocumentsPerImport: MAX_DOCUMENTS_PER_ADD,
+    importsAtOnce: ctx.services.usageLimits.settings.importsPerPerson,
+  })),
   documents: {
     add: write.input(addDocumentsInputSchema).mutation(async ({ ctx, input, signal }) => {
       await changeableRepository(ctx.services, ctx.viewer, input.repositoryId);
-      const documents = await ctx.services.knowledge.addDocuments(input.repositoryId, input.documents, { signal });
+      const documents = await ctx.services.knowledge.addDocuments(input.repositoryId, await toStoredDocuments(input.documents), { signal });
       return { documents };
     }),
     /**
@@ -119,11 +116,12 @@ export const knowledgeRouter = {
      */
     import: write.input(addDocumentsInputSchema).mutation(async ({ ctx, input }) => {
       await changeableRepository(ctx.services, ctx.viewer, input.repositoryId);
+      const documents = await toStoredDocuments(input.documents);
       const { user } = ctx.identity;
       return ctx.services.usageLimits.startImport(
         user,
         () => ctx.services.imports.countRunning(user.id),
-        () => ctx.services.imports.start({ repositoryId: input.repositoryId, requestedById: user.id, documents: input.documents }),
+        () => ctx.services.imports.start({ repositoryId: input.repositoryId, requestedById: user.id, documents }),
       );
     }),
     /** The caller's own imports, newest first: to find one again after a page reload. */

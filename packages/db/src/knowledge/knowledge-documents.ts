@@ -1,4 +1,4 @@
-import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
+import { Prisma, type PrismaClient } from '../generated/prisma/client.ts';
 import type { Viewer } from '../repositories/visibility.ts';
 import { requireRepositories } from './knowledge-repositories.ts';
 
@@ -17,6 +17,9 @@ type DocumentRow = Prisma.KnowledgeDocumentGetPayload<{ select: typeof documentS
 
 export type KnowledgeDocumentSummary = Omit<DocumentRow, '_count'> & { chunkCount: number };
 
+/** A document as a repository's list shows it: with its size in bytes of UTF-8. */
+export type KnowledgeDocumentListItem = KnowledgeDocumentSummary & { sizeBytes: number };
+
 function toDocument({ _count, ...row }: DocumentRow): KnowledgeDocumentSummary {
   return { ...row, chunkCount: _count.chunks };
 }
@@ -28,7 +31,7 @@ export function createKnowledgeDocuments(prisma: PrismaClient) {
       repositoryId: number,
       viewer: Viewer,
       page: { afterId?: number | null | undefined; limit: number },
-    ): Promise<KnowledgeDocumentSummary[]> {
+    ): Promise<KnowledgeDocumentListItem[]> {
       await requireRepositories(prisma, [repositoryId], viewer);
       const rows = await prisma.knowledgeDocument.findMany({
         where: { repositoryId, ...(page.afterId ? { id: { gt: page.afterId } } : {}) },
@@ -36,7 +39,12 @@ export function createKnowledgeDocuments(prisma: PrismaClient) {
         take: page.limit,
         select: documentSelect,
       });
-      return rows.map(toDocument);
+      if (rows.length === 0) return [];
+      // Measured by the database: the text itself is not read out for a list.
+      const sizes = await prisma.$queryRaw<Array<{ id: number; bytes: number }>>`
+        SELECT id, octet_length(content)::int AS bytes FROM knowledge_documents WHERE id IN (${Prisma.join(rows.map((row) => row.id))})`;
+      const bytesOf = new Map(sizes.map((size) => [size.id, Number(size.bytes)]));
+      return rows.map((row) => ({ ...toDocument(row), sizeBytes: bytesOf.get(row.id) ?? 0 }));
     },
 
     async getDocument(id: number): Promise<KnowledgeDocumentSummary | null> {
