@@ -1,8 +1,8 @@
-import { searchTypeSchema } from '@aae/events';
+import { checkTemplates, searchTypeSchema } from '@aae/events';
 import { inputVariableSchema } from '@aae/db';
-import { checkTemplates } from '@aae/engine';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
+import { invalidField } from '../field-issues.ts';
 import { idPage, idPageSchema, idSchema, nameSchema, visibilitySchema } from '../schemas.ts';
 import { assertRepositoriesReadable, changeableAssistant, readableAssistant } from '../resource-access.ts';
 import { scopedProcedure } from '../trpc.ts';
@@ -73,20 +73,21 @@ export const assistantsRouter = {
     ),
   get: read.input(assistantIdSchema).query(({ ctx, input }) => readableAssistant(ctx.services, ctx.viewer, input.id)),
   create: write.input(createAssistantInputSchema).mutation(async ({ ctx, input }) => {
-    const unknown = input.prompts.find((prompt) => !ctx.services.models.has(prompt.modelId));
-    if (unknown) {
-      throw new TRPCError({
-        code: 'BAD_REQUEST',
-        message: `Prompt "${unknown.name}" uses unknown model "${unknown.modelId}"; available: ${ctx.services.models.ids().join(', ')}`,
-      });
+    const unknown = input.prompts.findIndex((prompt) => !ctx.services.models.has(prompt.modelId));
+    if (unknown >= 0) {
+      const prompt = input.prompts[unknown]!;
+      throw invalidField(
+        ['prompts', unknown, 'modelId'],
+        `Prompt "${prompt.name}" uses unknown model "${prompt.modelId}"; available: ${ctx.services.models.ids().join(', ')}`,
+      );
     }
-    for (const prompt of input.prompts) {
+    for (const [index, prompt] of input.prompts.entries()) {
       const tool = prompt.enabledTools.find((name) => !ctx.services.tools.has(name));
       if (tool) {
-        throw new TRPCError({
-          code: 'BAD_REQUEST',
-          message: `Prompt "${prompt.name}" enables unknown tool "${tool}"; available: ${ctx.services.tools.names().join(', ')}`,
-        });
+        throw invalidField(
+          ['prompts', index, 'enabledTools'],
+          `Prompt "${prompt.name}" enables unknown tool "${tool}"; available: ${ctx.services.tools.names().join(', ')}`,
+        );
       }
     }
     await assertRepositoriesReadable(ctx.services, ctx.viewer, input.prompts);
