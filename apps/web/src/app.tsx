@@ -5,6 +5,7 @@ import { AppShell } from './components/app-shell.tsx';
 import { RequireSignIn } from './identity/require-sign-in.tsx';
 import { HOME_PATH } from './identity/return-path.ts';
 import { AccountPage } from './pages/account-page.tsx';
+import { AssistantsPage } from './pages/assistants-page.tsx';
 import { ExecutionPage } from './pages/execution-page.tsx';
 import { ExecutionsPage } from './pages/executions-page.tsx';
 import { NotFoundPage } from './pages/not-found-page.tsx';
@@ -21,18 +22,22 @@ const WebhooksPage = lazy(() => import('./pages/webhooks-page.tsx').then((module
 const RetentionPage = lazy(() => import('./pages/retention-page.tsx').then((module) => ({ default: module.RetentionPage })));
 const AuditPage = lazy(() => import('./pages/audit-page.tsx').then((module) => ({ default: module.AuditPage })));
 
+// The editor (CodeMirror, drag and drop) is loaded when an editor page is opened.
+const NewAssistantPage = lazy(() => import('./pages/assistant-editor-page.tsx').then((module) => ({ default: module.NewAssistantPage })));
+const EditAssistantPage = lazy(() => import('./pages/assistant-editor-page.tsx').then((module) => ({ default: module.EditAssistantPage })));
+
+function Loading() {
+  return (
+    <p className="muted" role="status">
+      Loading…
+    </p>
+  );
+}
+
 function AdminPage({ children }: { children: ReactNode }) {
   return (
     <AdminOnly>
-      <Suspense
-        fallback={
-          <p className="muted" role="status">
-            Loading…
-          </p>
-        }
-      >
-        {children}
-      </Suspense>
+      <Suspense fallback={<Loading />}>{children}</Suspense>
     </AdminOnly>
   );
 }
@@ -45,6 +50,23 @@ export function App() {
         <Route path="/sign-in" element={<SignInPage />} />
         <Route element={<RequireSignIn />}>
           <Route path="/" element={<Navigate to={HOME_PATH} replace />} />
+          <Route path="/assistants" element={<AssistantsPage />} />
+          <Route
+            path="/assistants/new"
+            element={
+              <Suspense fallback={<Loading />}>
+                <NewAssistantPage />
+              </Suspense>
+            }
+          />
+          <Route
+            path="/assistants/:assistantId/edit"
+            element={
+              <Suspense fallback={<Loading />}>
+                <EditAssistantPage />
+              </Suspense>
+            }
+          />
           <Route path="/assistant-architect" element={<RunPage />} />
           <Route path="/assistant-architect/:assistantId" element={<RunPage />} />
           <Route path="/executions" element={<ExecutionsPage />} />

@@ -1,0 +1,127 @@
+import { startTestApp, type TestApp } from '@aae/server/testing';
+import type { Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, screenshot, webDist, type TestBrowser } from './browser.ts';
+
+let app: TestApp;
+let browser: TestBrowser;
+
+beforeAll(async () => {
+  app = await startTestApp({ chunkDelayMs: 20, webDist });
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+  await app?.stop();
+});
+
+/** The editable content of a prompt card (CodeMirror, inside the card's shadow root). */
+const contentOf = (card: Locator) => card.getByRole('textbox', { name: /^Content of / });
+
+async function typeContent(page: Page, card: Locator, text: string) {
+  await contentOf(card).click();
+  await page.keyboard.press('ControlOrMeta+a');
+  await page.keyboard.press('Delete');
+  await page.keyboard.type(text);
+}
+
+describe('the assistant editor', () => {
+  it('builds a three-prompt assistant with an input and an output reference, fixes an unknown name, saves, runs and watches it finish', async () => {
+    const page = await browser.newPage({ baseUrl: app.url, user: 'demo' });
+    await page.goto(`${app.url}/`);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Assistants' }).click();
+    await page.getByRole('link', { name: 'New assistant' }).click();
+    await page.getByRole('heading', { name: 'New assistant' }).waitFor();
+
+    await page.getByRole('region', { name: 'Details' }).getByLabel('Name').fill('Trip planner');
+    await page.getByLabel('Description').fill('Plans a day in a city.');
+    await page.getByRole('button', { name: 'Add variable' }).click();
+    const variable = page.locator('.variable-row').first();
+    await variable.getByLabel('Name', { exact: true }).fill('city');
+    await variable.getByLabel('Label').fill('City');
+
+    const cards = page.locator('.prompt-editor');
+    const facts = cards.nth(0);
+    await facts.getByLabel('Name', { exact: true }).fill('Facts');
+    // Completion after `{{` offers the declared input.
+    await contentOf(facts).click();
+    await page.keyboard.type('List three facts about {{ci');
+    const option = page.locator('.cm-tooltip-autocomplete').getByText('{{city}}');
+    // A choice made within a moment of the list opening is ignored (so a quick Enter stays a new line): click until taken.
+    await expect
+      .poll(async () => {
+        if (await option.isVisible()) await option.click({ timeout: 1_000 }).catch(() => undefined);
+        return contentOf(facts).textContent();
+      })
+      .toBe('List three facts about {{city}}');
+
+    await page.getByRole('button', { name: 'Add prompt' }).click();
+    const sights = cards.nth(1);
+    await sights.getByLabel('Name', { exact: true }).fill('Sights');
+    await sights.getByLabel('Run in parallel with the prompt before').check();
+    await typeContent(page, sights, 'Name two sights in {{city}}');
+    await sights.locator('.parallel-badge', { hasText: 'in parallel with Facts' }).waitFor();
+
+    await page.getByRole('button', { name: 'Add prompt' }).click();
+    const summary = cards.nth(2);
+    await summary.getByLabel('Name', { exact: true }).fill('Summary');
+    // Only earlier steps' outputs are offered: Facts and Sights, not Summary itself.
+    await contentOf(summary).click();
+    await page.keyboard.type('Plan a day from {{out');
+    const offered = page.locator('.cm-tooltip-autocomplete li');
+    await offered.first().waitFor();
+    expect(await offered.allTextContents()).toEqual(['{{output:Facts}}output of an earlier prompt', '{{output:Sights}}output of an earlier prompt']);
+    await page.keyboard.press('Escape');
+    await page.keyboard.type('put:Factz}} and {{output:Sights}}');
+    // The unknown name is marked where it is written and explained under the editor.
+    await summary.locator('.template-problems', { hasText: 'uses {{output:Factz}}, but no prompt has that name' }).waitFor();
+    await summary.locator('.cm-lintRange-error').waitFor();
+    await expect(summary.locator('.cm-lintRange-error').textContent()).resolves.toBe('{{output:Factz}}');
+    await screenshot(page, 'editor-unknown-name');
+
+    // The server refuses it too, and its answer lands on the same field.
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await expect.poll(() => page.evaluate(() => document.activeElement?.shadowRoot?.activeElement?.getAttribute('aria-label') ?? null)).toBe('Content of Summary');
+    expect(page.url()).toMatch(/\/assistants\/new$/);
+
+    await typeContent(page, summary, 'Plan a day from {{output:Facts}} and {{output:Sights}}');
+    await summary.locator('.template-problems').waitFor({ state: 'detached' });
+    await page.getByLabel('City').last().fill('Lisbon');
+    await page.getByRole('button', { name: 'Save and run' }).click();
+
+    await page.waitForURL(/\/executions\/\d+$/);
+    await page.waitForSelector('.execution-complete', { timeout: 60_000 });
+    await expect(page.locator('.prompt-card[data-status="complete"]').count()).resolves.toBe(3);
+    await screenshot(page, 'editor-run-complete');
+
+    const executionId = Number(new URL(page.url()).pathname.split('/').pop());
+    const execution = await app.client('demo').executions.get.query({ executionId });
+    const assistant = await app.client('demo').assistants.get.query({ id: execution.assistantId });
+    expect(assistant.name).toBe('Trip planner');
+    expect(assistant.inputVariables).toEqual([{ name: 'city', label: 'City', type: 'text', required: true }]);
+    expect(assistant.prompts.map((prompt) => [prompt.name, prompt.position])).toEqual([
+      ['Facts', 1],
+      ['Sights', 1],
+      ['Summary', 2],
+    ]);
+  });
+
+  it('does not let a member edit or delete another member’s assistant, in the page or through the API', async () => {
+    const theirs = await app.client('other').assistants.create.mutate({ name: 'Other’s notes', visibility: 'shared', prompts: [{ name: 'Only', position: 1, content: 'Hello' }] });
+    const page = await browser.newPage({ baseUrl: app.url, user: 'demo' });
+    await page.goto(`${app.url}/assistants`);
+    const row = page.locator(`tr[data-assistant-id="${theirs.id}"]`);
+    await row.waitFor();
+    await expect(row.getByRole('link', { name: /^Run / }).count()).resolves.toBe(1);
+    await expect(row.getByRole('link', { name: /^Duplicate / }).count()).resolves.toBe(1);
+    await expect(row.getByRole('link', { name: /^Edit / }).count()).resolves.toBe(0);
+    await expect(row.getByRole('button', { name: /^Delete / }).count()).resolves.toBe(0);
+
+    await page.goto(`${app.url}/assistants/${theirs.id}/edit`);
+    await page.getByRole('heading', { name: 'Not yours to change' }).waitFor();
+    await screenshot(page, 'editor-not-yours');
+
+    await expect(app.client('demo').assistants.delete.mutate({ id: theirs.id })).rejects.toMatchObject({ data: { code: 'FORBIDDEN' } });
+    await expect(app.client('demo').assistants.update.mutate({ id: theirs.id, name: 'Mine now' })).rejects.toMatchObject({ data: { code: 'FORBIDDEN' } });
+  });
+});

@@ -1,0 +1,104 @@
+import type { DraftErrors, VariableDraft, VariableType } from './draft.ts';
+import { fieldId } from './field-ids.ts';
+import { newVariable } from './draft.ts';
+import { FieldError, describedBy } from './field-error.tsx';
+
+interface VariableFieldsProps {
+  variables: VariableDraft[];
+  errors: DraftErrors;
+  onChange(variables: VariableDraft[]): void;
+}
+
+const TYPES: ReadonlyArray<{ value: VariableType; label: string }> = [
+  { value: 'text', label: 'Text' },
+  { value: 'textarea', label: 'Long text' },
+  { value: 'number', label: 'Number' },
+];
+
+/** The inputs an assistant asks for when it runs: each is `{{name}}` in a prompt. */
+export function VariableFields({ variables, errors, onChange }: VariableFieldsProps) {
+  const update = (key: string, change: Partial<VariableDraft>) => onChange(variables.map((variable) => (variable.key === key ? { ...variable, ...change } : variable)));
+  return (
+    <section className="editor-section" aria-labelledby="variables-heading">
+      <h2 id="variables-heading">Input variables</h2>
+      <FieldError id={fieldId('inputVariables')} error={errors.inputVariables} />
+      {variables.length === 0 ? <p className="muted">None yet: a run of this assistant asks for nothing.</p> : null}
+      <ol className="variable-list">
+        {variables.map((variable, index) => {
+          const base = `variable.${variable.key}`;
+          const title = variable.name || `variable ${index + 1}`;
+          return (
+            <li key={variable.key} className="variable-row">
+              <fieldset>
+                <legend>Variable {title}</legend>
+                <div className="field">
+                  <label htmlFor={fieldId(`${base}.name`)}>Name</label>
+                  <input
+                    id={fieldId(`${base}.name`)}
+                    value={variable.name}
+                    autoComplete="off"
+                    spellCheck={false}
+                    aria-invalid={errors[`${base}.name`] ? true : undefined}
+                    aria-describedby={describedBy(fieldId(`${base}.name`), errors[`${base}.name`], true)}
+                    onChange={(event) => update(variable.key, { name: event.target.value })}
+                  />
+                  <small id={`${fieldId(`${base}.name`)}-hint`} className="muted">
+                    Used as {`{{${variable.name || 'name'}}}`}
+                  </small>
+                  <FieldError id={fieldId(`${base}.name`)} error={errors[`${base}.name`]} />
+                </div>
+                <div className="field">
+                  <label htmlFor={fieldId(`${base}.label`)}>Label</label>
+                  <input
+                    id={fieldId(`${base}.label`)}
+                    value={variable.label}
+                    aria-invalid={errors[`${base}.label`] ? true : undefined}
+                    aria-describedby={describedBy(fieldId(`${base}.label`), errors[`${base}.label`])}
+                    onChange={(event) => update(variable.key, { label: event.target.value })}
+                  />
+                  <FieldError id={fieldId(`${base}.label`)} error={errors[`${base}.label`]} />
+                </div>
+                <div className="field">
+                  <label htmlFor={fieldId(`${base}.type`)}>Type</label>
+                  <select id={fieldId(`${base}.type`)} value={variable.type} onChange={(event) => update(variable.key, { type: event.target.value as VariableType })}>
+                    {TYPES.map((type) => (
+                      <option key={type.value} value={type.value}>
+                        {type.label}
+                      </option>
+                    ))}
+                  </select>
+                </div>
+                <div className="field checkbox-field">
+                  <input
+                    id={fieldId(`${base}.required`)}
+                    type="checkbox"
+                    checked={variable.required}
+                    onChange={(event) => update(variable.key, { required: event.target.checked })}
+                  />
+                  <label htmlFor={fieldId(`${base}.required`)}>Required</label>
+                </div>
+                <div className="field wide">
+                  <label htmlFor={fieldId(`${base}.description`)}>Description</label>
+                  <input
+                    id={fieldId(`${base}.description`)}
+                    value={variable.description}
+                    aria-invalid={errors[`${base}.description`] ? true : undefined}
+                    aria-describedby={describedBy(fieldId(`${base}.description`), errors[`${base}.description`])}
+                    onChange={(event) => update(variable.key, { description: event.target.value })}
+                  />
+                  <FieldError id={fieldId(`${base}.description`)} error={errors[`${base}.description`]} />
+                </div>
+                <button type="button" className="small danger" onClick={() => onChange(variables.filter((other) => other.key !== variable.key))}>
+                  Remove<span className="visually-hidden"> variable {title}</span>
+                </button>
+              </fieldset>
+            </li>
+          );
+        })}
+      </ol>
+      <button type="button" onClick={() => onChange([...variables, newVariable()])}>
+        Add variable
+      </button>
+    </section>
+  );
+}
