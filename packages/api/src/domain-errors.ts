@@ -1,4 +1,5 @@
 import {
+  AssistantVersionConflictError,
   EmailTakenError,
   InvalidCursorError,
   KnowledgeRepositoryNotFoundError,
@@ -6,6 +7,7 @@ import {
   MixedEmbeddingModelsError,
   NotAnAdminError,
   RetentionAssistantNotFoundError,
+  UnknownPromptError,
   WebhookAssistantNotFoundError,
   WebhookDeliveryNotFoundError,
   WebhookEndpointNotFoundError,
@@ -30,6 +32,9 @@ const DOMAIN_ERRORS: Array<{ type: abstract new (...args: never[]) => Error; cod
   { type: ImportNotFoundError, code: 'NOT_FOUND' },
   { type: ImportsClosedError, code: 'SERVICE_UNAVAILABLE' },
   { type: EmailTakenError, code: 'CONFLICT' },
+  // A save from a version that is no longer the current one.
+  { type: AssistantVersionConflictError, code: 'CONFLICT' },
+  { type: UnknownPromptError, code: 'BAD_REQUEST' },
   { type: LastAdminError, code: 'CONFLICT' },
   { type: NotAnAdminError, code: 'FORBIDDEN' },
   { type: LimitReachedError, code: 'TOO_MANY_REQUESTS' },
