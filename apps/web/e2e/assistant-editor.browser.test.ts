@@ -106,6 +106,65 @@ describe('the assistant editor', () => {
     ]);
   });
 
+  it('reorders with the keyboard, keeps the person’s edits through a conflict, then saves over it', async () => {
+    const client = app.client('demo');
+    const created = await client.assistants.create.mutate({
+      name: 'Ordering',
+      prompts: [
+        { name: 'Alpha', position: 1, content: 'First' },
+        { name: 'Beta', position: 2, content: 'Second' },
+      ],
+    });
+    const page = await browser.newPage({ baseUrl: app.url, user: 'demo' });
+    await page.goto(`${app.url}/assistants/${created.id}/edit`);
+    await page.getByRole('heading', { name: 'Edit “Ordering”' }).waitFor();
+    // Move buttons are plain buttons: reachable and pressed from the keyboard.
+    await page.getByRole('button', { name: 'Move up Beta' }).focus();
+    await page.keyboard.press('Enter');
+    await expect(page.locator('.prompt-editor h3').allTextContents()).resolves.toEqual(['Step 1: Beta', 'Step 2: Alpha']);
+    await page.getByRole('region', { name: 'Details' }).getByLabel('Description').fill('Beta goes first');
+
+    // Someone saves the assistant meanwhile (a rename is a new version).
+    await client.assistants.update.mutate({ id: created.id, name: 'Ordering (theirs)' });
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    const conflict = page.locator('.conflict');
+    await conflict.getByText('Someone else saved this assistant while you were editing it.').waitFor();
+    await expect(conflict.textContent()).resolves.toContain('is at version 2, not version 1');
+    await expect(page.locator('.prompt-editor h3').allTextContents()).resolves.toEqual(['Step 1: Beta', 'Step 2: Alpha']);
+    await expect(page.getByRole('region', { name: 'Details' }).getByLabel('Description').inputValue()).resolves.toBe('Beta goes first');
+    await screenshot(page, 'editor-conflict');
+
+    await conflict.getByRole('button', { name: 'Save mine over theirs' }).click();
+    await page.getByRole('status').getByText('Saved.').waitFor();
+    const saved = await client.assistants.get.query({ id: created.id });
+    expect(saved.version).toBe(3);
+    expect(saved.name).toBe('Ordering');
+    expect(saved.description).toBe('Beta goes first');
+    expect(saved.prompts.map((prompt) => [prompt.name, prompt.position])).toEqual([
+      ['Beta', 1],
+      ['Alpha', 2],
+    ]);
+
+    // Leaving with unsaved changes asks first.
+    await page.getByRole('region', { name: 'Details' }).getByLabel('Name').fill('Ordering again');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Executions' }).click();
+    await page.getByRole('alertdialog', { name: /Leave without saving\?/ }).waitFor();
+    await page.getByRole('button', { name: 'Stay and keep editing' }).click();
+    expect(page.url()).toMatch(/\/edit$/);
+  });
+
+  it('duplicates an assistant the viewer may only read into their own copy', async () => {
+    const shared = await app.client('other').assistants.create.mutate({ name: 'Shared recipe', visibility: 'shared', prompts: [{ name: 'Only', position: 1, content: 'Hello' }] });
+    const page = await browser.newPage({ baseUrl: app.url, user: 'demo' });
+    await page.goto(`${app.url}/assistants`);
+    await page.getByRole('button', { name: 'Duplicate Shared recipe' }).click();
+    await page.getByRole('heading', { name: 'Edit “Shared recipe (copy)”' }).waitFor();
+    const copyId = Number(new URL(page.url()).pathname.split('/')[2]);
+    expect(copyId).not.toBe(shared.id);
+    const copy = await app.client('demo').assistants.get.query({ id: copyId });
+    expect(copy).toMatchObject({ ownerId: app.people.demo.id, visibility: 'private', version: 1 });
+  });
+
   it('does not let a member edit or delete another member’s assistant, in the page or through the API', async () => {
     const theirs = await app.client('other').assistants.create.mutate({ name: 'Other’s notes', visibility: 'shared', prompts: [{ name: 'Only', position: 1, content: 'Hello' }] });
     const page = await browser.newPage({ baseUrl: app.url, user: 'demo' });
@@ -113,7 +172,7 @@ describe('the assistant editor', () => {
     const row = page.locator(`tr[data-assistant-id="${theirs.id}"]`);
     await row.waitFor();
     await expect(row.getByRole('link', { name: /^Run / }).count()).resolves.toBe(1);
-    await expect(row.getByRole('link', { name: /^Duplicate / }).count()).resolves.toBe(1);
+    await expect(row.getByRole('button', { name: /^Duplicate / }).count()).resolves.toBe(1);
     await expect(row.getByRole('link', { name: /^Edit / }).count()).resolves.toBe(0);
     await expect(row.getByRole('button', { name: /^Delete / }).count()).resolves.toBe(0);
 
@@ -123,5 +182,8 @@ describe('the assistant editor', () => {
 
     await expect(app.client('demo').assistants.delete.mutate({ id: theirs.id })).rejects.toMatchObject({ data: { code: 'FORBIDDEN' } });
     await expect(app.client('demo').assistants.update.mutate({ id: theirs.id, name: 'Mine now' })).rejects.toMatchObject({ data: { code: 'FORBIDDEN' } });
+    await expect(
+      app.client('demo').assistants.save.mutate({ id: theirs.id, baseVersion: theirs.version, name: 'Mine now', prompts: [{ name: 'Only', position: 1, content: 'Bye' }] }),
+    ).rejects.toMatchObject({ data: { code: 'FORBIDDEN' } });
   });
 });

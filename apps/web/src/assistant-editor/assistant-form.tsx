@@ -12,7 +12,7 @@ import type { PromptOptions } from './prompt-fields.tsx';
 import { VariableFields } from './variable-fields.tsx';
 
 /** A refusal as the form reads it: its message, code and the fields it names. */
-interface SaveRefusal {
+export interface SaveRefusal {
   message: string;
   data?: { code?: string; fieldIssues?: Array<{ path: Array<string | number>; message: string }> | null } | null;
 }
@@ -25,8 +25,11 @@ export interface AssistantFormProps {
   save(input: AssistantInput): Promise<{ id: number }>;
   /** After a plain save: where to go (a new assistant's edit page), or nothing to stay. */
   afterSave?(id: number): string | null;
-  /** What a refusal of `save` means beyond its fields (a conflict), shown above the actions. */
-  describeRefusal?(refusal: SaveRefusal): React.ReactNode;
+  /**
+   * What a refusal of `save` means beyond its fields (a conflict), shown above the actions, or
+   * null for the plain message; `retry` saves the same way again.
+   */
+  describeRefusal?(refusal: SaveRefusal, retry: () => void): React.ReactNode;
 }
 
 /** The whole assistant on one page: details, input variables, prompts, and the run inputs for "Save and run". */
@@ -38,6 +41,7 @@ export function AssistantForm({ heading, initial, options, save, afterSave, desc
   const [refusal, setRefusal] = useState<SaveRefusal | null>(null);
   const [general, setGeneral] = useState<string[]>([]);
   const [busy, setBusy] = useState<'save' | 'run' | null>(null);
+  const [lastMode, setLastMode] = useState<'save' | 'run'>('save');
   const [notice, setNotice] = useState<string | null>(null);
   const [runValues, setRunValues] = useState<Record<string, string>>({});
   const [missing, setMissing] = useState<Set<string>>(new Set());
@@ -54,6 +58,7 @@ export function AssistantForm({ heading, initial, options, save, afterSave, desc
   const runVariables = draft.inputVariables.filter((variable) => variable.name.trim() !== '');
 
   async function submit(mode: 'save' | 'run') {
+    setLastMode(mode);
     setRefusal(null);
     setGeneral([]);
     const built = inputOf(draft);
@@ -181,7 +186,7 @@ export function AssistantForm({ heading, initial, options, save, afterSave, desc
       ) : null}
       {refusal ? (
         <div id="save-problem" tabIndex={-1}>
-          {describeRefusal?.(refusal) ?? (
+          {describeRefusal?.(refusal, () => void submit(lastMode)) ?? (
             <ErrorMessage error={general.length > 0 ? { message: general.join('; '), data: refusal.data ?? null } : refusal} title="Not saved" />
           )}
         </div>

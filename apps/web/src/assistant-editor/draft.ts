@@ -2,7 +2,8 @@ import type { RouterInputs, RouterOutputs } from '@aae/api';
 import type { SearchType } from '@aae/events';
 
 type Assistant = RouterOutputs['assistants']['get'];
-export type AssistantInput = RouterInputs['assistants']['create'];
+/** The whole assistant as the form sends it: what `assistants.save` takes, and who may see it. */
+export type AssistantInput = Omit<RouterInputs['assistants']['save'], 'id' | 'baseVersion'> & { visibility: 'private' | 'shared' };
 export type VariableType = 'text' | 'textarea' | 'number';
 
 /** Form state for one input variable; `key` stays with it while the list changes. */
@@ -18,6 +19,8 @@ export interface VariableDraft {
 /** Form state for one prompt. Numbers are kept as typed and checked when saving. */
 export interface PromptDraft {
   key: string;
+  /** The saved prompt this one continues (so versions compare prompt by prompt); absent when new. */
+  promptId?: number;
   name: string;
   content: string;
   modelId: string;
@@ -74,9 +77,9 @@ export function positionsOf(prompts: ReadonlyArray<Pick<PromptDraft, 'withPrevio
   return positions;
 }
 
-export function draftOf(assistant: Assistant, options: { copy?: boolean } = {}): AssistantDraft {
+export function draftOf(assistant: Assistant): AssistantDraft {
   return {
-    name: options.copy ? `Copy of ${assistant.name}` : assistant.name,
+    name: assistant.name,
     description: assistant.description,
     visibility: assistant.visibility,
     inputVariables: assistant.inputVariables.map((variable) => ({
@@ -89,6 +92,7 @@ export function draftOf(assistant: Assistant, options: { copy?: boolean } = {}):
     })),
     prompts: assistant.prompts.map((prompt, index) => ({
       key: newKey('p'),
+      promptId: prompt.id,
       name: prompt.name,
       content: prompt.content,
       modelId: prompt.modelId,
@@ -116,6 +120,7 @@ export function inputOf(draft: AssistantDraft): { input: AssistantInput } | { er
     const maxOutputTokens = optionalNumber(prompt.maxOutputTokens);
     if (Number.isNaN(maxOutputTokens)) errors[`prompt.${prompt.key}.maxOutputTokens`] = 'Output limit must be a whole number of tokens';
     return {
+      ...(prompt.promptId === undefined ? {} : { id: prompt.promptId }),
       name: prompt.name,
       position: positions[index]!,
       content: prompt.content,

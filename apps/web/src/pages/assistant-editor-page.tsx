@@ -1,7 +1,8 @@
-import type { ReactNode } from 'react';
-import { Link, useLocation, useParams, useSearchParams } from 'react-router';
+import { type ReactNode, useRef, useState } from 'react';
+import { Link, useLocation, useParams } from 'react-router';
 import { AssistantForm } from '../assistant-editor/assistant-form.tsx';
 import { canChangeAssistant } from '../assistant-editor/can-change.ts';
+import { DuplicateButton } from '../assistant-editor/duplicate-button.tsx';
 import { draftOf, emptyDraft } from '../assistant-editor/draft.ts';
 import type { PromptOptions } from '../assistant-editor/prompt-fields.tsx';
 import { ErrorMessage } from '../components/error-message.tsx';
@@ -27,27 +28,19 @@ function Loading({ what }: { what: string }) {
   );
 }
 
-/** A new assistant, blank or (with `?copyOf=<id>`) a copy of one the viewer can see. */
+/** A new assistant, from a blank form. */
 export function NewAssistantPage() {
-  const [search] = useSearchParams();
-  const copyOf = Number(search.get('copyOf') ?? Number.NaN);
-  const copying = Number.isSafeInteger(copyOf) && copyOf > 0;
-  const source = trpc.assistants.get.useQuery({ id: copyOf }, { enabled: copying, retry: false });
   const loaded = usePromptOptions();
   const create = trpc.assistants.create.useMutation();
   const utils = trpc.useUtils();
   if ('pending' in loaded) return loaded.pending;
-  if (copying && source.error) return <ErrorMessage error={source.error} title="Could not load the assistant to copy" />;
-  if (copying && !source.data) return <Loading what="the assistant to copy" />;
-  const initial = copying && source.data ? draftOf(source.data, { copy: true }) : emptyDraft(loaded.options.models[0] ?? 'local');
   return (
     <AssistantForm
-      key={copying ? `copy-${copyOf}` : 'new'}
-      heading={copying ? `New assistant from “${source.data?.name}”` : 'New assistant'}
-      initial={initial}
+      heading="New assistant"
+      initial={emptyDraft(loaded.options.models[0] ?? 'local')}
       options={loaded.options}
-      save={async (input) => {
-        const created = await create.mutateAsync(input);
+      save={async ({ prompts, ...input }) => {
+        const created = await create.mutateAsync({ ...input, prompts: prompts.map(({ id: _id, ...prompt }) => prompt) });
         await utils.assistants.list.invalidate();
         return created;
       }}
@@ -65,8 +58,14 @@ export function EditAssistantPage() {
   const me = useMe();
   const assistant = trpc.assistants.get.useQuery({ id }, { enabled: valid, retry: false, refetchOnWindowFocus: false });
   const loaded = usePromptOptions();
-  const update = trpc.assistants.update.useMutation();
+  const saveVersion = trpc.assistants.save.useMutation();
+  const share = trpc.assistants.update.useMutation();
   const utils = trpc.useUtils();
+  // The version the form's edits start from: the one loaded, then each one saved from here.
+  const baseVersion = useRef<number | null>(null);
+  const [generation, setGeneration] = useState(0);
+  if (baseVersion.current === null && assistant.data) baseVersion.current = assistant.data.version;
+
   if (!valid || assistant.error?.data?.code === 'NOT_FOUND' || assistant.error?.data?.code === 'BAD_REQUEST') {
     return (
       <section className="panel empty-state" aria-labelledby="missing-heading">
@@ -79,36 +78,72 @@ export function EditAssistantPage() {
   }
   if (assistant.error) return <ErrorMessage error={assistant.error} title="Could not load the assistant" />;
   if (!assistant.data || me.isPending) return <Loading what="the assistant" />;
-  if (!canChangeAssistant(me.data, assistant.data)) {
+  const current = assistant.data;
+  if (!canChangeAssistant(me.data, current)) {
     return (
       <section className="panel empty-state" aria-labelledby="not-allowed-heading">
         <h1 id="not-allowed-heading">Not yours to change</h1>
         <p>
-          Only the owner of “{assistant.data.name}” or an admin may change it. You can <Link to={`/assistant-architect/${id}`}>run it</Link> or{' '}
-          <Link to={`/assistants/new?copyOf=${id}`}>make your own copy</Link>.
+          Only the owner of “{current.name}” or an admin may change it. You can <Link to={`/assistant-architect/${id}`}>run it</Link> or make your
+          own copy:
         </p>
+        <DuplicateButton id={id} name={current.name} />
       </section>
     );
   }
   if ('pending' in loaded) return loaded.pending;
   const justCreated = (location.state as { saved?: boolean } | null)?.saved === true;
+
+  /** Loads the newest version (after a conflict) and starts the form again from it. */
+  const loadLatest = async () => {
+    const latest = await utils.assistants.get.fetch({ id }, { staleTime: 0 });
+    baseVersion.current = latest.version;
+    setGeneration((value) => value + 1);
+  };
+
   return (
     <>
       {justCreated ? (
         <p className="save-notice" role="status">
-          Created “{assistant.data.name}”.
+          Created “{current.name}”.
         </p>
       ) : null}
       <AssistantForm
-        key={id}
-        heading={`Edit “${assistant.data.name}”`}
-        initial={draftOf(assistant.data)}
+        key={`${id}:${generation}`}
+        heading={`Edit “${current.name}”`}
+        initial={draftOf(current)}
         options={loaded.options}
-        save={async (input) => {
-          await update.mutateAsync({ id, name: input.name, description: input.description, visibility: input.visibility });
-          await utils.assistants.invalidate();
-          return { id };
+        save={async ({ visibility, ...content }) => {
+          const saved = await saveVersion.mutateAsync({ id, baseVersion: baseVersion.current ?? current.version, ...content });
+          baseVersion.current = saved.version;
+          if (visibility !== saved.visibility) await share.mutateAsync({ id, visibility });
+          utils.assistants.get.setData({ id }, { ...saved, visibility });
+          await utils.assistants.list.invalidate();
+          return saved;
         }}
+        describeRefusal={(refusal, retry) =>
+          refusal.data?.code === 'CONFLICT' ? (
+            <div className="error-box conflict" role="alert">
+              <strong>Someone else saved this assistant while you were editing it.</strong>
+              <p>{refusal.message}</p>
+              <p>Your changes are still here and were not saved.</p>
+              <div className="row-actions">
+                <button
+                  type="button"
+                  onClick={async () => {
+                    baseVersion.current = (await utils.assistants.get.fetch({ id }, { staleTime: 0 })).version;
+                    retry();
+                  }}
+                >
+                  Save mine over theirs
+                </button>
+                <button type="button" className="danger" onClick={() => void loadLatest()}>
+                  Discard mine and load theirs
+                </button>
+              </div>
+            </div>
+          ) : null
+        }
       />
     </>
   );

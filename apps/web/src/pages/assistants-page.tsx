@@ -1,6 +1,7 @@
 import type { RouterOutputs } from '@aae/api';
 import { Link } from 'react-router';
 import { canChangeAssistant } from '../assistant-editor/can-change.ts';
+import { DuplicateButton } from '../assistant-editor/duplicate-button.tsx';
 import { ColumnHeads } from '../components/column-heads.tsx';
 import { ConfirmAction } from '../components/confirm-action.tsx';
 import { ErrorMessage } from '../components/error-message.tsx';
@@ -83,9 +84,7 @@ function AssistantRow({ assistant }: { assistant: Summary }) {
             <Link to={`/assistant-architect/${assistant.id}`} className="button-link small">
               Run<span className="visually-hidden"> {assistant.name}</span>
             </Link>
-            <Link to={`/assistants/new?copyOf=${assistant.id}`} className="button-link small">
-              Duplicate<span className="visually-hidden"> {assistant.name}</span>
-            </Link>
+            <DuplicateButton id={assistant.id} name={assistant.name} className="small" />
             {changeable ? (
               <ConfirmAction
                 label="Delete"
