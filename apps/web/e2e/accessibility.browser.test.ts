@@ -119,6 +119,31 @@ describe('accessibility (axe-core, WCAG 2.1 AA)', () => {
       });
     }
 
+    it(`finds no serious problem on the assistants list and the editor (with errors shown) at ${width} px, and nothing scrolls sideways`, async () => {
+      const page = await browser.newPage({ baseUrl: app.url, user: 'admin', width });
+      await page.goto(`${app.url}/assistants`);
+      await page.locator('.assistants-table').waitFor();
+      expect(await audit(page)).toEqual([]);
+      expect(await overflow(page)).toBeLessThanOrEqual(0);
+
+      const [assistant] = (await app.client('admin').assistants.list.query()).items;
+      await page.goto(`${app.url}/assistants/${assistant!.id}/edit`);
+      await page.locator('.prompt-editor .cm-content').first().waitFor();
+      expect(await audit(page)).toEqual([]);
+      expect(await overflow(page)).toBeLessThanOrEqual(0);
+      if (width === 390) await screenshot(page, 'a11y-assistant-edit-390');
+
+      await page.goto(`${app.url}/assistants/new`);
+      await page.locator('.prompt-editor .cm-content').first().click();
+      await page.keyboard.type('About {{nobody}}');
+      await page.locator('.template-problems').waitFor();
+      await page.getByRole('button', { name: 'Save', exact: true }).click();
+      await page.locator('#f-name-error').waitFor();
+      expect(await audit(page)).toEqual([]);
+      expect(await overflow(page)).toBeLessThanOrEqual(0);
+      await screenshot(page, `a11y-assistant-new-errors-${width}`);
+    });
+
     it(`finds no serious problem on the sign-in page with a refusal shown at ${width} px`, async () => {
       const page = await browser.newPage({ baseUrl: app.url, width });
       await page.goto(`${app.url}/executions`);
