@@ -5,6 +5,9 @@ import { AppShell } from './components/app-shell.tsx';
 import { RequireSignIn } from './identity/require-sign-in.tsx';
 import { HOME_PATH } from './identity/return-path.ts';
 import { AccountPage } from './pages/account-page.tsx';
+import { AssistantVersionComparePage } from './pages/assistant-version-compare-page.tsx';
+import { AssistantVersionPage } from './pages/assistant-version-page.tsx';
+import { AssistantVersionsPage } from './pages/assistant-versions-page.tsx';
 import { ExecutionPage } from './pages/execution-page.tsx';
 import { ExecutionsPage } from './pages/executions-page.tsx';
 import { NotFoundPage } from './pages/not-found-page.tsx';
@@ -49,6 +52,9 @@ export function App() {
           <Route path="/assistant-architect/:assistantId" element={<RunPage />} />
           <Route path="/executions" element={<ExecutionsPage />} />
           <Route path="/executions/:executionId" element={<ExecutionPage />} />
+          <Route path="/assistants/:assistantId/versions" element={<AssistantVersionsPage />} />
+          <Route path="/assistants/:assistantId/versions/compare" element={<AssistantVersionComparePage />} />
+          <Route path="/assistants/:assistantId/versions/:number" element={<AssistantVersionPage />} />
           <Route path="/account" element={<AccountPage />} />
           <Route path="/tokens" element={<TokensPage />} />
           <Route
