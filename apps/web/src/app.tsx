@@ -5,7 +5,6 @@ import { AppShell } from './components/app-shell.tsx';
 import { RequireSignIn } from './identity/require-sign-in.tsx';
 import { HOME_PATH } from './identity/return-path.ts';
 import { AccountPage } from './pages/account-page.tsx';
-import { AssistantVersionComparePage } from './pages/assistant-version-compare-page.tsx';
 import { AssistantVersionPage } from './pages/assistant-version-page.tsx';
 import { AssistantVersionsPage } from './pages/assistant-versions-page.tsx';
 import { ExecutionPage } from './pages/execution-page.tsx';
@@ -22,20 +21,30 @@ const LiveFeedPage = lazy(() => import('./pages/live-feed-page.tsx').then((modul
 const PeoplePage = lazy(() => import('./pages/people-page.tsx').then((module) => ({ default: module.PeoplePage })));
 const WebhooksPage = lazy(() => import('./pages/webhooks-page.tsx').then((module) => ({ default: module.WebhooksPage })));
 const RetentionPage = lazy(() => import('./pages/retention-page.tsx').then((module) => ({ default: module.RetentionPage })));
+// The comparison carries the diff library: loaded when one is opened.
+const AssistantVersionComparePage = lazy(() =>
+  import('./pages/assistant-version-compare-page.tsx').then((module) => ({ default: module.AssistantVersionComparePage })),
+);
 const AuditPage = lazy(() => import('./pages/audit-page.tsx').then((module) => ({ default: module.AuditPage })));
+
+function LazyPage({ children }: { children: ReactNode }) {
+  return (
+    <Suspense
+      fallback={
+        <p className="muted" role="status">
+          Loading…
+        </p>
+      }
+    >
+      {children}
+    </Suspense>
+  );
+}
 
 function AdminPage({ children }: { children: ReactNode }) {
   return (
     <AdminOnly>
-      <Suspense
-        fallback={
-          <p className="muted" role="status">
-            Loading…
-          </p>
-        }
-      >
-        {children}
-      </Suspense>
+      <LazyPage>{children}</LazyPage>
     </AdminOnly>
   );
 }
@@ -53,7 +62,14 @@ export function App() {
           <Route path="/executions" element={<ExecutionsPage />} />
           <Route path="/executions/:executionId" element={<ExecutionPage />} />
           <Route path="/assistants/:assistantId/versions" element={<AssistantVersionsPage />} />
-          <Route path="/assistants/:assistantId/versions/compare" element={<AssistantVersionComparePage />} />
+          <Route
+            path="/assistants/:assistantId/versions/compare"
+            element={
+              <LazyPage>
+                <AssistantVersionComparePage />
+              </LazyPage>
+            }
+          />
           <Route path="/assistants/:assistantId/versions/:number" element={<AssistantVersionPage />} />
           <Route path="/account" element={<AccountPage />} />
           <Route path="/tokens" element={<TokensPage />} />

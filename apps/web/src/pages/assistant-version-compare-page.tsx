@@ -5,7 +5,7 @@ import { trpc } from '../trpc.ts';
 import { CompareForm } from '../versions/compare-form.tsx';
 import { positiveInteger, versionPath, versionsPath } from '../versions/route-params.ts';
 import { TextDiff } from '../versions/text-diff.tsx';
-import { PromptDefinitions } from '../versions/version-contents.tsx';
+import { PromptBody } from '../versions/version-contents.tsx';
 import { compareVersions, type FieldChange, type PromptChange, type VariableChange, type VersionComparison } from '../versions/version-diff.ts';
 import { NotAnAssistant } from './assistant-versions-page.tsx';
 
@@ -155,7 +155,7 @@ function PromptChangeView({ change, from, to }: { change: PromptChange; from: nu
         {renamed ? `${change.from!.name} → ${change.to!.name}` : prompt.name} <StatusTag status={change.status} />
       </h3>
       {change.status === 'added' || change.status === 'removed' ? (
-        <PromptDefinitions prompts={[prompt]} label={`${STATUS_LABEL[change.status]} prompt`} />
+        <PromptBody prompt={prompt} />
       ) : (
         <>
           {change.fields.length > 0 ? (

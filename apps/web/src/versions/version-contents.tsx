@@ -35,7 +35,27 @@ export function VariableTable({ variables }: { variables: readonly InputVariable
   );
 }
 
-/** A version's prompts in the order they run, each with its settings and its text (shown as text, never as markup). */
+/** A prompt's settings and its text (shown as text, never as markup). */
+export function PromptBody({ prompt }: { prompt: VersionPrompt }) {
+  return (
+    <>
+      <ul className="facts">
+        <li>Model {prompt.modelId}</li>
+        {prompt.repositoryIds.length > 0 ? (
+          <li>
+            Knowledge {prompt.repositoryIds.join(', ')} ({prompt.searchType} search)
+          </li>
+        ) : null}
+        {prompt.enabledTools.length > 0 ? <li>Tools: {prompt.enabledTools.join(', ')}</li> : null}
+        {prompt.timeoutMs !== null ? <li>Timeout {prompt.timeoutMs} ms</li> : null}
+        {prompt.maxOutputTokens !== null ? <li>At most {prompt.maxOutputTokens} output tokens</li> : null}
+      </ul>
+      <pre className="prompt-content">{prompt.content}</pre>
+    </>
+  );
+}
+
+/** A version's prompts in the order they run, each with its settings and its text. */
 export function PromptDefinitions({ prompts, label = 'Prompts' }: { prompts: readonly VersionPrompt[]; label?: string }) {
   if (prompts.length === 0) return <p className="muted">No prompts.</p>;
   return (
@@ -46,18 +66,7 @@ export function PromptDefinitions({ prompts, label = 'Prompts' }: { prompts: rea
             <h3>
               <span className="position">{prompt.position}.</span> {prompt.name}
             </h3>
-            <ul className="facts">
-              <li>Model {prompt.modelId}</li>
-              {prompt.repositoryIds.length > 0 ? (
-                <li>
-                  Knowledge {prompt.repositoryIds.join(', ')} ({prompt.searchType} search)
-                </li>
-              ) : null}
-              {prompt.enabledTools.length > 0 ? <li>Tools: {prompt.enabledTools.join(', ')}</li> : null}
-              {prompt.timeoutMs !== null ? <li>Timeout {prompt.timeoutMs} ms</li> : null}
-              {prompt.maxOutputTokens !== null ? <li>At most {prompt.maxOutputTokens} output tokens</li> : null}
-            </ul>
-            <pre className="prompt-content">{prompt.content}</pre>
+            <PromptBody prompt={prompt} />
           </article>
         </li>
       ))}
