@@ -75,7 +75,7 @@ export const saveAssistantInputSchema = z
   .object({
     id: idSchema,
     /** The version these changes were made to: the save is refused when another was saved since. */
-    baseVersion: z.number().int().positive().max(2_147_483_647),
+    baseVersion: z.number().int().positive().max(2_147_483_646, 'is not a version number (too large)'),
     ...contentFields,
     prompts: z
       .array(
@@ -170,7 +170,7 @@ export const assistantsRouter = {
   }),
   /** An assistant's versions, newest first (whoever may read the assistant). */
   versions: read
-    .input(z.object({ id: idSchema, cursor: z.number().int().positive().nullish(), limit: z.number().int().min(1).max(100).default(20) }))
+    .input(z.object({ id: idSchema, cursor: z.number().int().positive().max(2_147_483_647, 'is not a version number (too large)').nullish(), limit: z.number().int().min(1).max(100).default(20) }))
     .query(async ({ ctx, input }) => {
       await readableAssistant(ctx.services, ctx.viewer, input.id);
       const rows = await ctx.services.assistants.listVersions(input.id, { beforeNumber: input.cursor, limit: input.limit + 1 });
@@ -178,7 +178,7 @@ export const assistantsRouter = {
       return { items, nextCursor: rows.length > input.limit ? (items.at(-1)?.number ?? null) : null };
     }),
   /** One version whole: its name, form and prompts (whoever may read the assistant). */
-  version: read.input(z.object({ id: idSchema, number: z.number().int().positive().max(2_147_483_647) })).query(async ({ ctx, input }) => {
+  version: read.input(z.object({ id: idSchema, number: z.number().int().positive().max(2_147_483_647, 'is not a version number (too large)') })).query(async ({ ctx, input }) => {
     const version = await ctx.services.assistants.getVersion(input.id, input.number, ctx.viewer);
     if (version) return version;
     const assistant = await readableAssistant(ctx.services, ctx.viewer, input.id);
