@@ -19,6 +19,8 @@ export interface SaveRefusal {
 
 export interface AssistantFormProps {
   heading: string;
+  /** Beside the heading: which version is being edited. */
+  headingNote?: React.ReactNode;
   initial: AssistantDraft;
   options: PromptOptions;
   /** Stores the draft (create or save) and answers the assistant's id. */
@@ -33,7 +35,7 @@ export interface AssistantFormProps {
 }
 
 /** The whole assistant on one page: details, input variables, prompts, and the run inputs for "Save and run". */
-export function AssistantForm({ heading, initial, options, save, afterSave, describeRefusal }: AssistantFormProps) {
+export function AssistantForm({ heading, headingNote, initial, options, save, afterSave, describeRefusal }: AssistantFormProps) {
   const navigate = useNavigate();
   const [draft, setDraft] = useState(initial);
   const [saved, setSaved] = useState(() => JSON.stringify(initial));
@@ -118,6 +120,7 @@ export function AssistantForm({ heading, initial, options, save, afterSave, desc
       <LeavePrompt blocker={blocker} />
       <div className="toolbar">
         <h1 id="editor-heading">{heading}</h1>
+        {headingNote}
         {dirty ? <span className="badge unsaved">Unsaved changes</span> : null}
       </div>
       <section className="editor-section" aria-label="Details">

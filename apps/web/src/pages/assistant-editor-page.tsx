@@ -8,6 +8,7 @@ import type { PromptOptions } from '../assistant-editor/prompt-fields.tsx';
 import { ErrorMessage } from '../components/error-message.tsx';
 import { useMe } from '../identity/use-me.ts';
 import { trpc } from '../trpc.ts';
+import { versionsPath } from '../versions/route-params.ts';
 
 /** The models, tools and repositories a prompt may use, or what to show while they load. */
 function usePromptOptions(): { options: PromptOptions } | { pending: ReactNode } {
@@ -111,6 +112,11 @@ export function EditAssistantPage() {
       <AssistantForm
         key={`${id}:${generation}`}
         heading={`Edit “${current.name}”`}
+        headingNote={
+          <Link to={versionsPath(id)} className="muted">
+            version {current.version} · history
+          </Link>
+        }
         initial={draftOf(current)}
         options={loaded.options}
         save={async ({ visibility, ...content }) => {

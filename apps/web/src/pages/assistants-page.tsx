@@ -8,6 +8,7 @@ import { ErrorMessage } from '../components/error-message.tsx';
 import { TableScroll } from '../components/table-scroll.tsx';
 import { useMe } from '../identity/use-me.ts';
 import { trpc } from '../trpc.ts';
+import { versionsPath } from '../versions/route-params.ts';
 
 type Summary = RouterOutputs['assistants']['list']['items'][number];
 
@@ -83,6 +84,9 @@ function AssistantRow({ assistant }: { assistant: Summary }) {
             ) : null}
             <Link to={`/assistant-architect/${assistant.id}`} className="button-link small">
               Run<span className="visually-hidden"> {assistant.name}</span>
+            </Link>
+            <Link to={versionsPath(assistant.id)} className="button-link small">
+              Versions<span className="visually-hidden"> of {assistant.name}</span>
             </Link>
             <DuplicateButton id={assistant.id} name={assistant.name} className="small" />
             {changeable ? (
