@@ -81,7 +81,9 @@ describe('the assistant editor', () => {
 
     // The server refuses it too, and its answer lands on the same field.
     await page.getByRole('button', { name: 'Save', exact: true }).click();
-    await expect.poll(() => page.evaluate(() => document.activeElement?.shadowRoot?.activeElement?.getAttribute('aria-label') ?? null)).toBe('Content of Summary');
+    await expect
+      .poll(() => page.evaluate(() => document.activeElement?.shadowRoot?.activeElement?.getAttribute('aria-label') ?? null))
+      .toBe('Content of Summary');
     expect(page.url()).toMatch(/\/assistants\/new$/);
 
     await typeContent(page, summary, 'Plan a day from {{output:Facts}} and {{output:Sights}}');
@@ -154,7 +156,9 @@ describe('the assistant editor', () => {
   });
 
   it('duplicates an assistant the viewer may only read into their own copy', async () => {
-    const shared = await app.client('other').assistants.create.mutate({ name: 'Shared recipe', visibility: 'shared', prompts: [{ name: 'Only', position: 1, content: 'Hello' }] });
+    const shared = await app
+      .client('other')
+      .assistants.create.mutate({ name: 'Shared recipe', visibility: 'shared', prompts: [{ name: 'Only', position: 1, content: 'Hello' }] });
     const page = await browser.newPage({ baseUrl: app.url, user: 'demo' });
     await page.goto(`${app.url}/assistants`);
     await page.getByRole('button', { name: 'Duplicate Shared recipe' }).click();
@@ -166,7 +170,9 @@ describe('the assistant editor', () => {
   });
 
   it('does not let a member edit or delete another member’s assistant, in the page or through the API', async () => {
-    const theirs = await app.client('other').assistants.create.mutate({ name: 'Other’s notes', visibility: 'shared', prompts: [{ name: 'Only', position: 1, content: 'Hello' }] });
+    const theirs = await app
+      .client('other')
+      .assistants.create.mutate({ name: 'Other’s notes', visibility: 'shared', prompts: [{ name: 'Only', position: 1, content: 'Hello' }] });
     const page = await browser.newPage({ baseUrl: app.url, user: 'demo' });
     await page.goto(`${app.url}/assistants`);
     const row = page.locator(`tr[data-assistant-id="${theirs.id}"]`);
@@ -183,7 +189,9 @@ describe('the assistant editor', () => {
     await expect(app.client('demo').assistants.delete.mutate({ id: theirs.id })).rejects.toMatchObject({ data: { code: 'FORBIDDEN' } });
     await expect(app.client('demo').assistants.update.mutate({ id: theirs.id, name: 'Mine now' })).rejects.toMatchObject({ data: { code: 'FORBIDDEN' } });
     await expect(
-      app.client('demo').assistants.save.mutate({ id: theirs.id, baseVersion: theirs.version, name: 'Mine now', prompts: [{ name: 'Only', position: 1, content: 'Bye' }] }),
+      app
+        .client('demo')
+        .assistants.save.mutate({ id: theirs.id, baseVersion: theirs.version, name: 'Mine now', prompts: [{ name: 'Only', position: 1, content: 'Bye' }] }),
     ).rejects.toMatchObject({ data: { code: 'FORBIDDEN' } });
   });
 });

@@ -8,10 +8,7 @@
 /** `{{ output: Prompt name }}` or `{{ variable_name }}`, spaces allowed inside the braces. */
 export const TEMPLATE_PLACEHOLDER = /\{\{\s*(?:output:\s*([^{}]+?)|([A-Za-z_][A-Za-z0-9_]*))\s*\}\}/g;
 
-export type TemplateReference = (
-  | { kind: 'input'; name: string; placeholder: string }
-  | { kind: 'output'; promptName: string; placeholder: string }
-) & {
+export type TemplateReference = ({ kind: 'input'; name: string; placeholder: string } | { kind: 'output'; promptName: string; placeholder: string }) & {
   /** Offsets of the whole placeholder, braces included, in the content. */
   from: number;
   to: number;

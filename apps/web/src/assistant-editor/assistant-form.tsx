@@ -113,10 +113,15 @@ export function AssistantForm({ heading, headingNote, initial, options, save, af
   }
 
   return (
-    <form className="panel assistant-form" noValidate onSubmit={(event: FormEvent) => {
+    <form
+      className="panel assistant-form"
+      noValidate
+      onSubmit={(event: FormEvent) => {
         event.preventDefault();
         void submit('save');
-      }} aria-labelledby="editor-heading">
+      }}
+      aria-labelledby="editor-heading"
+    >
       <LeavePrompt blocker={blocker} />
       <div className="toolbar">
         <h1 id="editor-heading">{heading}</h1>
@@ -169,9 +174,16 @@ export function AssistantForm({ heading, headingNote, initial, options, save, af
       <VariableFields
         variables={draft.inputVariables}
         errors={errors}
-        onChange={(inputVariables) => change({ ...draft, inputVariables }, ['inputVariables', ...Object.keys(errors).filter((key) => key.startsWith('variable.'))])}
+        onChange={(inputVariables) =>
+          change({ ...draft, inputVariables }, ['inputVariables', ...Object.keys(errors).filter((key) => key.startsWith('variable.'))])
+        }
       />
-      <PromptListEditor draft={draft} errors={errors} options={options} onChange={(prompts) => change({ ...draft, prompts }, ['prompts', ...Object.keys(errors).filter((key) => key.startsWith('prompt.'))])} />
+      <PromptListEditor
+        draft={draft}
+        errors={errors}
+        options={options}
+        onChange={(prompts) => change({ ...draft, prompts }, ['prompts', ...Object.keys(errors).filter((key) => key.startsWith('prompt.'))])}
+      />
       {runVariables.length > 0 ? (
         <section className="editor-section" aria-labelledby="run-inputs-heading">
           <h2 id="run-inputs-heading">Inputs for “Save and run”</h2>

@@ -13,7 +13,9 @@ function draftWith(...prompts: Array<{ name: string; withPrevious?: boolean }>):
 
 describe('positionsOf', () => {
   it('gives each prompt the next position unless it runs with the one before; the first is always 1', () => {
-    expect(positionsOf([{ withPrevious: true }, { withPrevious: true }, { withPrevious: false }, { withPrevious: true }, { withPrevious: false }])).toEqual([1, 1, 2, 2, 3]);
+    expect(positionsOf([{ withPrevious: true }, { withPrevious: true }, { withPrevious: false }, { withPrevious: true }, { withPrevious: false }])).toEqual([
+      1, 1, 2, 2, 3,
+    ]);
   });
 });
 

@@ -73,7 +73,14 @@ export function PromptFields({ prompt, title, first, errors, options, scope, onC
         <span className="field-label" id={`${id('content')}-label`}>
           Content
         </span>
-        <TemplateEditor id={id('content')} label={`Content of ${title}`} value={prompt.content} onChange={(content) => onChange({ content })} scope={scope} invalid={Boolean(contentError) || problems.length > 0} />
+        <TemplateEditor
+          id={id('content')}
+          label={`Content of ${title}`}
+          value={prompt.content}
+          onChange={(content) => onChange({ content })}
+          scope={scope}
+          invalid={Boolean(contentError) || problems.length > 0}
+        />
         <small className="muted">
           Type <code>{'{{'}</code> for the inputs and the outputs of earlier prompts.
         </small>
@@ -96,7 +103,9 @@ export function PromptFields({ prompt, title, first, errors, options, scope, onC
               type="checkbox"
               checked={prompt.enabledTools.includes(tool.name)}
               onChange={(event) =>
-                onChange({ enabledTools: event.target.checked ? [...prompt.enabledTools, tool.name] : prompt.enabledTools.filter((name) => name !== tool.name) })
+                onChange({
+                  enabledTools: event.target.checked ? [...prompt.enabledTools, tool.name] : prompt.enabledTools.filter((name) => name !== tool.name),
+                })
               }
             />
             <label htmlFor={id(`tool-${tool.name}`)} title={tool.description}>
@@ -117,7 +126,9 @@ export function PromptFields({ prompt, title, first, errors, options, scope, onC
               checked={prompt.repositoryIds.includes(repository.id)}
               onChange={(event) =>
                 onChange({
-                  repositoryIds: event.target.checked ? [...prompt.repositoryIds, repository.id] : prompt.repositoryIds.filter((other) => other !== repository.id),
+                  repositoryIds: event.target.checked
+                    ? [...prompt.repositoryIds, repository.id]
+                    : prompt.repositoryIds.filter((other) => other !== repository.id),
                 })
               }
             />

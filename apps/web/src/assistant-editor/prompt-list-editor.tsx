@@ -54,8 +54,10 @@ export function PromptListEditor({ draft, errors, options, onChange }: PromptLis
         accessibility={{
           announcements: {
             onDragStart: ({ active }) => `Picked up ${nameOf(prompts, active.id)}.`,
-            onDragOver: ({ active, over }) => (over ? `${nameOf(prompts, active.id)} is over ${nameOf(prompts, over.id)}.` : `${nameOf(prompts, active.id)} is no longer over a prompt.`),
-            onDragEnd: ({ active, over }) => (over ? `${nameOf(prompts, active.id)} was dropped at the place of ${nameOf(prompts, over.id)}.` : `${nameOf(prompts, active.id)} was dropped.`),
+            onDragOver: ({ active, over }) =>
+              over ? `${nameOf(prompts, active.id)} is over ${nameOf(prompts, over.id)}.` : `${nameOf(prompts, active.id)} is no longer over a prompt.`,
+            onDragEnd: ({ active, over }) =>
+              over ? `${nameOf(prompts, active.id)} was dropped at the place of ${nameOf(prompts, over.id)}.` : `${nameOf(prompts, active.id)} was dropped.`,
             onDragCancel: ({ active }) => `Moving ${nameOf(prompts, active.id)} was cancelled.`,
           },
         }}
@@ -65,7 +67,10 @@ export function PromptListEditor({ draft, errors, options, onChange }: PromptLis
             {prompts.map((prompt, index) => {
               const position = positions[index]!;
               const group = prompts.filter((_, other) => positions[other] === position);
-              const earlierPrompts = prompts.filter((_, other) => positions[other]! < position).map((other) => other.name.trim()).filter(Boolean);
+              const earlierPrompts = prompts
+                .filter((_, other) => positions[other]! < position)
+                .map((other) => other.name.trim())
+                .filter(Boolean);
               const scope: TemplateScope = {
                 inputNames,
                 earlierPrompts,
@@ -138,9 +143,29 @@ interface SortablePromptProps {
   children: React.ReactNode;
 }
 
-function SortablePrompt({ prompt, title, step, parallelWith, startsGroup, joinsGroup, canMoveUp, canMoveDown, canRemove, onMoveUp, onMoveDown, onRemove, children }: SortablePromptProps) {
+function SortablePrompt({
+  prompt,
+  title,
+  step,
+  parallelWith,
+  startsGroup,
+  joinsGroup,
+  canMoveUp,
+  canMoveDown,
+  canRemove,
+  onMoveUp,
+  onMoveDown,
+  onRemove,
+  children,
+}: SortablePromptProps) {
   const { attributes, listeners, setNodeRef, setActivatorNodeRef, transform, transition, isDragging } = useSortable({ id: prompt.key });
-  const classes = ['prompt-editor', parallelWith.length > 0 ? 'parallel' : '', startsGroup ? 'group-start' : '', joinsGroup ? 'group-join' : '', isDragging ? 'dragging' : '']
+  const classes = [
+    'prompt-editor',
+    parallelWith.length > 0 ? 'parallel' : '',
+    startsGroup ? 'group-start' : '',
+    joinsGroup ? 'group-join' : '',
+    isDragging ? 'dragging' : '',
+  ]
     .filter(Boolean)
     .join(' ');
   return (

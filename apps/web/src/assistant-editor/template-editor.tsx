@@ -41,6 +41,7 @@ export function TemplateEditor({ id, label, value, onChange, scope, invalid }: T
   const latest = useRef({ scope, onChange });
   latest.current = { scope, onChange };
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the editor is made once; later values and labels arrive through the effects below
   useEffect(() => {
     const element = host.current!;
     const root = element.shadowRoot ?? element.attachShadow({ mode: 'open' });
@@ -70,8 +71,6 @@ export function TemplateEditor({ id, label, value, onChange, scope, invalid }: T
       editor.destroy();
       view.current = null;
     };
-    // The editor is made once; later values arrive through the effect below.
-    // biome-ignore lint/correctness/useExhaustiveDependencies: see above
   }, []);
 
   useEffect(() => {

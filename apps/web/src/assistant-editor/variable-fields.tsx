@@ -17,7 +17,8 @@ const TYPES: ReadonlyArray<{ value: VariableType; label: string }> = [
 
 /** The inputs an assistant asks for when it runs: each is `{{name}}` in a prompt. */
 export function VariableFields({ variables, errors, onChange }: VariableFieldsProps) {
-  const update = (key: string, change: Partial<VariableDraft>) => onChange(variables.map((variable) => (variable.key === key ? { ...variable, ...change } : variable)));
+  const update = (key: string, change: Partial<VariableDraft>) =>
+    onChange(variables.map((variable) => (variable.key === key ? { ...variable, ...change } : variable)));
   return (
     <section className="editor-section" aria-labelledby="variables-heading">
       <h2 id="variables-heading">Input variables</h2>
@@ -60,7 +61,11 @@ export function VariableFields({ variables, errors, onChange }: VariableFieldsPr
                 </div>
                 <div className="field">
                   <label htmlFor={fieldId(`${base}.type`)}>Type</label>
-                  <select id={fieldId(`${base}.type`)} value={variable.type} onChange={(event) => update(variable.key, { type: event.target.value as VariableType })}>
+                  <select
+                    id={fieldId(`${base}.type`)}
+                    value={variable.type}
+                    onChange={(event) => update(variable.key, { type: event.target.value as VariableType })}
+                  >
                     {TYPES.map((type) => (
                       <option key={type.value} value={type.value}>
                         {type.label}

@@ -85,8 +85,7 @@ export function EditAssistantPage() {
       <section className="panel empty-state" aria-labelledby="not-allowed-heading">
         <h1 id="not-allowed-heading">Not yours to change</h1>
         <p>
-          Only the owner of “{current.name}” or an admin may change it. You can <Link to={`/assistant-architect/${id}`}>run it</Link> or make your
-          own copy:
+          Only the owner of “{current.name}” or an admin may change it. You can <Link to={`/assistant-architect/${id}`}>run it</Link> or make your own copy:
         </p>
         <DuplicateButton id={id} name={current.name} />
       </section>
