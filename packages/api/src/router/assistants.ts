@@ -175,7 +175,13 @@ export const assistantsRouter = {
   }),
   /** An assistant's versions, newest first (whoever may read the assistant). */
   versions: read
-    .input(z.object({ id: idSchema, cursor: z.number().int().positive().max(2_147_483_647, 'is not a version number (too large)').nullish(), limit: z.number().int().min(1).max(100).default(20) }))
+    .input(
+      z.object({
+        id: idSchema,
+        cursor: z.number().int().positive().max(2_147_483_647, 'is not a version number (too large)').nullish(),
+        limit: z.number().int().min(1).max(100).default(20),
+      }),
+    )
     .query(async ({ ctx, input }) => {
       await readableAssistant(ctx.services, ctx.viewer, input.id);
       const rows = await ctx.services.assistants.listVersions(input.id, { beforeNumber: input.cursor, limit: input.limit + 1 });
@@ -183,12 +189,14 @@ export const assistantsRouter = {
       return { items, nextCursor: rows.length > input.limit ? (items.at(-1)?.number ?? null) : null };
     }),
   /** One version whole: its name, form and prompts (whoever may read the assistant). */
-  version: read.input(z.object({ id: idSchema, number: z.number().int().positive().max(2_147_483_647, 'is not a version number (too large)') })).query(async ({ ctx, input }) => {
-    const version = await ctx.services.assistants.getVersion(input.id, input.number, ctx.viewer);
-    if (version) return version;
-    const assistant = await readableAssistant(ctx.services, ctx.viewer, input.id);
-    throw new TRPCError({ code: 'NOT_FOUND', message: `Assistant ${input.id} has no version ${input.number}; its versions are 1 to ${assistant.version}` });
-  }),
+  version: read
+    .input(z.object({ id: idSchema, number: z.number().int().positive().max(2_147_483_647, 'is not a version number (too large)') }))
+    .query(async ({ ctx, input }) => {
+      const version = await ctx.services.assistants.getVersion(input.id, input.number, ctx.viewer);
+      if (version) return version;
+      const assistant = await readableAssistant(ctx.services, ctx.viewer, input.id);
+      throw new TRPCError({ code: 'NOT_FOUND', message: `Assistant ${input.id} has no version ${input.number}; its versions are 1 to ${assistant.version}` });
+    }),
   /** Renames, redescribes or shares an assistant (its owner or an admin); a new name or description is a new version. */
   update: write
     .input(
