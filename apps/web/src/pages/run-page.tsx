@@ -3,6 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { ErrorMessage } from '../components/error-message.tsx';
 import { trpc } from '../trpc.ts';
+import { versionsPath } from '../versions/route-params.ts';
 
 type Assistant = RouterOutputs['assistants']['get'];
 
@@ -161,6 +162,9 @@ function RunForm({ assistant }: { assistant: Assistant }) {
           {execute.isPending ? 'Starting…' : 'Run assistant'}
         </button>
       </form>
+      <p className="muted">
+        Runs version {assistant.version} · <Link to={versionsPath(assistant.id)}>all versions</Link>
+      </p>
     </section>
   );
 }
