@@ -1,4 +1,5 @@
 import {
+  AssistantNotFoundError,
   AssistantVersionConflictError,
   EmailTakenError,
   InvalidCursorError,
@@ -32,6 +33,7 @@ const DOMAIN_ERRORS: Array<{ type: abstract new (...args: never[]) => Error; cod
   { type: ImportNotFoundError, code: 'NOT_FOUND' },
   { type: ImportsClosedError, code: 'SERVICE_UNAVAILABLE' },
   { type: EmailTakenError, code: 'CONFLICT' },
+  { type: AssistantNotFoundError, code: 'NOT_FOUND' },
   // A save from a version that is no longer the current one.
   { type: AssistantVersionConflictError, code: 'CONFLICT' },
   { type: UnknownPromptError, code: 'BAD_REQUEST' },

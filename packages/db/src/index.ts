@@ -28,6 +28,7 @@ export { createResponseCacheStore, type ResponseCacheStore } from './repositorie
 export { createPostgresEventBus, type PostgresEventBus } from './postgres-event-bus.ts';
 export { decodeOutputNotification, OUTPUT_CHANNEL, type OutputNotification } from './output-notifications.ts';
 export {
+  AssistantNotFoundError,
   AssistantVersionConflictError,
   createAssistantRepository,
   inputVariableSchema,

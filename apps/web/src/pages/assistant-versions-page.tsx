@@ -50,7 +50,7 @@ function VersionsList({ assistantId }: { assistantId: number }) {
             <p className="muted">Only one version so far: nothing to compare yet.</p>
           )}
           <TableScroll label="Versions">
-            <table className="version-table">
+            <table className="version-table wide">
               <caption className="visually-hidden">Versions, newest first</caption>
               <thead>
                 <tr>

@@ -4,6 +4,7 @@ import { Link, useNavigate, useParams } from 'react-router';
 import { ErrorMessage } from '../components/error-message.tsx';
 import { missingRunInputs, RunInputFields } from '../components/run-input-fields.tsx';
 import { trpc } from '../trpc.ts';
+import { versionsPath } from '../versions/route-params.ts';
 
 type Assistant = RouterOutputs['assistants']['get'];
 
@@ -133,6 +134,9 @@ function RunForm({ assistant }: { assistant: Assistant }) {
           {execute.isPending ? 'Starting…' : 'Run assistant'}
         </button>
       </form>
+      <p className="muted">
+        Runs version {assistant.version} · <Link to={versionsPath(assistant.id)}>all versions</Link>
+      </p>
     </section>
   );
 }

@@ -6,7 +6,7 @@ export function VariableTable({ variables }: { variables: readonly InputVariable
   if (variables.length === 0) return <p className="muted">No input variables.</p>;
   return (
     <TableScroll label="Input variables">
-      <table className="version-table">
+      <table className="version-table wide">
         <caption className="visually-hidden">Input variables</caption>
         <thead>
           <tr>

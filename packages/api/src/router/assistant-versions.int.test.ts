@@ -93,6 +93,15 @@ describe('saving an assistant', () => {
       message: 'Assistant 987654 does not exist',
     });
     expect((await demo.assistants.get({ id })).version).toBe(1);
+
+    // Deleted between the access check and the save: told it no longer exists, not that it conflicts.
+    await demo.assistants.delete({ id });
+    const content = {
+      name: 'x',
+      inputVariables: [{ name: 'topic', label: 'Topic', type: 'text' as const, required: true }],
+      prompts: firstPrompts.map((prompt) => ({ ...prompt, modelId: 'local' })),
+    };
+    await expect(t.services.assistants.save(id, 1, content, null)).rejects.toThrow(`Assistant ${id} does not exist`);
   });
 
   it('keeps a prompt’s line across versions when the save names the prompt it edits', async () => {

@@ -33,6 +33,14 @@ export class AssistantVersionConflictError extends Error {
   }
 }
 
+/** An assistant that does not exist, or was deleted meanwhile. */
+export class AssistantNotFoundError extends Error {
+  override name = 'AssistantNotFoundError';
+  constructor(readonly assistantId: number) {
+    super(`Assistant ${assistantId} does not exist`);
+  }
+}
+
 /** A saved prompt naming, as the prompt it continues, one that is not this assistant's. */
 export class UnknownPromptError extends Error {
   override name = 'UnknownPromptError';
@@ -385,7 +393,8 @@ export function createAssistantRepository(prisma: PrismaClient) {
           },
         });
         if (count === 0) {
-          const current = await tx.assistant.findUniqueOrThrow({ where: { id }, select: { currentVersion: true } });
+          const current = await tx.assistant.findUnique({ where: { id }, select: { currentVersion: true, deletedAt: true } });
+          if (!current || current.deletedAt) throw new AssistantNotFoundError(id);
           throw new AssistantVersionConflictError(id, baseVersion, current.currentVersion);
         }
         await writeVersion(tx, id, baseVersion + 1, content, authorId, await lineagesOf(tx, id, content.prompts));
