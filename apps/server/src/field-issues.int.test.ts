@@ -34,6 +34,14 @@ describe('refusals name the fields at fault (data.fieldIssues)', () => {
       { path: ['prompts', 1, 'content'], message: 'uses {{tone}}, which is not a declared input variable' },
     ]);
     expect(error.message).toContain('prompts.1.content: uses {{output:Frist}}');
+
+    const limits = await refusal(
+      app.client('demo').assistants.create.mutate({ name: 'Shape', prompts: [prompt('Only', 1, 'Hi', { timeoutMs: 500, maxOutputTokens: 0 })] }),
+    );
+    expect(limits.data.fieldIssues).toEqual([
+      { path: ['prompts', 0, 'timeoutMs'], message: 'timeout must be at least 1 second (1000 ms)' },
+      { path: ['prompts', 0, 'maxOutputTokens'], message: 'output limit must be at least 1 token' },
+    ]);
   });
 
   it('names the field of a check made after the schema: an unknown model, tool or repository', async () => {

@@ -108,7 +108,7 @@ describe('the assistant editor', () => {
     ]);
   });
 
-  it('reorders with the keyboard, keeps the person’s edits through a conflict, then saves over it', async () => {
+  it('reorders by dragging and from the keyboard, explains a refused limit beside its field, keeps the person’s edits through a conflict, then saves over it', async () => {
     const client = app.client('demo');
     const created = await client.assistants.create.mutate({
       name: 'Ordering',
@@ -124,6 +124,33 @@ describe('the assistant editor', () => {
     await page.getByRole('button', { name: 'Move up Beta' }).focus();
     await page.keyboard.press('Enter');
     await expect(page.locator('.prompt-editor h3').allTextContents()).resolves.toEqual(['Step 1: Beta', 'Step 2: Alpha']);
+    // Dragged back by its handle with the mouse, then moved again from the keyboard.
+    const handle = page.getByRole('button', { name: 'Drag to reorder Beta' });
+    const target = page.locator('.prompt-editor').nth(1);
+    const from = (await handle.boundingBox())!;
+    const to = (await target.boundingBox())!;
+    await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(from.x + from.width / 2, to.y + to.height - 10, { steps: 12 });
+    await page.mouse.up();
+    await expect.poll(() => page.locator('.prompt-editor h3').allTextContents()).toEqual(['Step 1: Alpha', 'Step 2: Beta']);
+    // Just after a drop the drag library swallows clicks for a moment; pressing again is harmless, as
+    // the button is disabled once Alpha is last.
+    const moveDown = page.getByRole('button', { name: 'Move down Alpha' });
+    await expect
+      .poll(async () => {
+        if (await moveDown.isEnabled()) await moveDown.press('Enter');
+        return page.locator('.prompt-editor h3').allTextContents();
+      })
+      .toEqual(['Step 1: Beta', 'Step 2: Alpha']);
+
+    // A limit the server refuses is explained beside its field, in the field's own unit.
+    const timeout = page.locator('.prompt-editor').nth(0).getByLabel('Timeout (seconds)');
+    await timeout.fill('0.5');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('aria-describedby') ?? '')).toMatch(/timeoutMs-error/);
+    await page.locator('.prompt-editor').nth(0).getByText('timeout must be at least 1 second (1000 ms)').waitFor();
+    await timeout.fill('');
     await page.getByRole('region', { name: 'Details' }).getByLabel('Description').fill('Beta goes first');
 
     // Someone saves the assistant meanwhile (a rename is a new version).
@@ -170,9 +197,12 @@ describe('the assistant editor', () => {
   });
 
   it('does not let a member edit or delete another member’s assistant, in the page or through the API', async () => {
-    const theirs = await app
-      .client('other')
-      .assistants.create.mutate({ name: 'Other’s notes', visibility: 'shared', prompts: [{ name: 'Only', position: 1, content: 'Hello' }] });
+    const theirs = await app.client('other').assistants.create.mutate({
+      name: 'Other’s <img src=x onerror="window.__pwned = true"> notes',
+      description: '<script>window.__pwned = true</script>',
+      visibility: 'shared',
+      prompts: [{ name: 'Only', position: 1, content: 'Hello' }],
+    });
     const page = await browser.newPage({ baseUrl: app.url, user: 'demo' });
     await page.goto(`${app.url}/assistants`);
     const row = page.locator(`tr[data-assistant-id="${theirs.id}"]`);
@@ -181,6 +211,10 @@ describe('the assistant editor', () => {
     await expect(row.getByRole('button', { name: /^Duplicate / }).count()).resolves.toBe(1);
     await expect(row.getByRole('link', { name: /^Edit / }).count()).resolves.toBe(0);
     await expect(row.getByRole('button', { name: /^Delete / }).count()).resolves.toBe(0);
+    // Stored text is shown as text, never as markup.
+    await expect(row.locator('td').first().textContent()).resolves.toBe(theirs.name);
+    await expect(row.locator('img, script').count()).resolves.toBe(0);
+    await expect(page.evaluate(() => (window as unknown as { __pwned?: boolean }).__pwned)).resolves.toBeUndefined();
 
     await page.goto(`${app.url}/assistants/${theirs.id}/edit`);
     await page.getByRole('heading', { name: 'Not yours to change' }).waitFor();

@@ -24,11 +24,16 @@ const promptInputSchema = z.object({
   enabledTools: z.array(z.string().min(1)).max(20).default([]),
   timeoutMs: z
     .number()
-    .int()
-    .min(1_000)
-    .max(30 * 60_000)
+    .int('timeout must be a whole number of milliseconds')
+    .min(1_000, 'timeout must be at least 1 second (1000 ms)')
+    .max(30 * 60_000, 'timeout must be at most 30 minutes (1800000 ms)')
     .nullish(),
-  maxOutputTokens: z.number().int().min(1).max(100_000).nullish(),
+  maxOutputTokens: z
+    .number()
+    .int('output limit must be a whole number of tokens')
+    .min(1, 'output limit must be at least 1 token')
+    .max(100_000, 'output limit must be at most 100000 tokens')
+    .nullish(),
 });
 
 /** What a version holds: name, description, form and prompts. */
