@@ -1,6 +1,7 @@
 import { type FormEvent, useRef, useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { ErrorMessage } from '../components/error-message.tsx';
+import { TextField } from '../components/text-field.tsx';
 import { missingRunInputs, RunInputFields } from '../components/run-input-fields.tsx';
 import { trpc } from '../trpc.ts';
 import { type AssistantDraft, type AssistantInput, type DraftErrors, errorsFromIssues, inputOf } from './draft.ts';
@@ -129,24 +130,14 @@ export function AssistantForm({ heading, headingNote, initial, options, save, af
         {dirty ? <span className="badge unsaved">Unsaved changes</span> : null}
       </div>
       <section className="editor-section" aria-label="Details">
-        <div className="field">
-          <label htmlFor={fieldId('name')}>
-            Name
-            <span className="required" aria-hidden="true">
-              {' '}
-              *
-            </span>
-          </label>
-          <input
-            id={fieldId('name')}
-            value={draft.name}
-            required
-            aria-invalid={errors.name ? true : undefined}
-            aria-describedby={describedBy(fieldId('name'), errors.name)}
-            onChange={(event) => change({ ...draft, name: event.target.value }, ['name'])}
-          />
-          <FieldError id={fieldId('name')} error={errors.name} />
-        </div>
+        <TextField
+          id={fieldId('name')}
+          label="Name"
+          required
+          value={draft.name}
+          error={errors.name}
+          onChange={(name) => change({ ...draft, name }, ['name'])}
+        />
         <div className="field">
           <label htmlFor={fieldId('description')}>Description</label>
           <textarea

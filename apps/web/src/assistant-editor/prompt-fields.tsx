@@ -1,4 +1,5 @@
 import { SEARCH_TYPES, type SearchType } from '@aae/events';
+import { TextField } from '../components/text-field.tsx';
 import type { DraftErrors, PromptDraft } from './draft.ts';
 import { describedBy, FieldError } from './field-error.tsx';
 import { fieldId } from './field-ids.ts';
@@ -34,17 +35,7 @@ export function PromptFields({ prompt, title, first, errors, options, scope, onC
   const models = options.models.includes(prompt.modelId) ? options.models : [prompt.modelId, ...options.models];
   return (
     <div className="prompt-fields">
-      <div className="field">
-        <label htmlFor={id('name')}>Name</label>
-        <input
-          id={id('name')}
-          value={prompt.name}
-          aria-invalid={error('name') ? true : undefined}
-          aria-describedby={describedBy(id('name'), error('name'))}
-          onChange={(event) => onChange({ name: event.target.value })}
-        />
-        <FieldError id={id('name')} error={error('name')} />
-      </div>
+      <TextField id={id('name')} label="Name" value={prompt.name} error={error('name')} onChange={(name) => onChange({ name })} />
       <div className="field">
         <label htmlFor={id('modelId')}>Model</label>
         <select
@@ -153,32 +144,24 @@ export function PromptFields({ prompt, title, first, errors, options, scope, onC
         </select>
         <FieldError id={id('searchType')} error={error('searchType')} />
       </div>
-      <div className="field">
-        <label htmlFor={id('timeoutMs')}>Timeout (seconds)</label>
-        <input
-          id={id('timeoutMs')}
-          inputMode="decimal"
-          value={prompt.timeoutSeconds}
-          placeholder="default"
-          aria-invalid={error('timeoutMs') ? true : undefined}
-          aria-describedby={describedBy(id('timeoutMs'), error('timeoutMs'))}
-          onChange={(event) => onChange({ timeoutSeconds: event.target.value })}
-        />
-        <FieldError id={id('timeoutMs')} error={error('timeoutMs')} />
-      </div>
-      <div className="field">
-        <label htmlFor={id('maxOutputTokens')}>Output limit (tokens)</label>
-        <input
-          id={id('maxOutputTokens')}
-          inputMode="numeric"
-          value={prompt.maxOutputTokens}
-          placeholder="default"
-          aria-invalid={error('maxOutputTokens') ? true : undefined}
-          aria-describedby={describedBy(id('maxOutputTokens'), error('maxOutputTokens'))}
-          onChange={(event) => onChange({ maxOutputTokens: event.target.value })}
-        />
-        <FieldError id={id('maxOutputTokens')} error={error('maxOutputTokens')} />
-      </div>
+      <TextField
+        id={id('timeoutMs')}
+        label="Timeout (seconds)"
+        inputMode="decimal"
+        placeholder="default"
+        value={prompt.timeoutSeconds}
+        error={error('timeoutMs')}
+        onChange={(timeoutSeconds) => onChange({ timeoutSeconds })}
+      />
+      <TextField
+        id={id('maxOutputTokens')}
+        label="Output limit (tokens)"
+        inputMode="numeric"
+        placeholder="default"
+        value={prompt.maxOutputTokens}
+        error={error('maxOutputTokens')}
+        onChange={(maxOutputTokens) => onChange({ maxOutputTokens })}
+      />
     </div>
   );
 }

@@ -1,7 +1,8 @@
+import { TextField } from '../components/text-field.tsx';
 import type { DraftErrors, VariableDraft, VariableType } from './draft.ts';
 import { fieldId } from './field-ids.ts';
 import { newVariable } from './draft.ts';
-import { FieldError, describedBy } from './field-error.tsx';
+import { FieldError } from './field-error.tsx';
 
 interface VariableFieldsProps {
   variables: VariableDraft[];
@@ -32,33 +33,23 @@ export function VariableFields({ variables, errors, onChange }: VariableFieldsPr
             <li key={variable.key} className="variable-row">
               <fieldset>
                 <legend>Variable {title}</legend>
-                <div className="field">
-                  <label htmlFor={fieldId(`${base}.name`)}>Name</label>
-                  <input
-                    id={fieldId(`${base}.name`)}
-                    value={variable.name}
-                    autoComplete="off"
-                    spellCheck={false}
-                    aria-invalid={errors[`${base}.name`] ? true : undefined}
-                    aria-describedby={describedBy(fieldId(`${base}.name`), errors[`${base}.name`], true)}
-                    onChange={(event) => update(variable.key, { name: event.target.value })}
-                  />
-                  <small id={`${fieldId(`${base}.name`)}-hint`} className="muted">
-                    Used as {`{{${variable.name || 'name'}}}`}
-                  </small>
-                  <FieldError id={fieldId(`${base}.name`)} error={errors[`${base}.name`]} />
-                </div>
-                <div className="field">
-                  <label htmlFor={fieldId(`${base}.label`)}>Label</label>
-                  <input
-                    id={fieldId(`${base}.label`)}
-                    value={variable.label}
-                    aria-invalid={errors[`${base}.label`] ? true : undefined}
-                    aria-describedby={describedBy(fieldId(`${base}.label`), errors[`${base}.label`])}
-                    onChange={(event) => update(variable.key, { label: event.target.value })}
-                  />
-                  <FieldError id={fieldId(`${base}.label`)} error={errors[`${base}.label`]} />
-                </div>
+                <TextField
+                  id={fieldId(`${base}.name`)}
+                  label="Name"
+                  autoComplete="off"
+                  spellCheck={false}
+                  hint={`Used as {{${variable.name || 'name'}}}`}
+                  value={variable.name}
+                  error={errors[`${base}.name`]}
+                  onChange={(name) => update(variable.key, { name })}
+                />
+                <TextField
+                  id={fieldId(`${base}.label`)}
+                  label="Label"
+                  value={variable.label}
+                  error={errors[`${base}.label`]}
+                  onChange={(label) => update(variable.key, { label })}
+                />
                 <div className="field">
                   <label htmlFor={fieldId(`${base}.type`)}>Type</label>
                   <select
@@ -82,16 +73,14 @@ export function VariableFields({ variables, errors, onChange }: VariableFieldsPr
                   />
                   <label htmlFor={fieldId(`${base}.required`)}>Required</label>
                 </div>
-                <div className="field wide">
-                  <label htmlFor={fieldId(`${base}.description`)}>Description</label>
-                  <input
+                <div className="wide">
+                  <TextField
                     id={fieldId(`${base}.description`)}
+                    label="Description"
                     value={variable.description}
-                    aria-invalid={errors[`${base}.description`] ? true : undefined}
-                    aria-describedby={describedBy(fieldId(`${base}.description`), errors[`${base}.description`])}
-                    onChange={(event) => update(variable.key, { description: event.target.value })}
+                    error={errors[`${base}.description`]}
+                    onChange={(description) => update(variable.key, { description })}
                   />
-                  <FieldError id={fieldId(`${base}.description`)} error={errors[`${base}.description`]} />
                 </div>
                 <button type="button" className="small danger" onClick={() => onChange(variables.filter((other) => other.key !== variable.key))}>
                   Remove<span className="visually-hidden"> variable {title}</span>
