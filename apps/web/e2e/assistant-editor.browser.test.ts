@@ -228,4 +228,27 @@ describe('the assistant editor', () => {
         .assistants.save.mutate({ id: theirs.id, baseVersion: theirs.version, name: 'Mine now', prompts: [{ name: 'Only', position: 1, content: 'Bye' }] }),
     ).rejects.toMatchObject({ data: { code: 'FORBIDDEN' } });
   });
+  it('deletes with confirmation, and shows the empty list with a way to create the first assistant', async () => {
+    const admin = app.client('admin');
+    const everyone = (await admin.assistants.list.query({ limit: 100 })).items;
+    for (const assistant of everyone.filter((item) => item.ownerId !== app.people.demo.id)) await admin.assistants.delete.mutate({ id: assistant.id });
+    const page = await browser.newPage({ baseUrl: app.url, user: 'demo' });
+    await page.goto(`${app.url}/assistants/987654/edit`);
+    await page.getByRole('heading', { name: 'Assistant not found' }).waitFor();
+    await page.goto(`${app.url}/assistants`);
+    const rows = page.locator('.assistants-table tbody tr');
+    await rows.first().waitFor();
+    while ((await rows.count()) > 0) {
+      const name = (await rows.first().locator('td').first().textContent())!;
+      const before = await rows.count();
+      await rows.first().getByRole('button', { name: `Delete ${name}` }).click();
+      await page.getByRole('group', { name: `Confirm: Delete ${name}` }).getByRole('button', { name: 'Yes, delete' }).click();
+      if (before === 1) break;
+      await expect.poll(() => rows.count()).toBe(before - 1);
+    }
+    await page.getByRole('heading', { name: 'No assistants yet' }).waitFor();
+    await expect(page.getByRole('link', { name: 'Create the first one' }).getAttribute('href')).resolves.toBe('/assistants/new');
+    await screenshot(page, 'assistants-empty');
+    expect((await app.client('demo').assistants.list.query()).items).toEqual([]);
+  });
 });
