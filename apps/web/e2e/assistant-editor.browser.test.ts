@@ -241,8 +241,14 @@ describe('the assistant editor', () => {
     while ((await rows.count()) > 0) {
       const name = (await rows.first().locator('td').first().textContent())!;
       const before = await rows.count();
-      await rows.first().getByRole('button', { name: `Delete ${name}` }).click();
-      await page.getByRole('group', { name: `Confirm: Delete ${name}` }).getByRole('button', { name: 'Yes, delete' }).click();
+      await rows
+        .first()
+        .getByRole('button', { name: `Delete ${name}` })
+        .click();
+      await page
+        .getByRole('group', { name: `Confirm: Delete ${name}` })
+        .getByRole('button', { name: 'Yes, delete' })
+        .click();
       if (before === 1) break;
       await expect.poll(() => rows.count()).toBe(before - 1);
     }
