@@ -77,6 +77,9 @@ describe('the assistant editor', () => {
     await summary.locator('.template-problems', { hasText: 'uses {{output:Factz}}, but no prompt has that name' }).waitFor();
     await summary.locator('.cm-lintRange-error').waitFor();
     await expect(summary.locator('.cm-lintRange-error').textContent()).resolves.toBe('{{output:Factz}}');
+    // A screen reader hears it with the content.
+    await expect(contentOf(summary).getAttribute('aria-invalid')).resolves.toBe('true');
+    await expect(contentOf(summary).getAttribute('aria-description')).resolves.toBe('This prompt uses {{output:Factz}}, but no prompt has that name.');
     await screenshot(page, 'editor-unknown-name');
 
     // The server refuses it too, and its answer lands on the same field.

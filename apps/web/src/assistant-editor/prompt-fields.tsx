@@ -71,6 +71,7 @@ export function PromptFields({ prompt, title, first, errors, options, scope, onC
           onChange={(content) => onChange({ content })}
           scope={scope}
           invalid={Boolean(contentError) || problems.length > 0}
+          description={[...problems.map((problem) => `This prompt ${problem.message}.`), ...(serverOnly ? [serverOnly] : [])].join(' ')}
         />
         <small className="muted">
           Type <code>{'{{'}</code> for the inputs and the outputs of earlier prompts.

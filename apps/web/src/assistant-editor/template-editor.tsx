@@ -26,6 +26,8 @@ interface TemplateEditorProps {
   onChange(value: string): void;
   scope: TemplateScope;
   invalid: boolean;
+  /** The problems in words, read with the content (a description outside the shadow root cannot be referenced from inside it). */
+  description: string;
 }
 
 /**
@@ -34,7 +36,7 @@ interface TemplateEditorProps {
  * its styles go into a constructed style sheet, which the page's Content-Security-Policy
  * (`style-src 'self'`, no inline styles) allows; a `<style>` element it would block.
  */
-export function TemplateEditor({ id, label, value, onChange, scope, invalid }: TemplateEditorProps) {
+export function TemplateEditor({ id, label, value, onChange, scope, invalid, description }: TemplateEditorProps) {
   const host = useRef<HTMLDivElement>(null);
   const view = useRef<EditorView | null>(null);
   const labelling = useRef(new Compartment());
@@ -58,7 +60,7 @@ export function TemplateEditor({ id, label, value, onChange, scope, invalid }: T
             delay: 250,
           }),
           EditorView.lineWrapping,
-          labelling.current.of(contentAttributes(label)),
+          labelling.current.of(contentAttributes(label, invalid, description)),
           EditorView.updateListener.of((update) => {
             if (update.docChanged) latest.current.onChange(update.state.doc.toString());
           }),
@@ -80,10 +82,10 @@ export function TemplateEditor({ id, label, value, onChange, scope, invalid }: T
     }
   }, [value]);
 
-  // The prompt's name is in the label, and it changes as the person types it.
+  // The prompt's name is in the label, and the problems in the description: both change as the person types.
   useEffect(() => {
-    view.current?.dispatch({ effects: labelling.current.reconfigure(contentAttributes(label)) });
-  }, [label]);
+    view.current?.dispatch({ effects: labelling.current.reconfigure(contentAttributes(label, invalid, description)) });
+  }, [label, invalid, description]);
 
   // Inputs renamed or prompts reordered change what the content may use: check it again.
   const scopeKey = `${scope.inputNames.join('\n')}\u0000${scope.earlierPrompts.join('\n')}`;
@@ -94,8 +96,13 @@ export function TemplateEditor({ id, label, value, onChange, scope, invalid }: T
   return <div ref={host} id={id} className={invalid ? 'template-editor invalid' : 'template-editor'} data-invalid={invalid || undefined} />;
 }
 
-function contentAttributes(label: string) {
-  return EditorView.contentAttributes.of({ 'aria-label': label, 'aria-multiline': 'true' });
+function contentAttributes(label: string, invalid: boolean, description: string) {
+  return EditorView.contentAttributes.of({
+    'aria-label': label,
+    'aria-multiline': 'true',
+    ...(invalid ? { 'aria-invalid': 'true' } : {}),
+    ...(description ? { 'aria-description': description } : {}),
+  });
 }
 
 /** Completion after `{{`: the inputs, then the outputs of prompts that run earlier. */
