@@ -81,12 +81,11 @@ export async function outcomeOf(client: AaeClient, executionId: number, terminal
 
 /**
  * The text an execution produced: its last prompt's output, or with `all` every prompt's under
- * its name, in the assistant's prompt order (or the order they finished, if the assistant is gone).
+ * its name, in the prompt order of the assistant's version it ran.
  */
 export async function outputOf(client: AaeClient, executionId: number, all: boolean): Promise<string> {
   const execution = await client.executions.get.query({ executionId });
-  const assistant = await client.assistants.get.query({ id: execution.assistantId }).catch(() => null);
-  const prompts = new Map((assistant?.prompts ?? []).map((prompt) => [prompt.id, prompt]));
+  const prompts = new Map(execution.plan.map((prompt) => [prompt.id, prompt]));
   const results = [...execution.promptResults].sort((a, b) => {
     const byPosition = (prompts.get(a.promptId)?.position ?? 0) - (prompts.get(b.promptId)?.position ?? 0);
     return byPosition !== 0 ? byPosition : a.createdAt.getTime() - b.createdAt.getTime();

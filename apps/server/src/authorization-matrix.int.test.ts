@@ -115,6 +115,17 @@ const MATRIX: Record<string, Row> = {
     input: (o) => ({ id: resources[o].assistantId, description: `changed ${next()}` }),
   },
   'assistants.delete': { rule: { kind: 'scope', scope: 'assistants:write', own: true }, input: async (o) => ({ id: (await freshAssistant(o)).id }) },
+  'assistants.save': {
+    rule: { kind: 'scope', scope: 'assistants:write', own: true },
+    input: async (o) => {
+      const assistant = await freshAssistant(o);
+      return { id: assistant.id, baseVersion: assistant.version, name: assistant.name, inputVariables: assistant.inputVariables, prompts: assistant.prompts };
+    },
+  },
+  // Reading is enough to copy: the copy is the caller's own.
+  'assistants.duplicate': { rule: { kind: 'scope', scope: 'assistants:write', own: true }, input: (o) => ({ id: resources[o].assistantId }) },
+  'assistants.versions': { rule: { kind: 'scope', scope: 'assistants:read', own: true }, input: (o) => ({ id: resources[o].assistantId }) },
+  'assistants.version': { rule: { kind: 'scope', scope: 'assistants:read', own: true }, input: (o) => ({ id: resources[o].assistantId, number: 1 }) },
   'assistants.models': { rule: { kind: 'scope', scope: 'assistants:read' }, input: () => undefined },
   'assistants.tools': { rule: { kind: 'scope', scope: 'assistants:read' }, input: () => undefined },
   'executions.execute': {

@@ -181,6 +181,7 @@ describe('the execution queue of one worker', () => {
     const row = await prisma.execution.create({
       data: {
         assistantId,
+        assistantVersion: 1,
         userId: app.people.demo.id,
         status: 'running',
         workerId: 'gone',

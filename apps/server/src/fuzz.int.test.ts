@@ -101,6 +101,7 @@ const documentsIn = (result: unknown): number => {
  */
 const WRITES: Record<string, (result: unknown) => Delta | Promise<Delta>> = {
   'assistants.create': () => ({ assistants: 1, liveAssistants: 1 }),
+  'assistants.duplicate': () => ({ assistants: 1, liveAssistants: 1 }),
   // Deleted assistants stay as rows (their executions keep their history).
   'assistants.delete': () => ({ liveAssistants: -1 }),
   'executions.execute': () => ({ executions: 1 }),

@@ -132,6 +132,7 @@ describe.skipIf(testDatabaseKind() !== 'postgres')('several server processes on 
     const orphan = await prisma.execution.create({
       data: {
         assistantId: demoAssistantId,
+        assistantVersion: 1,
         userId: user.id,
         status: 'running',
         workerId: 'dead-process',

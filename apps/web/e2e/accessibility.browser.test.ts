@@ -14,14 +14,26 @@ const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/
 let app: TestApp;
 let browser: TestBrowser;
 let executionId: number;
+let assistantId: number;
 
 beforeAll(async () => {
   app = await startTestApp({ webDist });
   browser = await launchBrowser();
   const client = app.client('admin');
-  const [assistant] = (await client.assistants.list.query()).items;
-  ({ executionId } = await client.executions.execute.mutate({ assistantId: assistant!.id, input: { topic: 'accessible charts' } }));
+  const [summary] = (await client.assistants.list.query()).items;
+  assistantId = summary!.id;
+  ({ executionId } = await client.executions.execute.mutate({ assistantId, input: { topic: 'accessible charts' } }));
   await collectExecutionEventsForTest(app, 'admin', executionId);
+  // A second version, for the pages of versions and their comparison.
+  const assistant = await client.assistants.get.query({ id: assistantId });
+  await client.assistants.save.mutate({
+    id: assistantId,
+    baseVersion: assistant.version,
+    name: assistant.name,
+    description: assistant.description,
+    inputVariables: assistant.inputVariables,
+    prompts: assistant.prompts.map((prompt, index) => (index === 0 ? { ...prompt, content: `${prompt.content} Keep it short.` } : prompt)),
+  });
 });
 afterAll(async () => {
   await browser?.close();
@@ -135,6 +147,46 @@ describe('accessibility (axe-core, WCAG 2.1 AA)', () => {
       expect(await overflow(page)).toBeLessThanOrEqual(0);
       if (width === 390) await screenshot(page, 'a11y-knowledge-repository-390');
     });
+
+    it(`finds no serious problem on the assistants list and the editor (with errors shown) at ${width} px, and nothing scrolls sideways`, async () => {
+      const page = await browser.newPage({ baseUrl: app.url, user: 'admin', width });
+      await page.goto(`${app.url}/assistants`);
+      await page.locator('.assistants-table').waitFor();
+      expect(await audit(page)).toEqual([]);
+      expect(await overflow(page)).toBeLessThanOrEqual(0);
+
+      const [assistant] = (await app.client('admin').assistants.list.query()).items;
+      await page.goto(`${app.url}/assistants/${assistant!.id}/edit`);
+      await page.locator('.prompt-editor .cm-content').first().waitFor();
+      expect(await audit(page)).toEqual([]);
+      expect(await overflow(page)).toBeLessThanOrEqual(0);
+      if (width === 390) await screenshot(page, 'a11y-assistant-edit-390');
+
+      await page.goto(`${app.url}/assistants/new`);
+      await page.locator('.prompt-editor .cm-content').first().click();
+      await page.keyboard.type('About {{nobody}}');
+      await page.locator('.template-problems').waitFor();
+      await page.getByRole('button', { name: 'Save', exact: true }).click();
+      await page.locator('#f-name-error').waitFor();
+      expect(await audit(page)).toEqual([]);
+      expect(await overflow(page)).toBeLessThanOrEqual(0);
+      await screenshot(page, `a11y-assistant-new-errors-${width}`);
+    });
+
+    for (const [name, path, ready] of [
+      ['versions list', () => `/assistants/${assistantId}/versions`, '.version-table'],
+      ['version page', () => `/assistants/${assistantId}/versions/1`, '.prompt-definitions'],
+      ['version comparison', () => `/assistants/${assistantId}/versions/compare?from=1&to=2`, '.prompt-changes'],
+    ] as const) {
+      it(`finds no serious problem on the ${name} at ${width} px, and nothing scrolls sideways`, async () => {
+        const page = await browser.newPage({ baseUrl: app.url, user: 'demo', width });
+        await page.goto(`${app.url}${path()}`);
+        await page.locator(ready).first().waitFor();
+        expect(await audit(page)).toEqual([]);
+        expect(await overflow(page)).toBeLessThanOrEqual(0);
+        if (width === 390) await screenshot(page, `a11y-${name.replaceAll(' ', '-')}-390`);
+      });
+    }
 
     it(`finds no serious problem on the sign-in page with a refusal shown at ${width} px`, async () => {
       const page = await browser.newPage({ baseUrl: app.url, width });

@@ -201,7 +201,7 @@ describe('signing in and out', () => {
     const page = await browser.newPage({ baseUrl: app.url, user: 'demo' });
     await page.goto(`${app.url}/assistant-architect`);
     await page.getByRole('heading', { name: 'Research Brief Writer' }).waitFor();
-    expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents()).toEqual(['Run', 'Executions', 'Knowledge']);
+    expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents()).toEqual(['Run', 'Assistants', 'Executions', 'Knowledge']);
     for (const path of ['/people', '/audit', '/analytics']) {
       await page.goto(`${app.url}${path}`);
       await page.getByRole('heading', { name: 'Admins only' }).waitFor();

@@ -23,7 +23,7 @@ async function finishedExecution(daysAgo: number): Promise<number> {
   const assistantId = (await app.client('demo').assistants.list.query()).items[0]!.id;
   const finishedAt = new Date(Date.now() - daysAgo * DAY_MS);
   const execution = await prisma.execution.create({
-    data: { assistantId, userId: app.people.demo.id, status: 'completed', createdAt: finishedAt, finishedAt },
+    data: { assistantId, assistantVersion: 1, userId: app.people.demo.id, status: 'completed', createdAt: finishedAt, finishedAt },
   });
   await prisma.assistantArchitectEvent.createMany({
     data: [1, 2].map((sequence) => ({ executionId: execution.id, sequence, eventType: 'progress' as const, eventData: { sequence } })),

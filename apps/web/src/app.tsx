@@ -5,6 +5,9 @@ import { AppShell } from './components/app-shell.tsx';
 import { RequireSignIn } from './identity/require-sign-in.tsx';
 import { HOME_PATH } from './identity/return-path.ts';
 import { AccountPage } from './pages/account-page.tsx';
+import { AssistantsPage } from './pages/assistants-page.tsx';
+import { AssistantVersionPage } from './pages/assistant-version-page.tsx';
+import { AssistantVersionsPage } from './pages/assistant-versions-page.tsx';
 import { ExecutionPage } from './pages/execution-page.tsx';
 import { ExecutionsPage } from './pages/executions-page.tsx';
 import { KnowledgePage } from './pages/knowledge-page.tsx';
@@ -21,20 +24,34 @@ const LiveFeedPage = lazy(() => import('./pages/live-feed-page.tsx').then((modul
 const PeoplePage = lazy(() => import('./pages/people-page.tsx').then((module) => ({ default: module.PeoplePage })));
 const WebhooksPage = lazy(() => import('./pages/webhooks-page.tsx').then((module) => ({ default: module.WebhooksPage })));
 const RetentionPage = lazy(() => import('./pages/retention-page.tsx').then((module) => ({ default: module.RetentionPage })));
+// The comparison carries the diff library: loaded when one is opened.
+const AssistantVersionComparePage = lazy(() =>
+  import('./pages/assistant-version-compare-page.tsx').then((module) => ({ default: module.AssistantVersionComparePage })),
+);
 const AuditPage = lazy(() => import('./pages/audit-page.tsx').then((module) => ({ default: module.AuditPage })));
+
+// The editor (CodeMirror, drag and drop) is loaded when an editor page is opened.
+const NewAssistantPage = lazy(() => import('./pages/assistant-editor-page.tsx').then((module) => ({ default: module.NewAssistantPage })));
+const EditAssistantPage = lazy(() => import('./pages/assistant-editor-page.tsx').then((module) => ({ default: module.EditAssistantPage })));
+
+function LazyPage({ children }: { children: ReactNode }) {
+  return (
+    <Suspense
+      fallback={
+        <p className="muted" role="status">
+          Loading…
+        </p>
+      }
+    >
+      {children}
+    </Suspense>
+  );
+}
 
 function AdminPage({ children }: { children: ReactNode }) {
   return (
     <AdminOnly>
-      <Suspense
-        fallback={
-          <p className="muted" role="status">
-            Loading…
-          </p>
-        }
-      >
-        {children}
-      </Suspense>
+      <LazyPage>{children}</LazyPage>
     </AdminOnly>
   );
 }
@@ -47,10 +64,37 @@ export function App() {
         <Route path="/sign-in" element={<SignInPage />} />
         <Route element={<RequireSignIn />}>
           <Route path="/" element={<Navigate to={HOME_PATH} replace />} />
+          <Route path="/assistants" element={<AssistantsPage />} />
+          <Route
+            path="/assistants/new"
+            element={
+              <LazyPage>
+                <NewAssistantPage />
+              </LazyPage>
+            }
+          />
+          <Route
+            path="/assistants/:assistantId/edit"
+            element={
+              <LazyPage>
+                <EditAssistantPage />
+              </LazyPage>
+            }
+          />
           <Route path="/assistant-architect" element={<RunPage />} />
           <Route path="/assistant-architect/:assistantId" element={<RunPage />} />
           <Route path="/executions" element={<ExecutionsPage />} />
           <Route path="/executions/:executionId" element={<ExecutionPage />} />
+          <Route path="/assistants/:assistantId/versions" element={<AssistantVersionsPage />} />
+          <Route
+            path="/assistants/:assistantId/versions/compare"
+            element={
+              <LazyPage>
+                <AssistantVersionComparePage />
+              </LazyPage>
+            }
+          />
+          <Route path="/assistants/:assistantId/versions/:number" element={<AssistantVersionPage />} />
           <Route path="/knowledge" element={<KnowledgePage />} />
           <Route path="/knowledge/:repositoryId" element={<KnowledgeRepositoryPage />} />
           <Route path="/account" element={<AccountPage />} />

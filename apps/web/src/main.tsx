@@ -4,7 +4,7 @@ import { TRPCClientError } from '@trpc/client';
 import { getQueryKey } from '@trpc/react-query';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { BrowserRouter } from 'react-router';
+import { createBrowserRouter, RouterProvider } from 'react-router';
 import { App } from './app.tsx';
 import { unauthorizedLink } from './identity/unauthorized-link.ts';
 import { connectToHub, liveLink } from './live/live-link.ts';
@@ -31,13 +31,15 @@ const trpcClient = trpc.createClient({
   links: [unauthorizedLink(checkSession), liveLink(connectToHub()), ...createLinks({ baseUrl: window.location.origin, retryQueries: false })],
 });
 
+// A data router, so a form can ask before the person navigates away from unsaved changes (`useBlocker`);
+// the routes themselves stay declared in `App`.
+const router = createBrowserRouter([{ path: '*', element: <App /> }]);
+
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <trpc.Provider client={trpcClient} queryClient={queryClient}>
       <QueryClientProvider client={queryClient}>
-        <BrowserRouter>
-          <App />
-        </BrowserRouter>
+        <RouterProvider router={router} />
       </QueryClientProvider>
     </trpc.Provider>
   </StrictMode>,

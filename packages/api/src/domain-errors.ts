@@ -1,4 +1,6 @@
 import {
+  AssistantNotFoundError,
+  AssistantVersionConflictError,
   EmailTakenError,
   InvalidCursorError,
   KnowledgeRepositoryNotFoundError,
@@ -6,6 +8,7 @@ import {
   MixedEmbeddingModelsError,
   NotAnAdminError,
   RetentionAssistantNotFoundError,
+  UnknownPromptError,
   WebhookAssistantNotFoundError,
   WebhookDeliveryNotFoundError,
   WebhookEndpointNotFoundError,
@@ -30,6 +33,10 @@ const DOMAIN_ERRORS: Array<{ type: abstract new (...args: never[]) => Error; cod
   { type: ImportNotFoundError, code: 'NOT_FOUND' },
   { type: ImportsClosedError, code: 'SERVICE_UNAVAILABLE' },
   { type: EmailTakenError, code: 'CONFLICT' },
+  { type: AssistantNotFoundError, code: 'NOT_FOUND' },
+  // A save from a version that is no longer the current one.
+  { type: AssistantVersionConflictError, code: 'CONFLICT' },
+  { type: UnknownPromptError, code: 'BAD_REQUEST' },
   { type: LastAdminError, code: 'CONFLICT' },
   { type: NotAnAdminError, code: 'FORBIDDEN' },
   { type: LimitReachedError, code: 'TOO_MANY_REQUESTS' },

@@ -1,6 +1,7 @@
 import { canChange, type Assistant, type KnowledgeRepositorySummary, type Viewer } from '@aae/db';
 import { TRPCError } from '@trpc/server';
 import type { AppServices } from '@aae/runtime';
+import { invalidField } from './field-issues.ts';
 
 // Assistants and knowledge repositories are visible to their owner, to admins, and to everyone
 // when shared; changed by their owner or an admin. One the caller may not see answers exactly
@@ -49,13 +50,13 @@ export async function assertRepositoriesReadable(
       viewer,
     ),
   );
-  for (const prompt of prompts) {
+  for (const [index, prompt] of prompts.entries()) {
     const unknownIds = prompt.repositoryIds.filter((id) => missing.has(id));
     if (unknownIds.length > 0) {
-      throw new TRPCError({
-        code: 'BAD_REQUEST',
-        message: `Prompt "${prompt.name}" uses knowledge ${unknownIds.length === 1 ? 'repository' : 'repositories'} ${unknownIds.join(', ')}, which ${unknownIds.length === 1 ? 'does' : 'do'} not exist`,
-      });
+      throw invalidField(
+        ['prompts', index, 'repositoryIds'],
+        `Prompt "${prompt.name}" uses knowledge ${unknownIds.length === 1 ? 'repository' : 'repositories'} ${unknownIds.join(', ')}, which ${unknownIds.length === 1 ? 'does' : 'do'} not exist`,
+      );
     }
   }
 }

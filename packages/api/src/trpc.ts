@@ -6,6 +6,7 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import { z, ZodError } from 'zod';
 import type { Context } from './context.ts';
 import { domainError, withDomainErrors } from './domain-errors.ts';
+import { fieldIssuesOf } from './field-issues.ts';
 import { findUnstorableText } from './storable-text.ts';
 import { InputMetaError, transformer } from './transformer.ts';
 
@@ -37,10 +38,12 @@ const t = initTRPC.context<Context>().create({
     if (error.cause instanceof InputMetaError) {
       return { ...shape, message: `Invalid input: ${error.cause.message}`, data: { ...shape.data, zodError: null } };
     }
-    if (!(error.cause instanceof ZodError)) return { ...shape, data: { ...shape.data, zodError: null } };
+    // Each field at fault by its whole path, so a form can show the message beside that field.
+    const fieldIssues = fieldIssuesOf(error.cause);
+    if (!(error.cause instanceof ZodError)) return { ...shape, data: { ...shape.data, zodError: null, fieldIssues } };
     // One line a person can act on, naming each field, instead of the issues' JSON.
     const message = `Invalid input: ${describeIssues(error.cause)}`;
-    return { ...shape, message, data: { ...shape.data, zodError: z.flattenError(error.cause) } };
+    return { ...shape, message, data: { ...shape.data, zodError: z.flattenError(error.cause), fieldIssues } };
   },
 });
 

@@ -14,7 +14,7 @@ export async function createBenchExecutions(database: Database, count: number): 
   const executions = createExecutionRepository(database.prisma);
   const ids: number[] = [];
   for (let index = 0; index < count; index++) {
-    ids.push(await executions.create({ assistantId: assistant.id, userId: user.id, input: {} }));
+    ids.push(await executions.create({ assistantId: assistant.id, assistantVersion: assistant.version, userId: user.id, input: {} }));
   }
   await database.prisma.execution.updateMany({ where: { id: { in: ids } }, data: { status: 'completed' } });
   return ids;

@@ -411,6 +411,15 @@ async function writeCatalogue(client: pg.ClientBase, random: Random, from: Date)
   );
   const assistantId = new Map(assistantRows.map((row) => [row.name, row.id]));
   for (const assistant of assistants) assistant.id = assistantId.get(assistant.name)!;
+  // Each at version 1, which holds its prompts.
+  const versionRows = await insertReturning<{ id: number; assistant_id: number }>(
+    client,
+    `INSERT INTO assistant_versions (assistant_id, number, name, description, input_variables, created_by_id, created_at)
+     SELECT id, 1, name, description, input_variables, owner_id, created_at FROM assistants WHERE id = ANY($1::int[])
+     RETURNING id, assistant_id`,
+    [assistantRows.map((row) => row.id)],
+  );
+  const versionId = new Map(versionRows.map((row) => [row.assistant_id, row.id]));
 
   for (const assistant of assistants) {
     const count = pickWeighted(random, [1, 2, 3, 4, 5], [40, 30, 17, 9, 4]);
@@ -439,10 +448,10 @@ async function writeCatalogue(client: pg.ClientBase, random: Random, from: Date)
   const prompts = assistants.flatMap((assistant) => assistant.prompts.map((prompt) => ({ assistant, prompt })));
   const promptRows = await insertReturning<{ id: number; assistant_id: number; position: number }>(
     client,
-    `INSERT INTO assistant_prompts (assistant_id, name, position, model_id, content, repository_ids, search_type, enabled_tools)
-     SELECT assistant_id, name, position, model_id, content, repository_ids::int[], search_type::knowledge_search_type, enabled_tools::text[]
-     FROM unnest($1::int[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
-       AS t(assistant_id, name, position, model_id, content, repository_ids, search_type, enabled_tools)
+    `INSERT INTO assistant_prompts (assistant_id, name, position, model_id, content, repository_ids, search_type, enabled_tools, version_id)
+     SELECT assistant_id, name, position, model_id, content, repository_ids::int[], search_type::knowledge_search_type, enabled_tools::text[], version_id
+     FROM unnest($1::int[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int[])
+       AS t(assistant_id, name, position, model_id, content, repository_ids, search_type, enabled_tools, version_id)
      RETURNING id, assistant_id, position`,
     [
       prompts.map(({ assistant }) => assistant.id),
@@ -453,6 +462,7 @@ async function writeCatalogue(client: pg.ClientBase, random: Random, from: Date)
       prompts.map(({ prompt }) => `{${prompt.repositoryIds.join(',')}}`),
       prompts.map(({ prompt }) => prompt.searchType),
       prompts.map(({ prompt }) => `{${prompt.enabledTools.join(',')}}`),
+      prompts.map(({ assistant }) => versionId.get(assistant.id)!),
     ],
   );
   const promptId = new Map(promptRows.map((row) => [`${row.assistant_id}:${row.position}`, row.id]));

@@ -76,7 +76,7 @@ async function productServerMethods(app: RunningApp) {
     /** A new execution of the demo assistant, not started yet, so subscribers can attach first. */
     async prepare(): Promise<{ executionId: number }> {
       const input = demoInput(inputs.size + 1);
-      const executionId = await services.executions.create({ assistantId: assistant.id, userId: user.id, input });
+      const executionId = await services.executions.create({ assistantId: assistant.id, assistantVersion: assistant.version, userId: user.id, input });
       inputs.set(executionId, input);
       // Held out of the queue until `start`, so its watchers attach first.
       await services.database.prisma.execution.update({ where: { id: executionId }, data: { status: 'completed' } });

@@ -17,6 +17,8 @@ export interface ClaimedExecution {
   /** The runner's role when claimed: they search and read as themselves. */
   isAdmin: boolean;
   assistantId: number;
+  /** The version of the assistant it was started with: the one it runs. */
+  assistantVersion: number;
   input: unknown;
   /** When it first started running (durations count from there). */
   startedAt: Date;
@@ -35,6 +37,7 @@ type ClaimRow = {
   user_id: number;
   is_admin: boolean;
   assistant_id: number;
+  assistant_version: number;
   input: unknown;
   started_at: Date;
   cancel_requested_by: string | null;
@@ -74,7 +77,7 @@ export function claimSql(withLock: boolean): string {
     SET status = 'running', worker_id = $1, heartbeat_at = now(), started_at = COALESCE(e.started_at, now()),
         attempts = e.attempts + 1, claims = e.claims + 1
     FROM picked WHERE e.id = picked.id
-    RETURNING e.id, e.claims, e.attempts, e.user_id, e.assistant_id, e.input, e.started_at, e.cancel_requested_by, picked.turn,
+    RETURNING e.id, e.claims, e.attempts, e.user_id, e.assistant_id, e.assistant_version, e.input, e.started_at, e.cancel_requested_by, picked.turn,
       (EXTRACT(EPOCH FROM clock_timestamp() - e.created_at) * 1000)::float8 AS waited_ms,
       (SELECT u.role = 'admin' FROM users u WHERE u.id = e.user_id) AS is_admin
       ${withLock ? `, pg_try_advisory_lock(${EXECUTION_LOCK_CLASS}, e.id) AS locked` : ''}`;
@@ -88,6 +91,7 @@ function toClaimed(row: ClaimRow): ClaimedExecution {
     userId: row.user_id,
     isAdmin: row.is_admin,
     assistantId: row.assistant_id,
+    assistantVersion: row.assistant_version,
     input: row.input,
     startedAt: row.started_at,
     cancelRequestedBy: row.cancel_requested_by,

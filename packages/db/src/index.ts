@@ -28,11 +28,17 @@ export { createResponseCacheStore, type ResponseCacheStore } from './repositorie
 export { createPostgresEventBus, type PostgresEventBus } from './postgres-event-bus.ts';
 export { decodeOutputNotification, OUTPUT_CHANNEL, type OutputNotification } from './output-notifications.ts';
 export {
+  AssistantNotFoundError,
+  AssistantVersionConflictError,
   createAssistantRepository,
   inputVariableSchema,
+  UnknownPromptError,
   type Assistant,
+  type AssistantContent,
   type AssistantSummary,
   type AssistantPrompt,
+  type AssistantVersion,
+  type AssistantVersionSummary,
   type AssistantRepository,
   type InputVariable,
   type NewAssistant,

@@ -4,5 +4,6 @@ export * from './stored-event.ts';
 export * from './event-id.ts';
 export * from './knowledge.ts';
 export * from './describe-issues.ts';
+export * from './template-references.ts';
 export * from './backoff.ts';
 export * from './deferred.ts';

@@ -400,7 +400,8 @@ export class ExecutionRunner {
       await queue.finish(id, claimed.claim, outcomeOf(terminal!));
       return;
     }
-    const assistant = await this.deps.assistants.get(claimed.assistantId, SYSTEM_VIEWER);
+    // The version it was started with, whatever was saved since.
+    const assistant = await this.deps.assistants.getVersion(claimed.assistantId, claimed.assistantVersion, SYSTEM_VIEWER);
     const input = inputSchema.safeParse(claimed.input);
     if (!assistant || !input.success) {
       const error = assistant ? 'Its stored input is not a set of text values' : `Assistant ${claimed.assistantId} was deleted before the execution ran`;

@@ -51,9 +51,8 @@ export async function watch(executionRef: string, options: FollowOptions, io: Io
   const session = await openSession();
   // Fails fast on an unknown execution or a refused credential, before opening a stream.
   const execution = await session.client.executions.get.query({ executionId });
-  // A deleted assistant still has its executions: their bars then fill by stages only.
-  const assistant = await session.client.assistants.get.query({ id: execution.assistantId }).catch(() => null);
-  return followToEnd(session, executionId, options, io, limitsOf(assistant?.prompts ?? []));
+  // The prompts of the version it runs, whatever was saved since.
+  return followToEnd(session, executionId, options, io, limitsOf(execution.plan));
 }
 
 export async function cancel(executionRef: string, io: { stdout: NodeJS.WritableStream }): Promise<void> {

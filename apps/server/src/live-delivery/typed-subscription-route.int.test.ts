@@ -204,7 +204,7 @@ describe('events.onExecutionEvent, answered by the fan-out core in tRPC’s wire
 describe('a client too slow for its stream', () => {
   it('is cut instead of filling the server’s memory, and resumes by id with nothing lost', async () => {
     const me = await app.client('demo').users.me.query();
-    const executionId = await app.services.executions.create({ assistantId: demoAssistantId, userId: me.id, input: {} });
+    const executionId = await app.services.executions.create({ assistantId: demoAssistantId, assistantVersion: 1, userId: me.id, input: {} });
     const recorder = createEventRecorder({ executionId, enqueue: (event) => app.services.buffer.enqueue(event) });
     // A client that stops reading once the stream has started.
     const messages: EventSourceMessage[] = [];

@@ -20,6 +20,7 @@ export function AppShell() {
           <>
             <nav aria-label="Main">
               <NavLink to="/assistant-architect">Run</NavLink>
+              <NavLink to="/assistants">Assistants</NavLink>
               <NavLink to="/executions">{admin ? 'History' : 'Executions'}</NavLink>
               <NavLink to="/knowledge">Knowledge</NavLink>
               {admin ? <NavLink to="/analytics">Analytics</NavLink> : null}

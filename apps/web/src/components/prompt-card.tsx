@@ -8,6 +8,7 @@ export function PromptCard({
   output,
   liveText,
   promptName,
+  text,
 }: {
   prompt: PromptView;
   total: number;
@@ -17,6 +18,8 @@ export function PromptCard({
   output?: string | undefined;
   /** Text streamed so far while the prompt runs. */
   liveText?: string | undefined;
+  /** The prompt as written (its template), when known. */
+  text?: string | undefined;
 }) {
   return (
     <article className={`prompt-card prompt-${prompt.status}`} data-status={prompt.status} aria-label={`Prompt ${prompt.name}`}>
@@ -44,6 +47,12 @@ export function PromptCard({
         ) : null}
         {prompt.hasTools ? <li className="badge tools">tools{prompt.tools.length ? `: ${prompt.tools.length} call(s)` : ''}</li> : null}
       </ul>
+      {text !== undefined ? (
+        <details className="prompt-text">
+          <summary>Prompt text</summary>
+          <pre>{text}</pre>
+        </details>
+      ) : null}
       {prompt.substitution && Object.keys(prompt.substitution.variables).length > 0 ? (
         <details className="substitution">
           <summary>

@@ -1,4 +1,5 @@
 import type { RouterOutputs } from '@aae/api';
+import { Link } from 'react-router';
 import { ErrorMessage } from '../components/error-message.tsx';
 import { ReplayControls } from '../components/replay-controls.tsx';
 import { ConnectionBadge, StatusBadge } from '../components/status-badge.tsx';
@@ -6,6 +7,7 @@ import type { ExecutionView } from '../execution-events/fold.ts';
 import type { LiveExecutionEvents } from '../execution-events/use-execution-events.ts';
 import type { Replay } from '../execution-events/use-replay.ts';
 import { useMe } from '../identity/use-me.ts';
+import { versionPath } from '../versions/route-params.ts';
 import { ExecutionFailure } from './execution-failure.tsx';
 import { ExecutionProgress } from './execution-progress.tsx';
 import { useExecutionActions } from './use-execution-actions.ts';
@@ -77,7 +79,9 @@ export function ExecutionHeader({
           ) : null}
         </div>
       </div>
-      <p className="muted">{describeRun(execution)}</p>
+      <p className="muted">
+        {describeRun(execution)} · ran <Link to={versionPath(execution.assistantId, execution.assistantVersion)}>version {execution.assistantVersion}</Link>
+      </p>
       <ExecutionProgress view={view} total={total} eventCount={replay.events.length} />
       {live.error ? <ErrorMessage error={{ message: live.error }} title="Live updates stopped" /> : null}
       {cancel.error ? <ErrorMessage error={cancel.error} title="Could not cancel" /> : null}

@@ -7,8 +7,11 @@ export function PromptList({
   total,
   outputs,
   liveText,
+  texts,
 }: {
   view: ExecutionView;
+  /** Each prompt's text, by prompt id, as the version that ran has it. */
+  texts?: ReadonlyMap<number, string> | undefined;
   total: number;
   outputs: ReadonlyMap<number, string>;
   /** Streamed text by prompt id; none while replaying. */
@@ -24,6 +27,7 @@ export function PromptList({
             promptName={(id) => view.prompts.find((candidate) => candidate.promptId === id)?.name}
             output={prompt.status === 'complete' ? outputs.get(prompt.promptId) : undefined}
             liveText={liveText?.get(prompt.promptId)}
+            text={texts?.get(prompt.promptId)}
           />
         </li>
       ))}

@@ -5,14 +5,14 @@ import { useExecutionOutput } from '../execution-events/use-execution-output.ts'
 import { trpc } from '../trpc.ts';
 
 /**
- * One execution as it runs: its stored record, its assistant's plan, its events folded into a view,
+ * One execution as it runs: its stored record, the plan of the assistant's version it ran, its events folded into a view,
  * and the text its models are writing. Refetches the record as prompts finish, for their outputs.
  */
 export function useWatchedExecution(executionId: number) {
   const utils = trpc.useUtils();
   const execution = trpc.executions.get.useQuery({ executionId });
-  const assistant = trpc.assistants.get.useQuery({ id: execution.data?.assistantId ?? 0 }, { enabled: execution.data !== undefined });
-  const plan = assistant.data?.prompts ?? NO_PLAN;
+  // The prompts of the version it ran, whatever was saved since.
+  const plan = execution.data?.plan ?? NO_PLAN;
   const live = useExecutionEvents(executionId, plan);
   const liveText = useExecutionOutput(executionId, live.status === 'running' || live.status === 'idle');
 

@@ -40,13 +40,14 @@ function ExecutionScreen({ executionId }: { executionId: number }) {
   const { view } = replay;
   const total = view.totalPrompts || plan.length;
   const outputs = new Map(execution.data.promptResults.map((result) => [result.promptId, result.output]));
+  const texts = new Map(execution.data.plan.map((prompt) => [prompt.id, prompt.content]));
   return (
     <div className={`execution execution-${view.status}`} data-status={view.status}>
       <ExecutionHeader executionId={executionId} execution={execution.data} view={view} total={total} live={live} replay={replay} />
       <ExecutionTabList tab={tab} onSelect={selectTab} executionId={executionId} />
       <div role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`}>
         {tab === 'progress' ? (
-          <PromptList view={view} total={total} outputs={outputs} liveText={replay.state.position === null ? liveText : undefined} />
+          <PromptList view={view} total={total} outputs={outputs} texts={texts} liveText={replay.state.position === null ? liveText : undefined} />
         ) : tab === 'timeline' ? (
           <TimelineTab view={live.view} cursorMs={replay.cursorMs} />
         ) : (

@@ -2,7 +2,9 @@ import type { RouterOutputs } from '@aae/api';
 import { useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { ErrorMessage } from '../components/error-message.tsx';
+import { missingRunInputs, RunInputFields } from '../components/run-input-fields.tsx';
 import { trpc } from '../trpc.ts';
+import { versionsPath } from '../versions/route-params.ts';
 
 type Assistant = RouterOutputs['assistants']['get'];
 
@@ -23,7 +25,9 @@ export function RunPage() {
     return (
       <section className="panel empty-state">
         <h1>No assistants yet</h1>
-        <p>Create one through the API (`assistants.create`); the first server start seeds a demo assistant.</p>
+        <p>
+          <Link to="/assistants/new">Create an assistant</Link> to run it here.
+        </p>
       </section>
     );
   }
@@ -92,10 +96,10 @@ function RunForm({ assistant }: { assistant: Assistant }) {
 
   function submit(event: FormEvent) {
     event.preventDefault();
-    const empty = assistant.inputVariables.filter((variable) => variable.required && !values[variable.name]?.trim());
-    setMissing(new Set(empty.map((variable) => variable.name)));
+    const empty = missingRunInputs(assistant.inputVariables, values);
+    setMissing(new Set(empty));
     if (empty.length > 0) {
-      document.getElementById(`input-${empty[0]!.name}`)?.focus();
+      document.getElementById(`input-${empty[0]}`)?.focus();
       return;
     }
     execute.mutate({ assistantId: assistant.id, input: values });
@@ -116,51 +120,23 @@ function RunForm({ assistant }: { assistant: Assistant }) {
         ))}
       </ol>
       <form onSubmit={submit} noValidate>
-        {assistant.inputVariables.map((variable) => {
-          const id = `input-${variable.name}`;
-          const invalid = missing.has(variable.name);
-          const props = {
-            id,
-            name: variable.name,
-            value: values[variable.name] ?? '',
-            required: variable.required,
-            'aria-invalid': invalid || undefined,
-            'aria-describedby': `${id}-hint${invalid ? ` ${id}-error` : ''}`,
-            onChange: (event: { target: { value: string } }) => {
-              setValues((current) => ({ ...current, [variable.name]: event.target.value }));
-              if (invalid) setMissing((current) => new Set([...current].filter((name) => name !== variable.name)));
-            },
-          };
-          return (
-            <div className="field" key={variable.name}>
-              <label htmlFor={id}>
-                {variable.label}
-                {variable.required ? (
-                  <span className="required" aria-hidden="true">
-                    {' '}
-                    *
-                  </span>
-                ) : (
-                  <span className="muted"> (optional)</span>
-                )}
-              </label>
-              {variable.type === 'textarea' ? <textarea rows={4} {...props} /> : <input type={variable.type === 'number' ? 'number' : 'text'} {...props} />}
-              <small id={`${id}-hint`} className="muted">
-                {variable.description ?? `{{${variable.name}}}`}
-              </small>
-              {invalid ? (
-                <small id={`${id}-error`} className="field-error" role="alert">
-                  {variable.label} is required.
-                </small>
-              ) : null}
-            </div>
-          );
-        })}
+        <RunInputFields
+          variables={assistant.inputVariables}
+          values={values}
+          missing={missing}
+          onChange={(name, value) => {
+            setValues((current) => ({ ...current, [name]: value }));
+            if (missing.has(name)) setMissing((current) => new Set([...current].filter((other) => other !== name)));
+          }}
+        />
         {execute.error ? <ErrorMessage error={execute.error} /> : null}
         <button type="submit" className="primary" disabled={execute.isPending}>
           {execute.isPending ? 'Starting…' : 'Run assistant'}
         </button>
       </form>
+      <p className="muted">
+        Runs version {assistant.version} · <Link to={versionsPath(assistant.id)}>all versions</Link>
+      </p>
     </section>
   );
 }

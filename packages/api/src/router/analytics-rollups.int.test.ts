@@ -100,6 +100,7 @@ async function interruptedExecution(attempts: number): Promise<number> {
     const { id } = await tx.execution.create({
       data: {
         assistantId: t.demoAssistantId,
+        assistantVersion: 1,
         userId: t.people.demo.id,
         input: { topic: 'drumlins' },
         status: 'running',
@@ -168,7 +169,7 @@ async function insertWithPlainSql() {
   importedAssistantId = imported.id;
   const repository = await prisma().knowledgeRepository.findFirstOrThrow({ select: { id: true } });
   const row = async (status: 'completed' | 'failed' | 'running') =>
-    (await prisma().execution.create({ data: { assistantId: imported.id, userId: t.people.other.id, status }, select: { id: true } })).id;
+    (await prisma().execution.create({ data: { assistantId: imported.id, assistantVersion: 1, userId: t.people.other.id, status }, select: { id: true } })).id;
   ids.insertedInOrder = await row('failed');
   ids.insertedOutOfOrder = await row('completed');
   ids.insertedRunning = await row('running');
@@ -329,7 +330,7 @@ describe('analytics from the rollup tables', () => {
   it('never refuse an event for a value its rollup column cannot hold', async () => {
     const assistant = await prisma().assistant.findFirstOrThrow({ where: { id: importedAssistantId }, select: { id: true } });
     const { id } = await prisma().execution.create({
-      data: { assistantId: assistant.id, userId: t.people.other.id, status: 'completed' },
+      data: { assistantId: assistant.id, assistantVersion: 1, userId: t.people.other.id, status: 'completed' },
       select: { id: true },
     });
     // Numbers the contract allows (any non-negative duration, any safe integer of tokens) but no int4 column holds, and a null repository.

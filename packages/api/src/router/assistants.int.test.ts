@@ -76,7 +76,7 @@ describe('the list of assistants', () => {
       const page: Awaited<ReturnType<typeof demo.assistants.list>> = await demo.assistants.list({ limit: 2, cursor });
       expect(page.items.length).toBeLessThanOrEqual(2);
       for (const item of page.items) {
-        expect(Object.keys(item).sort()).toEqual(['createdAt', 'description', 'id', 'name', 'ownerId', 'ownerName', 'promptCount', 'visibility']);
+        expect(Object.keys(item).sort()).toEqual(['createdAt', 'description', 'id', 'name', 'ownerId', 'ownerName', 'promptCount', 'version', 'visibility']);
         seen.push(item.id);
       }
       cursor = page.nextCursor;

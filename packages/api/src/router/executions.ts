@@ -69,7 +69,7 @@ export const executionsRouter = {
       await assertRepositoriesReadable(ctx.services, ctx.viewer, assistant.prompts);
       // Counted and created one at a time in this process, so a batch of starts cannot all pass one count.
       const executionId = await ctx.services.usageLimits.startExecution(ctx.identity.user, () =>
-        ctx.services.executions.create({ assistantId: assistant.id, userId: ctx.identity.user.id, input: values }),
+        ctx.services.executions.create({ assistantId: assistant.id, assistantVersion: assistant.version, userId: ctx.identity.user.id, input: values }),
       );
       // Queued: a worker of this process or another claims it (the notification only hurries them).
       await ctx.services.queue.notifyWork().catch((error: unknown) => console.warn(`[queue] could not notify workers: ${String(error)}`));
@@ -99,7 +99,10 @@ export const executionsRouter = {
     return { executionId: input.executionId, cancelled: true as const, stoppedHere: here };
   }),
 
-  /** One execution with its prompts' outputs (also with a watch token for it). */
+  /**
+   * One execution with its prompts' outputs, the version of the assistant it ran (`assistantVersion`)
+   * and that version's prompts in order (`plan`), whatever was saved since (also with a watch token for it).
+   */
   get: scopedProcedure('executions:read', { watch: true })
     .input(executionIdSchema)
     .query(async ({ ctx, input }) => {

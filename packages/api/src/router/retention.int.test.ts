@@ -41,6 +41,7 @@ async function execution(owner: { id: number; promptId: number }, status: Execut
   const row = await prisma().execution.create({
     data: {
       assistantId: owner.id,
+      assistantVersion: 1,
       userId: t.people.demo.id,
       status,
       createdAt,

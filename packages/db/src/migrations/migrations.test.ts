@@ -302,3 +302,52 @@ describe('the analytics rollups migration on a database with events', () => {
     expect(after.executionTimeByAssistant).toEqual([{ assistantName: 'One', avgDurationMs: 3500, executions: 2 }]);
   });
 });
+
+describe('the assistant versions migration on a database with assistants and executions', () => {
+  it(
+    'makes every assistant version 1 holding its prompts, points every execution at it, and fills the version of a row written without one',
+    slow,
+    async () => {
+      const { db, deployRest, later } = await databaseBefore('_assistant_versions');
+      await db.exec(`
+      INSERT INTO users (name, email, role) VALUES ('a', 'a@example.test', 'member');
+      INSERT INTO assistants (name, description, owner_id, input_variables) VALUES ('One', 'First', 1, '[{"name":"topic","label":"Topic"}]'), ('Two', '', NULL, '[]');
+      INSERT INTO assistant_prompts (assistant_id, name, position, model_id, content) VALUES (1, 'Outline', 1, 'local', 'x'), (1, 'Draft', 2, 'local', 'y'), (2, 'Only', 1, 'local', 'z');
+      INSERT INTO executions (assistant_id, user_id, status) VALUES (1, 1, 'completed'), (2, 1, 'pending');
+    `);
+      expect(await deployRest()).toEqual(later);
+
+      expect(
+        (await db.query('SELECT assistant_id, number, name, description, input_variables, created_by_id FROM assistant_versions ORDER BY id')).rows,
+      ).toEqual([
+        { assistant_id: 1, number: 1, name: 'One', description: 'First', input_variables: [{ name: 'topic', label: 'Topic' }], created_by_id: 1 },
+        { assistant_id: 2, number: 1, name: 'Two', description: '', input_variables: [], created_by_id: null },
+      ]);
+      expect((await db.query('SELECT id, current_version FROM assistants ORDER BY id')).rows).toEqual([
+        { id: 1, current_version: 1 },
+        { id: 2, current_version: 1 },
+      ]);
+      expect(
+        (
+          await db.query(
+            'SELECT p.name, v.assistant_id, v.number, p.lineage_id FROM assistant_prompts p JOIN assistant_versions v ON v.id = p.version_id ORDER BY p.id',
+          )
+        ).rows,
+      ).toEqual([
+        { name: 'Outline', assistant_id: 1, number: 1, lineage_id: null },
+        { name: 'Draft', assistant_id: 1, number: 1, lineage_id: null },
+        { name: 'Only', assistant_id: 2, number: 1, lineage_id: null },
+      ]);
+      expect((await db.query('SELECT assistant_version FROM executions ORDER BY id')).rows).toEqual([{ assistant_version: 1 }, { assistant_version: 1 }]);
+
+      // A row written without its version runs the assistant's current one.
+      await db.exec(`
+      INSERT INTO assistant_versions (assistant_id, number, name) VALUES (1, 2, 'One again');
+      UPDATE assistants SET current_version = 2 WHERE id = 1;
+      INSERT INTO executions (assistant_id, user_id) VALUES (1, 1);
+    `);
+      expect((await db.query('SELECT assistant_version FROM executions ORDER BY id DESC LIMIT 1')).rows).toEqual([{ assistant_version: 2 }]);
+      await expect(db.exec(`INSERT INTO executions (assistant_id, user_id, assistant_version) VALUES (1, 1, 7)`)).rejects.toThrow(/foreign key/);
+    },
+  );
+});

@@ -2,11 +2,13 @@ import { z } from 'zod';
 import { EXECUTION_SORTS, EXECUTION_STATUSES, type ExecutionSort } from '@aae/events';
 import { storable } from '../storable.ts';
 import { Prisma, type ExecutionStatus, type PrismaClient } from '../generated/prisma/client.ts';
+import { promptOrder, promptSelect, toPrompt, type AssistantPrompt } from './assistants.ts';
 
 /** What a list shows of an execution: no input (up to 200,000 characters each). */
 const summarySelect = {
   id: true,
   assistantId: true,
+  assistantVersion: true,
   userId: true,
   status: true,
   totalTokens: true,
@@ -47,7 +49,8 @@ export type ExecutionRecord = ExecutionSummary & { input: Record<string, string>
 
 export type PromptResult = Prisma.PromptResultGetPayload<{ select: typeof promptResultSelect }>;
 
-export type ExecutionDetail = ExecutionRecord & { promptResults: PromptResult[] };
+/** An execution with its results, and `plan`: the prompts of the version it ran, in the order they run. */
+export type ExecutionDetail = ExecutionRecord & { promptResults: PromptResult[]; plan: AssistantPrompt[] };
 
 /** A prompt's result as a run stores it, and a resumed run reuses it. */
 export interface StoredPromptResult {
@@ -238,9 +241,10 @@ export function createExecutionRepository(prisma: PrismaClient) {
       return counts;
     },
 
-    async create(input: { assistantId: number; userId: number; input: Record<string, string> }): Promise<number> {
+    /** A queued execution of version `assistantVersion` of the assistant: what it runs, whatever is saved later. */
+    async create(input: { assistantId: number; assistantVersion: number; userId: number; input: Record<string, string> }): Promise<number> {
       const row = await prisma.execution.create({
-        data: { assistantId: input.assistantId, userId: input.userId, input: input.input },
+        data: { assistantId: input.assistantId, assistantVersion: input.assistantVersion, userId: input.userId, input: input.input },
         select: { id: true },
       });
       return row.id;
@@ -249,11 +253,15 @@ export function createExecutionRepository(prisma: PrismaClient) {
     async get(id: number): Promise<ExecutionDetail | null> {
       const row = await prisma.execution.findUnique({
         where: { id },
-        select: { ...executionSelect, promptResults: { select: promptResultSelect, orderBy: { id: 'asc' } } },
+        select: {
+          ...executionSelect,
+          promptResults: { select: promptResultSelect, orderBy: { id: 'asc' } },
+          version: { select: { prompts: { orderBy: promptOrder, select: promptSelect } } },
+        },
       });
       if (!row) return null;
-      const { promptResults, ...record } = row;
-      return { ...toRecord(record), promptResults };
+      const { promptResults, version, ...record } = row;
+      return { ...toRecord(record), promptResults, plan: version.prompts.map(toPrompt) };
     },
 
     /** Who owns an execution, or null when it does not exist. */

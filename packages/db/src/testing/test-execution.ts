@@ -11,5 +11,5 @@ export async function createTestExecution(prisma: PrismaClient, assistantName = 
     inputVariables: [],
     prompts: [{ name: 'p', position: 1, modelId: 'local', content: 'x' }],
   });
-  return createExecutionRepository(prisma).create({ assistantId: assistant.id, userId: user.id, input: {} });
+  return createExecutionRepository(prisma).create({ assistantId: assistant.id, assistantVersion: assistant.version, userId: user.id, input: {} });
 }

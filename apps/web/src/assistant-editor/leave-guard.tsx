@@ -1,0 +1,54 @@
+import { useEffect, useRef } from 'react';
+import { useBlocker } from 'react-router';
+
+/**
+ * Asks before leaving a form with unsaved changes: in-app navigation shows the question in place;
+ * closing or reloading the tab gets the browser's own. `allowNext()` lets the next navigation
+ * through (after a save).
+ */
+export function useLeaveGuard(dirty: boolean) {
+  const dirtyRef = useRef(dirty);
+  dirtyRef.current = dirty;
+  const allowed = useRef(false);
+  const blocker = useBlocker(({ currentLocation, nextLocation }) => {
+    if (allowed.current) {
+      allowed.current = false;
+      return false;
+    }
+    return dirtyRef.current && currentLocation.pathname !== nextLocation.pathname;
+  });
+  useEffect(() => {
+    if (!dirty) return;
+    const warn = (event: BeforeUnloadEvent) => event.preventDefault();
+    window.addEventListener('beforeunload', warn);
+    return () => window.removeEventListener('beforeunload', warn);
+  }, [dirty]);
+  return {
+    blocker,
+    allowNext: () => {
+      allowed.current = true;
+    },
+  };
+}
+
+/** The question shown while a navigation waits on the person's answer. */
+export function LeavePrompt({ blocker }: { blocker: ReturnType<typeof useBlocker> }) {
+  const stay = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (blocker.state === 'blocked') stay.current?.focus();
+  }, [blocker.state]);
+  if (blocker.state !== 'blocked') return null;
+  return (
+    <div className="leave-prompt error-box" role="alertdialog" aria-labelledby="leave-question">
+      <strong id="leave-question">Leave without saving? Your changes to this assistant will be lost.</strong>
+      <div className="row-actions">
+        <button ref={stay} type="button" onClick={() => blocker.reset()}>
+          Stay and keep editing
+        </button>
+        <button type="button" className="danger" onClick={() => blocker.proceed()}>
+          Leave and discard
+        </button>
+      </div>
+    </div>
+  );
+}
