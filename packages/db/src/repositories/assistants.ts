@@ -90,8 +90,9 @@ const assistantSelect = {
   createdAt: true,
   currentVersion: true,
   owner: { select: { name: true } },
-  // The newest version is the current one: a save writes both in one transaction.
-  versions: { orderBy: { number: 'desc' }, take: 1, select: { prompts: { orderBy: promptOrder, select: promptSelect } } },
+  // The newest version is the current one: a save writes both in one transaction. The relation is a
+  // second query, so a save committed between the two is caught by comparing numbers (`consistent`).
+  versions: { orderBy: { number: 'desc' }, take: 1, select: { number: true, prompts: { orderBy: promptOrder, select: promptSelect } } },
 } satisfies Prisma.AssistantSelect;
 
 type AssistantRow = Prisma.AssistantGetPayload<{ select: typeof assistantSelect }>;
@@ -252,50 +253,66 @@ async function writeVersion(
   });
 }
 
+/**
+ * Reads assistants with their newest version again while any row's version is not the one the
+ * assistant row names: Prisma reads the relation in a second query, and a save may commit between.
+ */
+async function consistent<Row extends { currentVersion: number; versions: { number: number }[] }>(read: () => Promise<Row[]>): Promise<Row[]> {
+  for (let attempt = 1; ; attempt++) {
+    const rows = await read();
+    const torn = rows.some((row) => row.versions.length > 0 && row.versions[0]!.number !== row.currentVersion);
+    if (!torn || attempt >= 5) return rows;
+  }
+}
+
 export function createAssistantRepository(prisma: PrismaClient) {
   async function get(id: number, viewer: Viewer): Promise<Assistant | null> {
-    const row = await prisma.assistant.findFirst({
-      where: { id, deletedAt: null, ...visibleTo(viewer) },
-      select: assistantSelect,
+    const [row] = await consistent(async () => {
+      const found = await prisma.assistant.findFirst({ where: { id, deletedAt: null, ...visibleTo(viewer) }, select: assistantSelect });
+      return found ? [found] : [];
     });
     return row ? toAssistant(row) : null;
   }
 
   /** `get` for a row just written by the caller (the system sees it whatever its visibility). */
   async function reread(id: number): Promise<Assistant> {
-    const row = await prisma.assistant.findUniqueOrThrow({ where: { id }, select: assistantSelect });
-    return toAssistant(row);
+    const [row] = await consistent(async () => [await prisma.assistant.findUniqueOrThrow({ where: { id }, select: assistantSelect })]);
+    return toAssistant(row!);
   }
 
   return {
     /** The assistants `viewer` may see, oldest first; deleted ones never. */
     async list(viewer: Viewer): Promise<Assistant[]> {
-      const rows = await prisma.assistant.findMany({
-        where: { deletedAt: null, ...visibleTo(viewer) },
-        orderBy: { id: 'asc' },
-        select: assistantSelect,
-      });
+      const rows = await consistent(() =>
+        prisma.assistant.findMany({
+          where: { deletedAt: null, ...visibleTo(viewer) },
+          orderBy: { id: 'asc' },
+          select: assistantSelect,
+        }),
+      );
       return rows.map(toAssistant);
     },
 
     /** One page of the assistants `viewer` may see, oldest first, as summaries; `afterId` is the last id of the page before. */
     async listSummaries(viewer: Viewer, page: { afterId?: number | null | undefined; limit: number }): Promise<AssistantSummary[]> {
-      const rows = await prisma.assistant.findMany({
-        where: { deletedAt: null, ...visibleTo(viewer), ...(page.afterId ? { id: { gt: page.afterId } } : {}) },
-        orderBy: { id: 'asc' },
-        take: page.limit,
-        select: {
-          id: true,
-          name: true,
-          description: true,
-          visibility: true,
-          ownerId: true,
-          createdAt: true,
-          currentVersion: true,
-          owner: { select: { name: true } },
-          versions: { orderBy: { number: 'desc' }, take: 1, select: { _count: { select: { prompts: true } } } },
-        },
-      });
+      const rows = await consistent(() =>
+        prisma.assistant.findMany({
+          where: { deletedAt: null, ...visibleTo(viewer), ...(page.afterId ? { id: { gt: page.afterId } } : {}) },
+          orderBy: { id: 'asc' },
+          take: page.limit,
+          select: {
+            id: true,
+            name: true,
+            description: true,
+            visibility: true,
+            ownerId: true,
+            createdAt: true,
+            currentVersion: true,
+            owner: { select: { name: true } },
+            versions: { orderBy: { number: 'desc' }, take: 1, select: { number: true, _count: { select: { prompts: true } } } },
+          },
+        }),
+      );
       return rows.map(({ owner, versions, currentVersion, ...row }) => ({
         ...row,
         ownerName: owner?.name ?? null,
