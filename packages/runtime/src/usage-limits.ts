@@ -15,6 +15,8 @@ export interface UsageLimitSettings {
   importsPerPerson: number;
   /** Document imports of everyone running at once. */
   importsInAll: number;
+  /** How long an import refused for one person's running imports is asked to wait (`Retry-After`), in seconds. */
+  importRetryAfterSeconds: number;
 }
 
 export const DEFAULT_USAGE_LIMITS: UsageLimitSettings = {
@@ -24,6 +26,7 @@ export const DEFAULT_USAGE_LIMITS: UsageLimitSettings = {
   streamsPerPerson: 100,
   importsPerPerson: 3,
   importsInAll: 10,
+  importRetryAfterSeconds: 30,
 };
 
 /** A limit was reached: answered with 429 and `Retry-After`. */
@@ -174,7 +177,7 @@ export function createUsageLimits(deps: { prisma: PrismaClient; audit: AuditLog;
       if (settings.importsPerPerson > 0 && mine >= settings.importsPerPerson) {
         await refuse(
           user,
-          new LimitReachedError(`You have ${mine} document imports running, the most one person may; wait for one to finish`, 'importsPerPerson', 30),
+          new LimitReachedError(`You have ${mine} document imports running, the most one person may; wait for one to finish`, 'importsPerPerson', settings.importRetryAfterSeconds),
         );
       }
       if (settings.importsInAll > 0 && all >= settings.importsInAll) {

@@ -179,7 +179,8 @@ export function useDocumentUploads(repositoryId: number, limits: ImportLimits | 
   const running = trpc.knowledge.documents.listImports.useQuery({ repositoryId, limit: 20 }, { refetchOnMount: 'always', refetchOnWindowFocus: false });
   const queueReady = importsAtOnce !== undefined;
   useEffect(() => {
-    if (!queueReady || !queueRef.current || !running.data || !running.isFetchedAfterMount || starting > 0) return;
+    // An answer kept from an earlier visit is used too: an import it lists as running that has ended since shows its end.
+    if (!queueReady || !queueRef.current || !running.data || starting > 0) return;
     const found = running.data.filter((item) => item.status === 'running' && !known.current.has(item.id));
     if (found.length === 0) return;
     const resumed = found.map((item) => {
@@ -189,7 +190,7 @@ export function useDocumentUploads(repositoryId: number, limits: ImportLimits | 
     });
     setUploads((current) => [...resumed, ...current]);
     queueRef.current.add(resumed.map(({ key, importId }) => ({ key, importId: importId! })));
-  }, [queueReady, running.data, running.isFetchedAfterMount, starting]);
+  }, [queueReady, running.data, starting]);
 
   const add = useCallback(
     async (files: readonly File[]) => {
