@@ -27,7 +27,15 @@ beforeAll(async () => {
     webDist,
     services: {
       embeddings: [heldEmbeddings],
-      usageLimits: { executionsPerMinute: 0, runningPerPerson: 0, runningInAll: 0, streamsPerPerson: 0, importsPerPerson: 1, importsInAll: 0, importRetryAfterSeconds: 2 },
+      usageLimits: {
+        executionsPerMinute: 0,
+        runningPerPerson: 0,
+        runningInAll: 0,
+        streamsPerPerson: 0,
+        importsPerPerson: 1,
+        importsInAll: 0,
+        importRetryAfterSeconds: 2,
+      },
     },
   });
   browser = await launchBrowser();

@@ -177,7 +177,11 @@ export function createUsageLimits(deps: { prisma: PrismaClient; audit: AuditLog;
       if (settings.importsPerPerson > 0 && mine >= settings.importsPerPerson) {
         await refuse(
           user,
-          new LimitReachedError(`You have ${mine} document imports running, the most one person may; wait for one to finish`, 'importsPerPerson', settings.importRetryAfterSeconds),
+          new LimitReachedError(
+            `You have ${mine} document imports running, the most one person may; wait for one to finish`,
+            'importsPerPerson',
+            settings.importRetryAfterSeconds,
+          ),
         );
       }
       if (settings.importsInAll > 0 && all >= settings.importsInAll) {
