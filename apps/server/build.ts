@@ -1,6 +1,7 @@
 /**
  * The production build: `src/main.ts` and the workspace packages it imports (TypeScript, the
- * generated Prisma client included) bundled into `dist/main.js`, an ES module plain Node runs.
+ * generated Prisma client included) bundled into `dist/main.js`, an ES module plain Node runs, and
+ * beside it the worker threads' scripts, which the bundle starts from its own folder.
  * Third-party packages stay external and load from node_modules as installed: several ship wasm or
  * data files they find next to themselves (PGlite, Prisma's engines), which a bundle would break.
  */
@@ -13,9 +14,14 @@ import { build, type Metafile, type Plugin } from 'esbuild';
 const serverDir = fileURLToPath(new URL('.', import.meta.url));
 export const defaultOutDir = path.join(serverDir, 'dist');
 
+/** Scripts run in worker threads: found next to the module that starts them, so built next to the bundle under the same name. */
+const workerEntries = [{ in: '../../packages/runtime/src/pdf-text-worker.js', out: 'pdf-text-worker' }];
+
 export interface ServerBuild {
   /** The bundle's path. */
   outfile: string;
+  /** The worker scripts' paths, next to the bundle. */
+  workerFiles: string[];
   /** Third-party packages the bundle imports at run time, by name. */
   externalPackages: string[];
   /** The source files bundled, relative to apps/server. */
@@ -65,8 +71,8 @@ export async function buildServer(outDir: string = defaultOutDir): Promise<Serve
   const outfile = path.join(outDir, 'main.js');
   const result = await build({
     absWorkingDir: serverDir,
-    entryPoints: ['src/main.ts'],
-    outfile,
+    entryPoints: [{ in: 'src/main.ts', out: 'main' }, ...workerEntries],
+    outdir: outDir,
     bundle: true,
     platform: 'node',
     target: 'node20',
@@ -89,7 +95,12 @@ export async function buildServer(outDir: string = defaultOutDir): Promise<Serve
     await writeFile(temporary, file.contents);
     await rename(temporary, file.path);
   }
-  return { outfile, externalPackages, inputs: Object.keys(result.metafile.inputs) };
+  return {
+    outfile,
+    workerFiles: workerEntries.map((entry) => path.join(outDir, `${entry.out}.js`)),
+    externalPackages,
+    inputs: Object.keys(result.metafile.inputs),
+  };
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

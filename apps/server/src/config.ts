@@ -109,6 +109,8 @@ const envSchema = z
     STREAMS_PER_PERSON: z.coerce.number().int().min(0).default(100),
     IMPORTS_PER_PERSON: z.coerce.number().int().min(0).default(3),
     RUNNING_IMPORTS: z.coerce.number().int().min(0).default(10),
+    /** How long a person past IMPORTS_PER_PERSON is asked to wait before trying again. */
+    IMPORT_RETRY_AFTER_SECONDS: z.coerce.number().int().min(1).max(3_600).default(30),
     REQUESTS_PER_MINUTE_PER_ADDRESS: z.coerce.number().int().min(0).default(1_200),
     /** When set, `/metrics` needs it as `Authorization: Bearer …`; when not, only loopback peers read the metrics. */
     METRICS_TOKEN: optionalText.refine((value) => value === undefined || value.length >= 16, 'must be at least 16 characters'),

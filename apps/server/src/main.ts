@@ -55,6 +55,7 @@ const app = await startApp({
       streamsPerPerson: config.STREAMS_PER_PERSON,
       importsPerPerson: config.IMPORTS_PER_PERSON,
       importsInAll: config.RUNNING_IMPORTS,
+      importRetryAfterSeconds: config.IMPORT_RETRY_AFTER_SECONDS,
     },
     runner: {
       concurrency: config.WORKER_CONCURRENCY,

@@ -8,6 +8,7 @@ import { repoRoot } from '@aae/db/migrations';
 import { testDatabaseKind, testPostgresUrl } from '@aae/db/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { textPdf } from '@aae/runtime/testing';
 import { buildServer, type ServerBuild } from '../build.ts';
 import { baseServerEnv, serverArgs, serverDir, startServerProcess, type ServerProcess } from './testing/server-process.ts';
 import { collectExecutionEvents } from './testing/subscription.ts';
@@ -86,6 +87,8 @@ describe('the production build', () => {
     expect(built.externalPackages.filter((name) => !(name in manifest.dependencies))).toEqual([]);
     expect(built.externalPackages).not.toContain('tsx');
     expect(built.externalPackages).not.toContain('esbuild');
+    expect(built.workerFiles).toEqual([path.join(serverDir, 'dist', 'pdf-text-worker.js')]);
+    expect(built.inputs).toContain('../../packages/runtime/src/pdf-text-worker.js');
   });
 
   it('is what `pnpm start` runs, on plain Node: no TypeScript compiler at run time', () => {
@@ -111,7 +114,7 @@ describe('the production build', () => {
     expect(cookie).toMatch(/^aae\.session_token=/);
     const { token } = await mutateWithCookie<{ token: string }>(server.url, cookie!, 'tokens.create', {
       name: 'production build test',
-      scopes: ['executions:read', 'executions:write', 'assistants:read'],
+      scopes: ['executions:read', 'executions:write', 'assistants:read', 'assistants:write'],
       expiresInDays: 1,
     });
     client = createAaeClient({ baseUrl: server.url, token });
@@ -128,6 +131,22 @@ describe('the production build', () => {
     expect(execution.status).toBe('completed');
     expect(execution.promptResults).toHaveLength(3);
     expect(execution.promptResults.every((result) => result.output.length > 0)).toBe(true);
+  });
+
+  it('reads a PDF in its worker thread, started from the bundle’s folder, and refuses a damaged one without dying', async () => {
+    const { id: repositoryId } = await client.knowledge.repositories.create.mutate({ name: 'Production PDFs' });
+    const pdf = (pages: Uint8Array) => ({ title: 'Tides', mediaType: 'application/pdf' as const, content: Buffer.from(pages).toString('base64') });
+    const { documents } = await client.knowledge.documents.add.mutate({ repositoryId, documents: [pdf(textPdf([['Spring tides follow the full moon.']]))] });
+    expect(documents).toHaveLength(1);
+    const damaged = Buffer.from(textPdf([['a'], ['b']]))
+      .toString('latin1')
+      .replace('4 0 obj\n<<', '4 0 obj\n~<')
+      .replace('6 0 obj\n', '6 0 obj\xf1');
+    await expect(client.knowledge.documents.add.mutate({ repositoryId, documents: [pdf(Buffer.from(damaged, 'latin1'))] })).rejects.toMatchObject({
+      data: { code: 'BAD_REQUEST' },
+      message: expect.stringMatching(/^Invalid input: documents\.0\.content: /),
+    });
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
   });
 
   // The web app is built by `pnpm start` and the browser project; a bare test run may not have it.

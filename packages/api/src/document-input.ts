@@ -34,9 +34,10 @@ export type DocumentInput = z.output<typeof documentInputSchema>;
 
 /**
  * The documents as stored: a PDF becomes plain text (its pages' text), one at a time to bound the
- * memory a request takes. A PDF whose text cannot be had is bad input, named by its place.
+ * memory a request takes, until `signal` (the request's) aborts. A PDF whose text cannot be had is
+ * bad input, named by its place.
  */
-export async function toStoredDocuments(documents: readonly DocumentInput[]): Promise<NewKnowledgeDocument[]> {
+export async function toStoredDocuments(documents: readonly DocumentInput[], signal?: AbortSignal): Promise<NewKnowledgeDocument[]> {
   const stored: NewKnowledgeDocument[] = [];
   for (const [index, document] of documents.entries()) {
     if (document.mediaType !== PDF_MEDIA_TYPE) {
@@ -44,7 +45,7 @@ export async function toStoredDocuments(documents: readonly DocumentInput[]): Pr
       continue;
     }
     try {
-      stored.push({ title: document.title, mediaType: 'text/plain', content: await extractPdfText(Buffer.from(document.content, 'base64')) });
+      stored.push({ title: document.title, mediaType: 'text/plain', content: await extractPdfText(Buffer.from(document.content, 'base64'), { signal }) });
     } catch (error) {
       if (!(error instanceof PdfUnreadableError)) throw error;
       throw new TRPCError({ code: 'BAD_REQUEST', message: `Invalid input: documents.${index}.content: ${error.message}`, cause: error });

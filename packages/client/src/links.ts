@@ -1,6 +1,6 @@
 import type { AppRouter } from '@aae/api';
 import { transformer } from '@aae/api/transformer';
-import { httpBatchStreamLink, httpSubscriptionLink, retryLink, splitLink, type TRPCLink } from '@trpc/client';
+import { httpBatchStreamLink, httpLink, httpSubscriptionLink, retryLink, splitLink, type TRPCLink } from '@trpc/client';
 import { reconnectingEventSource } from './reconnecting-event-source.ts';
 
 export interface LinkOptions {
@@ -42,7 +42,13 @@ function retryAfterMs(error: { data?: { code?: string; retryAfterSeconds?: unkno
 }
 
 /**
- * Subscriptions over SSE, everything else over one streamed batch link, one transformer for both.
+ * Calls sent alone, never batched: each carries up to a megabyte or so (a document import), and a
+ * batch of several could pass the server's limit on a request body, refused before tRPC sees it.
+ */
+const UNBATCHED_PATHS = new Set(['knowledge.documents.import', 'knowledge.documents.add']);
+
+/**
+ * Subscriptions over SSE, everything else over one streamed batch link (large calls alone), one transformer for all.
  * A subscription whose connection fails is opened again from the last event id it received, so
  * its reader sees every event once (a dropped one within a second, see `reconnectingEventSource`);
  * mutations are never sent twice.
@@ -90,7 +96,11 @@ export function createLinks(options: LinkOptions): TRPCLink<AppRouter>[] {
         // Only a watch token: the server never takes a personal access token from a URL.
         ...(options.token?.startsWith('aae_watch_') && !options.EventSource ? { connectionParams: { token: options.token } } : {}),
       }),
-      false: httpBatchStreamLink({ url, transformer, headers: () => authHeaders, maxItems: 20, maxURLLength: 8_000 }),
+      false: splitLink({
+        condition: (op) => UNBATCHED_PATHS.has(op.path),
+        true: httpLink({ url, transformer, headers: () => authHeaders }),
+        false: httpBatchStreamLink({ url, transformer, headers: () => authHeaders, maxItems: 20, maxURLLength: 8_000 }),
+      }),
     }),
   ];
 }

@@ -15,6 +15,8 @@ export interface UsageLimitSettings {
   importsPerPerson: number;
   /** Document imports of everyone running at once. */
   importsInAll: number;
+  /** How long an import refused for one person's running imports is asked to wait (`Retry-After`), in seconds. */
+  importRetryAfterSeconds: number;
 }
 
 export const DEFAULT_USAGE_LIMITS: UsageLimitSettings = {
@@ -24,6 +26,7 @@ export const DEFAULT_USAGE_LIMITS: UsageLimitSettings = {
   streamsPerPerson: 100,
   importsPerPerson: 3,
   importsInAll: 10,
+  importRetryAfterSeconds: 30,
 };
 
 /** A limit was reached: answered with 429 and `Retry-After`. */
@@ -165,26 +168,37 @@ export function createUsageLimits(deps: { prisma: PrismaClient; audit: AuditLog;
     },
 
     /**
+     * Refuses when `user`, or everyone, has as many imports running (`countRunning`) as allowed.
+     * Alone, a cheap early answer before a costly step (reading PDFs); `startImport` checks again.
+     */
+    async checkImports(user: User, countRunning: () => Promise<{ mine: number; all: number }>): Promise<void> {
+      if (settings.importsPerPerson === 0 && settings.importsInAll === 0) return;
+      const { mine, all } = await countRunning();
+      if (settings.importsPerPerson > 0 && mine >= settings.importsPerPerson) {
+        await refuse(
+          user,
+          new LimitReachedError(
+            `You have ${mine} document imports running, the most one person may; wait for one to finish`,
+            'importsPerPerson',
+            settings.importRetryAfterSeconds,
+          ),
+        );
+      }
+      if (settings.importsInAll > 0 && all >= settings.importsInAll) {
+        await refuse(
+          user,
+          new LimitReachedError(`The server is running ${all} document imports, the most it takes at once; try again in a minute`, 'importsInAll', 60),
+        );
+      }
+    },
+
+    /**
      * Checks how many imports of `user` run (`countRunning`), then runs `start`, one import at a
      * time in this process, as `startExecution` does for executions.
      */
     startImport<T>(user: User, countRunning: () => Promise<{ mine: number; all: number }>, start: () => Promise<T>): Promise<T> {
       return importsInTurn(async () => {
-        if (settings.importsPerPerson > 0 || settings.importsInAll > 0) {
-          const { mine, all } = await countRunning();
-          if (settings.importsPerPerson > 0 && mine >= settings.importsPerPerson) {
-            await refuse(
-              user,
-              new LimitReachedError(`You have ${mine} document imports running, the most one person may; wait for one to finish`, 'importsPerPerson', 30),
-            );
-          }
-          if (settings.importsInAll > 0 && all >= settings.importsInAll) {
-            await refuse(
-              user,
-              new LimitReachedError(`The server is running ${all} document imports, the most it takes at once; try again in a minute`, 'importsInAll', 60),
-            );
-          }
-        }
+        await this.checkImports(user, countRunning);
         return start();
       });
     },

@@ -76,6 +76,23 @@ describe('createImportQueue', () => {
     expect(h.failed).toEqual([]);
   });
 
+  it('puts several refused items back in the order they were added', async () => {
+    const h = harness(3);
+    h.queue.add(['a', 'b', 'c', 'd']);
+    await h.end('a', new RetryLaterError(30_000, 'busy'));
+    await h.end('b', new RetryLaterError(30_000, 'busy'));
+    await h.end('c', new RetryLaterError(30_000, 'busy'));
+    expect(h.queue.waiting).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  it('takes waiting items out when cancelled, leaving the rest in order', async () => {
+    const h = harness(1);
+    h.queue.add(['a', 'b', 'c', 'd']);
+    expect(h.queue.remove((item) => item === 'b' || item === 'd')).toEqual(['b', 'd']);
+    await h.end('a');
+    expect(h.started).toEqual(['a', 'c']);
+  });
+
   it('tries again at once when one of its own items ends during the wait', async () => {
     const h = harness(3);
     h.queue.add(['a', 'b']);

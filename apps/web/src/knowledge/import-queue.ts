@@ -1,4 +1,4 @@
-/** Thrown by a queue's `run` when the server asked to wait (429): the item goes back to the front. */
+/** Thrown by a queue's `run` when the server asked to wait (429): the item goes back in its place, ahead of those added after it. */
 export class RetryLaterError extends Error {
   override name = 'RetryLaterError';
   constructor(
@@ -30,7 +30,9 @@ export interface ImportQueueOptions<T> {
 export function createImportQueue<T>(options: ImportQueueOptions<T>) {
   const setTimer = options.setTimer ?? ((callback: () => void, ms: number) => setTimeout(callback, ms));
   const clearTimer = options.clearTimer ?? ((timer: unknown) => clearTimeout(timer as ReturnType<typeof setTimeout>));
-  const waiting: T[] = [];
+  // Each with the order it was added in: refused items go back in that order, not in the order refused.
+  const waiting: Array<{ item: T; order: number }> = [];
+  let added = 0;
   let running = 0;
   let pausedBy: unknown = null;
   let stopped = false;
@@ -43,7 +45,8 @@ export function createImportQueue<T>(options: ImportQueueOptions<T>) {
 
   function pump(): void {
     while (!stopped && pausedBy === null && running < Math.max(1, options.limit) && waiting.length > 0) {
-      const item = waiting.shift()!;
+      const entry = waiting.shift()!;
+      const { item } = entry;
       running += 1;
       options
         .run(item)
@@ -51,7 +54,8 @@ export function createImportQueue<T>(options: ImportQueueOptions<T>) {
           () => undefined,
           (error: unknown) => {
             if (error instanceof RetryLaterError && !stopped) {
-              waiting.unshift(item);
+              const before = waiting.findIndex((other) => other.order > entry.order);
+              waiting.splice(before === -1 ? waiting.length : before, 0, entry);
               options.onRetryLater?.(item, error.waitMs, error.message);
               if (pausedBy !== null) clearTimer(pausedBy);
               pausedBy = setTimer(resume, error.waitMs);
@@ -72,12 +76,18 @@ export function createImportQueue<T>(options: ImportQueueOptions<T>) {
 
   return {
     add(items: readonly T[]) {
-      waiting.push(...items);
+      waiting.push(...items.map((item) => ({ item, order: added++ })));
       pump();
+    },
+    /** Takes the items not started yet that `match` picks out of the queue (cancelled): those taken. */
+    remove(match: (item: T) => boolean): T[] {
+      const taken = waiting.filter((entry) => match(entry.item));
+      for (const entry of taken) waiting.splice(waiting.indexOf(entry), 1);
+      return taken.map((entry) => entry.item);
     },
     /** Items not started yet. */
     get waiting(): readonly T[] {
-      return waiting;
+      return waiting.map((entry) => entry.item);
     },
     get running() {
       return running;

@@ -42,6 +42,14 @@ describe('readDocumentFile', () => {
     await expect(readDocumentFile(new File([new Uint8Array(MAX_DOCUMENT_BYTES).fill(97)], 'exact.txt'), limits)).resolves.toMatchObject({ ok: true });
   });
 
+  it('refuses a file that cannot be read any more (moved or deleted since it was picked), PDF or text', async () => {
+    for (const name of ['gone.pdf', 'gone.txt']) {
+      const file = new File(['%PDF-1.7'], name);
+      file.arrayBuffer = () => Promise.reject(new DOMException('A requested file could not be found', 'NotFoundError'));
+      await expect(readDocumentFile(file, limits)).resolves.toEqual({ ok: false, problem: 'Could not be read: A requested file could not be found' });
+    }
+  });
+
   it('refuses bytes that are not UTF-8', async () => {
     const read = await readDocumentFile(new File([new Uint8Array([0x48, 0x69, 0xff, 0xfe, 0x00])], 'latin.txt'), limits);
     expect(read).toEqual({ ok: false, problem: 'Not UTF-8 text: save it as UTF-8 and add it again' });

@@ -68,18 +68,20 @@ export async function readDocumentFile(file: File, limits: DocumentFileLimits): 
     return { ok: false, problem: `Larger than ${formatBytes(limits.maxDocumentBytes)} (${formatBytes(file.size)}): split it into smaller files` };
   }
   const title = (file.name.replace(/\.[^.]+$/, '').trim() || file.name).slice(0, 300);
-  // A PDF goes as its bytes: the server extracts its text (and says so when it cannot).
-  if (mediaType === 'application/pdf') {
-    if (file.size === 0) return { ok: false, problem: 'The file is empty' };
-    return { ok: true, document: { title, mediaType, content: toBase64(new Uint8Array(await file.arrayBuffer())) } };
-  }
-  let content: string;
+  if (mediaType === 'application/pdf' && file.size === 0) return { ok: false, problem: 'The file is empty' };
+  let bytes: ArrayBuffer;
   try {
-    // `fatal`: bytes that are not UTF-8 are refused rather than turned into U+FFFD. The BOM is dropped.
-    content = new TextDecoder('utf-8', { fatal: true }).decode(await file.arrayBuffer());
+    bytes = await file.arrayBuffer();
   } catch (error) {
-    if (error instanceof TypeError) return { ok: false, problem: 'Not UTF-8 text: save it as UTF-8 and add it again' };
+    // Moved, deleted or unreadable since it was picked.
     return { ok: false, problem: `Could not be read: ${error instanceof Error ? error.message : String(error)}` };
   }
-  return { ok: true, document: { title, mediaType, content } };
+  // A PDF goes as its bytes: the server extracts its text (and says so when it cannot).
+  if (mediaType === 'application/pdf') return { ok: true, document: { title, mediaType, content: toBase64(new Uint8Array(bytes)) } };
+  try {
+    // `fatal`: bytes that are not UTF-8 are refused rather than turned into U+FFFD. The BOM is dropped.
+    return { ok: true, document: { title, mediaType, content: new TextDecoder('utf-8', { fatal: true }).decode(bytes) } };
+  } catch {
+    return { ok: false, problem: 'Not UTF-8 text: save it as UTF-8 and add it again' };
+  }
 }

@@ -1,7 +1,7 @@
 import { useDropzone } from 'react-dropzone';
 import { formatNumber } from '../components/format.ts';
 import { acceptedExtensions, DOCUMENT_FILE_EXTENSIONS, formatBytes } from './read-document-file.ts';
-import { useDocumentUploads, type ImportLimits, type Upload } from './use-document-uploads.ts';
+import { ENDED_STATES, useDocumentUploads, type ImportLimits, type Upload } from './use-document-uploads.ts';
 
 const STATE_LABELS: Record<Upload['state'], string> = {
   reading: 'Reading',
@@ -10,13 +10,16 @@ const STATE_LABELS: Record<Upload['state'], string> = {
   importing: 'Importing',
   done: 'Done',
   failed: 'Failed',
+  cancelled: 'Cancelled',
+  unknown: 'Unknown',
 };
 
 const percentOf = (upload: Upload) => (upload.state === 'done' ? 100 : upload.chunks > 0 ? Math.floor((upload.embeddedChunks / upload.chunks) * 100) : 0);
 
-function UploadRow({ upload }: { upload: Upload }) {
+function UploadRow({ upload, onCancel }: { upload: Upload; onCancel(): void }) {
   const percent = percentOf(upload);
-  const ended = upload.state === 'refused' || upload.state === 'failed';
+  const ended = upload.state === 'refused' || upload.state === 'failed' || upload.state === 'unknown';
+  const cancellable = upload.state === 'waiting' || upload.state === 'importing';
   return (
     <li className={`upload upload-${upload.state}`} data-file={upload.fileName}>
       <div className="upload-head">
@@ -25,8 +28,13 @@ function UploadRow({ upload }: { upload: Upload }) {
         <span className={`status status-${upload.state === 'done' ? 'completed' : ended ? 'failed' : upload.state === 'importing' ? 'running' : 'pending'}`}>
           {STATE_LABELS[upload.state]}
         </span>
+        {cancellable ? (
+          <button type="button" className="small" aria-label={`Cancel ${upload.fileName}`} onClick={onCancel}>
+            Cancel
+          </button>
+        ) : null}
       </div>
-      {upload.state === 'refused' ? null : (
+      {upload.state === 'refused' || upload.state === 'cancelled' ? null : (
         <div
           className="progress upload-progress"
           role="progressbar"
@@ -53,7 +61,7 @@ function UploadRow({ upload }: { upload: Upload }) {
 
 /** Drop or pick Markdown and plain text files; each gets a row with its import's progress, or why it was refused. */
 export function UploadArea({ repositoryId, limits, onStored }: { repositoryId: number; limits: ImportLimits; onStored(): void }) {
-  const { uploads, add, clearEnded } = useDocumentUploads(repositoryId, limits, onStored);
+  const { uploads, add, cancel, clearEnded, unsent } = useDocumentUploads(repositoryId, limits, onStored);
   const accept = Object.fromEntries(limits.mediaTypes.map((type) => [type, DOCUMENT_FILE_EXTENSIONS[type]]));
   const { getRootProps, getInputProps, isDragActive, open } = useDropzone({
     // Every file reaches `add`, which says per file why one is refused; `accept` filters the picker only.
@@ -63,7 +71,7 @@ export function UploadArea({ repositoryId, limits, onStored }: { repositoryId: n
     noKeyboard: true,
     multiple: true,
   });
-  const ended = uploads.filter((upload) => upload.state === 'done' || upload.state === 'failed' || upload.state === 'refused');
+  const ended = uploads.filter((upload) => ENDED_STATES.includes(upload.state));
   const done = ended.filter((upload) => upload.state === 'done').length;
   return (
     <section className="upload-area" aria-labelledby="upload-heading">
@@ -85,9 +93,10 @@ export function UploadArea({ repositoryId, limits, onStored }: { repositoryId: n
         <>
           <ul className="upload-list" aria-label="Files being added">
             {uploads.map((upload) => (
-              <UploadRow key={upload.key} upload={upload} />
+              <UploadRow key={upload.key} upload={upload} onCancel={() => cancel(upload.key)} />
             ))}
           </ul>
+          {unsent ? <p className="muted upload-unsent">Stay on this page until every file is sent: files still waiting are dropped if you leave.</p> : null}
           <p className="visually-hidden" role="status">
             {ended.length > 0 ? `${done} of ${uploads.length} files added${ended.length > done ? `, ${ended.length - done} not added` : ''}` : ''}
           </p>

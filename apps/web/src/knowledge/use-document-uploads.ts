@@ -1,14 +1,17 @@
 import type { RouterOutputs } from '@aae/api';
 import { TRPCClientError } from '@trpc/client';
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { trpc } from '../trpc.ts';
+import { followImport, type ImportSource, type ImportView } from './follow-import.ts';
 import { createImportQueue, RetryLaterError } from './import-queue.ts';
-import { readDocumentFile, type DocumentFileLimits } from './read-document-file.ts';
+import { readDocumentFile, type DocumentFileLimits, type ReadDocumentFile } from './read-document-file.ts';
 
 export type ImportLimits = RouterOutputs['knowledge']['importLimits'];
-type ImportView = RouterOutputs['knowledge']['documents']['getImport'];
 
-export type UploadState = 'reading' | 'refused' | 'waiting' | 'importing' | 'done' | 'failed';
+export type UploadState = 'reading' | 'refused' | 'waiting' | 'importing' | 'done' | 'failed' | 'cancelled' | 'unknown';
+
+/** States a row ends in: nothing more happens to it. */
+export const ENDED_STATES: readonly UploadState[] = ['done', 'refused', 'failed', 'cancelled', 'unknown'];
 
 /** One file dropped or picked, and how its import goes. */
 export interface Upload {
@@ -16,6 +19,10 @@ export interface Upload {
   fileName: string;
   /** Null for an import found running after a reload: its file is not at hand. */
   sizeBytes: number | null;
+  /** The file's name, size and time, to see the same file dropped again; null for an import found running. */
+  fileId: string | null;
+  /** Its import once the server started it. */
+  importId: string | null;
   state: UploadState;
   /** Chunks embedded of the document's total (0 of 0 until the server has split it). */
   embeddedChunks: number;
@@ -45,138 +52,175 @@ function retryAfter(error: unknown): RetryLaterError | null {
   return new RetryLaterError(Math.min(seconds, 60) * 1_000, error.message);
 }
 
-const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+/** An error as a person reads it: each file is imported alone, so the API's place of it (`documents.0.`) says nothing. */
+export const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error)).replace(/\bdocuments\.\d+\./g, '');
+
+const CANCELLED_UNSENT = 'Cancelled before it was sent; nothing of it was stored.';
+
+const fileIdOf = (file: File) => `${file.name}\u0000${file.size}\u0000${file.lastModified}`;
+
+/** Rows whose file would be lost if the page closed now: not yet handed to the server. */
+const isUnsent = (upload: Upload) => upload.importId === null && upload.fileId !== null && !ENDED_STATES.includes(upload.state);
+
+const newRow = (key: string, fileName: string, change: Partial<Upload>): Upload => ({
+  key,
+  fileName,
+  sizeBytes: null,
+  fileId: null,
+  importId: null,
+  state: 'waiting',
+  embeddedChunks: 0,
+  chunks: 0,
+  message: null,
+  ...change,
+});
 
 /**
  * Files to documents of one repository: each read and checked here, then imported on its own (so
  * one bad file fails alone, nothing of it stored), at most as many at once as the server allows,
- * each import's progress followed through its subscription until it completes or fails.
+ * each import's progress followed until it completes or fails. Imports of this repository still
+ * running come back when the page is opened again; closing the page while files are still to be
+ * sent asks first.
  */
 export function useDocumentUploads(repositoryId: number, limits: ImportLimits | undefined, onStored: () => void) {
   const utils = trpc.useUtils();
   const [uploads, setUploads] = useState<Upload[]>([]);
+  const uploadsRef = useRef(uploads);
+  uploadsRef.current = uploads;
   const update = useCallback((key: string, change: Partial<Upload>) => {
     setUploads((current) => current.map((upload) => (upload.key === key ? { ...upload, ...change } : upload)));
   }, []);
   const onStoredRef = useRef(onStored);
   onStoredRef.current = onStored;
   const nextKey = useRef(0);
-  const subscriptions = useRef(new Set<{ unsubscribe(): void }>());
+  /** Rows cancelled while their import was being started: cancelled on the server once it has. */
+  const cancelOnStart = useRef(new Set<string>());
 
-  /** Follows one import until it ends; resolves then, whatever the outcome (shown on its row). */
+  const source = useMemo<ImportSource>(
+    () => ({
+      subscribe: (importId, handlers) => utils.client.knowledge.documents.importProgress.subscribe({ importId }, handlers),
+      get: (importId) => utils.client.knowledge.documents.getImport.query({ importId }),
+    }),
+    [utils],
+  );
+
+  /** Follows one import until it ends, the page is left, or neither its stream nor reading it answers. */
   const follow = useCallback(
-    (key: string, importId: string) =>
-      new Promise<void>((resolve) => {
-        const show = (view: ImportView) => {
-          const { chunks, embedded } = totals(view);
-          if (view.status === 'completed') {
-            update(key, { state: 'done', chunks, embeddedChunks: chunks, message: null });
-            onStoredRef.current();
-          } else if (view.status === 'failed' || view.status === 'cancelled') {
-            update(key, { state: 'failed', message: view.error ?? 'The import was cancelled; nothing was stored.' });
-          } else {
-            update(key, { state: 'importing', chunks, embeddedChunks: embedded });
-          }
-        };
-        const subscription = utils.client.knowledge.documents.importProgress.subscribe(
-          { importId },
-          {
-            onData: show,
-            onError(error) {
-              update(key, { state: 'failed', message: `Lost track of the import: ${error.message}` });
-              done();
-            },
-            onComplete: () => done(),
-          },
-        );
-        subscriptions.current.add(subscription);
-        function done() {
-          subscriptions.current.delete(subscription);
-          resolve();
-        }
-      }),
-    [utils, update],
+    async (key: string, importId: string, signal: AbortSignal) => {
+      const show = (view: ImportView) => {
+        const { chunks, embedded } = totals(view);
+        if (view.status === 'completed') {
+          update(key, { state: 'done', chunks, embeddedChunks: chunks, message: null });
+          onStoredRef.current();
+        } else if (view.status === 'cancelled') update(key, { state: 'cancelled', message: 'Cancelled; nothing of it was stored.' });
+        else if (view.status === 'failed') update(key, { state: 'failed', message: view.error ?? 'The import failed; nothing was stored.' });
+        else update(key, { state: 'importing', chunks, embeddedChunks: embedded });
+      };
+      const followed = await followImport(source, importId, show, signal);
+      if (followed.outcome === 'unknown') {
+        update(key, {
+          state: 'unknown',
+          message: `Lost track of the import (${messageOf(followed.error)}); it may still finish: open this page again later to see.`,
+        });
+      }
+    },
+    [source, update],
   );
 
   const queueRef = useRef<ReturnType<typeof createImportQueue<QueuedUpload>> | null>(null);
   /** Imports this page shows already: those it started, and those it found running. */
   const known = useRef(new Set<string>());
+  /** Imports being started: until each has its id, a list of running imports may hold it unrecognised. */
+  const [starting, setStarting] = useState(0);
   const importsAtOnce = limits?.importsAtOnce;
   useEffect(() => {
     if (importsAtOnce === undefined) return;
+    const left = new AbortController();
     const queue = createImportQueue<QueuedUpload>({
       // No limit on the server: still a few at a time, so the first files finish first.
       limit: importsAtOnce > 0 ? importsAtOnce : 3,
       async run(item) {
+        if (left.signal.aborted) return;
         update(item.key, { state: 'importing', message: null });
-        if ('importId' in item) return follow(item.key, item.importId);
+        if ('importId' in item) return follow(item.key, item.importId, left.signal);
+        setStarting((count) => count + 1);
         let started: ImportView;
         try {
           started = await utils.client.knowledge.documents.import.mutate({ repositoryId, documents: [item.document] });
         } catch (error) {
+          setStarting((count) => count - 1);
+          if (cancelOnStart.current.delete(item.key)) return update(item.key, { state: 'cancelled', message: CANCELLED_UNSENT });
           throw retryAfter(error) ?? error;
         }
         known.current.add(started.id);
-        await follow(item.key, started.id);
+        setStarting((count) => count - 1);
+        // Left while it started: the import goes on, and comes back when the page is opened again.
+        if (left.signal.aborted) return;
+        update(item.key, { importId: started.id });
+        if (cancelOnStart.current.delete(item.key)) void utils.client.knowledge.documents.cancelImport.mutate({ importId: started.id }).catch(() => {});
+        await follow(item.key, started.id, left.signal);
       },
       onRetryLater: (item, waitMs) =>
         update(item.key, { state: 'waiting', message: `The server is busy with other imports; trying again within ${Math.ceil(waitMs / 1_000)} s` }),
-      onError: (item, error) => update(item.key, { state: 'failed', message: messageOf(error) }),
+      onError: (item, error) => {
+        if (!left.signal.aborted) update(item.key, { state: 'failed', message: messageOf(error) });
+      },
     });
     queueRef.current = queue;
-    const open = subscriptions.current;
     return () => {
+      left.abort();
       queue.stop();
-      for (const subscription of open) subscription.unsubscribe();
-      open.clear();
       queueRef.current = null;
     };
   }, [importsAtOnce, repositoryId, utils, follow, update]);
 
-  // After a reload, the imports of this repository still running come back with their progress.
-  const running = trpc.knowledge.documents.listImports.useQuery(
-    { repositoryId, limit: 20 },
-    { staleTime: Number.POSITIVE_INFINITY, refetchOnWindowFocus: false },
-  );
+  // Imports of this repository still running (after a reload, or after leaving and coming back)
+  // come back with their progress: asked for again on every visit.
+  const running = trpc.knowledge.documents.listImports.useQuery({ repositoryId, limit: 20 }, { refetchOnMount: 'always', refetchOnWindowFocus: false });
   const queueReady = importsAtOnce !== undefined;
   useEffect(() => {
-    if (!queueReady || !queueRef.current || !running.data) return;
+    // An answer kept from an earlier visit is used too: an import it lists as running that has ended since shows its end.
+    if (!queueReady || !queueRef.current || !running.data || starting > 0) return;
     const found = running.data.filter((item) => item.status === 'running' && !known.current.has(item.id));
     if (found.length === 0) return;
     const resumed = found.map((item) => {
       known.current.add(item.id);
       const titles = item.progress.documents.map((document) => document.title);
-      return { key: `upload-${++nextKey.current}`, importId: item.id, fileName: titles.length === 1 ? titles[0]! : `${titles.length} documents` };
+      return newRow(`upload-${++nextKey.current}`, titles.length === 1 ? titles[0]! : `${titles.length} documents`, { importId: item.id });
     });
-    setUploads((current) => [
-      ...resumed.map(({ key, fileName }): Upload => ({ key, fileName, sizeBytes: null, state: 'waiting', embeddedChunks: 0, chunks: 0, message: null })),
-      ...current,
-    ]);
-    queueRef.current.add(resumed.map(({ key, importId }) => ({ key, importId })));
-  }, [queueReady, running.data]);
+    setUploads((current) => [...resumed, ...current]);
+    queueRef.current.add(resumed.map(({ key, importId }) => ({ key, importId: importId! })));
+  }, [queueReady, running.data, starting]);
 
   const add = useCallback(
     async (files: readonly File[]) => {
       if (!limits) return;
       const fileLimits: DocumentFileLimits = limits;
-      const added = files.map((file) => ({ file, key: `upload-${++nextKey.current}` }));
-      setUploads((current) => [
-        ...added.map(
-          ({ file, key }): Upload => ({
-            key,
-            fileName: file.name,
-            sizeBytes: file.size,
-            state: 'reading',
-            embeddedChunks: 0,
-            chunks: 0,
-            message: null,
-          }),
+      // The same file again while it still waits to be sent: said so, not sent twice.
+      const pending = new Set(uploadsRef.current.filter(isUnsent).map((upload) => upload.fileId));
+      const added = files.map((file) => {
+        const fileId = fileIdOf(file);
+        const again = pending.has(fileId);
+        pending.add(fileId);
+        return {
+          file,
+          again,
+          row: newRow(`upload-${++nextKey.current}`, file.name, { sizeBytes: file.size, fileId: again ? null : fileId, state: 'reading' }),
+        };
+      });
+      setUploads((current) => [...added.map(({ row }) => row), ...current]);
+      // Each file on its own: one that cannot be read is refused alone.
+      const read = await Promise.allSettled(
+        added.map(
+          ({ file, again }): Promise<ReadDocumentFile> =>
+            again ? Promise.resolve({ ok: false, problem: 'Already in the list, waiting to be added: not added twice' }) : readDocumentFile(file, fileLimits),
         ),
-        ...current,
-      ]);
-      const read = await Promise.all(added.map(async ({ file, key }) => ({ key, read: await readDocumentFile(file, fileLimits) })));
+      );
       const accepted: QueuedUpload[] = [];
-      for (const { key, read: result } of read) {
+      for (const [index, outcome] of read.entries()) {
+        const { key } = added[index]!.row;
+        const result: ReadDocumentFile =
+          outcome.status === 'fulfilled' ? outcome.value : { ok: false, problem: `Could not be read: ${messageOf(outcome.reason)}` };
         if (result.ok) {
           accepted.push({ key, document: result.document });
           update(key, { state: 'waiting' });
@@ -187,8 +231,34 @@ export function useDocumentUploads(repositoryId: number, limits: ImportLimits | 
     [limits, update],
   );
 
-  /** Forgets the rows of files that have ended (done, refused or failed). */
-  const clearEnded = useCallback(() => setUploads((current) => current.filter((upload) => !['done', 'refused', 'failed'].includes(upload.state))), []);
+  /** Cancels one row: taken out of the queue if not sent yet, else its import cancelled on the server. */
+  const cancel = useCallback(
+    (key: string) => {
+      const upload = uploadsRef.current.find((candidate) => candidate.key === key);
+      if (!upload || ENDED_STATES.includes(upload.state)) return;
+      if (queueRef.current?.remove((item) => item.key === key).length) {
+        update(key, { state: 'cancelled', message: CANCELLED_UNSENT });
+      } else if (upload.importId === null) cancelOnStart.current.add(key);
+      else {
+        utils.client.knowledge.documents.cancelImport
+          .mutate({ importId: upload.importId })
+          .catch((error: unknown) => update(key, { message: `Could not cancel: ${messageOf(error)}` }));
+      }
+    },
+    [utils, update],
+  );
 
-  return { uploads, add, clearEnded };
+  const unsent = uploads.some(isUnsent);
+  useEffect(() => {
+    if (!unsent) return;
+    // Files not yet sent live in this page only: closing or reloading it now would drop them.
+    const warn = (event: BeforeUnloadEvent) => event.preventDefault();
+    window.addEventListener('beforeunload', warn);
+    return () => window.removeEventListener('beforeunload', warn);
+  }, [unsent]);
+
+  /** Forgets the rows that have ended (done, refused, failed, cancelled or unknown). */
+  const clearEnded = useCallback(() => setUploads((current) => current.filter((upload) => !ENDED_STATES.includes(upload.state))), []);
+
+  return { uploads, add, cancel, clearEnded, unsent };
 }

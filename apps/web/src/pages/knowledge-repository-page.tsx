@@ -32,7 +32,8 @@ export function KnowledgeRepositoryPage() {
       </section>
     );
   }
-  if (repository.error) {
+  // A failed refetch keeps what was shown (and the uploads under way); only a first load that failed replaces the page.
+  if (repository.error && !repository.data) {
     return (
       <section className="panel" aria-labelledby="repository-heading">
         <h1 id="repository-heading">Knowledge repository</h1>

@@ -201,6 +201,9 @@ describe('document imports', () => {
       code: 'TOO_MANY_REQUESTS',
       message: 'You have 2 document imports running, the most one person may; wait for one to finish',
     });
+    // Refused before its PDFs are read: a PDF it would refuse is not even looked at.
+    const notAPdf = { title: 'Scan', mediaType: 'application/pdf' as const, content: Buffer.from('not a PDF at all').toString('base64') };
+    await expect(demo.knowledge.documents.import({ repositoryId, documents: [notAPdf] })).rejects.toMatchObject({ code: 'TOO_MANY_REQUESTS' });
     // Someone else is not held back by it.
     const othersRepository = await repository(other);
     gate.allow(1_000);

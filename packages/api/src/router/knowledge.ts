@@ -106,7 +106,7 @@ export const knowledgeRouter = {
   documents: {
     add: write.input(addDocumentsInputSchema).mutation(async ({ ctx, input, signal }) => {
       await changeableRepository(ctx.services, ctx.viewer, input.repositoryId);
-      const documents = await ctx.services.knowledge.addDocuments(input.repositoryId, await toStoredDocuments(input.documents), { signal });
+      const documents = await ctx.services.knowledge.addDocuments(input.repositoryId, await toStoredDocuments(input.documents, signal), { signal });
       return { documents };
     }),
     /**
@@ -114,14 +114,15 @@ export const knowledgeRouter = {
      * (nothing embedded yet); its progress is watched with `importProgress`. Nothing is stored in
      * the repository unless every document is.
      */
-    import: write.input(addDocumentsInputSchema).mutation(async ({ ctx, input }) => {
+    import: write.input(addDocumentsInputSchema).mutation(async ({ ctx, input, signal }) => {
       await changeableRepository(ctx.services, ctx.viewer, input.repositoryId);
-      const documents = await toStoredDocuments(input.documents);
       const { user } = ctx.identity;
-      return ctx.services.usageLimits.startImport(
-        user,
-        () => ctx.services.imports.countRunning(user.id),
-        () => ctx.services.imports.start({ repositoryId: input.repositoryId, requestedById: user.id, documents }),
+      const countRunning = () => ctx.services.imports.countRunning(user.id);
+      // Refused before its PDFs are read, when it would be refused after.
+      await ctx.services.usageLimits.checkImports(user, countRunning);
+      const documents = await toStoredDocuments(input.documents, signal);
+      return ctx.services.usageLimits.startImport(user, countRunning, () =>
+        ctx.services.imports.start({ repositoryId: input.repositoryId, requestedById: user.id, documents }),
       );
     }),
     /** The caller's own imports, newest first: to find one again after a page reload. */

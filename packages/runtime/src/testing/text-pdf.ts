@@ -17,15 +17,28 @@ export function textPdf(pages: readonly (readonly string[])[]): Uint8Array {
     objects.push(`<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents ${pageIds[index]! + 1} 0 R /Resources << /Font << /F1 3 0 R >> >> >>`);
     objects.push(`<< /Length ${Buffer.byteLength(stream, 'latin1')} >>\nstream\n${stream}\nendstream`);
   }
-  let out = '%PDF-1.4\n';
+  return pdfOfObjects(objects.map((object) => Buffer.from(object, 'latin1')));
+}
+
+/** A PDF (1.4) of these objects, numbered from 1 (the first is the catalog), with its cross-reference table. */
+export function pdfOfObjects(objects: readonly Uint8Array[]): Uint8Array {
+  const parts: Buffer[] = [Buffer.from('%PDF-1.4\n', 'latin1')];
+  let length = parts[0]!.length;
   const offsets: number[] = [];
   for (const [index, object] of objects.entries()) {
-    offsets.push(Buffer.byteLength(out, 'latin1'));
-    out += `${index + 1} 0 obj\n${object}\nendobj\n`;
+    offsets.push(length);
+    const part = Buffer.concat([Buffer.from(`${index + 1} 0 obj\n`, 'latin1'), object, Buffer.from('\nendobj\n', 'latin1')]);
+    parts.push(part);
+    length += part.length;
   }
-  const xref = Buffer.byteLength(out, 'latin1');
-  out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
-  for (const offset of offsets) out += `${String(offset).padStart(10, '0')} 00000 n \n`;
-  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
-  return new Uint8Array(Buffer.from(out, 'latin1'));
+  let tail = `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
+  for (const offset of offsets) tail += `${String(offset).padStart(10, '0')} 00000 n \n`;
+  tail += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${length}\n%%EOF\n`;
+  parts.push(Buffer.from(tail, 'latin1'));
+  return new Uint8Array(Buffer.concat(parts));
+}
+
+/** A stream object: its dictionary entries (besides /Length) and its bytes. */
+export function streamObject(entries: string, data: Uint8Array): Uint8Array {
+  return Buffer.concat([Buffer.from(`<< /Length ${data.length} ${entries} >>\nstream\n`, 'latin1'), data, Buffer.from('\nendstream', 'latin1')]);
 }
