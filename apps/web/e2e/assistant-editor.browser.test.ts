@@ -32,6 +32,8 @@ async function dragByKeyboard(page: Page, name: string, other: string, arrow: 'A
   await handle.focus();
   await page.keyboard.press('Space');
   await expect.poll(() => handle.getAttribute('aria-pressed')).toBe('true');
+  // Over its own place once the places are measured: only then does an arrow move it.
+  await expect.poll(announced).toBe(`${name} is over ${name}.`);
   await page.keyboard.press(arrow);
   await expect.poll(announced).toBe(`${name} is over ${other}.`);
   await page.keyboard.press('Space');
