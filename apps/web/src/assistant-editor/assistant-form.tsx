@@ -74,7 +74,8 @@ export function AssistantForm({ heading, headingNote, initial, options, assistan
         return stored ? [[prompt.key, stored.id] as const] : [];
       }),
     );
-    const withIds = (prompts: AssistantDraft['prompts']) => prompts.map((prompt) => (ids.has(prompt.key) ? { ...prompt, promptId: ids.get(prompt.key)! } : prompt));
+    const withIds = (prompts: AssistantDraft['prompts']) =>
+      prompts.map((prompt) => (ids.has(prompt.key) ? { ...prompt, promptId: ids.get(prompt.key)! } : prompt));
     setErrors({});
     // Edits made while the save ran stay (and unsaved).
     setDraft((current) => ({ ...current, prompts: withIds(current.prompts) }));

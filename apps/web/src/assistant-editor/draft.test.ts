@@ -79,7 +79,12 @@ describe('errorsFromIssues', () => {
       ]),
     ).toEqual({
       fields: {},
-      general: ['prompts.0.position: must be 1', 'prompts.1.id: is not a prompt of this assistant', 'inputVariables.0.type: is not a type', 'inputVariables.0.required: must be true or false'],
+      general: [
+        'prompts.0.position: must be 1',
+        'prompts.1.id: is not a prompt of this assistant',
+        'inputVariables.0.type: is not a type',
+        'inputVariables.0.required: must be true or false',
+      ],
     });
   });
 });

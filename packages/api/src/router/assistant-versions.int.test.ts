@@ -78,14 +78,21 @@ describe('saving an assistant', () => {
 
   it('shares with the save itself, and a refused save shares nothing', async () => {
     const { id } = await demo.assistants.create({ name: 'Shared on save', inputVariables, prompts: firstPrompts });
-    expect(await demo.assistants.save({ id, baseVersion: 1, name: 'Shared on save', visibility: 'shared', inputVariables, prompts: secondPrompts })).toMatchObject({
+    expect(
+      await demo.assistants.save({ id, baseVersion: 1, name: 'Shared on save', visibility: 'shared', inputVariables, prompts: secondPrompts }),
+    ).toMatchObject({
       version: 2,
       visibility: 'shared',
     });
-    await expect(demo.assistants.save({ id, baseVersion: 1, name: 'Stale', visibility: 'private', inputVariables, prompts: firstPrompts })).rejects.toMatchObject({
+    await expect(
+      demo.assistants.save({ id, baseVersion: 1, name: 'Stale', visibility: 'private', inputVariables, prompts: firstPrompts }),
+    ).rejects.toMatchObject({
       code: 'CONFLICT',
     });
-    expect(await demo.assistants.save({ id, baseVersion: 2, name: 'Kept', inputVariables, prompts: firstPrompts })).toMatchObject({ version: 3, visibility: 'shared' });
+    expect(await demo.assistants.save({ id, baseVersion: 2, name: 'Kept', inputVariables, prompts: firstPrompts })).toMatchObject({
+      version: 3,
+      visibility: 'shared',
+    });
     expect(await demo.assistants.get({ id })).toMatchObject({ version: 3, visibility: 'shared' });
   });
 
