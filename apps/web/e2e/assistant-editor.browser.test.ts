@@ -211,6 +211,29 @@ describe('the assistant editor', () => {
     expect((await client.assistants.get.query({ id: created.id })).name).toBe('Ordering');
   });
 
+  it('lists a chosen repository that is gone as not available, ticked, and saves without it once unticked', async () => {
+    const client = app.client('demo');
+    const { id: repositoryId } = await client.knowledge.repositories.create.mutate({ name: 'Soon gone' });
+    const created = await client.assistants.create.mutate({
+      name: 'Orphaned',
+      prompts: [{ name: 'Only', position: 1, content: 'Hi', repositoryIds: [repositoryId] }],
+    });
+    await client.knowledge.repositories.delete.mutate({ repositoryId });
+    const page = await browser.newPage({ baseUrl: app.url, user: 'demo' });
+    await page.goto(`${app.url}/assistants/${created.id}/edit`);
+    const gone = page.getByRole('checkbox', { name: `Repository ${repositoryId} (not available)` });
+    await gone.waitFor();
+    await expect(gone.isChecked()).resolves.toBe(true);
+    // Unticked, it is no longer chosen, and not offered either.
+    await gone.focus();
+    await page.keyboard.press('Space');
+    await gone.waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByRole('status').getByText('Saved.').waitFor();
+    const saved = await client.assistants.get.query({ id: created.id });
+    expect(saved.prompts.map((prompt) => prompt.repositoryIds)).toEqual([[]]);
+  });
+
   it('duplicates an assistant the viewer may only read into their own copy', async () => {
     const shared = await app
       .client('other')
