@@ -25,6 +25,21 @@ async function typeContent(page: Page, card: Locator, text: string) {
   await page.keyboard.type(text);
 }
 
+/** Moves a prompt one place with the drag library's keyboard controls, waiting for each step to be announced. */
+async function dragByKeyboard(page: Page, name: string, other: string, arrow: 'ArrowUp' | 'ArrowDown') {
+  const handle = page.getByRole('button', { name: `Drag to reorder ${name}` });
+  const announced = () => page.locator('[id^="DndLiveRegion"]').textContent();
+  await handle.focus();
+  await page.keyboard.press('Space');
+  await expect.poll(() => handle.getAttribute('aria-pressed')).toBe('true');
+  // Over its own place once the places are measured: only then does an arrow move it.
+  await expect.poll(announced).toBe(`${name} is over ${name}.`);
+  await page.keyboard.press(arrow);
+  await expect.poll(announced).toBe(`${name} is over ${other}.`);
+  await page.keyboard.press('Space');
+  await expect.poll(announced).toBe(`${name} was dropped at the place of ${other}.`);
+}
+
 describe('the assistant editor', () => {
   it('builds a three-prompt assistant with an input and an output reference, fixes an unknown name, saves, runs and watches it finish', async () => {
     const page = await browser.newPage({ baseUrl: app.url, user: 'demo' });
@@ -146,6 +161,11 @@ describe('the assistant editor', () => {
         return page.locator('.prompt-editor h3').allTextContents();
       })
       .toEqual(['Step 1: Beta', 'Step 2: Alpha']);
+    // Dragged from the keyboard by its handle: space picks it up, an arrow moves it, space drops it.
+    await dragByKeyboard(page, 'Alpha', 'Beta', 'ArrowUp');
+    await expect.poll(() => page.locator('.prompt-editor h3').allTextContents()).toEqual(['Step 1: Alpha', 'Step 2: Beta']);
+    await dragByKeyboard(page, 'Alpha', 'Beta', 'ArrowDown');
+    await expect.poll(() => page.locator('.prompt-editor h3').allTextContents()).toEqual(['Step 1: Beta', 'Step 2: Alpha']);
 
     // A limit the server refuses is explained beside its field, in the field's own unit.
     const timeout = page.locator('.prompt-editor').nth(0).getByLabel('Timeout (seconds)');
@@ -183,6 +203,35 @@ describe('the assistant editor', () => {
     await page.getByRole('alertdialog', { name: /Leave without saving\?/ }).waitFor();
     await page.getByRole('button', { name: 'Stay and keep editing' }).click();
     expect(page.url()).toMatch(/\/edit$/);
+    await expect(page.getByRole('region', { name: 'Details' }).getByLabel('Name').inputValue()).resolves.toBe('Ordering again');
+    // Asked again, leaving discards the change.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Executions' }).click();
+    await page.getByRole('button', { name: 'Leave and discard' }).click();
+    await expect.poll(() => new URL(page.url()).pathname).toBe('/executions');
+    expect((await client.assistants.get.query({ id: created.id })).name).toBe('Ordering');
+  });
+
+  it('lists a chosen repository that is gone as not available, ticked, and saves without it once unticked', async () => {
+    const client = app.client('demo');
+    const { id: repositoryId } = await client.knowledge.repositories.create.mutate({ name: 'Soon gone' });
+    const created = await client.assistants.create.mutate({
+      name: 'Orphaned',
+      prompts: [{ name: 'Only', position: 1, content: 'Hi', repositoryIds: [repositoryId] }],
+    });
+    await client.knowledge.repositories.delete.mutate({ repositoryId });
+    const page = await browser.newPage({ baseUrl: app.url, user: 'demo' });
+    await page.goto(`${app.url}/assistants/${created.id}/edit`);
+    const gone = page.getByRole('checkbox', { name: `Repository ${repositoryId} (not available)` });
+    await gone.waitFor();
+    await expect(gone.isChecked()).resolves.toBe(true);
+    // Unticked, it is no longer chosen, and not offered either.
+    await gone.focus();
+    await page.keyboard.press('Space');
+    await gone.waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByRole('status').getByText('Saved.').waitFor();
+    const saved = await client.assistants.get.query({ id: created.id });
+    expect(saved.prompts.map((prompt) => prompt.repositoryIds)).toEqual([[]]);
   });
 
   it('duplicates an assistant the viewer may only read into their own copy', async () => {

@@ -4,7 +4,7 @@ import { ErrorMessage } from '../components/error-message.tsx';
 import { TextField } from '../components/text-field.tsx';
 import { missingRunInputs, RunInputFields } from '../components/run-input-fields.tsx';
 import { trpc } from '../trpc.ts';
-import { type AssistantDraft, type AssistantInput, type DraftErrors, errorsFromIssues, inputOf } from './draft.ts';
+import { type AssistantDraft, type AssistantInput, type DraftErrors, errorsFromIssues, inputOf, runInputOf, staleErrorKeys } from './draft.ts';
 import { describedBy, FieldError } from './field-error.tsx';
 import { fieldId, focusField } from './field-ids.ts';
 import { LeavePrompt, useLeaveGuard } from './leave-guard.tsx';
@@ -24,8 +24,10 @@ export interface AssistantFormProps {
   headingNote?: React.ReactNode;
   initial: AssistantDraft;
   options: PromptOptions;
-  /** Stores the draft (create or save) and answers the assistant's id. */
-  save(input: AssistantInput): Promise<{ id: number }>;
+  /** The assistant being edited, which "Save and run" runs as it is when nothing changed; absent for a new one. */
+  assistantId?: number;
+  /** Stores the draft (create or save) and answers the assistant's id and its saved prompts' ids, in order. */
+  save(input: AssistantInput): Promise<{ id: number; prompts?: ReadonlyArray<{ id: number }> }>;
   /** After a plain save: where to go (a new assistant's edit page), or nothing to stay. */
   afterSave?(id: number): string | null;
   /**
@@ -36,7 +38,7 @@ export interface AssistantFormProps {
 }
 
 /** The whole assistant on one page: details, input variables, prompts, and the run inputs for "Save and run". */
-export function AssistantForm({ heading, headingNote, initial, options, save, afterSave, describeRefusal }: AssistantFormProps) {
+export function AssistantForm({ heading, headingNote, initial, options, assistantId, save, afterSave, describeRefusal }: AssistantFormProps) {
   const navigate = useNavigate();
   const [draft, setDraft] = useState(initial);
   const [saved, setSaved] = useState(() => JSON.stringify(initial));
@@ -50,15 +52,36 @@ export function AssistantForm({ heading, headingNote, initial, options, save, af
   const [missing, setMissing] = useState<Set<string>>(new Set());
   const execute = trpc.executions.execute.useMutation();
   const dirty = JSON.stringify(draft) !== saved;
-  const { blocker, allowNext } = useLeaveGuard(dirty && busy === null);
+  // Guards while a save runs too: leaving then would lose the changes if the save is refused.
+  const { blocker, allowNext } = useLeaveGuard(dirty);
   const noticeRef = useRef<HTMLParagraphElement>(null);
 
   const change = (next: AssistantDraft, touched: string[] = []) => {
     setDraft(next);
     setNotice(null);
-    if (touched.some((key) => errors[key])) setErrors((current) => Object.fromEntries(Object.entries(current).filter(([key]) => !touched.includes(key))));
+    // The server's word on a prompt's content goes on any change: the live check says what still holds.
+    const stale = (key: string) => touched.includes(key) || (key.startsWith('prompt.') && key.endsWith('.content'));
+    if (Object.keys(errors).some(stale)) setErrors((current) => Object.fromEntries(Object.entries(current).filter(([key]) => !stale(key))));
   };
   const runVariables = draft.inputVariables.filter((variable) => variable.name.trim() !== '');
+
+  /** Saves, then carries the saved prompts' ids into the draft so the next save continues their lines. */
+  async function saveDraft(input: AssistantInput): Promise<number> {
+    const result = await save(input);
+    const ids = new Map(
+      draft.prompts.flatMap((prompt, index) => {
+        const stored = result.prompts?.[index];
+        return stored ? [[prompt.key, stored.id] as const] : [];
+      }),
+    );
+    const withIds = (prompts: AssistantDraft['prompts']) =>
+      prompts.map((prompt) => (ids.has(prompt.key) ? { ...prompt, promptId: ids.get(prompt.key)! } : prompt));
+    setErrors({});
+    // Edits made while the save ran stay (and unsaved).
+    setDraft((current) => ({ ...current, prompts: withIds(current.prompts) }));
+    setSaved(JSON.stringify({ ...draft, prompts: withIds(draft.prompts) }));
+    return result.id;
+  }
 
   async function submit(mode: 'save' | 'run') {
     setLastMode(mode);
@@ -80,11 +103,10 @@ export function AssistantForm({ heading, headingNote, initial, options, save, af
     }
     setBusy(mode);
     try {
-      const { id } = await save(built.input);
-      setErrors({});
-      setSaved(JSON.stringify(draft));
+      // Nothing changed: run the version there is rather than saving the same again.
+      const id = mode === 'run' && !dirty && assistantId !== undefined ? assistantId : await saveDraft(built.input);
       if (mode === 'run') {
-        const { executionId } = await execute.mutateAsync({ assistantId: id, input: runValues });
+        const { executionId } = await execute.mutateAsync({ assistantId: id, input: runInputOf(runVariables, runValues) });
         allowNext();
         navigate(`/executions/${executionId}`);
         return;
@@ -165,15 +187,16 @@ export function AssistantForm({ heading, headingNote, initial, options, save, af
       <VariableFields
         variables={draft.inputVariables}
         errors={errors}
-        onChange={(inputVariables) =>
-          change({ ...draft, inputVariables }, ['inputVariables', ...Object.keys(errors).filter((key) => key.startsWith('variable.'))])
-        }
+        onChange={(inputVariables) => {
+          change({ ...draft, inputVariables }, ['inputVariables', ...Object.keys(errors).filter((key) => key.startsWith('variable.'))]);
+          setRunValues((current) => runInputOf(inputVariables, current));
+        }}
       />
       <PromptListEditor
         draft={draft}
         errors={errors}
         options={options}
-        onChange={(prompts) => change({ ...draft, prompts }, ['prompts', ...Object.keys(errors).filter((key) => key.startsWith('prompt.'))])}
+        onChange={(prompts) => change({ ...draft, prompts }, staleErrorKeys(draft.prompts, prompts, errors))}
       />
       {runVariables.length > 0 ? (
         <section className="editor-section" aria-labelledby="run-inputs-heading">

@@ -176,15 +176,63 @@ function fieldKeyOf(draft: AssistantDraft, path: ReadonlyArray<string | number>)
   if (typeof index !== 'number' || typeof field !== 'string') return null;
   if (head === 'prompts') {
     const prompt = draft.prompts[index];
-    if (!prompt) return null;
-    // A position's problem belongs to the prompt's order controls; the rest to their own fields.
-    return `prompt.${prompt.key}.${field === 'position' ? 'withPrevious' : field}`;
+    // A position's problem belongs to the prompt's "with previous" box, which the first has not.
+    const shown = field === 'position' ? (index > 0 ? 'withPrevious' : null) : PROMPT_FIELDS.has(field) ? field : null;
+    return prompt && shown ? `prompt.${prompt.key}.${shown}` : null;
   }
   if (head === 'inputVariables') {
     const variable = draft.inputVariables[index];
-    return variable ? `variable.${variable.key}.${field}` : null;
+    return variable && VARIABLE_FIELDS.has(field) ? `variable.${variable.key}.${field}` : null;
   }
   return null;
+}
+
+/** The fields of a prompt and of a variable that show their own problems; others' go to the general box. */
+const PROMPT_FIELDS = new Set(['name', 'content', 'modelId', 'enabledTools', 'repositoryIds', 'searchType', 'timeoutMs', 'maxOutputTokens']);
+const VARIABLE_FIELDS = new Set(['name', 'label', 'description']);
+
+/** The run inputs to send for the variables the draft has now (values typed for removed or renamed ones are left out). */
+export function runInputOf(variables: ReadonlyArray<Pick<VariableDraft, 'name'>>, values: Readonly<Record<string, string>>): Record<string, string> {
+  const names = new Set(variables.map((variable) => variable.name.trim()).filter(Boolean));
+  return Object.fromEntries(Object.entries(values).filter(([name]) => names.has(name)));
+}
+
+/**
+ * The prompts with the one at `from` moved to `to`. The moved prompt runs on its own step; every
+ * other prompt stays in the parallel group it was in (so a group is neither joined nor split by
+ * the one that left it; one the moved prompt lands inside of runs in two steps around it).
+ */
+export function movePrompt(prompts: readonly PromptDraft[], from: number, to: number): PromptDraft[] {
+  const groups = positionsOf(prompts).map((position) => `g${position}`);
+  const moved = prompts[from];
+  if (!moved || to < 0 || to >= prompts.length || from === to) return [...prompts];
+  const order = prompts.map((prompt, index) => ({ prompt, group: index === from ? 'moved' : groups[index]! }));
+  const [item] = order.splice(from, 1);
+  order.splice(to, 0, item!);
+  return order.map(({ prompt, group }, index) => {
+    const withPrevious = index > 0 && group !== 'moved' && order[index - 1]!.group === group;
+    return prompt.withPrevious === withPrevious ? prompt : { ...prompt, withPrevious };
+  });
+}
+
+/**
+ * The error keys a change of the prompts makes stale: every field of a prompt that changed or
+ * left, the list's own, and the order controls when the order changed.
+ */
+export function staleErrorKeys(before: readonly PromptDraft[], after: readonly PromptDraft[], errors: DraftErrors): string[] {
+  const previous = new Map(before.map((prompt) => [prompt.key, prompt]));
+  const remaining = new Set(after.map((prompt) => prompt.key));
+  const changed = new Set([
+    ...after.filter((prompt) => previous.get(prompt.key) !== prompt).map((prompt) => prompt.key),
+    ...before.filter((prompt) => !remaining.has(prompt.key)).map((prompt) => prompt.key),
+  ]);
+  const reordered = before.length !== after.length || before.some((prompt, index) => after[index]?.key !== prompt.key);
+  return Object.keys(errors).filter(
+    (key) =>
+      key === 'prompts' ||
+      (key.startsWith('prompt.') && changed.has(key.split('.')[1]!)) ||
+      (reordered && key.startsWith('prompt.') && key.endsWith('.withPrevious')),
+  );
 }
 
 /** The names a prompt's content may use: declared inputs, and the prompts running before it. */

@@ -33,6 +33,19 @@ export function PromptFields({ prompt, title, first, errors, options, scope, onC
   // The server's message for the content, unless the live check already says it.
   const serverOnly = contentError && !problems.some((problem) => contentError.includes(problem.message)) ? contentError : undefined;
   const models = options.models.includes(prompt.modelId) ? options.models : [prompt.modelId, ...options.models];
+  // Chosen ones no longer offered (deleted, no longer shared, a tool removed) stay listed, ticked, so they can be unticked.
+  const tools = [
+    ...options.tools.map((tool) => ({ name: tool.name, label: tool.name, description: tool.description })),
+    ...prompt.enabledTools
+      .filter((name) => !options.tools.some((tool) => tool.name === name))
+      .map((name) => ({ name, label: `${name} (not available)`, description: 'This tool is no longer offered' })),
+  ];
+  const repositories = [
+    ...options.repositories,
+    ...prompt.repositoryIds
+      .filter((repositoryId) => !options.repositories.some((repository) => repository.id === repositoryId))
+      .map((repositoryId) => ({ id: repositoryId, name: `Repository ${repositoryId} (not available)` })),
+  ];
   return (
     <div className="prompt-fields">
       <TextField id={id('name')} label="Name" value={prompt.name} error={error('name')} onChange={(name) => onChange({ name })} />
@@ -87,8 +100,8 @@ export function PromptFields({ prompt, title, first, errors, options, scope, onC
       </div>
       <fieldset className="wide choice-group">
         <legend>Tools</legend>
-        {options.tools.length === 0 ? <p className="muted">No tools are configured.</p> : null}
-        {options.tools.map((tool) => (
+        {tools.length === 0 ? <p className="muted">No tools are configured.</p> : null}
+        {tools.map((tool) => (
           <div key={tool.name} className="checkbox-field">
             <input
               id={id(`tool-${tool.name}`)}
@@ -101,7 +114,7 @@ export function PromptFields({ prompt, title, first, errors, options, scope, onC
               }
             />
             <label htmlFor={id(`tool-${tool.name}`)} title={tool.description}>
-              {tool.name}
+              {tool.label}
             </label>
           </div>
         ))}
@@ -109,8 +122,8 @@ export function PromptFields({ prompt, title, first, errors, options, scope, onC
       </fieldset>
       <fieldset className="wide choice-group">
         <legend>Knowledge repositories</legend>
-        {options.repositories.length === 0 ? <p className="muted">No knowledge repositories you can read.</p> : null}
-        {options.repositories.map((repository) => (
+        {repositories.length === 0 ? <p className="muted">No knowledge repositories you can read.</p> : null}
+        {repositories.map((repository) => (
           <div key={repository.id} className="checkbox-field">
             <input
               id={id(`repository-${repository.id}`)}

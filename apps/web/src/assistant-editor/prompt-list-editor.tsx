@@ -1,9 +1,9 @@
 import { closestCenter, DndContext, type DragEndEvent, KeyboardSensor, PointerSensor, useSensor, useSensors } from '@dnd-kit/core';
-import { arrayMove, SortableContext, sortableKeyboardCoordinates, useSortable, verticalListSortingStrategy } from '@dnd-kit/sortable';
+import { SortableContext, sortableKeyboardCoordinates, useSortable, verticalListSortingStrategy } from '@dnd-kit/sortable';
 import { CSS } from '@dnd-kit/utilities';
 import { findReferences, referenceProblem, type ReferenceScope } from '@aae/events';
 import type { AssistantDraft, DraftErrors, PromptDraft } from './draft.ts';
-import { newPrompt, referenceScopeOf } from './draft.ts';
+import { movePrompt, newPrompt, referenceScopeOf } from './draft.ts';
 import { FieldError } from './field-error.tsx';
 import { fieldId } from './field-ids.ts';
 import { PromptFields, type PromptOptions } from './prompt-fields.tsx';
@@ -31,7 +31,7 @@ export function PromptListEditor({ draft, errors, options, onChange }: PromptLis
   const { positions, ...references } = referenceScopeOf(draft);
   const { inputNames } = references;
   const sensors = useSensors(useSensor(PointerSensor), useSensor(KeyboardSensor, { coordinateGetter: sortableKeyboardCoordinates }));
-  const move = (from: number, to: number) => onChange(ordered(arrayMove(prompts, from, to)));
+  const move = (from: number, to: number) => onChange(movePrompt(prompts, from, to));
   const update = (key: string, change: Partial<PromptDraft>) => onChange(prompts.map((prompt) => (prompt.key === key ? { ...prompt, ...change } : prompt)));
   const onDragEnd = ({ active, over }: DragEndEvent) => {
     if (!over || active.id === over.id) return;

@@ -1,4 +1,4 @@
-import { type ReactNode, useRef, useState } from 'react';
+import { type ReactNode, useEffect, useRef, useState } from 'react';
 import { Link, useLocation, useParams } from 'react-router';
 import { AssistantForm } from '../assistant-editor/assistant-form.tsx';
 import { canChangeAssistant } from '../assistant-editor/can-change.ts';
@@ -14,11 +14,16 @@ import { versionsPath } from '../versions/route-params.ts';
 function usePromptOptions(): { options: PromptOptions } | { pending: ReactNode } {
   const models = trpc.assistants.models.useQuery();
   const tools = trpc.assistants.tools.useQuery();
-  const repositories = trpc.knowledge.repositories.list.useQuery({ limit: 100 });
+  // Every repository the user can read, a page at a time.
+  const repositories = trpc.knowledge.repositories.list.useInfiniteQuery({ limit: 100 }, { getNextPageParam: (page) => page.nextCursor });
+  const { hasNextPage, isFetchingNextPage, fetchNextPage } = repositories;
+  useEffect(() => {
+    if (hasNextPage && !isFetchingNextPage) void fetchNextPage();
+  }, [hasNextPage, isFetchingNextPage, fetchNextPage]);
   const error = models.error ?? tools.error ?? repositories.error;
   if (error) return { pending: <ErrorMessage error={error} title="Could not load the models, tools and repositories" /> };
-  if (!models.data || !tools.data || !repositories.data) return { pending: <Loading what="the editor" /> };
-  return { options: { models: models.data, tools: tools.data, repositories: repositories.data.items } };
+  if (!models.data || !tools.data || !repositories.data || hasNextPage) return { pending: <Loading what="the editor" /> };
+  return { options: { models: models.data, tools: tools.data, repositories: repositories.data.pages.flatMap((page) => page.items) } };
 }
 
 function Loading({ what }: { what: string }) {
@@ -57,15 +62,16 @@ export function EditAssistantPage() {
   const id = Number(params.assistantId);
   const valid = Number.isSafeInteger(id) && id > 0;
   const me = useMe();
-  const assistant = trpc.assistants.get.useQuery({ id }, { enabled: valid, retry: false, refetchOnWindowFocus: false });
+  // Always fetched anew on opening: a form built from a cached, older version would meet a conflict on saving.
+  const assistant = trpc.assistants.get.useQuery({ id }, { enabled: valid, retry: false, refetchOnWindowFocus: false, refetchOnMount: 'always' });
   const loaded = usePromptOptions();
   const saveVersion = trpc.assistants.save.useMutation();
-  const share = trpc.assistants.update.useMutation();
   const utils = trpc.useUtils();
   // The version the form's edits start from: the one loaded, then each one saved from here.
   const baseVersion = useRef<number | null>(null);
   const [generation, setGeneration] = useState(0);
-  if (baseVersion.current === null && assistant.data) baseVersion.current = assistant.data.version;
+  const fresh = assistant.isFetchedAfterMount && !assistant.isFetching ? assistant.data : undefined;
+  if (baseVersion.current === null && fresh) baseVersion.current = fresh.version;
 
   if (!valid || assistant.error?.data?.code === 'NOT_FOUND' || assistant.error?.data?.code === 'BAD_REQUEST') {
     return (
@@ -78,7 +84,7 @@ export function EditAssistantPage() {
     );
   }
   if (assistant.error) return <ErrorMessage error={assistant.error} title="Could not load the assistant" />;
-  if (!assistant.data || me.isPending) return <Loading what="the assistant" />;
+  if (baseVersion.current === null || !assistant.data || me.isPending) return <Loading what="the assistant" />;
   const current = assistant.data;
   if (!canChangeAssistant(me.data, current)) {
     return (
@@ -118,11 +124,11 @@ export function EditAssistantPage() {
         }
         initial={draftOf(current)}
         options={loaded.options}
-        save={async ({ visibility, ...content }) => {
+        assistantId={id}
+        save={async (content) => {
           const saved = await saveVersion.mutateAsync({ id, baseVersion: baseVersion.current ?? current.version, ...content });
           baseVersion.current = saved.version;
-          if (visibility !== saved.visibility) await share.mutateAsync({ id, visibility });
-          utils.assistants.get.setData({ id }, { ...saved, visibility });
+          utils.assistants.get.setData({ id }, saved);
           await utils.assistants.list.invalidate();
           return saved;
         }}

@@ -76,6 +76,26 @@ describe('saving an assistant', () => {
     expect((await demo.assistants.versions({ id })).items.map((version) => version.number)).toEqual([3, 2, 1]);
   });
 
+  it('shares with the save itself, and a refused save shares nothing', async () => {
+    const { id } = await demo.assistants.create({ name: 'Shared on save', inputVariables, prompts: firstPrompts });
+    expect(
+      await demo.assistants.save({ id, baseVersion: 1, name: 'Shared on save', visibility: 'shared', inputVariables, prompts: secondPrompts }),
+    ).toMatchObject({
+      version: 2,
+      visibility: 'shared',
+    });
+    await expect(
+      demo.assistants.save({ id, baseVersion: 1, name: 'Stale', visibility: 'private', inputVariables, prompts: firstPrompts }),
+    ).rejects.toMatchObject({
+      code: 'CONFLICT',
+    });
+    expect(await demo.assistants.save({ id, baseVersion: 2, name: 'Kept', inputVariables, prompts: firstPrompts })).toMatchObject({
+      version: 3,
+      visibility: 'shared',
+    });
+    expect(await demo.assistants.get({ id })).toMatchObject({ version: 3, visibility: 'shared' });
+  });
+
   it('checks what is saved like what is created, with a message naming the fault', async () => {
     const { id } = await demo.assistants.create({ name: 'Checked', inputVariables, prompts: firstPrompts });
     await expect(demo.assistants.save({ id, baseVersion: 0, name: 'x', inputVariables, prompts: firstPrompts })).rejects.toMatchObject({ code: 'BAD_REQUEST' });

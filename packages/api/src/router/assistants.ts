@@ -82,6 +82,8 @@ export const saveAssistantInputSchema = z
     /** The version these changes were made to: the save is refused when another was saved since. */
     baseVersion: z.number().int().positive().max(2_147_483_646, 'is not a version number (too large)'),
     ...contentFields,
+    /** Who may see it, set with the version (left as it is when absent). */
+    visibility: visibilitySchema.optional(),
     prompts: z
       .array(
         promptInputSchema.extend({
@@ -159,10 +161,10 @@ export const assistantsRouter = {
    * version the changes were made to: when someone saved another since, the save is refused
    * (CONFLICT) rather than silently undoing theirs.
    */
-  save: write.input(saveAssistantInputSchema).mutation(async ({ ctx, input: { id, baseVersion, ...content } }) => {
+  save: write.input(saveAssistantInputSchema).mutation(async ({ ctx, input: { id, baseVersion, visibility, ...content } }) => {
     await changeableAssistant(ctx.services, ctx.viewer, id);
     await assertPromptsUsable(ctx.services, ctx.viewer, content.prompts);
-    return ctx.services.assistants.save(id, baseVersion, content, ctx.identity.user.id);
+    return ctx.services.assistants.save(id, baseVersion, content, ctx.identity.user.id, visibility);
   }),
   /** A private copy of an assistant the caller may read, owned by them, at version 1. */
   duplicate: write.input(z.object({ id: idSchema, name: nameSchema.optional() })).mutation(async ({ ctx, input }) => {

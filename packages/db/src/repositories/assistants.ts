@@ -396,8 +396,9 @@ export function createAssistantRepository(prisma: PrismaClient) {
     /**
      * Saves the assistant's whole content as a new version, if `baseVersion` (the version the
      * changes were made to) is still the current one; otherwise `AssistantVersionConflictError`.
+     * A `visibility` given is set in the same transaction.
      */
-    async save(id: number, baseVersion: number, content: AssistantContent, authorId: number | null): Promise<Assistant> {
+    async save(id: number, baseVersion: number, content: AssistantContent, authorId: number | null, visibility?: Visibility): Promise<Assistant> {
       await prisma.$transaction(async (tx) => {
         // Compare and set: of two saves from one version, the second waits for the first's row lock, then matches nothing.
         const { count } = await tx.assistant.updateMany({
@@ -407,6 +408,7 @@ export function createAssistantRepository(prisma: PrismaClient) {
             name: content.name,
             description: content.description ?? '',
             inputVariables: content.inputVariables as Prisma.InputJsonValue,
+            ...(visibility === undefined ? {} : { visibility }),
           },
         });
         if (count === 0) {
