@@ -206,12 +206,17 @@ describe('the knowledge pages', () => {
     const client = app.client('demo');
     const { id: repositoryId } = await client.knowledge.repositories.create.mutate({ name: 'Busy notes', embeddingModel: 'held-embed' });
     const page = await browser.newPage({ baseUrl: app.url, user: 'demo' });
-    // The page has looked for running imports (none) before one starts elsewhere.
-    const looked = page.waitForEvent('requestfinished', (request) => request.url().includes('knowledge.documents.listImports'));
+    // The page has looked for running imports (none) before one starts elsewhere: every request for
+    // them has ended, read in full (a batch's headers come before its results) or given up by the
+    // page when it asked again.
+    const listing = { sent: 0, ended: 0 };
+    const isListing = (request: { url(): string }) => request.url().includes('knowledge.documents.listImports');
+    page.on('request', (request) => isListing(request) && listing.sent++);
+    page.on('requestfinished', (request) => isListing(request) && listing.ended++);
+    page.on('requestfailed', (request) => isListing(request) && listing.ended++);
     await page.goto(`${app.url}/knowledge/${repositoryId}`);
-    // Its answer read in full (a batch's headers come before its results).
-    await looked;
     await page.getByText('No document yet: add some above.').waitFor();
+    await expect.poll(() => listing.sent > 0 && listing.ended === listing.sent, { timeout: 60_000 }).toBe(true);
     // Started elsewhere (another tab, the API) once the page is open: the person's one place is taken.
     hold();
     const elsewhere = await client.knowledge.documents.import.mutate({
