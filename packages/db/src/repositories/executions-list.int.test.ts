@@ -31,7 +31,8 @@ beforeAll(async () => {
   users.ann = (await person('ann', 'ann@example.test')).id;
   users.bob = (await person('bob', 'bob@example.test')).id;
   users.otherBob = (await person('bob', 'bob.two@example.test')).id;
-  const assistant = (name: string) => db.prisma.assistant.create({ data: { name }, select: { id: true } });
+  // Each at version 1, as a save leaves it: executions record the version they run.
+  const assistant = (name: string) => db.prisma.assistant.create({ data: { name, versions: { create: { number: 1, name } } }, select: { id: true } });
   assistants.alpha = (await assistant('Alpha')).id;
   assistants.alphabet = (await assistant('ALPHABET soup')).id;
   assistants.beta = (await assistant('Beta')).id;
