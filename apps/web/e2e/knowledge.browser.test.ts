@@ -235,6 +235,15 @@ describe('the knowledge pages', () => {
     await never.getByRole('button', { name: 'Cancel never.txt' }).click();
     await never.getByText('Cancelled', { exact: true }).waitFor();
     await never.getByText('Cancelled before it was sent; nothing of it was stored.').waitFor();
+    // Leaving for another page of the app while a file waits asks first; staying keeps it queued.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Knowledge' }).click();
+    const question = page.getByRole('alertdialog', { name: /Leave this page\? Files still waiting to be sent will not be added/ });
+    await question.waitFor();
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('Stay until they are sent');
+    await page.keyboard.press('Enter');
+    await question.waitFor({ state: 'detached' });
+    expect(new URL(page.url()).pathname).toBe(`/knowledge/${repositoryId}`);
+    await row.getByText('Waiting', { exact: true }).waitFor();
     releaseHeld();
     await expect.poll(async () => (await client.knowledge.documents.getImport.query({ importId: elsewhere.id })).status).toBe('completed');
     // Sent again once the server's 2 s have passed.

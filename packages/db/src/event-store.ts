@@ -62,7 +62,10 @@ const eventKey = (executionId: number, sequence: number) => `${executionId}:${se
  * One statement over parallel arrays, whose size does not grow with the batch: about five times
  * cheaper per row than Prisma's createManyAndReturn (see BENCHMARKS.md). An execution another
  * process has closed as interrupted, or another worker has claimed since, takes no more events.
- * Rows already present (a retry after a lost acknowledgement) are skipped.
+ * A row already present (a retry after a lost acknowledgement) fails the whole statement with a
+ * unique violation: the store then writes the batch again with `INSERT_EVENTS_SKIPPING_PRESENT_SQL`.
+ * Leaving out `ON CONFLICT` on the first try spares each row a speculative insertion (about a
+ * tenth of the statement's time, BENCHMARKS.md §1).
  */
 export const INSERT_EVENTS_SQL = `WITH owner AS MATERIALIZED (
   -- Each execution of the batch locked once, not once per event. Waits for a process closing it
@@ -80,8 +83,16 @@ JOIN owner ON owner.id = row.execution_id
 WHERE row.claim IS NULL OR row.claim = owner.claims
 -- Row ids follow the batch's order, which is each execution's emission order.
 ORDER BY row.position
-ON CONFLICT (execution_id, sequence) DO NOTHING
 RETURNING id, execution_id, sequence`;
+
+/** `INSERT_EVENTS_SQL` that skips rows already present; safe inside a transaction, and for a batch written again. */
+export const INSERT_EVENTS_SKIPPING_PRESENT_SQL = INSERT_EVENTS_SQL.replace(
+  'RETURNING id, execution_id, sequence',
+  'ON CONFLICT (execution_id, sequence) DO NOTHING\nRETURNING id, execution_id, sequence',
+);
+
+/** PostgreSQL's unique_violation, from `pg` and PGlite alike. */
+const isUniqueViolation = (error: unknown) => typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505';
 
 /** The parameters of `INSERT_EVENTS_SQL` for a batch, one array per column, in one pass. */
 export function insertEventsParams(events: readonly PendingEvent[]): unknown[][] {
@@ -106,6 +117,19 @@ export function insertEventsParams(events: readonly PendingEvent[]): unknown[][]
 
 /** `id` is a bigint: a string from `pg`, a bigint from Prisma or PGlite. */
 type InsertedRow = { id: bigint | string; execution_id: number; sequence: number };
+
+/**
+ * The batch as one statement of its own (the driver runs it outside any transaction), so a unique
+ * violation only undoes it: then the batch is written again, skipping the rows already present.
+ */
+async function insertDirect(query: RawQuery, params: unknown[][]): Promise<InsertedRow[]> {
+  try {
+    return await query<InsertedRow>(INSERT_EVENTS_SQL, params);
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error;
+    return await query<InsertedRow>(INSERT_EVENTS_SKIPPING_PRESENT_SQL, params);
+  }
+}
 
 /**
  * Accounts for the events of a batch that its insert did not return. An event found in its place
@@ -325,8 +349,9 @@ export function createEventStore(prisma: Pick<PrismaClient, 'assistantArchitectE
       if (events.length === 0) return { stored: [], refused: [] };
       const params = insertEventsParams(events);
       const inserted = options.query
-        ? await options.query<InsertedRow>(INSERT_EVENTS_SQL, params)
-        : await prisma.$queryRawUnsafe<InsertedRow[]>(INSERT_EVENTS_SQL, ...params);
+        ? await insertDirect(options.query, params)
+        : // Maybe inside the caller's transaction, which a failed statement would abort: skip present rows in the statement.
+          await prisma.$queryRawUnsafe<InsertedRow[]>(INSERT_EVENTS_SKIPPING_PRESENT_SQL, ...params);
       const ids = new Map(inserted.map((row) => [eventKey(row.execution_id, row.sequence), Number(row.id)]));
       const missing = events.filter((event) => !ids.has(eventKey(event.executionId, event.sequence)));
       const { alreadyStored, refused } = await reconcileMissingEvents(prisma, missing);

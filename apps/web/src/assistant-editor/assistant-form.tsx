@@ -7,7 +7,7 @@ import { trpc } from '../trpc.ts';
 import { type AssistantDraft, type AssistantInput, type DraftErrors, errorsFromIssues, inputOf, runInputOf, staleErrorKeys } from './draft.ts';
 import { describedBy, FieldError } from './field-error.tsx';
 import { fieldId, focusField } from './field-ids.ts';
-import { LeavePrompt, useLeaveGuard } from './leave-guard.tsx';
+import { LeavePrompt, useLeaveGuard } from '../components/leave-guard.tsx';
 import { PromptListEditor } from './prompt-list-editor.tsx';
 import type { PromptOptions } from './prompt-fields.tsx';
 import { VariableFields } from './variable-fields.tsx';

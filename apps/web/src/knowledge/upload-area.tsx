@@ -1,5 +1,6 @@
 import { useDropzone } from 'react-dropzone';
 import { formatNumber } from '../components/format.ts';
+import { LeavePrompt } from '../components/leave-guard.tsx';
 import { acceptedExtensions, DOCUMENT_FILE_EXTENSIONS, formatBytes } from './read-document-file.ts';
 import { ENDED_STATES, useDocumentUploads, type ImportLimits, type Upload } from './use-document-uploads.ts';
 
@@ -59,9 +60,15 @@ function UploadRow({ upload, onCancel }: { upload: Upload; onCancel(): void }) {
   );
 }
 
+const LEAVE_WORDING = {
+  question: 'Leave this page? Files still waiting to be sent will not be added; imports already under way go on.',
+  stay: 'Stay until they are sent',
+  leave: 'Leave and drop them',
+};
+
 /** Drop or pick Markdown and plain text files; each gets a row with its import's progress, or why it was refused. */
 export function UploadArea({ repositoryId, limits, onStored }: { repositoryId: number; limits: ImportLimits; onStored(): void }) {
-  const { uploads, add, cancel, clearEnded, unsent } = useDocumentUploads(repositoryId, limits, onStored);
+  const { uploads, add, cancel, clearEnded, unsent, leaveBlocker } = useDocumentUploads(repositoryId, limits, onStored);
   const accept = Object.fromEntries(limits.mediaTypes.map((type) => [type, DOCUMENT_FILE_EXTENSIONS[type]]));
   const { getRootProps, getInputProps, isDragActive, open } = useDropzone({
     // Every file reaches `add`, which says per file why one is refused; `accept` filters the picker only.
@@ -76,6 +83,7 @@ export function UploadArea({ repositoryId, limits, onStored }: { repositoryId: n
   return (
     <section className="upload-area" aria-labelledby="upload-heading">
       <h2 id="upload-heading">Add documents</h2>
+      <LeavePrompt blocker={leaveBlocker} wording={LEAVE_WORDING} />
       <div {...getRootProps({ className: `dropzone${isDragActive ? ' dropzone-active' : ''}` })}>
         <input {...getInputProps({ id: 'document-files', 'aria-label': 'Document files' })} />
         <p>{isDragActive ? 'Drop the files to add them.' : 'Drag files here, or'}</p>

@@ -1,6 +1,7 @@
 import type { RouterOutputs } from '@aae/api';
 import { TRPCClientError } from '@trpc/client';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useLeaveGuard } from '../components/leave-guard.tsx';
 import { trpc } from '../trpc.ts';
 import { followImport, type ImportSource, type ImportView } from './follow-import.ts';
 import { createImportQueue, RetryLaterError } from './import-queue.ts';
@@ -249,16 +250,11 @@ export function useDocumentUploads(repositoryId: number, limits: ImportLimits | 
   );
 
   const unsent = uploads.some(isUnsent);
-  useEffect(() => {
-    if (!unsent) return;
-    // Files not yet sent live in this page only: closing or reloading it now would drop them.
-    const warn = (event: BeforeUnloadEvent) => event.preventDefault();
-    window.addEventListener('beforeunload', warn);
-    return () => window.removeEventListener('beforeunload', warn);
-  }, [unsent]);
+  // Files not yet sent live in this page only: leaving it, closing or reloading it now would drop them.
+  const { blocker } = useLeaveGuard(unsent);
 
   /** Forgets the rows that have ended (done, refused, failed, cancelled or unknown). */
   const clearEnded = useCallback(() => setUploads((current) => current.filter((upload) => !ENDED_STATES.includes(upload.state))), []);
 
-  return { uploads, add, cancel, clearEnded, unsent };
+  return { uploads, add, cancel, clearEnded, unsent, leaveBlocker: blocker };
 }

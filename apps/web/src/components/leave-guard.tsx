@@ -2,9 +2,9 @@ import { useEffect, useRef } from 'react';
 import { useBlocker } from 'react-router';
 
 /**
- * Asks before leaving a form with unsaved changes: in-app navigation shows the question in place;
- * closing or reloading the tab gets the browser's own. `allowNext()` lets the next navigation
- * through (after a save).
+ * Asks before leaving a page that would lose work (a form with unsaved changes, files not yet
+ * sent): in-app navigation shows the question in place; closing or reloading the tab gets the
+ * browser's own. `allowNext()` lets the next navigation through (after a save).
  */
 export function useLeaveGuard(dirty: boolean) {
   const dirtyRef = useRef(dirty);
@@ -31,8 +31,14 @@ export function useLeaveGuard(dirty: boolean) {
   };
 }
 
+const EDITOR_WORDING = {
+  question: 'Leave without saving? Your changes to this assistant will be lost.',
+  stay: 'Stay and keep editing',
+  leave: 'Leave and discard',
+};
+
 /** The question shown while a navigation waits on the person's answer. */
-export function LeavePrompt({ blocker }: { blocker: ReturnType<typeof useBlocker> }) {
+export function LeavePrompt({ blocker, wording = EDITOR_WORDING }: { blocker: ReturnType<typeof useBlocker>; wording?: typeof EDITOR_WORDING }) {
   const stay = useRef<HTMLButtonElement>(null);
   useEffect(() => {
     if (blocker.state === 'blocked') stay.current?.focus();
@@ -40,13 +46,13 @@ export function LeavePrompt({ blocker }: { blocker: ReturnType<typeof useBlocker
   if (blocker.state !== 'blocked') return null;
   return (
     <div className="leave-prompt error-box" role="alertdialog" aria-labelledby="leave-question">
-      <strong id="leave-question">Leave without saving? Your changes to this assistant will be lost.</strong>
+      <strong id="leave-question">{wording.question}</strong>
       <div className="row-actions">
         <button ref={stay} type="button" onClick={() => blocker.reset()}>
-          Stay and keep editing
+          {wording.stay}
         </button>
         <button type="button" className="danger" onClick={() => blocker.proceed()}>
-          Leave and discard
+          {wording.leave}
         </button>
       </div>
     </div>
