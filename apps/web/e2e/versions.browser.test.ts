@@ -94,6 +94,22 @@ describe('versions of an assistant in the web app', () => {
     await page.setViewportSize({ width: 390, height: 844 });
     expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
     await screenshot(page, 'versions-compare-390');
+
+    // Running the old execution again runs the assistant as it is now, and the page says so first.
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto(`${app.url}/executions/${executionId}`);
+    const again = page.getByRole('button', { name: 'Run again with version 2' });
+    await again.waitFor();
+    await expect(page.locator('#run-again-version').textContent()).resolves.toContain(
+      'the assistant was saved since; running again uses its current version 2, with the same input',
+    );
+    await screenshot(page, 'versions-run-again');
+    await again.click();
+    await page.waitForURL((url) => url.pathname.startsWith('/executions/') && url.pathname !== `/executions/${executionId}`);
+    await page.locator('.execution-complete').waitFor();
+    expect(await page.locator('.prompt-card h3').allTextContents()).toEqual(['Opening', 'Body', 'Closing']);
+    await page.getByRole('button', { name: 'Run again', exact: true }).waitFor();
+    expect(await page.locator('#run-again-version').count()).toBe(0);
   });
 
   it('says what is wrong with an address that names no version', async () => {

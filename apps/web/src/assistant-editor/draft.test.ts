@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { type AssistantDraft, errorsFromIssues, inputOf, movePrompt, newPrompt, newVariable, positionsOf, runInputOf, staleErrorKeys } from './draft.ts';
+import {
+  type AssistantDraft,
+  errorsFromIssues,
+  inputOf,
+  movePrompt,
+  newPrompt,
+  newVariable,
+  positionsOf,
+  removePrompt,
+  runInputOf,
+  staleErrorKeys,
+} from './draft.ts';
 
 function draftWith(...prompts: Array<{ name: string; withPrevious?: boolean }>): AssistantDraft {
   return {
@@ -126,6 +137,23 @@ describe('movePrompt', () => {
     const next = movePrompt(draft.prompts, 2, 0);
     expect(next.map((prompt) => prompt.name)).toEqual(['C', 'A', 'B']);
     expect(next[1]).toBe(draft.prompts[0]);
+  });
+});
+
+describe('removePrompt', () => {
+  const shape = (draft: AssistantDraft) => draft.prompts.map((prompt) => `${prompt.name}${prompt.withPrevious ? '+' : ''}`);
+  const removed = (draft: AssistantDraft, index: number) => shape({ ...draft, prompts: removePrompt(draft.prompts, index) });
+
+  it('keeps the rest of a parallel group on its own step when its first prompt goes', () => {
+    // A; then B and C together: without B, C runs after A, not with it.
+    expect(removed(draftWith({ name: 'A' }, { name: 'B' }, { name: 'C', withPrevious: true }, { name: 'D', withPrevious: true }), 1)).toEqual(['A', 'C', 'D+']);
+    expect(removed(draftWith({ name: 'A' }, { name: 'B', withPrevious: true }, { name: 'C' }), 0)).toEqual(['B', 'C']);
+  });
+
+  it('leaves the group as it was when another of its prompts goes', () => {
+    expect(removed(draftWith({ name: 'A' }, { name: 'B' }, { name: 'C', withPrevious: true }, { name: 'D', withPrevious: true }), 2)).toEqual(['A', 'B', 'D+']);
+    expect(removed(draftWith({ name: 'A' }, { name: 'B' }, { name: 'C', withPrevious: true }), 2)).toEqual(['A', 'B']);
+    expect(removed(draftWith({ name: 'A' }, { name: 'B' }, { name: 'C' }), 1)).toEqual(['A', 'C']);
   });
 });
 

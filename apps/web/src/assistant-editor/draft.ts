@@ -216,6 +216,21 @@ export function movePrompt(prompts: readonly PromptDraft[], from: number, to: nu
 }
 
 /**
+ * The prompts without the one at `index`. The others keep their steps: when the first of a
+ * parallel group goes, the next of that group heads it, rather than joining the step before.
+ */
+export function removePrompt(prompts: readonly PromptDraft[], index: number): PromptDraft[] {
+  const removed = prompts[index];
+  if (!removed) return [...prompts];
+  return prompts
+    .filter((_, other) => other !== index)
+    .map((prompt, next) => {
+      const headsItsGroup = next === 0 || (next === index && !removed.withPrevious);
+      return headsItsGroup && prompt.withPrevious ? { ...prompt, withPrevious: false } : prompt;
+    });
+}
+
+/**
  * The error keys a change of the prompts makes stale: every field of a prompt that changed or
  * left, the list's own, and the order controls when the order changed.
  */

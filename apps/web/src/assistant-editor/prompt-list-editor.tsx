@@ -3,7 +3,7 @@ import { SortableContext, sortableKeyboardCoordinates, useSortable, verticalList
 import { CSS } from '@dnd-kit/utilities';
 import { findReferences, referenceProblem, type ReferenceScope } from '@aae/events';
 import type { AssistantDraft, DraftErrors, PromptDraft } from './draft.ts';
-import { movePrompt, newPrompt, referenceScopeOf } from './draft.ts';
+import { movePrompt, newPrompt, referenceScopeOf, removePrompt } from './draft.ts';
 import { FieldError } from './field-error.tsx';
 import { fieldId } from './field-ids.ts';
 import { PromptFields, type PromptOptions } from './prompt-fields.tsx';
@@ -14,11 +14,6 @@ interface PromptListEditorProps {
   errors: DraftErrors;
   options: PromptOptions;
   onChange(prompts: PromptDraft[]): void;
-}
-
-/** The first prompt never runs with one before it, whatever order the list was given. */
-function ordered(prompts: PromptDraft[]): PromptDraft[] {
-  return prompts.map((prompt, index) => (index === 0 && prompt.withPrevious ? { ...prompt, withPrevious: false } : prompt));
 }
 
 /**
@@ -90,7 +85,7 @@ export function PromptListEditor({ draft, errors, options, onChange }: PromptLis
                   canRemove={prompts.length > 1}
                   onMoveUp={() => move(index, index - 1)}
                   onMoveDown={() => move(index, index + 1)}
-                  onRemove={() => onChange(ordered(prompts.filter((other) => other.key !== prompt.key)))}
+                  onRemove={() => onChange(removePrompt(prompts, prompts.indexOf(prompt)))}
                 >
                   <PromptFields
                     prompt={prompt}

@@ -7,6 +7,7 @@ import type { ExecutionView } from '../execution-events/fold.ts';
 import type { LiveExecutionEvents } from '../execution-events/use-execution-events.ts';
 import type { Replay } from '../execution-events/use-replay.ts';
 import { useMe } from '../identity/use-me.ts';
+import { trpc } from '../trpc.ts';
 import { versionPath } from '../versions/route-params.ts';
 import { ExecutionFailure } from './execution-failure.tsx';
 import { ExecutionProgress } from './execution-progress.tsx';
@@ -47,6 +48,10 @@ export function ExecutionHeader({
   const { cancel, runAgain } = useExecutionActions();
   const following = replay.state.position === null;
   const finished = live.status === 'complete' || live.status === 'error';
+  // "Run again" runs the assistant as it is now: say so when it changed since this run.
+  const current = trpc.assistants.get.useQuery({ id: execution.assistantId }, { enabled: finished, retry: false });
+  const currentVersion = current.data?.version;
+  const changedSince = currentVersion !== undefined && currentVersion !== execution.assistantVersion;
   const canCancel =
     following &&
     (live.status === 'running' || live.status === 'idle') &&
@@ -73,14 +78,22 @@ export function ExecutionHeader({
               className="small"
               disabled={runAgain.isPending}
               onClick={() => runAgain.mutate({ assistantId: execution.assistantId, input: execution.input })}
+              aria-describedby={changedSince ? 'run-again-version' : undefined}
             >
-              {runAgain.isPending ? 'Starting…' : 'Run again'}
+              {runAgain.isPending ? 'Starting…' : changedSince ? `Run again with version ${currentVersion}` : 'Run again'}
             </button>
           ) : null}
         </div>
       </div>
       <p className="muted">
         {describeRun(execution)} · ran <Link to={versionPath(execution.assistantId, execution.assistantVersion)}>version {execution.assistantVersion}</Link>
+        {changedSince && finished && following ? (
+          <span id="run-again-version">
+            {' '}
+            · the assistant was saved since; running again uses its current{' '}
+            <Link to={versionPath(execution.assistantId, currentVersion)}>version {currentVersion}</Link>, with the same input
+          </span>
+        ) : null}
       </p>
       <ExecutionProgress view={view} total={total} eventCount={replay.events.length} />
       {live.error ? <ErrorMessage error={{ message: live.error }} title="Live updates stopped" /> : null}
