@@ -112,6 +112,37 @@ describe('versions of an assistant in the web app', () => {
     expect(await page.locator('#run-again-version').count()).toBe(0);
   });
 
+  it('compares any two versions, also those past the first page of the list', async () => {
+    const client = app.client('demo');
+    let assistant = await client.assistants.create.mutate({ name: 'Often saved', inputVariables, prompts: firstPrompts });
+    for (let round = 2; round <= 25; round++) {
+      const [opening, middle] = assistant.prompts;
+      assistant = await client.assistants.save.mutate({
+        id: assistant.id,
+        baseVersion: assistant.version,
+        name: 'Often saved',
+        inputVariables,
+        prompts: [
+          { id: opening!.id, name: 'Opening', position: 1, content: `Open a talk about {{topic}}, draft ${round}.` },
+          { id: middle!.id, name: 'Middle', position: 2, content: 'Expand on {{output:Opening}} with three facts' },
+        ],
+      });
+    }
+    expect(assistant.version).toBe(25);
+    const page = await browser.newPage({ baseUrl: app.url, user: 'demo' });
+    await page.goto(`${app.url}/assistants/${assistant.id}/versions`);
+    await page.locator('.version-table').waitFor();
+    // The list shows its first page; the form offers every version.
+    expect(await page.locator('.version-table tbody tr').count()).toBe(20);
+    expect(await page.getByLabel('From').locator('option').count()).toBe(25);
+    await page.getByLabel('From').selectOption('3');
+    await page.getByRole('button', { name: 'Compare' }).click();
+    await page.waitForURL(`${app.url}/assistants/${assistant.id}/versions/compare?from=3&to=25`);
+    await page.locator('.prompt-change').first().waitFor();
+    await expect(page.getByLabel('From').inputValue()).resolves.toBe('3');
+    await expect(page.locator('.prompt-change .text-diff ins').first().textContent()).resolves.toContain('25');
+  });
+
   it('says what is wrong with an address that names no version', async () => {
     const page = await browser.newPage({ baseUrl: app.url, user: 'demo' });
     const { id } = await app.client('demo').assistants.create.mutate({ name: 'Single', inputVariables, prompts: firstPrompts });

@@ -34,7 +34,7 @@ export function AssistantVersionComparePage() {
 function Comparison({ assistantId, from, to }: { assistantId: number; from: number; to: number }) {
   const older = trpc.assistants.version.useQuery({ id: assistantId, number: from });
   const newer = trpc.assistants.version.useQuery({ id: assistantId, number: to });
-  const versions = trpc.assistants.versions.useQuery({ id: assistantId, limit: 100 });
+  const newest = trpc.assistants.versions.useQuery({ id: assistantId, limit: 1 });
   const error = older.error ?? newer.error;
   if (error) {
     return (
@@ -54,7 +54,7 @@ function Comparison({ assistantId, from, to }: { assistantId: number; from: numb
     );
   }
   const comparison = compareVersions(older.data, newer.data);
-  const numbers = versions.data?.items.map((item) => item.number) ?? [...new Set([to, from])];
+  const latest = newest.data?.items[0]?.number ?? Math.max(from, to);
   return (
     <section className="panel version-compare" aria-labelledby="compare-heading">
       <h1 id="compare-heading">
@@ -65,7 +65,7 @@ function Comparison({ assistantId, from, to }: { assistantId: number; from: numb
         <Link to={versionPath(assistantId, to)}>Version {to}</Link>
         <Link to={versionsPath(assistantId)}>All versions</Link>
       </nav>
-      <CompareForm assistantId={assistantId} numbers={numbers} from={from} to={to} />
+      <CompareForm assistantId={assistantId} latest={latest} from={from} to={to} />
       {comparison.changed ? <ComparisonBody comparison={comparison} from={from} to={to} /> : <p className="empty-state">These two versions are the same.</p>}
     </section>
   );

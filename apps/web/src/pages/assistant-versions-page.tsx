@@ -45,7 +45,7 @@ function VersionsList({ assistantId }: { assistantId: number }) {
       ) : (
         <>
           {rows.length > 1 ? (
-            <CompareForm assistantId={assistantId} numbers={rows.map((row) => row.number)} from={rows[1]!.number} to={rows[0]!.number} />
+            <CompareForm assistantId={assistantId} latest={rows[0]!.number} from={rows[1]!.number} to={rows[0]!.number} />
           ) : (
             <p className="muted">Only one version so far: nothing to compare yet.</p>
           )}

@@ -2,8 +2,8 @@ import { useState, type FormEvent } from 'react';
 import { useNavigate } from 'react-router';
 import { comparePath } from './route-params.ts';
 
-/** Picks two versions and opens their comparison. */
-export function CompareForm({ assistantId, numbers, from, to }: { assistantId: number; numbers: readonly number[]; from: number; to: number }) {
+/** Picks two of the assistant's versions (1 to `latest`; none is ever removed) and opens their comparison. */
+export function CompareForm({ assistantId, latest, from, to }: { assistantId: number; latest: number; from: number; to: number }) {
   const navigate = useNavigate();
   const [older, setOlder] = useState(from);
   const [newer, setNewer] = useState(to);
@@ -11,6 +11,7 @@ export function CompareForm({ assistantId, numbers, from, to }: { assistantId: n
     event.preventDefault();
     void navigate(comparePath(assistantId, older, newer));
   };
+  const numbers = Array.from({ length: Math.max(latest, from, to) }, (_, index) => Math.max(latest, from, to) - index);
   const options = numbers.map((number) => (
     <option key={number} value={number}>
       Version {number}
