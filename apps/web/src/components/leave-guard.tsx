@@ -4,11 +4,12 @@ import { useBlocker } from 'react-router';
 /**
  * Asks before leaving a page that would lose work (a form with unsaved changes, files not yet
  * sent): in-app navigation shows the question in place; closing or reloading the tab gets the
- * browser's own. `allowNext()` lets the next navigation through (after a save).
+ * browser's own. `allowNext()` lets the next navigation through (after a save). `dirtyInApp`, when
+ * given, decides for in-app navigation alone (work that survives leaving the page, not closing it).
  */
-export function useLeaveGuard(dirty: boolean) {
-  const dirtyRef = useRef(dirty);
-  dirtyRef.current = dirty;
+export function useLeaveGuard(dirty: boolean, dirtyInApp = dirty) {
+  const dirtyRef = useRef(dirtyInApp);
+  dirtyRef.current = dirtyInApp;
   const allowed = useRef(false);
   const blocker = useBlocker(({ currentLocation, nextLocation }) => {
     if (allowed.current) {
@@ -17,6 +18,10 @@ export function useLeaveGuard(dirty: boolean) {
     }
     return dirtyRef.current && currentLocation.pathname !== nextLocation.pathname;
   });
+  // Nothing left to lose while the question was up (the files were sent, say): it goes away.
+  useEffect(() => {
+    if (blocker.state === 'blocked' && !dirtyInApp) blocker.reset();
+  }, [blocker, dirtyInApp]);
   useEffect(() => {
     if (!dirty) return;
     const warn = (event: BeforeUnloadEvent) => event.preventDefault();

@@ -251,7 +251,9 @@ export function useDocumentUploads(repositoryId: number, limits: ImportLimits | 
 
   const unsent = uploads.some(isUnsent);
   // Files not yet sent live in this page only: leaving it, closing or reloading it now would drop them.
-  const { blocker } = useLeaveGuard(unsent);
+  // One whose request is under way goes on when the person moves to another page of the app.
+  const waiting = uploads.some((upload) => isUnsent(upload) && upload.state !== 'importing');
+  const { blocker } = useLeaveGuard(unsent, waiting);
 
   /** Forgets the rows that have ended (done, refused, failed, cancelled or unknown). */
   const clearEnded = useCallback(() => setUploads((current) => current.filter((upload) => !ENDED_STATES.includes(upload.state))), []);

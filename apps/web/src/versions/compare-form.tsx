@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useMemo, useState, type FormEvent } from 'react';
 import { useNavigate } from 'react-router';
 import { comparePath } from './route-params.ts';
 
@@ -11,12 +11,16 @@ export function CompareForm({ assistantId, latest, from, to }: { assistantId: nu
     event.preventDefault();
     void navigate(comparePath(assistantId, older, newer));
   };
-  const numbers = Array.from({ length: Math.max(latest, from, to) }, (_, index) => Math.max(latest, from, to) - index);
-  const options = numbers.map((number) => (
-    <option key={number} value={number}>
-      Version {number}
-    </option>
-  ));
+  const highest = Math.max(latest, from, to);
+  const options = useMemo(
+    () =>
+      Array.from({ length: highest }, (_, index) => (
+        <option key={highest - index} value={highest - index}>
+          Version {highest - index}
+        </option>
+      )),
+    [highest],
+  );
   return (
     <form className="compare-form" onSubmit={submit} aria-label="Compare two versions">
       <label>
