@@ -14,9 +14,9 @@ export function CompareForm({ assistantId, latest, from, to }: { assistantId: nu
   const highest = Math.max(latest, from, to);
   const options = useMemo(
     () =>
-      Array.from({ length: highest }, (_, index) => (
-        <option key={highest - index} value={highest - index}>
-          Version {highest - index}
+      Array.from({ length: highest }, (_, index) => highest - index).map((number) => (
+        <option key={number} value={number}>
+          Version {number}
         </option>
       )),
     [highest],
