@@ -74,6 +74,15 @@ export async function signInContext(context: BrowserContext, baseUrl: string, em
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(artifactsDir, { recursive: true });
   const file = path.join(artifactsDir, `${name}.png`);
+  // What a person sees once things settle: a progress bar still sliding to full is not the picture.
+  await page.evaluate(() =>
+    Promise.all(
+      document
+        .getAnimations()
+        .filter((animation) => Number.isFinite(Number(animation.effect?.getComputedTiming().endTime)))
+        .map((animation) => animation.finished.catch(() => undefined)),
+    ),
+  );
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }
