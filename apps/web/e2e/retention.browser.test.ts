@@ -8,8 +8,9 @@ let app: TestApp;
 let browser: TestBrowser;
 
 beforeAll(async () => {
-  // Only the page's "Sweep now" deletes here: the scheduled sweep waits an hour.
-  app = await startTestApp({ webDist, services: { retention: { sweepMs: 3_600_000 } } });
+  // Only the page's "Sweep now" deletes here: the scheduled sweeps, the first one included, wait an hour
+  // (on a loaded machine the first, 5 s after start, could come between the policy and "Sweep now").
+  app = await startTestApp({ webDist, services: { retention: { sweepMs: 3_600_000, firstSweepMs: 3_600_000 } } });
   browser = await launchBrowser();
 });
 afterAll(async () => {
