@@ -37,7 +37,10 @@ export function AccountMenu({ me }: { me: Me }) {
     >
       <summary>
         <span className="visually-hidden">Signed in as </span>
-        <span className="account-name">{me.name}</span> <span className="role-badge">{me.role}</span>
+        <span className="account-name" title={me.name}>
+          {me.name}
+        </span>{' '}
+        <span className="role-badge">{me.role}</span>
       </summary>
       <ul className="account-links">
         <li>
