@@ -51,6 +51,8 @@ describe('the first run', () => {
     await expect(page.locator('.account-menu summary').textContent()).resolves.toBe('Signed in as Ada Lovelace admin');
     await page.getByRole('link', { name: 'People' }).waitFor();
     expect(await app.services.users.needsSetup()).toBe(false);
+    // An admin's ten links and their name fit one line of the top bar at 1280 px (two lines are about 90 px).
+    expect(await page.locator('.topbar').evaluate((bar) => bar.getBoundingClientRect().height)).toBeLessThan(70);
 
     await page.getByRole('heading', { name: 'Research Brief Writer' }).waitFor();
     await page.fill('[name="topic"]', 'first light');
