@@ -114,9 +114,9 @@ export function ExecutionsPage() {
                   <td>
                     <Link to={`/executions/${row.id}`}>#{row.id}</Link>
                   </td>
-                  <td>{row.assistantName}</td>
+                  <td className="wrap">{row.assistantName}</td>
                   {admin ? <td>{row.userName}</td> : null}
-                  <td>
+                  <td className="wrap">
                     <StatusBadge status={row.status} />
                     {row.status === 'running' || row.status === 'pending' ? (
                       <>
