@@ -118,8 +118,39 @@ describe('journeys through the web app', () => {
 
   it('shows the analytics procedures’ numbers in the charts', async () => {
     const page = await browser.newPage({ baseUrl: app.url, user: 'admin' });
+    // The page's questions leave while its code (the charts) is still loading: the code is held
+    // back until they have, and the page then asks nothing again.
+    const analyticsRequests: string[] = [];
+    let askedFirst!: () => void;
+    const asked = new Promise<void>((resolve) => {
+      askedFirst = resolve;
+    });
+    page.on('request', (request) => {
+      if (!request.url().includes('/trpc/') || !request.url().includes('analytics.')) return;
+      analyticsRequests.push(new URL(request.url()).pathname);
+      askedFirst();
+    });
+    let heldUntilAsked = false;
+    await page.route(/\/assets\/analytics-page-[^/]+\.js$/, async (route) => {
+      heldUntilAsked = await Promise.race([asked.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 15_000))]);
+      await route.continue();
+    });
     await page.goto(`${app.url}/analytics`);
     await page.locator('[data-chart="error-rate-by-assistant"] .chart-data').waitFor();
+    expect(heldUntilAsked).toBe(true);
+    expect(analyticsRequests).toHaveLength(1);
+    for (const procedure of [
+      'executionsOverTime',
+      'executionTimeByAssistant',
+      'errorRateByAssistant',
+      'durationPercentiles',
+      'averagePromptDuration',
+      'tokensByModel',
+      'mostUsedRepositories',
+    ]) {
+      expect(analyticsRequests[0]).toContain(`analytics.${procedure}`);
+    }
+    await page.unroute(/\/assets\/analytics-page-[^/]+\.js$/);
     await page.getByLabel('Period').selectOption('all');
     const expected = await app.services.analytics.errorRateByAssistant();
     await page

@@ -5,6 +5,7 @@ import { AppShell } from './components/app-shell.tsx';
 import { RequireSignIn } from './identity/require-sign-in.tsx';
 import { HOME_PATH } from './identity/return-path.ts';
 import { AccountPage } from './pages/account-page.tsx';
+import { AnalyticsPrefetch } from './pages/analytics-queries.ts';
 import { AssistantsPage } from './pages/assistants-page.tsx';
 import { AssistantVersionPage } from './pages/assistant-version-page.tsx';
 import { AssistantVersionsPage } from './pages/assistant-versions-page.tsx';
@@ -48,9 +49,11 @@ function LazyPage({ children }: { children: ReactNode }) {
   );
 }
 
-function AdminPage({ children }: { children: ReactNode }) {
+/** `prefetch` renders beside the page, outside its Suspense, so it asks while the page's code loads. */
+function AdminPage({ children, prefetch }: { children: ReactNode; prefetch?: ReactNode }) {
   return (
     <AdminOnly>
+      {prefetch}
       <LazyPage>{children}</LazyPage>
     </AdminOnly>
   );
@@ -102,7 +105,7 @@ export function App() {
           <Route
             path="/analytics"
             element={
-              <AdminPage>
+              <AdminPage prefetch={<AnalyticsPrefetch />}>
                 <AnalyticsPage />
               </AdminPage>
             }

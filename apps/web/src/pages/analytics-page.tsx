@@ -3,13 +3,7 @@ import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAx
 import { ErrorMessage } from '../components/error-message.tsx';
 import { formatDuration, formatNumber } from '../components/format.ts';
 import { trpc } from '../trpc.ts';
-
-const RANGES = [
-  { key: '24h', label: 'Last 24 hours', ms: 86_400_000, bucket: 'hour' as const },
-  { key: '7d', label: 'Last 7 days', ms: 7 * 86_400_000, bucket: 'day' as const },
-  { key: '30d', label: 'Last 30 days', ms: 30 * 86_400_000, bucket: 'day' as const },
-  { key: 'all', label: 'All time', ms: null, bucket: 'day' as const },
-];
+import { ANALYTICS_ASSISTANTS_INPUT, ANALYTICS_RANGES, analyticsInput, DEFAULT_ANALYTICS_RANGE } from './analytics-queries.ts';
 
 const COLORS = { primary: '#1f5fbf', ok: '#17693a', error: '#a3201c', amber: '#b26b00' };
 
@@ -135,21 +129,13 @@ function FilterSelect({
 }
 
 export function AnalyticsPage() {
-  const [rangeKey, setRangeKey] = useState('7d');
+  const [rangeKey, setRangeKey] = useState(DEFAULT_ANALYTICS_RANGE.key);
   const [assistantId, setAssistantId] = useState<number | undefined>();
   const [userId, setUserId] = useState<number | undefined>();
-  const range = RANGES.find((candidate) => candidate.key === rangeKey) ?? RANGES[1]!;
-  const assistants = trpc.assistants.list.useQuery({ limit: 100 });
+  const range = ANALYTICS_RANGES.find((candidate) => candidate.key === rangeKey) ?? DEFAULT_ANALYTICS_RANGE;
+  const assistants = trpc.assistants.list.useQuery(ANALYTICS_ASSISTANTS_INPUT);
   const people = trpc.users.list.useQuery();
-  // Rounded to the minute so the queries' keys stay stable while the page is open.
-  const input = useMemo(
-    () => ({
-      ...(range.ms === null ? {} : { from: new Date(Math.floor((Date.now() - range.ms) / 60_000) * 60_000) }),
-      ...(assistantId === undefined ? {} : { assistantId }),
-      ...(userId === undefined ? {} : { userId }),
-    }),
-    [range.ms, assistantId, userId],
-  );
+  const input = useMemo(() => analyticsInput(range, assistantId, userId), [range, assistantId, userId]);
 
   const overTime = trpc.analytics.executionsOverTime.useQuery({ ...input, bucket: range.bucket });
   const timeByAssistant = trpc.analytics.executionTimeByAssistant.useQuery(input);
@@ -175,7 +161,7 @@ export function AnalyticsPage() {
           <label>
             <span>Period</span>{' '}
             <select value={rangeKey} onChange={(event) => setRangeKey(event.target.value)}>
-              {RANGES.map((candidate) => (
+              {ANALYTICS_RANGES.map((candidate) => (
                 <option key={candidate.key} value={candidate.key}>
                   {candidate.label}
                 </option>
