@@ -132,7 +132,15 @@ describe('journeys through the web app', () => {
     });
     let heldUntilAsked = false;
     await page.route(/\/assets\/analytics-page-[^/]+\.js$/, async (route) => {
-      heldUntilAsked = await Promise.race([asked.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 15_000))]);
+      // Bounded, so a page that never asks fails the assertion below instead of hanging.
+      let giveUp: NodeJS.Timeout | undefined;
+      heldUntilAsked = await Promise.race([
+        asked.then(() => true),
+        new Promise<boolean>((resolve) => {
+          giveUp = setTimeout(() => resolve(false), 15_000);
+        }),
+      ]);
+      clearTimeout(giveUp);
       await route.continue();
     });
     await page.goto(`${app.url}/analytics`);

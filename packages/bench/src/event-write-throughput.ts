@@ -118,7 +118,7 @@ async function writeThroughProduct(workload: Workload, store: EventStore, probe:
 /**
  * The write path without the executions: the workload's events, stamped beforehand by their
  * recorders (untimed, as for raw unnest), handed to the buffer at once, written through the store
- * and published. Against \`writeThroughProduct\` it shows what recording the events while the
+ * and published. Against `writeThroughProduct` it shows what recording the events while the
  * batches are written costs.
  */
 async function writeQueuedThroughProduct(workload: Workload, store: EventStore, probe: () => Promise<unknown>): Promise<number> {
@@ -131,7 +131,7 @@ async function writeQueuedThroughProduct(workload: Workload, store: EventStore, 
   return elapsed;
 }
 
-/** A buffer writing through \`store\` that publishes each committed batch, checking every event is published once, in order. */
+/** A buffer writing through `store` that publishes each committed batch, checking every event is published once, in order. */
 function publishingBuffer(store: EventStore, probe: () => Promise<unknown>) {
   const bus = createInProcessEventBus();
   const lastPublished = new Map<number, number>();
@@ -397,7 +397,7 @@ export async function runEventWriteThroughput(): Promise<BenchmarkResult> {
         (figures) =>
           `${figures.database}: the product write path reaches ${formatRatio(againstBestSize(figures, 'product'))} of the best raw INSERT … unnest (${bestRawSize(figures).slice('unnest'.length)} rows per statement, same round; through Prisma: ${formatRatio(againstBestSize(figures, 'productPrisma'))}), and ${formatRatio(median(figures.productVsBest))} of each round's fastest raw run; the write path alone, with the events recorded beforehand, ${formatRatio(againstBestSize(figures, 'productQueued'))}.`,
       ),
-      'Raw unnest writes rows already stamped by the recorders (untimed); it times only its parameters (JSON.stringify, ISO times) and the statement. The product path times everything from the first emit to the last publish, zod validation included; the write path alone times from handing the stamped events to the buffer to the last publish.',
+      'Raw unnest writes rows already stamped by the recorders (untimed); it times only its parameters (JSON.stringify, ISO times) and the statement. The product path times everything from the first emit to the last publish, zod validation included; the write path alone times from handing the stamped events to the buffer to the last publish (their payloads already serialized by the recorders, as raw unnest’s are not: against the store’s statement sent by the caller, which is built from the same events, the comparison is like for like).',
       "The store's statement adds to raw unnest: each execution of the batch locked once (FOR KEY SHARE) and its claim checked, RETURNING and microsecond times; a batch that meets rows already present is written again with ON CONFLICT DO NOTHING.",
       'On PGlite, every raw path runs through PGlite’s own `query`; PGlite runs in this process, so its figures are for information.',
     ],

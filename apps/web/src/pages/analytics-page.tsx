@@ -3,7 +3,7 @@ import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAx
 import { ErrorMessage } from '../components/error-message.tsx';
 import { formatDuration, formatNumber } from '../components/format.ts';
 import { trpc } from '../trpc.ts';
-import { ANALYTICS_ASSISTANTS_INPUT, ANALYTICS_RANGES, analyticsInput, DEFAULT_ANALYTICS_RANGE } from './analytics-queries.ts';
+import { ANALYTICS_ASSISTANTS_INPUT, ANALYTICS_RANGES, ANALYTICS_STALE_MS, analyticsInput, DEFAULT_ANALYTICS_RANGE } from './analytics-queries.ts';
 
 const COLORS = { primary: '#1f5fbf', ok: '#17693a', error: '#a3201c', amber: '#b26b00' };
 
@@ -133,17 +133,18 @@ export function AnalyticsPage() {
   const [assistantId, setAssistantId] = useState<number | undefined>();
   const [userId, setUserId] = useState<number | undefined>();
   const range = ANALYTICS_RANGES.find((candidate) => candidate.key === rangeKey) ?? DEFAULT_ANALYTICS_RANGE;
-  const assistants = trpc.assistants.list.useQuery(ANALYTICS_ASSISTANTS_INPUT);
-  const people = trpc.users.list.useQuery();
+  const fresh = { staleTime: ANALYTICS_STALE_MS };
+  const assistants = trpc.assistants.list.useQuery(ANALYTICS_ASSISTANTS_INPUT, fresh);
+  const people = trpc.users.list.useQuery(undefined, fresh);
   const input = useMemo(() => analyticsInput(range, assistantId, userId), [range, assistantId, userId]);
 
-  const overTime = trpc.analytics.executionsOverTime.useQuery({ ...input, bucket: range.bucket });
-  const timeByAssistant = trpc.analytics.executionTimeByAssistant.useQuery(input);
-  const errorRate = trpc.analytics.errorRateByAssistant.useQuery(input);
-  const percentiles = trpc.analytics.durationPercentiles.useQuery(input);
-  const promptDuration = trpc.analytics.averagePromptDuration.useQuery(input);
-  const tokens = trpc.analytics.tokensByModel.useQuery(input);
-  const repositories = trpc.analytics.mostUsedRepositories.useQuery(input);
+  const overTime = trpc.analytics.executionsOverTime.useQuery({ ...input, bucket: range.bucket }, fresh);
+  const timeByAssistant = trpc.analytics.executionTimeByAssistant.useQuery(input, fresh);
+  const errorRate = trpc.analytics.errorRateByAssistant.useQuery(input, fresh);
+  const percentiles = trpc.analytics.durationPercentiles.useQuery(input, fresh);
+  const promptDuration = trpc.analytics.averagePromptDuration.useQuery(input, fresh);
+  const tokens = trpc.analytics.tokensByModel.useQuery(input, fresh);
+  const repositories = trpc.analytics.mostUsedRepositories.useQuery(input, fresh);
 
   const overTimeRows = overTime.data?.map((row) => ({
     ...row,

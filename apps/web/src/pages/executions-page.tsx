@@ -115,7 +115,7 @@ export function ExecutionsPage() {
                     <Link to={`/executions/${row.id}`}>#{row.id}</Link>
                   </td>
                   <td className="wrap">{row.assistantName}</td>
-                  {admin ? <td>{row.userName}</td> : null}
+                  {admin ? <td className="wrap">{row.userName}</td> : null}
                   <td className="wrap">
                     <StatusBadge status={row.status} />
                     {row.status === 'running' || row.status === 'pending' ? (
